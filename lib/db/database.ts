@@ -1,0 +1,40 @@
+/**
+ * The one database interface the server uses. PostgreSQL is the only SQL dialect: the same statements run on
+ * the embedded PGlite engine and on a real PostgreSQL server.
+ */
+export interface QueryResult<Row> {
+  rows: Row[]
+  rowCount: number
+}
+
+export interface Queryable {
+  /** One statement, with `$1`-style parameters. */
+  query<Row = Record<string, unknown>>(sql: string, params?: unknown[]): Promise<QueryResult<Row>>
+  /** Several statements separated by semicolons, without parameters (migrations, set-up scripts). */
+  exec(sql: string): Promise<void>
+}
+
+export interface Database extends Queryable {
+  readonly engine: 'pglite' | 'postgres'
+  /** Runs `work` in one transaction: committed when it resolves, rolled back when it throws. */
+  transaction<T>(work: (tx: Queryable) => Promise<T>): Promise<T>
+  close(): Promise<void>
+}
+
+export interface DatabaseOptions {
+  /** A `postgres://` URL: use that server. Unset: the embedded engine. */
+  url?: string
+  /** Folder of the embedded engine's files, or `memory://`. */
+  dataDir: string
+  /** Told when an idle pooled connection to the server fails (the pool replaces it). */
+  onIdleError?: (error: Error) => void
+}
+
+export async function openDatabase (options: DatabaseOptions): Promise<Database> {
+  if (options.url) {
+    const { openPostgres } = await import('./postgres.js')
+    return openPostgres(options.url, options.onIdleError ?? (() => {}))
+  }
+  const { openPglite } = await import('./pglite.js')
+  return openPglite(options.dataDir)
+}

@@ -1,0 +1,31 @@
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
+import { ErrorRef } from '../schemas/common.js'
+import { Health, Ready } from '../schemas/operations.js'
+
+const operations: FastifyPluginAsyncTypebox = async (fastify) => {
+  fastify.get('/health', {
+    schema: {
+      tags: ['operations'],
+      summary: 'Liveness: the process is up and serving',
+      response: { 200: Health }
+    }
+  }, async () => ({ success: true as const, status: 'ok' as const, uptime_seconds: process.uptime() }))
+
+  fastify.get('/ready', {
+    schema: {
+      tags: ['operations'],
+      summary: 'Readiness: the database answers',
+      response: { 200: Ready, 503: ErrorRef }
+    }
+  }, async (request, reply) => {
+    try {
+      await fastify.db.query('SELECT 1')
+    } catch (error) {
+      request.log.warn({ err: error }, 'readiness check: database unreachable')
+      return reply.code(503).send({ success: false, message: 'Database unreachable' })
+    }
+    return { success: true as const, status: 'ready' as const, database: fastify.db.engine }
+  })
+}
+
+export default operations

@@ -1,0 +1,37 @@
+import { Type, type Static } from '@sinclair/typebox'
+
+// A plain `enum` gives one readable validation error, where a union of literals gives one per member.
+const StringEnum = <T extends string>(values: readonly T[], options: { default: T, description: string }) =>
+  Type.Unsafe<T>({ type: 'string', enum: values, ...options })
+
+const Optional = (description: string) => Type.Optional(Type.String({ minLength: 1, description }))
+
+// Every environment variable the server reads. `.env.example` documents the same list.
+export const Config = Type.Object({
+  HOST: Type.String({ default: '0.0.0.0', minLength: 1, description: 'Interface to listen on' }),
+  PORT: Type.Integer({ default: 8000, minimum: 0, maximum: 65535, description: 'Port to listen on' }),
+  LOG_LEVEL: StringEnum(
+    ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'],
+    { default: 'info', description: 'Minimum level written to the log' }
+  ),
+  CORS_ORIGINS: Type.String({
+    default: '*',
+    minLength: 1,
+    description: '"*" for every origin, or a comma-separated list of allowed origins'
+  }),
+  DATABASE_URL: Type.Optional(Type.String({
+    pattern: '^postgres(ql)?://',
+    description: 'PostgreSQL server; when unset, the embedded PGlite database in DATA_DIR is used'
+  })),
+  DATA_DIR: Type.String({
+    default: './data',
+    minLength: 1,
+    description: 'Folder of the embedded PGlite database ("memory://" keeps it in memory)'
+  }),
+  COGNITO_USER_POOL_ID: Optional('Cognito user pool id; when unset, a local Cognito emulator is used'),
+  COGNITO_CLIENT_ID: Optional('Cognito app client id'),
+  COGNITO_CLIENT_SECRET: Optional('Cognito app client secret, for confidential clients only'),
+  AWS_REGION: Optional('AWS region of the user pool')
+})
+
+export type Config = Static<typeof Config>
