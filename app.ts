@@ -1,9 +1,10 @@
 import path from 'node:path'
 import autoload from '@fastify/autoload'
 import type { FastifyError, FastifyInstance } from 'fastify'
+import type { DbPluginOptions } from './plugins/app/db.js'
 import type { EnvPluginOptions } from './plugins/external/env.js'
 
-export type AppOptions = EnvPluginOptions
+export type AppOptions = EnvPluginOptions & DbPluginOptions
 
 /**
  * The application as one plugin: third-party plugins, then our own decorators, then the routes. Tests register

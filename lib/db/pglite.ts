@@ -8,7 +8,7 @@ function wrap (client: PGlite | Transaction): Queryable {
   return {
     async query (sql, params) {
       const result = await client.query<never>(sql, params)
-      return { rows: result.rows, rowCount: result.affectedRows ?? result.rows.length }
+      return { rows: result.rows, rowCount: result.rowCount ?? result.rows.length }
     },
     async exec (sql) {
       await client.exec(sql)
@@ -24,6 +24,8 @@ export async function openPglite (dataDir: string): Promise<Database> {
     engine: 'pglite',
     ...wrap(pglite),
     transaction: (work) => pglite.transaction((tx) => work(wrap(tx))),
-    close: () => pglite.close()
+    close: async () => {
+      if (!pglite.closed) await pglite.close()
+    }
   }
 }

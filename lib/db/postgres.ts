@@ -34,18 +34,27 @@ export async function openPostgres (url: string, onIdleError: (error: Error) => 
     async transaction (work) {
       const connection = await pool.connect()
       let broken: Error | undefined
+      // A checked-out client that loses its connection emits 'error'; unheard, that would crash the process.
+      const onError = (error: Error) => { broken = error }
+      connection.on('error', onError)
+      const giveBack = () => {
+        connection.off('error', onError)
+        connection.release(broken) // a connection that failed is discarded, not reused
+      }
       try {
         await connection.query('BEGIN')
         const result = await work(wrap(connection))
         await connection.query('COMMIT')
+        giveBack()
         return result
       } catch (error) {
         await connection.query('ROLLBACK').catch((rollbackError: Error) => { broken = rollbackError })
+        giveBack()
         throw error
-      } finally {
-        connection.release(broken) // a connection that could not roll back is discarded, not reused
       }
     },
-    close: () => pool.end()
+    close: async () => {
+      if (!pool.ended) await pool.end()
+    }
   }
 }

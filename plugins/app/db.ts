@@ -10,11 +10,16 @@ declare module 'fastify' {
   }
 }
 
+export interface DbPluginOptions {
+  /** Where the migration files are. Default: the project's migrations/ folder. */
+  migrationsDir?: string
+}
+
 /**
  * The `db` decorator: PostgreSQL on the server named by DATABASE_URL, or the embedded PGlite in DATA_DIR.
  * Pending migrations run before the server accepts requests; the database closes after the last request.
  */
-export default fp(async function database (fastify) {
+export default fp<DbPluginOptions>(async function database (fastify, opts) {
   const { DATABASE_URL, DATA_DIR } = fastify.config
   const db = await openDatabase({
     url: DATABASE_URL,
@@ -23,7 +28,7 @@ export default fp(async function database (fastify) {
   })
   let report
   try {
-    report = await migrate(db, await loadMigrations(path.join(projectRoot, 'migrations')))
+    report = await migrate(db, await loadMigrations(opts.migrationsDir ?? path.join(projectRoot, 'migrations')))
   } catch (error) {
     await db.close()
     throw error

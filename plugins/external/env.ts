@@ -26,8 +26,7 @@ export default fp<EnvPluginOptions>(async function env (fastify, opts) {
       dotenv: opts.env === undefined
     })
   } catch (error) {
-    const errors = (error as { errors?: Parameters<typeof ConfigError.fromSchemaErrors>[0] }).errors
-    throw errors ? ConfigError.fromSchemaErrors(errors) : error
+    throw ConfigError.from(error)
   }
   fastify.log.level = fastify.config.LOG_LEVEL
 }, { name: 'env' })

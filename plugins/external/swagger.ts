@@ -35,7 +35,7 @@ export default fp(async function openapi (fastify) {
     },
     // Shared schemas keep their $id as their component name, so references read `#/components/schemas/ErrorResponse`.
     refResolver: {
-      buildLocalReference: (json, _baseUri, _fragment, i) => String(json.$id ?? `def-${i}`)
+      buildLocalReference: (json) => String(json.$id)
     }
   })
   await fastify.register(swaggerUi, {

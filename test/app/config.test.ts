@@ -1,0 +1,80 @@
+import Fastify from 'fastify'
+import t from 'tap'
+import envPlugin from '../../plugins/external/env.js'
+import { ConfigError } from '../../lib/config-error.js'
+
+async function load (env: Record<string, string>) {
+  const app = Fastify()
+  app.register(envPlugin, { env })
+  await app.ready()
+  return app.config
+}
+
+t.test('with no variables, the embedded defaults apply', async (t) => {
+  const config = await load({})
+  t.match(config, {
+    HOST: '0.0.0.0', PORT: 8000, LOG_LEVEL: 'info', CORS_ORIGINS: '*', DATA_DIR: './data'
+  })
+  t.equal(config.DATABASE_URL, undefined)
+  t.equal(config.COGNITO_USER_POOL_ID, undefined)
+})
+
+t.test('values are read and typed', async (t) => {
+  const config = await load({
+    PORT: '9000',
+    DATABASE_URL: 'postgresql://app@db:5432/calls',
+    COGNITO_USER_POOL_ID: 'ap-south-1_abc',
+    AWS_REGION: 'ap-south-1'
+  })
+  t.equal(config.PORT, 9000)
+  t.equal(config.DATABASE_URL, 'postgresql://app@db:5432/calls')
+  t.equal(config.COGNITO_USER_POOL_ID, 'ap-south-1_abc')
+})
+
+t.test('a bad value stops the start with one line naming the variable and the problem', async (t) => {
+  const cases: Array<[Record<string, string>, RegExp]> = [
+    [{ PORT: 'eighty' }, /^Invalid configuration: PORT must be integer$/],
+    [{ PORT: '70000' }, /^Invalid configuration: PORT must be <= 65535$/],
+    [{ LOG_LEVEL: 'loud' }, /^Invalid configuration: LOG_LEVEL must be one of fatal, error, warn, info, debug, trace, silent$/],
+    [{ DATABASE_URL: 'mysql://root:hunter2@db/x' }, /^Invalid configuration: DATABASE_URL must match \^postgres\(ql\)\?:\/\/$/],
+    [{ PORT: '-1', LOG_LEVEL: 'x' }, /^Invalid configuration: PORT must be >= 0; LOG_LEVEL must be one of/]
+  ]
+  for (const [env, message] of cases) {
+    const error = await load(env).then(() => null, (error: unknown) => error)
+    t.type(error, ConfigError, JSON.stringify(env))
+    t.match((error as Error).message, message)
+    t.notMatch((error as Error).message, /hunter2|\n/, 'never the value itself, never a second line')
+  }
+})
+
+t.test('with no variables given, the process environment and a .env file in the working folder are read', async (t) => {
+  const dir = t.testdir({ '.env': 'PORT=8123\nCORS_ORIGINS=https://ops.example.com\n' })
+  t.chdir(dir)
+  const saved = process.env.PORT
+  t.teardown(() => {
+    if (saved === undefined) delete process.env.PORT
+    else process.env.PORT = saved
+    delete process.env.CORS_ORIGINS
+  })
+  delete process.env.PORT
+  process.env.LOG_LEVEL = 'warn'
+  t.teardown(() => { delete process.env.LOG_LEVEL })
+  const app = Fastify()
+  app.register(envPlugin)
+  await app.ready()
+  t.equal(app.config.PORT, 8123, 'from .env')
+  t.equal(app.config.CORS_ORIGINS, 'https://ops.example.com', 'from .env')
+  t.equal(app.config.LOG_LEVEL, 'warn', 'from the environment')
+})
+
+t.test('an error that is not a validation failure passes through unchanged', async (t) => {
+  const error = new Error('disk on fire')
+  t.equal(ConfigError.from(error), error)
+})
+
+t.test('a missing required variable is named', async (t) => {
+  const error = ConfigError.fromSchemaErrors([
+    { instancePath: '', message: "must have required property 'X'", params: { missingProperty: 'X' } }
+  ])
+  t.equal(error.message, "Invalid configuration: X must have required property 'X'")
+})

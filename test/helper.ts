@@ -1,0 +1,69 @@
+import { randomBytes } from 'node:crypto'
+import { Writable } from 'node:stream'
+import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify'
+import fp from 'fastify-plugin'
+import pg from 'pg'
+import app, { type AppOptions } from '../app.js'
+import { logOptions } from '../lib/log-options.js'
+
+// The part of a tap test the helpers use.
+interface Test { teardown (fn: () => unknown): void }
+
+/** The database engines every database test runs on: PGlite always, a PostgreSQL server when one is given. */
+export interface Engine {
+  name: 'pglite' | 'postgres'
+  /** The variables that point the app at a fresh, empty database of this engine, dropped after the test. */
+  env (t: Test): Promise<Record<string, string>>
+}
+
+export const engines: Engine[] = [
+  { name: 'pglite', env: async () => ({ DATA_DIR: 'memory://' }) }
+]
+if (process.env.TEST_DATABASE_URL) {
+  engines.push({ name: 'postgres', env: async (t) => ({ DATABASE_URL: await freshPostgresDatabase(t) }) })
+}
+
+/** Creates an empty database on the TEST_DATABASE_URL server for one test, and drops it when the test ends. */
+export async function freshPostgresDatabase (t: Test): Promise<string> {
+  const admin = new pg.Client({ connectionString: process.env.TEST_DATABASE_URL })
+  await admin.connect()
+  const name = `vcm_test_${randomBytes(6).toString('hex')}`
+  await admin.query(`CREATE DATABASE ${name}`)
+  await admin.end()
+  t.teardown(async () => {
+    const dropper = new pg.Client({ connectionString: process.env.TEST_DATABASE_URL })
+    await dropper.connect()
+    await dropper.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`)
+    await dropper.end()
+  })
+  const url = new URL(process.env.TEST_DATABASE_URL!)
+  url.pathname = `/${name}`
+  return url.toString()
+}
+
+export interface BuildOptions extends Omit<AppOptions, 'env'> {
+  env?: Record<string, string>
+  logger?: FastifyServerOptions['logger']
+}
+
+/** Builds the app without listening, on in-memory PGlite unless told otherwise; closed when the test ends. */
+export async function build (t: Test, options: BuildOptions = {}): Promise<FastifyInstance> {
+  const { logger = false, env, ...appOptions } = options
+  const server = Fastify({ logger })
+  server.register(fp(app), { ...appOptions, env: { DATA_DIR: 'memory://', ...env } })
+  t.teardown(() => server.close())
+  await server.ready()
+  return server
+}
+
+/** A logger like the server's that keeps every line it writes, parsed, for tests of what reaches the log. */
+export function capturingLogger (level = 'info') {
+  const lines: string[] = []
+  const stream = new Writable({
+    write (chunk, _encoding, done) {
+      lines.push(...String(chunk).split('\n').filter(Boolean))
+      done()
+    }
+  })
+  return { lines, logger: { ...logOptions(level), stream } }
+}

@@ -1,0 +1,83 @@
+import t from 'tap'
+import { openDatabase } from '../../../lib/db/database.js'
+import { engines } from '../../helper.js'
+
+for (const engine of engines) {
+  t.test(`${engine.name}: queries, transactions and closing`, async (t) => {
+    const env = await engine.env(t)
+    const db = await openDatabase({ url: env.DATABASE_URL, dataDir: env.DATA_DIR ?? 'memory://' })
+    t.teardown(() => db.close())
+    t.equal(db.engine, engine.name)
+
+    await db.exec('CREATE TABLE note (id bigserial PRIMARY KEY, body text NOT NULL); CREATE INDEX ON note (body)')
+    const inserted = await db.query<{ id: number }>(
+      'INSERT INTO note (body) VALUES ($1), ($2) RETURNING id', ['first', 'second']
+    )
+    t.equal(inserted.rowCount, 2, 'rowCount counts inserted rows')
+    t.same(inserted.rows.map((row) => row.id), [1, 2], 'bigint ids come back as numbers on both engines')
+
+    const updated = await db.query("UPDATE note SET body = body || '!'")
+    t.equal(updated.rowCount, 2, 'rowCount counts updated rows')
+    const count = await db.query<{ n: number }>('SELECT count(*) AS n FROM note')
+    t.equal(count.rows[0]!.n, 2, 'count(*) is a number, not a string')
+
+    const committed = await db.transaction(async (tx) => {
+      await tx.query('INSERT INTO note (body) VALUES ($1)', ['third'])
+      return 'done'
+    })
+    t.equal(committed, 'done', 'the transaction answers what its work answered')
+
+    await t.rejects(db.transaction(async (tx) => {
+      await tx.query('INSERT INTO note (body) VALUES ($1)', ['lost'])
+      await tx.exec('INSERT INTO note (body) VALUES (NULL)')
+    }), /null value/)
+    const bodies = await db.query<{ body: string }>('SELECT body FROM note ORDER BY id')
+    t.same(bodies.rows.map((row) => row.body), ['first!', 'second!', 'third'], 'a failed transaction leaves nothing')
+
+    await db.close()
+    await db.close()
+    await t.rejects(db.query('SELECT 1'), 'a closed database refuses queries')
+  })
+}
+
+if (process.env.TEST_DATABASE_URL) {
+  t.test('postgres: an unreachable server fails at open, not at the first request', async (t) => {
+    await t.rejects(openDatabase({ url: 'postgres://nobody@127.0.0.1:1/none', dataDir: 'unused' }))
+  })
+}
+
+t.test('rowCount counts the rows of a SELECT, and none for DDL, on every engine', async (t) => {
+  for (const engine of engines) {
+    const env = await engine.env(t)
+    const db = await openDatabase({ url: env.DATABASE_URL, dataDir: 'memory://' })
+    t.teardown(() => db.close())
+    const result = await db.query('SELECT * FROM generate_series(1, 3)')
+    t.equal(result.rowCount, 3, engine.name)
+    const ddl = await db.query('CREATE TABLE nothing_counted (id int)')
+    t.equal(ddl.rowCount, 0, `${engine.name}: a statement without rows counts none`)
+  }
+})
+
+if (process.env.TEST_DATABASE_URL) {
+  t.test('postgres: a connection that dies inside a transaction is discarded, and the pool carries on', async (t) => {
+    const url = await engines.find((e) => e.name === 'postgres')!.env(t)
+    const lost: Error[] = []
+    const db = await openDatabase({ url: url.DATABASE_URL, dataDir: 'unused', onIdleError: (e) => lost.push(e) })
+    t.teardown(() => db.close())
+
+    await t.rejects(db.transaction(async (tx) => {
+      await tx.query('SELECT pg_terminate_backend(pg_backend_pid())')
+    }), /terminat/)
+    const after = await db.query<{ one: number }>('SELECT 1 AS one')
+    t.same(after.rows, [{ one: 1 }], 'the next query gets a healthy connection')
+
+    // An idle pooled connection killed from outside is reported, not thrown at the process.
+    const admin = await openDatabase({ url: process.env.TEST_DATABASE_URL, dataDir: 'unused' })
+    t.teardown(() => admin.close())
+    const name = new URL(url.DATABASE_URL!).pathname.slice(1)
+    await admin.query('SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1', [name])
+    for (let i = 0; i < 50 && lost.length === 0; i++) await new Promise((resolve) => setTimeout(resolve, 20))
+    t.equal(lost.length, 1, 'the idle connection loss was reported')
+    t.same((await db.query('SELECT 1 AS one')).rows, [{ one: 1 }], 'and the pool reconnects')
+  })
+}
