@@ -28,7 +28,12 @@ export const Config = Type.Object({
     minLength: 1,
     description: 'Folder of the embedded PGlite database ("memory://" keeps it in memory)'
   }),
-  COGNITO_USER_POOL_ID: Optional('Cognito user pool id; when unset, a local Cognito emulator is used'),
+  NODE_ENV: StringEnum(['development', 'production', 'test'], {
+    default: 'development',
+    description: 'In production the local Cognito emulator is never started'
+  }),
+  COGNITO_USER_POOL_ID: Optional('Cognito user pool id; when unset (and not in production), a local Cognito emulator is used'),
+  COGNITO_ENDPOINT: Optional('Cognito API endpoint, for a Cognito-compatible server (e.g. a shared emulator); default: AWS'),
   COGNITO_CLIENT_ID: Optional('Cognito app client id'),
   COGNITO_CLIENT_SECRET: Optional('Cognito app client secret, for confidential clients only'),
   AWS_REGION: Optional('AWS region of the user pool')

@@ -1,0 +1,34 @@
+import { CognitoJwtVerifier, JwtVerifier } from 'aws-jwt-verify'
+import { SimpleJwksCache } from 'aws-jwt-verify/jwk'
+import type { AccessClaims } from './cognito.js'
+
+type Verify = (token: string) => Promise<AccessClaims>
+
+/**
+ * Real Cognito: signature against the pool's JWKS (fetched once, cached), issuer, expiry, `token_use` access
+ * and `client_id` are all checked by aws-jwt-verify.
+ */
+export function cognitoAccessVerifier (userPoolId: string, clientId: string): Verify {
+  const verifier = CognitoJwtVerifier.create({ userPoolId, tokenUse: 'access', clientId })
+  return async (token) => await verifier.verify(token) as unknown as AccessClaims
+}
+
+/**
+ * A Cognito-compatible issuer (the local emulator) on plain http, whose pool ids CognitoJwtVerifier rejects:
+ * the same checks, written out.
+ */
+export function issuerAccessVerifier (issuer: string, clientId: string): Verify {
+  const jwksCache = new SimpleJwksCache({
+    fetcher: { fetch: async (uri: string) => (await fetch(uri)).arrayBuffer() }
+  })
+  const verifier = JwtVerifier.create({
+    issuer,
+    jwksUri: `${issuer}/.well-known/jwks.json`,
+    audience: null,
+    customJwtCheck: ({ payload }) => {
+      if (payload.token_use !== 'access') throw new Error('not an access token')
+      if (payload.client_id !== clientId) throw new Error('token of another client')
+    }
+  }, { jwksCache })
+  return async (token) => await verifier.verify(token) as unknown as AccessClaims
+}

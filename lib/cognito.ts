@@ -1,0 +1,202 @@
+import { createHmac } from 'node:crypto'
+import {
+  type AuthenticationResultType,
+  type CognitoIdentityProviderClient,
+  ConfirmSignUpCommand,
+  GetUserCommand,
+  GlobalSignOutCommand,
+  InitiateAuthCommand,
+  RevokeTokenCommand,
+  SignUpCommand
+} from '@aws-sdk/client-cognito-identity-provider'
+
+/** An error to show the caller as it is, with the HTTP status it maps to. */
+export class AuthError extends Error {
+  readonly expose = true
+  constructor (readonly statusCode: number, message: string) {
+    super(message)
+    this.name = 'AuthError'
+  }
+}
+
+/** The claims of a verified Cognito access token that the server uses. */
+export interface AccessClaims {
+  sub: string
+  username: string
+  client_id: string
+  token_use: 'access'
+  scope?: string
+  auth_time: number
+  iat: number
+  exp: number
+  jti?: string
+  'cognito:groups'?: string[]
+}
+
+export interface Tokens {
+  accessToken: string
+  idToken: string
+  refreshToken?: string
+  expiresIn: number
+}
+
+export interface CognitoAuthOptions {
+  client: CognitoIdentityProviderClient
+  clientId: string
+  clientSecret?: string
+  /** Verifies an access token's signature, issuer, expiry, use and client; throws when any is wrong. */
+  verifyAccessToken: (token: string) => Promise<AccessClaims>
+  /** True for the local emulator, which lacks some operations real Cognito has. */
+  local: boolean
+}
+
+// Cognito exception names, and what the caller is told of each.
+const FAILURES: Record<string, [number, string]> = {
+  UsernameExistsException: [400, 'An account with this email already exists'],
+  InvalidPasswordException: [400, 'Password does not meet the requirements'],
+  InvalidParameterException: [400, 'Invalid input'],
+  CodeMismatchException: [400, 'Invalid confirmation code'],
+  ExpiredCodeException: [400, 'Confirmation code has expired; request a new one'],
+  UserNotConfirmedException: [403, 'User is not confirmed; confirm the account with the emailed code'],
+  NotAuthorizedException: [401, 'Invalid email or password'],
+  UserNotFoundException: [404, 'User not found'],
+  TooManyRequestsException: [429, 'Too many requests; try again later'],
+  LimitExceededException: [429, 'Too many attempts; try again later'],
+  TooManyFailedAttemptsException: [429, 'Too many failed attempts; try again later']
+}
+
+/** Maps an error from the Cognito SDK to an AuthError; `overrides` name statuses that differ for one call. */
+export function toAuthError (error: unknown, overrides: Record<string, [number, string]> = {}): AuthError {
+  const name = (error as { name?: string }).name ?? ''
+  const known = overrides[name] ?? FAILURES[name]
+  if (known) return new AuthError(known[0], known[1])
+  const code = (error as { code?: string }).code ?? ''
+  if (['ECONNREFUSED', 'ENOTFOUND', 'ETIMEDOUT', 'ECONNRESET'].includes(code) || name === 'TimeoutError') {
+    return new AuthError(503, 'Authentication service unavailable')
+  }
+  throw error
+}
+
+// Login must not tell whether an email is registered: every credential failure reads the same.
+const LOGIN: Record<string, [number, string]> = {
+  UserNotFoundException: [401, 'Invalid email or password'],
+  InvalidPasswordException: [401, 'Invalid email or password'] // the emulator's answer to a wrong password
+}
+
+/** The sign-up, sign-in and token operations of one Cognito user pool and app client. */
+export class CognitoAuth {
+  readonly local: boolean
+  readonly verifyAccessToken: (token: string) => Promise<AccessClaims>
+  private readonly client: CognitoIdentityProviderClient
+  private readonly clientId: string
+  private readonly clientSecret?: string
+
+  constructor (options: CognitoAuthOptions) {
+    this.client = options.client
+    this.clientId = options.clientId
+    this.clientSecret = options.clientSecret
+    this.verifyAccessToken = options.verifyAccessToken
+    this.local = options.local
+  }
+
+  /** SECRET_HASH, which a confidential app client requires with every call that names a user. */
+  secretHash (username: string): string | undefined {
+    if (!this.clientSecret) return undefined
+    return createHmac('sha256', this.clientSecret).update(username + this.clientId).digest('base64')
+  }
+
+  private async call<T> (request: () => Promise<T>, overrides?: Record<string, [number, string]>): Promise<T> {
+    try {
+      return await request()
+    } catch (error) {
+      throw toAuthError(error, overrides)
+    }
+  }
+
+  async signUp (input: { email: string, password: string, firstName?: string, lastName?: string }) {
+    const attributes = [
+      { Name: 'email', Value: input.email },
+      ...(input.firstName ? [{ Name: 'given_name', Value: input.firstName }] : []),
+      ...(input.lastName ? [{ Name: 'family_name', Value: input.lastName }] : [])
+    ]
+    const result = await this.call(() => this.client.send(new SignUpCommand({
+      ClientId: this.clientId,
+      SecretHash: this.secretHash(input.email),
+      Username: input.email,
+      Password: input.password,
+      UserAttributes: attributes
+    })))
+    return { userSub: result.UserSub!, confirmed: result.UserConfirmed ?? false }
+  }
+
+  async confirmSignUp (email: string, code: string): Promise<void> {
+    await this.call(() => this.client.send(new ConfirmSignUpCommand({
+      ClientId: this.clientId, SecretHash: this.secretHash(email), Username: email, ConfirmationCode: code
+    })))
+  }
+
+  async login (email: string, password: string): Promise<Tokens> {
+    const result = await this.call(() => this.client.send(new InitiateAuthCommand({
+      ClientId: this.clientId,
+      AuthFlow: 'USER_PASSWORD_AUTH',
+      AuthParameters: { USERNAME: email, PASSWORD: password, ...secretParam(this.secretHash(email)) }
+    })), LOGIN)
+    return tokensFrom(result.AuthenticationResult)
+  }
+
+  /** A new access and id token. A confidential client must name the user (the token's `username`). */
+  async refresh (refreshToken: string, username?: string): Promise<Tokens> {
+    const hash = username ? this.secretHash(username) : undefined
+    const result = await this.call(() => this.client.send(new InitiateAuthCommand({
+      ClientId: this.clientId,
+      AuthFlow: 'REFRESH_TOKEN_AUTH',
+      AuthParameters: { REFRESH_TOKEN: refreshToken, ...secretParam(hash) }
+    })), { NotAuthorizedException: [401, 'Invalid or expired refresh token'] })
+    return tokensFrom(result.AuthenticationResult)
+  }
+
+  async getUser (accessToken: string): Promise<Record<string, string>> {
+    const result = await this.call(() => this.client.send(new GetUserCommand({ AccessToken: accessToken })),
+      { NotAuthorizedException: [401, 'Invalid or expired token'] })
+    return Object.fromEntries((result.UserAttributes ?? []).map((a) => [a.Name ?? '', a.Value ?? '']))
+  }
+
+  /** Signs the user out of every device (Cognito) and revokes the refresh token when one is given. */
+  async logout (accessToken: string, refreshToken?: string): Promise<void> {
+    try {
+      await this.client.send(new GlobalSignOutCommand({ AccessToken: accessToken }))
+    } catch (error) {
+      // The emulator has no GlobalSignOut; the server's own revocation list still refuses the token.
+      if (!(this.local && (error as { name?: string }).name === 'Unsupported')) throw toAuthError(error)
+    }
+    if (refreshToken) {
+      await this.call(() => this.client.send(new RevokeTokenCommand({
+        ClientId: this.clientId, ClientSecret: this.clientSecret, Token: refreshToken
+      })))
+    }
+  }
+}
+
+function secretParam (hash: string | undefined): Record<string, string> {
+  return hash ? { SECRET_HASH: hash } : {}
+}
+
+function tokensFrom (result: AuthenticationResultType | undefined): Tokens {
+  if (!result?.AccessToken || !result.IdToken) throw new AuthError(401, 'Authentication did not complete')
+  return {
+    accessToken: result.AccessToken,
+    idToken: result.IdToken,
+    refreshToken: result.RefreshToken,
+    expiresIn: result.ExpiresIn ?? 3600
+  }
+}
+
+/** The payload of a JWT, without verifying it: only for tokens Cognito itself just handed us. */
+export function decodeJwtPayload (token: string): Record<string, unknown> {
+  const payload = token.split('.')[1] ?? ''
+  try {
+    return JSON.parse(Buffer.from(payload, 'base64url').toString('utf8'))
+  } catch {
+    return {}
+  }
+}

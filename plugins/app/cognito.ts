@@ -1,0 +1,80 @@
+import { mkdtemp, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import path from 'node:path'
+import { CognitoIdentityProviderClient } from '@aws-sdk/client-cognito-identity-provider'
+import fp from 'fastify-plugin'
+import { AuthError, CognitoAuth } from '../../lib/cognito.js'
+import { localCognitoClient, startLocalCognito } from '../../lib/cognito-local.js'
+import { cognitoAccessVerifier, issuerAccessVerifier } from '../../lib/cognito-verifier.js'
+import { ConfigError } from '../../lib/config-error.js'
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** Sign-up, sign-in and token operations; throws "Cognito not configured" when there is no Cognito. */
+    cognito: CognitoAuth
+  }
+}
+
+// Every operation fails alike, so routes need not know whether Cognito is configured.
+const notConfigured = new Proxy({}, {
+  get: (_target, name) => typeof name === 'string' && OPERATIONS.has(name)
+    ? async () => { throw new AuthError(503, 'Cognito not configured') }
+    : undefined
+}) as CognitoAuth
+const OPERATIONS = new Set(['signUp', 'confirmSignUp', 'login', 'refresh', 'getUser', 'logout', 'verifyAccessToken'])
+
+/**
+ * Cognito in one of three modes: the user pool named by COGNITO_USER_POOL_ID (real Cognito, or the
+ * Cognito-compatible COGNITO_ENDPOINT); with no pool outside production, the cognito-local emulator started
+ * here, its pool kept in DATA_DIR; in production with no pool, none ("Cognito not configured").
+ */
+export default fp(async function cognito (fastify) {
+  const config = fastify.config
+  if (config.COGNITO_USER_POOL_ID) {
+    if (!config.COGNITO_CLIENT_ID) {
+      throw new ConfigError('Invalid configuration: COGNITO_CLIENT_ID must be set with COGNITO_USER_POOL_ID')
+    }
+    const poolId = config.COGNITO_USER_POOL_ID
+    const endpoint = config.COGNITO_ENDPOINT
+    const client = endpoint
+      ? localCognitoClient(endpoint)
+      : new CognitoIdentityProviderClient({ region: config.AWS_REGION ?? poolId.split('_')[0] })
+    fastify.decorate('cognito', new CognitoAuth({
+      client,
+      clientId: config.COGNITO_CLIENT_ID,
+      clientSecret: config.COGNITO_CLIENT_SECRET,
+      verifyAccessToken: endpoint
+        ? issuerAccessVerifier(`${endpoint}/${poolId}`, config.COGNITO_CLIENT_ID)
+        : cognitoAccessVerifier(poolId, config.COGNITO_CLIENT_ID),
+      local: Boolean(endpoint)
+    }))
+    fastify.addHook('onClose', async () => client.destroy())
+    return
+  }
+  if (config.NODE_ENV === 'production') {
+    fastify.log.warn('COGNITO_USER_POOL_ID is not set: sign-up, sign-in and every protected route answer 503')
+    fastify.decorate('cognito', notConfigured)
+    return
+  }
+
+  const inMemory = config.DATA_DIR.startsWith('memory://')
+  const dir = inMemory ? await mkdtemp(path.join(tmpdir(), 'vcm-cognito-')) : path.join(config.DATA_DIR, 'cognito')
+  const local = await startLocalCognito({
+    dir,
+    // Local mode only: the emulator sends no email, so the code a new user needs is shown here.
+    onCode: (email, code) => fastify.log.info({ email, code }, 'local Cognito: confirmation code')
+  })
+  const client = localCognitoClient(local.endpoint)
+  fastify.addHook('onClose', async () => {
+    client.destroy()
+    await local.stop()
+    if (inMemory) await rm(dir, { recursive: true, force: true })
+  })
+  fastify.log.info({ endpoint: local.endpoint, userPoolId: local.userPoolId }, 'local Cognito emulator started')
+  fastify.decorate('cognito', new CognitoAuth({
+    client,
+    clientId: local.clientId,
+    verifyAccessToken: issuerAccessVerifier(local.issuer, local.clientId),
+    local: true
+  }))
+}, { name: 'cognito', dependencies: ['env'] })

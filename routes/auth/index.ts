@@ -1,0 +1,137 @@
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
+import { decodeJwtPayload } from '../../lib/cognito.js'
+import { revokeToken } from '../../lib/revocations.js'
+import {
+  ConfirmSignupBody, LoginBody, LoginResponse, LogoutBody, MeResponse, MessageResponse, RefreshBody,
+  RefreshResponse, SignupBody, SignupResponse
+} from '../../schemas/auth.js'
+import { ErrorRef } from '../../schemas/common.js'
+
+const errors = { 400: ErrorRef, 401: ErrorRef, 403: ErrorRef, 429: ErrorRef, 500: ErrorRef, 503: ErrorRef }
+const bearer = [{ bearerAuth: [] }]
+
+const auth: FastifyPluginAsyncTypebox = async (fastify) => {
+  fastify.post('/signup', {
+    schema: {
+      tags: ['auth'],
+      summary: 'Register a user; a confirmation code is emailed',
+      body: SignupBody,
+      response: { 201: SignupResponse, ...errors }
+    }
+  }, async (request, reply) => {
+    const { email, password, first_name: firstName, last_name: lastName } = request.body
+    const result = await fastify.cognito.signUp({ email, password, firstName, lastName })
+    return reply.code(201).send({
+      success: true,
+      message: 'User registered successfully',
+      user_sub: result.userSub,
+      confirmation_required: !result.confirmed
+    })
+  })
+
+  fastify.post('/confirm-signup', {
+    schema: {
+      tags: ['auth'],
+      summary: 'Confirm a registration with the emailed code',
+      body: ConfirmSignupBody,
+      response: { 200: MessageResponse, ...errors, 404: ErrorRef }
+    }
+  }, async (request) => {
+    await fastify.cognito.confirmSignUp(request.body.email, request.body.confirmation_code)
+    return { success: true as const, message: 'User confirmed successfully' }
+  })
+
+  fastify.post('/login', {
+    schema: {
+      tags: ['auth'],
+      summary: 'Sign in with email and password (USER_PASSWORD_AUTH)',
+      body: LoginBody,
+      response: { 200: LoginResponse, ...errors }
+    }
+  }, async (request) => {
+    const tokens = await fastify.cognito.login(request.body.email, request.body.password)
+    const id = decodeJwtPayload(tokens.idToken)
+    return {
+      success: true as const,
+      access_token: tokens.accessToken,
+      refresh_token: tokens.refreshToken ?? '',
+      id_token: tokens.idToken,
+      token_type: 'Bearer' as const,
+      expires_in: tokens.expiresIn,
+      user: {
+        sub: String(id.sub ?? ''),
+        username: String(id.email ?? request.body.email),
+        email: String(id.email ?? request.body.email),
+        email_verified: id.email_verified === true || id.email_verified === 'true'
+      }
+    }
+  })
+
+  fastify.post('/refresh', {
+    schema: {
+      tags: ['auth'],
+      summary: 'New access and id tokens from a refresh token (REFRESH_TOKEN_AUTH)',
+      body: RefreshBody,
+      response: { 200: RefreshResponse, ...errors }
+    }
+  }, async (request) => {
+    const tokens = await fastify.cognito.refresh(request.body.refresh_token, request.body.username)
+    return {
+      success: true as const,
+      access_token: tokens.accessToken,
+      id_token: tokens.idToken,
+      token_type: 'Bearer' as const,
+      expires_in: tokens.expiresIn
+    }
+  })
+
+  fastify.post('/logout', {
+    onRequest: fastify.authenticate,
+    // The body is optional: a bare POST (as the seed's client sends) validates as an empty object.
+    preValidation: async (request) => { request.body ??= {} },
+    schema: {
+      tags: ['auth'],
+      summary: 'Sign out everywhere: the access token is refused from now on, on every instance',
+      security: bearer,
+      body: LogoutBody,
+      response: { 200: MessageResponse, ...errors }
+    }
+  }, async (request) => {
+    const user = request.user!
+    await fastify.cognito.logout(user.accessToken, request.body.refresh_token)
+    if (user.jti) await revokeToken(fastify.db, user.jti, new Date(user.exp * 1000))
+    return { success: true as const, message: 'Logged out successfully' }
+  })
+
+  fastify.get('/me', {
+    onRequest: fastify.authenticate,
+    schema: {
+      tags: ['auth'],
+      summary: 'The signed-in user, from the access token and Cognito',
+      security: bearer,
+      response: { 200: MeResponse, ...errors }
+    }
+  }, async (request) => {
+    const user = request.user!
+    const attributes = await fastify.cognito.getUser(user.accessToken)
+    return {
+      success: true as const,
+      user: {
+        sub: user.sub,
+        username: attributes.email ?? user.username,
+        email: attributes.email,
+        email_verified: attributes.email_verified === undefined ? undefined : attributes.email_verified === 'true',
+        given_name: attributes.given_name,
+        family_name: attributes.family_name,
+        groups: user.groups,
+        token_use: user.token_use,
+        scope: user.scope,
+        auth_time: user.auth_time,
+        iat: user.iat,
+        exp: user.exp
+      }
+    }
+  })
+}
+
+export default auth

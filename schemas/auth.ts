@@ -1,0 +1,82 @@
+import { Type } from '@sinclair/typebox'
+
+const Email = Type.String({ format: 'email', maxLength: 254, description: 'The email the account signs in with' })
+const Password = Type.String({ minLength: 1, maxLength: 256 })
+const Success = Type.Literal(true)
+
+export const SignupBody = Type.Object({
+  email: Email,
+  password: Password,
+  first_name: Type.Optional(Type.String({ maxLength: 100 })),
+  last_name: Type.Optional(Type.String({ maxLength: 100 }))
+})
+
+export const SignupResponse = Type.Object({
+  success: Success,
+  message: Type.String(),
+  user_sub: Type.String({ description: 'The Cognito id of the new user' }),
+  confirmation_required: Type.Boolean({ description: 'True until the emailed code is sent to /auth/confirm-signup' })
+})
+
+export const ConfirmSignupBody = Type.Object({
+  email: Email,
+  confirmation_code: Type.String({ minLength: 1, maxLength: 32 })
+})
+
+export const MessageResponse = Type.Object({ success: Success, message: Type.String() })
+
+export const LoginBody = Type.Object({ email: Email, password: Password })
+
+export const LoginUser = Type.Object({
+  sub: Type.String(),
+  username: Type.String(),
+  email: Type.String(),
+  email_verified: Type.Boolean()
+})
+
+export const LoginResponse = Type.Object({
+  success: Success,
+  access_token: Type.String(),
+  refresh_token: Type.String(),
+  id_token: Type.String(),
+  token_type: Type.Literal('Bearer'),
+  expires_in: Type.Integer({ description: 'Seconds until the access token expires' }),
+  user: LoginUser
+})
+
+export const RefreshBody = Type.Object({
+  refresh_token: Type.String({ minLength: 1 }),
+  username: Type.Optional(Type.String({
+    description: 'The user\'s Cognito username (the `username` claim); needed only by confidential app clients'
+  }))
+})
+
+export const RefreshResponse = Type.Object({
+  success: Success,
+  access_token: Type.String(),
+  id_token: Type.String(),
+  token_type: Type.Literal('Bearer'),
+  expires_in: Type.Integer()
+})
+
+export const LogoutBody = Type.Object({
+  refresh_token: Type.Optional(Type.String({ minLength: 1, description: 'Revoked too when given' }))
+})
+
+export const MeResponse = Type.Object({
+  success: Success,
+  user: Type.Object({
+    sub: Type.String(),
+    username: Type.String(),
+    email: Type.Optional(Type.String()),
+    email_verified: Type.Optional(Type.Boolean()),
+    given_name: Type.Optional(Type.String()),
+    family_name: Type.Optional(Type.String()),
+    groups: Type.Array(Type.String()),
+    token_use: Type.Literal('access'),
+    scope: Type.Optional(Type.String()),
+    auth_time: Type.Integer(),
+    iat: Type.Integer(),
+    exp: Type.Integer()
+  })
+})
