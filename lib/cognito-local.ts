@@ -37,6 +37,32 @@ export function localCognitoClient (endpoint: string): CognitoIdentityProviderCl
   return new CognitoIdentityProviderClient({ endpoint, region: 'local', credentials: LOCAL_CREDENTIALS })
 }
 
+// The emulator "emails" a code by logging a box through a logger that can hold it back until its next
+// request. This start script has its console sender write each code at once as a JSON line instead.
+const CHILD = `
+const fs = require('node:fs')
+const path = require('node:path')
+const main = process.env.COGNITO_LOCAL_MAIN
+const { ConsoleMessageSender } = require(path.join(path.dirname(main), 'services/messageDelivery/consoleMessageSender.js'))
+ConsoleMessageSender.prototype.sendToConsole = async (ctx, user, destination, message) => {
+  fs.writeSync(1, JSON.stringify({ destination, code: message.__code }) + '\\n')
+}
+const { createDefaultServer } = require(main)
+const pino = require(process.env.COGNITO_LOCAL_PINO)
+const logger = pino({ level: 'warn' }, pino.destination({ dest: 2, sync: true }))
+createDefaultServer(logger)
+  .then((server) => server.start())
+  .then(() => fs.writeSync(1, JSON.stringify({ listening: true }) + '\\n'), (error) => { logger.error(error); process.exit(1) })
+`
+
+function parseLine (line: string): { destination?: string, code?: string, listening?: boolean } {
+  try {
+    return JSON.parse(line)
+  } catch {
+    return {}
+  }
+}
+
 async function freePort (): Promise<number> {
   const server = createServer().listen(0, '127.0.0.1')
   await once(server, 'listening')
@@ -51,39 +77,43 @@ async function freePort (): Promise<number> {
  * user pool (email as the username, verified by code) and app client once, keeping their ids in `dir`.
  */
 export async function startLocalCognito (options: LocalCognitoOptions): Promise<LocalCognito> {
-  const bin = createRequire(import.meta.url).resolve('cognito-local/lib/bin/start.js')
+  const main = createRequire(import.meta.url).resolve('cognito-local')
   await mkdir(options.dir, { recursive: true })
   const port = await freePort()
   const endpoint = `http://127.0.0.1:${port}`
-  const child = spawn(process.execPath, [bin], {
-    cwd: options.dir,
-    env: { PATH: process.env.PATH, HOST: '127.0.0.1', PORT: String(port), NO_COLOR: '1' },
+  const child = spawn(process.execPath, ['-e', CHILD], {
+    cwd: options.dir, // the emulator keeps its data in .cognito/ under its working folder
+    env: {
+      PATH: process.env.PATH,
+      HOST: '127.0.0.1',
+      PORT: String(port),
+      COGNITO_LOCAL_MAIN: main,
+      COGNITO_LOCAL_PINO: createRequire(main).resolve('pino')
+    },
     stdio: ['ignore', 'pipe', 'pipe']
   })
   const exited = once(child, 'exit')
 
-  let output = ''
+  let output = '' // the last lines, for the error when it fails to start
+  let partial = ''
   const started = new Promise<void>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`cognito-local did not start: ${output.slice(-500)}`)),
       options.startTimeoutMs ?? 20_000)
-    child.stdout.on('data', (chunk: Buffer) => {
-      output += chunk.toString()
-      // The emulator "sends" codes by printing a box with the destination and the code in it.
-      for (const box of output.split('Confirmation Code Delivery').slice(1)) {
-        const destination = /Destination:\s+(\S+)/.exec(box)?.[1]
-        const code = /Code:\s+(\S+)/.exec(box)?.[1]
-        if (destination && code) {
-          options.onCode(destination, code)
-          output = output.slice(output.indexOf(code) + code.length)
-        }
-      }
-      if (output.includes('Cognito Local running on')) {
+    const onLine = (line: string) => {
+      const event = parseLine(line)
+      if (event.destination && event.code) options.onCode(event.destination, event.code)
+      if (event.listening) {
         clearTimeout(timer)
-        output = ''
         resolve()
       }
+    }
+    child.stdout.on('data', (chunk: Buffer) => {
+      const lines = (partial + chunk.toString()).split('\n')
+      partial = lines.pop()!
+      lines.forEach(onLine)
+      output = (output + chunk.toString()).slice(-2000)
     })
-    child.stderr.on('data', (chunk: Buffer) => { output += chunk.toString() })
+    child.stderr.on('data', (chunk: Buffer) => { output = (output + chunk.toString()).slice(-2000) })
     exited.then(() => {
       clearTimeout(timer)
       reject(new Error(`cognito-local exited: ${output.slice(-500)}`))
