@@ -55,7 +55,8 @@ createDefaultServer(logger)
   .then(() => fs.writeSync(1, JSON.stringify({ listening: true }) + '\\n'), (error) => { logger.error(error); process.exit(1) })
 `
 
-function parseLine (line: string): { destination?: string, code?: string, listening?: boolean } {
+/** One line of the emulator's output: a code it sent, its start, or nothing we need. */
+export function parseEmulatorLine (line: string): { destination?: string, code?: string, listening?: boolean } {
   try {
     return JSON.parse(line)
   } catch {
@@ -100,7 +101,7 @@ export async function startLocalCognito (options: LocalCognitoOptions): Promise<
     const timer = setTimeout(() => reject(new Error(`cognito-local did not start: ${output.slice(-500)}`)),
       options.startTimeoutMs ?? 20_000)
     const onLine = (line: string) => {
-      const event = parseLine(line)
+      const event = parseEmulatorLine(line)
       if (event.destination && event.code) options.onCode(event.destination, event.code)
       if (event.listening) {
         clearTimeout(timer)

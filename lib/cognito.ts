@@ -126,7 +126,7 @@ export class CognitoAuth {
       Password: input.password,
       UserAttributes: attributes
     })))
-    return { userSub: result.UserSub!, confirmed: result.UserConfirmed ?? false }
+    return { userSub: result.UserSub!, confirmed: result.UserConfirmed === true }
   }
 
   async confirmSignUp (email: string, code: string): Promise<void> {
@@ -158,7 +158,7 @@ export class CognitoAuth {
   async getUser (accessToken: string): Promise<Record<string, string>> {
     const result = await this.call(() => this.client.send(new GetUserCommand({ AccessToken: accessToken })),
       { NotAuthorizedException: [401, 'Invalid or expired token'] })
-    return Object.fromEntries((result.UserAttributes ?? []).map((a) => [a.Name ?? '', a.Value ?? '']))
+    return Object.fromEntries(result.UserAttributes!.map((a) => [a.Name!, a.Value!]))
   }
 
   /** Signs the user out of every device (Cognito) and revokes the refresh token when one is given. */
@@ -182,7 +182,10 @@ function secretParam (hash: string | undefined): Record<string, string> {
 }
 
 function tokensFrom (result: AuthenticationResultType | undefined): Tokens {
-  if (!result?.AccessToken || !result.IdToken) throw new AuthError(401, 'Authentication did not complete')
+  // No tokens means Cognito asked for a challenge (a new password, MFA) that this API does not handle.
+  if (!result?.AccessToken || !result.IdToken) {
+    throw new AuthError(401, 'Sign-in needs a step this API does not support (e.g. a new password)')
+  }
   return {
     accessToken: result.AccessToken,
     idToken: result.IdToken,

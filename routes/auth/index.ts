@@ -54,15 +54,15 @@ const auth: FastifyPluginAsyncTypebox = async (fastify) => {
     return {
       success: true as const,
       access_token: tokens.accessToken,
-      refresh_token: tokens.refreshToken ?? '',
+      refresh_token: String(tokens.refreshToken),
       id_token: tokens.idToken,
       token_type: 'Bearer' as const,
       expires_in: tokens.expiresIn,
       user: {
-        sub: String(id.sub ?? ''),
-        username: String(id.email ?? request.body.email),
-        email: String(id.email ?? request.body.email),
-        email_verified: id.email_verified === true || id.email_verified === 'true'
+        sub: String(id.sub),
+        username: request.body.email,
+        email: request.body.email,
+        email_verified: String(id.email_verified) === 'true'
       }
     }
   })
@@ -118,9 +118,9 @@ const auth: FastifyPluginAsyncTypebox = async (fastify) => {
       success: true as const,
       user: {
         sub: user.sub,
-        username: attributes.email ?? user.username,
+        username: String(attributes.email),
         email: attributes.email,
-        email_verified: attributes.email_verified === undefined ? undefined : attributes.email_verified === 'true',
+        email_verified: attributes.email_verified === 'true',
         given_name: attributes.given_name,
         family_name: attributes.family_name,
         groups: user.groups,

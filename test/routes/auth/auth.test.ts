@@ -56,21 +56,34 @@ t.test('the seed flow: signup, confirm, login, me, refresh, logout, and the old 
   t.equal(login.statusCode, 200)
   const tokens = login.json()
   t.match(tokens, {
-    success: true, access_token: /^eyJ/, refresh_token: /./, id_token: /^eyJ/, token_type: 'Bearer', expires_in: 3600,
+    success: true,
+    access_token: /^eyJ/,
+    refresh_token: /./,
+    id_token: /^eyJ/,
+    token_type: 'Bearer',
+    expires_in: 3600,
     user: { sub: signup.json().user_sub, username: email, email, email_verified: Boolean }
   })
 
   const me = await get('/auth/me', tokens.access_token)
   t.equal(me.statusCode, 200)
   t.match(me.json().user, {
-    sub: signup.json().user_sub, username: email, email, given_name: 'Asha', family_name: 'Rao',
-    token_use: 'access', groups: [], auth_time: Number, iat: Number, exp: Number
+    sub: signup.json().user_sub,
+    username: email,
+    email,
+    given_name: 'Asha',
+    family_name: 'Rao',
+    token_use: 'access',
+    groups: [],
+    auth_time: Number,
+    iat: Number,
+    exp: Number
   })
 
   const customers = await get('/api/customers', tokens.access_token)
   t.equal(customers.statusCode, 200, 'the token opens the protected API')
 
-  const refreshed = await post('/auth/refresh', { refresh_token: tokens.refresh_token })
+  const refreshed = await post('/auth/refresh', { refresh_token: tokens.refresh_token, username: me.json().user.sub })
   t.equal(refreshed.statusCode, 200)
   t.match(refreshed.json(), { success: true, access_token: /^eyJ/, id_token: /^eyJ/, token_type: 'Bearer' })
   t.equal((await get('/auth/me', refreshed.json().access_token)).statusCode, 200, 'the refreshed token works')
@@ -170,7 +183,7 @@ t.test('protected routes refuse missing, malformed, forged and foreign tokens', 
   const foreign = await cognito.send(new InitiateAuthCommand({
     ClientId: other.UserPoolClient!.ClientId!,
     AuthFlow: 'USER_PASSWORD_AUTH',
-    AuthParameters: { USERNAME: session.email, PASSWORD: PASSWORD }
+    AuthParameters: { USERNAME: session.email, PASSWORD }
   }))
   const response = await get('/api/customers', foreign.AuthenticationResult!.AccessToken!)
   t.equal(response.statusCode, 401, 'a token issued to another client')

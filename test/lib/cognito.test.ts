@@ -1,0 +1,72 @@
+import { createHmac } from 'node:crypto'
+import { mkdtemp, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import path from 'node:path'
+import t from 'tap'
+import { AuthError, CognitoAuth, decodeJwtPayload, toAuthError } from '../../lib/cognito.js'
+import { localCognitoClient, parseEmulatorLine, startLocalCognito } from '../../lib/cognito-local.js'
+import { cognitoAccessVerifier } from '../../lib/cognito-verifier.js'
+
+t.test('Cognito failures map to the seed statuses and plain messages', async (t) => {
+  t.match(toAuthError({ name: 'UsernameExistsException' }), { statusCode: 400, message: /already exists/ })
+  t.match(toAuthError({ name: 'TooManyRequestsException' }), { statusCode: 429 })
+  t.match(toAuthError({ name: 'NotAuthorizedException' }, { NotAuthorizedException: [401, 'X'] }), { message: 'X' })
+  const unreachable = toAuthError(Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' }))
+  t.match(unreachable, { statusCode: 503, message: 'Authentication service unavailable', expose: true })
+  t.type(unreachable, AuthError)
+  t.match(toAuthError({ name: 'TimeoutError' }), { statusCode: 503 })
+  t.match(toAuthError({ code: 'ENOTFOUND' }), { statusCode: 503 }, 'an error with no name')
+  const unknown = new Error('something new')
+  t.throws(() => toAuthError(unknown), unknown, 'anything else stays an internal error (500)')
+})
+
+t.test('SECRET_HASH is computed for confidential clients only', async (t) => {
+  const options = {
+    client: localCognitoClient('http://127.0.0.1:1'),
+    clientId: 'client',
+    local: true,
+    verifyAccessToken: async () => { throw new Error('unused') }
+  }
+  t.equal(new CognitoAuth(options).secretHash('a@b.co'), undefined)
+  const expected = createHmac('sha256', 's3cret').update('a@b.coclient').digest('base64')
+  t.equal(new CognitoAuth({ ...options, clientSecret: 's3cret' }).secretHash('a@b.co'), expected)
+})
+
+t.test('decodeJwtPayload reads a payload and survives garbage', async (t) => {
+  t.same(decodeJwtPayload(`x.${Buffer.from('{"sub":"1"}').toString('base64url')}.y`), { sub: '1' })
+  t.same(decodeJwtPayload('not a token'), {})
+})
+
+t.test('the real Cognito verifier refuses a malformed token without any network', async (t) => {
+  const verify = cognitoAccessVerifier('ap-south-1_abcdef123', 'client')
+  await t.rejects(verify('not.a.token'))
+})
+
+t.test('emulator output lines', async (t) => {
+  t.same(parseEmulatorLine('{"destination":"a@b.co","code":"123"}'), { destination: 'a@b.co', code: '123' })
+  t.same(parseEmulatorLine('NOTE: The AWS SDK for JavaScript (v2) has reached end-of-support.'), {})
+})
+
+t.test('the emulator keeps its pool across restarts, and makes a new one when it is gone', async (t) => {
+  const dir = await mkdtemp(path.join(tmpdir(), 'vcm-cognito-test-'))
+  t.teardown(() => rm(dir, { recursive: true, force: true }))
+  const onCode = () => {}
+  const first = await startLocalCognito({ dir, onCode })
+  await first.stop()
+  const second = await startLocalCognito({ dir, onCode })
+  t.equal(second.userPoolId, first.userPoolId, 'same pool after a restart')
+  t.equal(second.clientId, first.clientId)
+  await second.stop()
+  await second.stop()
+
+  await rm(path.join(dir, '.cognito'), { recursive: true })
+  const third = await startLocalCognito({ dir, onCode })
+  t.not(third.userPoolId, first.userPoolId, 'a new pool when the emulator lost the old one')
+  await third.stop()
+})
+
+t.test('an emulator that does not start in time is stopped and reported', async (t) => {
+  const dir = await mkdtemp(path.join(tmpdir(), 'vcm-cognito-test-'))
+  t.teardown(() => rm(dir, { recursive: true, force: true }))
+  await t.rejects(startLocalCognito({ dir, onCode: () => {}, startTimeoutMs: 1 }), /cognito-local did not start/)
+})
