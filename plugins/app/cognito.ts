@@ -77,4 +77,4 @@ export default fp(async function cognito (fastify) {
     verifyAccessToken: issuerAccessVerifier(local.issuer, local.clientId),
     local: true
   }))
-}, { name: 'cognito', dependencies: ['env'] })
+}, { name: 'cognito', dependencies: ['env', 'db'] }) // after the migrations: a failed start then leaves no emulator running
