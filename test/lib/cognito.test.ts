@@ -32,6 +32,18 @@ t.test('SECRET_HASH is computed for confidential clients only', async (t) => {
   t.equal(new CognitoAuth({ ...options, clientSecret: 's3cret' }).secretHash('a@b.co'), expected)
 })
 
+t.test('with real Cognito, a failed GlobalSignOut is reported, not swallowed', async (t) => {
+  const client = localCognitoClient('http://127.0.0.1:1')
+  t.teardown(() => client.destroy())
+  const auth = new CognitoAuth({
+    client,
+    clientId: 'client',
+    local: false,
+    verifyAccessToken: async () => { throw new Error('unused') }
+  })
+  await t.rejects(auth.logout('token'), { statusCode: 503, message: 'Authentication service unavailable' })
+})
+
 t.test('decodeJwtPayload reads a payload and survives garbage', async (t) => {
   t.same(decodeJwtPayload(`x.${Buffer.from('{"sub":"1"}').toString('base64url')}.y`), { sub: '1' })
   t.same(decodeJwtPayload('not a token'), {})
