@@ -11,7 +11,9 @@ const server = Fastify({
   connectionTimeout: 120_000,
   requestTimeout: 120_000,
   keepAliveTimeout: 10_000,
-  http: { headersTimeout: 15_000 }
+  http: { headersTimeout: 15_000 },
+  // The first start creates the embedded database and the local Cognito pool: longer than avvio's 10 s default.
+  pluginTimeout: 120_000
 })
 
 server.register(fp(app))

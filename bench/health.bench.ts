@@ -7,9 +7,9 @@ import { load, printTable } from './http-load.js'
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 5)
 
-const bare = Fastify()
+const bare = Fastify({ pluginTimeout: 0 })
 bare.get('/health', async () => ({ success: true, status: 'ok', uptime_seconds: process.uptime() }))
-const full = Fastify()
+const full = Fastify({ pluginTimeout: 0 })
 full.register(fp(app), { env: { DATA_DIR: 'memory://', LOG_LEVEL: 'silent' } })
 
 const bareUrl = await bare.listen({ host: '127.0.0.1', port: 0 })

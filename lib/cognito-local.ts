@@ -38,7 +38,8 @@ export function localCognitoClient (endpoint: string): CognitoIdentityProviderCl
 }
 
 // The emulator "emails" a code by logging a box through a logger that can hold it back until its next
-// request. This start script has its console sender write each code at once as a JSON line instead.
+// request. This start script has its console sender write each code at once as a JSON line instead, and adds
+// the two operations the emulator does not have.
 const CHILD = `
 const fs = require('node:fs')
 const path = require('node:path')
@@ -47,6 +48,12 @@ const { ConsoleMessageSender } = require(path.join(path.dirname(main), 'services
 ConsoleMessageSender.prototype.sendToConsole = async (ctx, user, destination, message) => {
   fs.writeSync(1, JSON.stringify({ destination, code: message.__code }) + '\\n')
 }
+// Operations the emulator lacks, so that local mode behaves for the user as Cognito does. ForgotPassword
+// makes, sends and stores a new code in the field ConfirmSignUp checks: what ResendConfirmationCode does.
+// GlobalSignOut has nothing to end in the emulator; the server's revocation list refuses the token.
+const { Targets } = require(path.join(path.dirname(main), 'targets/targets.js'))
+Targets.ResendConfirmationCode = Targets.ForgotPassword
+Targets.GlobalSignOut = () => async () => ({})
 const { createDefaultServer } = require(main)
 const pino = require(process.env.COGNITO_LOCAL_PINO)
 const logger = pino({ level: 'warn' }, pino.destination({ dest: 2, sync: true }))

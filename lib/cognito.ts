@@ -1,5 +1,9 @@
 import { createHmac } from 'node:crypto'
 import {
+  ChangePasswordCommand,
+  ConfirmForgotPasswordCommand,
+  ForgotPasswordCommand,
+  ResendConfirmationCodeCommand,
   type AuthenticationResultType,
   type CognitoIdentityProviderClient,
   ConfirmSignUpCommand,
@@ -46,8 +50,6 @@ export interface CognitoAuthOptions {
   clientSecret?: string
   /** Verifies an access token's signature, issuer, expiry, use and client; throws when any is wrong. */
   verifyAccessToken: (token: string) => Promise<AccessClaims>
-  /** True for the local emulator, which lacks some operations real Cognito has. */
-  local: boolean
 }
 
 // Cognito exception names, and what the caller is told of each.
@@ -83,9 +85,11 @@ const LOGIN: Record<string, [number, string]> = {
   InvalidPasswordException: [401, 'Invalid email or password'] // the emulator's answer to a wrong password
 }
 
+// Failures that would tell a caller whether an email is registered (or already confirmed).
+const QUIET = new Set(['UserNotFoundException', 'InvalidParameterException'])
+
 /** The sign-up, sign-in and token operations of one Cognito user pool and app client. */
 export class CognitoAuth {
-  readonly local: boolean
   readonly verifyAccessToken: (token: string) => Promise<AccessClaims>
   private readonly client: CognitoIdentityProviderClient
   private readonly clientId: string
@@ -96,7 +100,6 @@ export class CognitoAuth {
     this.clientId = options.clientId
     this.clientSecret = options.clientSecret
     this.verifyAccessToken = options.verifyAccessToken
-    this.local = options.local
   }
 
   /** SECRET_HASH, which a confidential app client requires with every call that names a user. */
@@ -110,6 +113,15 @@ export class CognitoAuth {
       return await request()
     } catch (error) {
       throw toAuthError(error, overrides)
+    }
+  }
+
+  /** Runs a call whose failure for an unknown (or already confirmed) user must look like success. */
+  private async quietAboutUsers (request: () => Promise<unknown>): Promise<void> {
+    try {
+      await request()
+    } catch (error) {
+      if (!QUIET.has((error as { name?: string }).name ?? '')) throw toAuthError(error)
     }
   }
 
@@ -155,6 +167,39 @@ export class CognitoAuth {
     return tokensFrom(result.AuthenticationResult)
   }
 
+  /** Sends a new confirmation code. Says nothing of whether the email is registered. */
+  async resendConfirmation (email: string): Promise<void> {
+    await this.quietAboutUsers(() => this.client.send(new ResendConfirmationCodeCommand({
+      ClientId: this.clientId, SecretHash: this.secretHash(email), Username: email
+    })))
+  }
+
+  /** Sends a password reset code. Says nothing of whether the email is registered. */
+  async forgotPassword (email: string): Promise<void> {
+    await this.quietAboutUsers(() => this.client.send(new ForgotPasswordCommand({
+      ClientId: this.clientId, SecretHash: this.secretHash(email), Username: email
+    })))
+  }
+
+  async confirmForgotPassword (email: string, code: string, newPassword: string): Promise<void> {
+    await this.call(() => this.client.send(new ConfirmForgotPasswordCommand({
+      ClientId: this.clientId,
+      SecretHash: this.secretHash(email),
+      Username: email,
+      ConfirmationCode: code,
+      Password: newPassword
+    })), { UserNotFoundException: [400, 'Invalid confirmation code'] })
+  }
+
+  async changePassword (accessToken: string, previousPassword: string, proposedPassword: string): Promise<void> {
+    await this.call(() => this.client.send(new ChangePasswordCommand({
+      AccessToken: accessToken, PreviousPassword: previousPassword, ProposedPassword: proposedPassword
+    })), {
+      NotAuthorizedException: [400, 'Current password is incorrect'],
+      InvalidPasswordException: [400, 'Current password is incorrect'] // the emulator's answer to a wrong one
+    })
+  }
+
   async getUser (accessToken: string): Promise<Record<string, string>> {
     const result = await this.call(() => this.client.send(new GetUserCommand({ AccessToken: accessToken })),
       { NotAuthorizedException: [401, 'Invalid or expired token'] })
@@ -163,12 +208,8 @@ export class CognitoAuth {
 
   /** Signs the user out of every device (Cognito) and revokes the refresh token when one is given. */
   async logout (accessToken: string, refreshToken?: string): Promise<void> {
-    try {
-      await this.client.send(new GlobalSignOutCommand({ AccessToken: accessToken }))
-    } catch (error) {
-      // The emulator has no GlobalSignOut; the server's own revocation list still refuses the token.
-      if (!(this.local && (error as { name?: string }).name === 'Unsupported')) throw toAuthError(error)
-    }
+    await this.call(() => this.client.send(new GlobalSignOutCommand({ AccessToken: accessToken })),
+      { NotAuthorizedException: [401, 'Invalid or expired token'] })
     if (refreshToken) {
       await this.call(() => this.client.send(new RevokeTokenCommand({
         ClientId: this.clientId, ClientSecret: this.clientSecret, Token: refreshToken

@@ -80,3 +80,16 @@ export const MeResponse = Type.Object({
     exp: Type.Integer()
   })
 })
+
+export const EmailBody = Type.Object({ email: Email })
+
+export const ConfirmForgotPasswordBody = Type.Object({
+  email: Email,
+  confirmation_code: Type.String({ minLength: 1, maxLength: 32 }),
+  new_password: Password
+})
+
+export const ChangePasswordBody = Type.Object({
+  previous_password: Password,
+  proposed_password: Password
+})

@@ -32,6 +32,16 @@ export const Config = Type.Object({
     default: 'development',
     description: 'In production the local Cognito emulator is never started'
   }),
+  AUTH_RATE_LIMIT_PER_IP: Type.Integer({
+    default: 30,
+    minimum: 1,
+    description: 'Requests a minute one IP address may make to sign-up, sign-in and the code routes together'
+  }),
+  AUTH_RATE_LIMIT_PER_EMAIL: Type.Integer({
+    default: 10,
+    minimum: 1,
+    description: 'Requests a minute naming one email that those routes accept'
+  }),
   COGNITO_USER_POOL_ID: Optional('Cognito user pool id; when unset (and not in production), a local Cognito emulator is used'),
   COGNITO_ENDPOINT: Optional('Cognito API endpoint, for a Cognito-compatible server (e.g. a shared emulator); default: AWS'),
   COGNITO_CLIENT_ID: Optional('Cognito app client id'),

@@ -49,7 +49,8 @@ export interface BuildOptions extends Omit<AppOptions, 'env'> {
 /** Builds the app without listening, on in-memory PGlite unless told otherwise; closed when the test ends. */
 export async function build (t: Test, options: BuildOptions = {}): Promise<FastifyInstance> {
   const { logger = false, env, ...appOptions } = options
-  const server = Fastify({ logger })
+  // No plugin timeout: starting PGlite and the emulator on a busy machine can take more than avvio's 10 s.
+  const server = Fastify({ logger, pluginTimeout: 0 })
   server.register(fp(app), { ...appOptions, env: { DATA_DIR: 'memory://', ...env } })
   t.teardown(() => server.close())
   await server.ready()

@@ -21,7 +21,7 @@ const notConfigured = new Proxy({}, {
     ? async () => { throw new AuthError(503, 'Cognito not configured') }
     : undefined
 }) as CognitoAuth
-const OPERATIONS = new Set(['signUp', 'confirmSignUp', 'login', 'refresh', 'getUser', 'logout', 'verifyAccessToken'])
+const OPERATIONS = new Set(Object.getOwnPropertyNames(CognitoAuth.prototype).concat('verifyAccessToken'))
 
 /**
  * Cognito in one of three modes: the user pool named by COGNITO_USER_POOL_ID (real Cognito, or the
@@ -45,8 +45,7 @@ export default fp(async function cognito (fastify) {
       clientSecret: config.COGNITO_CLIENT_SECRET,
       verifyAccessToken: endpoint
         ? issuerAccessVerifier(`${endpoint}/${poolId}`, config.COGNITO_CLIENT_ID)
-        : cognitoAccessVerifier(poolId, config.COGNITO_CLIENT_ID),
-      local: Boolean(endpoint)
+        : cognitoAccessVerifier(poolId, config.COGNITO_CLIENT_ID)
     }))
     fastify.addHook('onClose', async () => client.destroy())
     return
@@ -74,7 +73,6 @@ export default fp(async function cognito (fastify) {
   fastify.decorate('cognito', new CognitoAuth({
     client,
     clientId: local.clientId,
-    verifyAccessToken: issuerAccessVerifier(local.issuer, local.clientId),
-    local: true
+    verifyAccessToken: issuerAccessVerifier(local.issuer, local.clientId)
   }))
 }, { name: 'cognito', dependencies: ['env', 'db'] }) // after the migrations: a failed start then leaves no emulator running

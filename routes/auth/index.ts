@@ -1,8 +1,10 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
+import type { FastifyReply, FastifyRequest } from 'fastify'
+import { AttemptCounter } from '../../lib/attempt-counter.js'
 import { decodeJwtPayload } from '../../lib/cognito.js'
 import { revokeToken } from '../../lib/revocations.js'
 import {
-  ConfirmSignupBody, LoginBody, LoginResponse, LogoutBody, MeResponse, MessageResponse, RefreshBody,
+  ChangePasswordBody, ConfirmForgotPasswordBody, ConfirmSignupBody, EmailBody, LoginBody, LoginResponse, LogoutBody, MeResponse, MessageResponse, RefreshBody,
   RefreshResponse, SignupBody, SignupResponse
 } from '../../schemas/auth.js'
 import { ErrorRef } from '../../schemas/common.js'
@@ -11,7 +13,23 @@ const errors = { 400: ErrorRef, 401: ErrorRef, 403: ErrorRef, 429: ErrorRef, 500
 const bearer = [{ bearerAuth: [] }]
 
 const auth: FastifyPluginAsyncTypebox = async (fastify) => {
+  // Brute-force protection for every route that takes a password or a code, or sends an email: per client IP
+  // (before the body is read) and per email named in the body.
+  // (@fastify/rate-limit runs one limit a request, so the per-email count is kept by an AttemptCounter.)
+  const perIp = fastify.rateLimit({ max: fastify.config.AUTH_RATE_LIMIT_PER_IP, timeWindow: 60_000 })
+  const emails = new AttemptCounter(fastify.config.AUTH_RATE_LIMIT_PER_EMAIL, 60_000)
+  const perEmail = async (request: FastifyRequest, reply: FastifyReply) => {
+    const attempt = emails.hit((request.body as { email: string }).email.toLowerCase())
+    if (!attempt.allowed) {
+      const seconds = attempt.retryAfterSeconds
+      return reply.code(429).header('retry-after', seconds)
+        .send({ success: false, message: `Too many attempts; try again in ${seconds} seconds` })
+    }
+  }
+  const limited = { onRequest: perIp, preHandler: perEmail }
+
   fastify.post('/signup', {
+    ...limited,
     schema: {
       tags: ['auth'],
       summary: 'Register a user; a confirmation code is emailed',
@@ -30,6 +48,7 @@ const auth: FastifyPluginAsyncTypebox = async (fastify) => {
   })
 
   fastify.post('/confirm-signup', {
+    ...limited,
     schema: {
       tags: ['auth'],
       summary: 'Confirm a registration with the emailed code',
@@ -42,6 +61,7 @@ const auth: FastifyPluginAsyncTypebox = async (fastify) => {
   })
 
   fastify.post('/login', {
+    ...limited,
     schema: {
       tags: ['auth'],
       summary: 'Sign in with email and password (USER_PASSWORD_AUTH)',
@@ -101,6 +121,61 @@ const auth: FastifyPluginAsyncTypebox = async (fastify) => {
     await fastify.cognito.logout(user.accessToken, request.body.refresh_token)
     if (user.jti) await revokeToken(fastify.db, user.jti, new Date(user.exp * 1000))
     return { success: true as const, message: 'Logged out successfully' }
+  })
+
+  fastify.post('/resend-confirmation', {
+    ...limited,
+    schema: {
+      tags: ['auth'],
+      summary: 'Email a new confirmation code (the answer is the same whether or not the email is registered)',
+      body: EmailBody,
+      response: { 200: MessageResponse, ...errors }
+    }
+  }, async (request) => {
+    await fastify.cognito.resendConfirmation(request.body.email)
+    return { success: true as const, message: 'If the account awaits confirmation, a new code has been sent' }
+  })
+
+  fastify.post('/forgot-password', {
+    ...limited,
+    schema: {
+      tags: ['auth'],
+      summary: 'Email a password reset code (the answer is the same whether or not the email is registered)',
+      body: EmailBody,
+      response: { 200: MessageResponse, ...errors }
+    }
+  }, async (request) => {
+    await fastify.cognito.forgotPassword(request.body.email)
+    return { success: true as const, message: 'If the account exists, a reset code has been sent' }
+  })
+
+  fastify.post('/confirm-forgot-password', {
+    ...limited,
+    schema: {
+      tags: ['auth'],
+      summary: 'Set a new password with the emailed reset code',
+      body: ConfirmForgotPasswordBody,
+      response: { 200: MessageResponse, ...errors }
+    }
+  }, async (request) => {
+    const { email, confirmation_code: code, new_password: password } = request.body
+    await fastify.cognito.confirmForgotPassword(email, code, password)
+    return { success: true as const, message: 'Password reset successfully' }
+  })
+
+  fastify.post('/change-password', {
+    onRequest: fastify.authenticate,
+    schema: {
+      tags: ['auth'],
+      summary: 'Change the signed-in user\'s password',
+      security: bearer,
+      body: ChangePasswordBody,
+      response: { 200: MessageResponse, ...errors }
+    }
+  }, async (request) => {
+    const { previous_password: previous, proposed_password: proposed } = request.body
+    await fastify.cognito.changePassword(request.user!.accessToken, previous, proposed)
+    return { success: true as const, message: 'Password changed successfully' }
   })
 
   fastify.get('/me', {

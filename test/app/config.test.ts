@@ -4,7 +4,7 @@ import envPlugin from '../../plugins/external/env.js'
 import { ConfigError } from '../../lib/config-error.js'
 
 async function load (env: Record<string, string>) {
-  const app = Fastify()
+  const app = Fastify({ pluginTimeout: 0 })
   app.register(envPlugin, { env })
   await app.ready()
   return app.config
@@ -59,7 +59,7 @@ t.test('with no variables given, the process environment and a .env file in the 
   delete process.env.PORT
   process.env.LOG_LEVEL = 'warn'
   t.teardown(() => { delete process.env.LOG_LEVEL })
-  const app = Fastify()
+  const app = Fastify({ pluginTimeout: 0 })
   app.register(envPlugin)
   await app.ready()
   t.equal(app.config.PORT, 8123, 'from .env')

@@ -8,7 +8,7 @@ import { capturingLogger } from '../helper.js'
 // The app with a few routes that fail in the ways real routes will, to check the envelope of each failure.
 async function buildWithFailingRoutes (t: { teardown (fn: () => unknown): void }) {
   const { lines, logger } = capturingLogger()
-  const server = Fastify({ logger, bodyLimit: 1024 })
+  const server = Fastify({ logger, bodyLimit: 1024, pluginTimeout: 0 })
   server.register(fp(app), { env: { DATA_DIR: 'memory://' } })
   server.register(async (routes) => {
     routes.post('/echo', {

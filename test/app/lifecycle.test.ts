@@ -22,7 +22,7 @@ t.test('data written before a restart is there after it (PGlite on disk)', async
 })
 
 t.test('closing lets in-flight requests finish, then closes the database', async (t) => {
-  const server = Fastify()
+  const server = Fastify({ pluginTimeout: 0 })
   server.register(fp(app), { env: { DATA_DIR: 'memory://' } })
   server.register(async (routes) => {
     routes.get('/slow', async () => {

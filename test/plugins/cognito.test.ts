@@ -20,7 +20,7 @@ t.test('in production with no user pool: "Cognito not configured", and nothing i
 })
 
 t.test('a user pool without an app client stops the start', async (t) => {
-  const server = Fastify()
+  const server = Fastify({ pluginTimeout: 0 })
   server.register(fp(app), { env: { DATA_DIR: 'memory://', COGNITO_USER_POOL_ID: 'ap-south-1_abc' } })
   await t.rejects(async () => { await server.ready() },
     { message: 'Invalid configuration: COGNITO_CLIENT_ID must be set with COGNITO_USER_POOL_ID' })

@@ -35,7 +35,7 @@ t.test('the app migrates its database at start-up and logs what it applied', asy
 t.test('a failing migration stops the start and closes the database', async (t) => {
   const dataDir = await mkdtemp(path.join(tmpdir(), 'vcm-data-'))
   const migrationsDir = await migrationsFolder({ '001.do.broken.sql': 'CREATE TABLE ok (id int); SELEC 1;' })
-  const server = Fastify()
+  const server = Fastify({ pluginTimeout: 0 })
   server.register(fp(app), { env: { DATA_DIR: dataDir }, migrationsDir })
   await t.rejects(async () => { await server.ready() }, /syntax error/)
 

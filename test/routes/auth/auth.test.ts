@@ -9,7 +9,8 @@ const PASSWORD = 'Passw0rd!long'
 
 // One app (and one emulator) for the file: each test signs up users of its own.
 const { lines, logger } = capturingLogger()
-const app = await build(t, { logger })
+// Limits high enough for a file that signs many users in from one address; rate-limit.test.ts checks them.
+const app = await build(t, { logger, env: { AUTH_RATE_LIMIT_PER_IP: '1000', AUTH_RATE_LIMIT_PER_EMAIL: '1000' } })
 let counter = 0
 const newEmail = () => `user${++counter}.${Date.now()}@example.com`
 
@@ -20,10 +21,15 @@ const get = (url: string, token?: string) => app.inject({
   method: 'GET', url, headers: token ? { authorization: `Bearer ${token}` } : {}
 })
 
-async function codeFor (email: string): Promise<string> {
+const codesSent = (email: string): string[] => lines
+  .filter((l) => l.includes('local Cognito: confirmation code') && l.includes(email))
+  .map((l) => JSON.parse(l).code)
+
+/** The code the server logged for `email` after the first `already` ones. */
+async function codeFor (email: string, already = 0): Promise<string> {
   for (let i = 0; i < 100; i++) {
-    const line = lines.find((l) => l.includes('local Cognito: confirmation code') && l.includes(email))
-    if (line) return JSON.parse(line).code
+    const code = codesSent(email)[already]
+    if (code) return code
     await new Promise((resolve) => setTimeout(resolve, 20))
   }
   throw new Error(`no code logged for ${email}: ${lines.filter((l) => l.includes('code')).join('\n')}`)
@@ -187,4 +193,56 @@ t.test('protected routes refuse missing, malformed, forged and foreign tokens', 
   }))
   const response = await get('/api/customers', foreign.AuthenticationResult!.AccessToken!)
   t.equal(response.statusCode, 401, 'a token issued to another client')
+})
+
+t.test('a new confirmation code can be requested, and only the newest confirms', async (t) => {
+  const email = newEmail()
+  await post('/auth/signup', { email, password: PASSWORD })
+  const first = await codeFor(email)
+  const resend = await post('/auth/resend-confirmation', { email })
+  t.equal(resend.statusCode, 200)
+  t.same(resend.json(), { success: true, message: 'If the account awaits confirmation, a new code has been sent' })
+  const second = await codeFor(email, 1)
+  t.not(second, first)
+  t.equal((await post('/auth/confirm-signup', { email, confirmation_code: second })).statusCode, 200)
+  t.equal((await post('/auth/login', { email, password: PASSWORD })).statusCode, 200)
+
+  const unknown = await post('/auth/resend-confirmation', { email: newEmail() })
+  t.same(unknown.json(), resend.json(), 'an unknown email gets the same answer')
+})
+
+t.test('forgot password: a reset code sets a new password', async (t) => {
+  const { email } = await signedIn()
+  const forgot = await post('/auth/forgot-password', { email })
+  t.equal(forgot.statusCode, 200)
+  t.same(forgot.json(), { success: true, message: 'If the account exists, a reset code has been sent' })
+  const code = await codeFor(email, 1)
+
+  const wrong = await post('/auth/confirm-forgot-password', { email, confirmation_code: '000000', new_password: 'N3w-passw0rd' })
+  t.equal(wrong.statusCode, 400)
+  t.same(wrong.json(), { success: false, message: 'Invalid confirmation code' })
+
+  const reset = await post('/auth/confirm-forgot-password', { email, confirmation_code: code, new_password: 'N3w-passw0rd' })
+  t.equal(reset.statusCode, 200)
+  t.same(reset.json(), { success: true, message: 'Password reset successfully' })
+  t.equal((await post('/auth/login', { email, password: 'N3w-passw0rd' })).statusCode, 200)
+  t.equal((await post('/auth/login', { email, password: PASSWORD })).statusCode, 401, 'the old password is gone')
+
+  const unknown = await post('/auth/forgot-password', { email: newEmail() })
+  t.same(unknown.json(), forgot.json(), 'an unknown email gets the same answer')
+})
+
+t.test('change password needs the token and the current password', async (t) => {
+  const { email, access_token: token } = await signedIn()
+  const noToken = await post('/auth/change-password', { previous_password: PASSWORD, proposed_password: 'An0ther-pass' })
+  t.equal(noToken.statusCode, 401)
+
+  const wrong = await post('/auth/change-password', { previous_password: 'Not-it-123', proposed_password: 'An0ther-pass' }, token)
+  t.equal(wrong.statusCode, 400)
+  t.same(wrong.json(), { success: false, message: 'Current password is incorrect' })
+
+  const changed = await post('/auth/change-password', { previous_password: PASSWORD, proposed_password: 'An0ther-pass' }, token)
+  t.equal(changed.statusCode, 200)
+  t.same(changed.json(), { success: true, message: 'Password changed successfully' })
+  t.equal((await post('/auth/login', { email, password: 'An0ther-pass' })).statusCode, 200)
 })
