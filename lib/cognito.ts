@@ -121,7 +121,7 @@ export class CognitoAuth {
     try {
       await request()
     } catch (error) {
-      if (!QUIET.has((error as { name?: string }).name ?? '')) throw toAuthError(error)
+      if (!QUIET.has(String((error as { name?: string }).name))) throw toAuthError(error)
     }
   }
 
