@@ -9,9 +9,10 @@ export interface LoadResult {
 }
 
 /** Loads one URL on loopback for a fixed time after a short warm-up; bounded in time, stops by itself. */
-export async function load (name: string, url: string, seconds = 5, connections = 10): Promise<LoadResult> {
-  await autocannon({ url, connections, duration: 1 })
-  const result = await autocannon({ url, connections, duration: seconds })
+export async function load (name: string, url: string, seconds = 5, connections = 10,
+  headers: Record<string, string> = {}): Promise<LoadResult> {
+  await autocannon({ url, connections, duration: 1, headers })
+  const result = await autocannon({ url, connections, duration: seconds, headers })
   return {
     name,
     requestsPerSecond: result.requests.average,
