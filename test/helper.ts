@@ -1,4 +1,7 @@
 import { randomBytes } from 'node:crypto'
+import { mkdtemp, writeFile } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import path from 'node:path'
 import { Writable } from 'node:stream'
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify'
 import fp from 'fastify-plugin'
@@ -67,4 +70,11 @@ export function capturingLogger (level = 'info') {
     }
   })
   return { lines, logger: { ...logOptions(level), stream } }
+}
+
+/** A temporary folder holding the given migration files (name -> SQL), for tests of the migrator. */
+export async function migrationsFolder (files: Record<string, string>): Promise<string> {
+  const dir = await mkdtemp(path.join(tmpdir(), 'vcm-migrations-'))
+  for (const [name, sql] of Object.entries(files)) await writeFile(path.join(dir, name), sql)
+  return dir
 }

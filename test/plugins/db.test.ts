@@ -1,4 +1,4 @@
-import { mkdtemp, writeFile } from 'node:fs/promises'
+import { mkdtemp } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import Fastify from 'fastify'
@@ -6,13 +6,7 @@ import fp from 'fastify-plugin'
 import t from 'tap'
 import app from '../../app.js'
 import { openDatabase } from '../../lib/db/database.js'
-import { build, capturingLogger, freshPostgresDatabase } from '../helper.js'
-
-async function migrationsFolder (files: Record<string, string>): Promise<string> {
-  const dir = await mkdtemp(path.join(tmpdir(), 'vcm-migrations-'))
-  for (const [name, sql] of Object.entries(files)) await writeFile(path.join(dir, name), sql)
-  return dir
-}
+import { build, capturingLogger, freshPostgresDatabase, migrationsFolder } from '../helper.js'
 
 t.test('the app migrates its database at start-up and logs what it applied', async (t) => {
   const dataDir = await mkdtemp(path.join(tmpdir(), 'vcm-data-'))

@@ -1,16 +1,7 @@
-import { mkdtemp, writeFile } from 'node:fs/promises'
-import { tmpdir } from 'node:os'
-import path from 'node:path'
 import t from 'tap'
 import { openDatabase, type Database } from '../../../lib/db/database.js'
 import { loadMigrations, migrate } from '../../../lib/db/migrate.js'
-import { engines, freshPostgresDatabase } from '../../helper.js'
-
-async function folder (files: Record<string, string>): Promise<string> {
-  const dir = await mkdtemp(path.join(tmpdir(), 'vcm-migrations-'))
-  for (const [name, sql] of Object.entries(files)) await writeFile(path.join(dir, name), sql)
-  return dir
-}
+import { engines, freshPostgresDatabase, migrationsFolder } from '../../helper.js'
 
 const first = {
   '001.do.create-account.sql': 'CREATE TABLE account (id serial PRIMARY KEY, email text NOT NULL UNIQUE);',
@@ -27,14 +18,14 @@ async function tables (db: Database): Promise<string[]> {
 }
 
 t.test('loadMigrations reads NNN.do.name.sql files in version order and nothing else', async (t) => {
-  const dir = await folder({ '010.do.later.sql': 'SELECT 1;', ...first })
+  const dir = await migrationsFolder({ '010.do.later.sql': 'SELECT 1;', ...first })
   const migrations = await loadMigrations(dir)
   t.same(migrations.map((m) => [m.version, m.name]), [[1, 'create-account'], [2, 'add-name'], [10, 'later']])
   t.match(migrations[0]!.checksum, /^[0-9a-f]{64}$/)
 })
 
 t.test('loadMigrations refuses two files with one version', async (t) => {
-  const dir = await folder({ '001.do.a.sql': 'SELECT 1;', '1.do.b.sql': 'SELECT 2;' })
+  const dir = await migrationsFolder({ '001.do.a.sql': 'SELECT 1;', '1.do.b.sql': 'SELECT 2;' })
   await t.rejects(loadMigrations(dir), /Two migrations have version 1/)
 })
 
@@ -44,7 +35,7 @@ for (const engine of engines) {
     const db = await openDatabase({ url: env.DATABASE_URL, dataDir: 'memory://' })
     t.teardown(() => db.close())
 
-    const migrations = await loadMigrations(await folder(first))
+    const migrations = await loadMigrations(await migrationsFolder(first))
     const report = await migrate(db, migrations)
     t.same(report.applied.map((m) => m.version), [1, 2])
     t.same(report.unknown, [])
@@ -58,7 +49,7 @@ for (const engine of engines) {
     const newer = await migrate(db, migrations.slice(0, 1))
     t.same(newer.unknown, [2], 'an older build reports the versions it does not know')
 
-    const edited = await loadMigrations(await folder({ ...first, '001.do.create-account.sql': 'SELECT 1;' }))
+    const edited = await loadMigrations(await migrationsFolder({ ...first, '001.do.create-account.sql': 'SELECT 1;' }))
     await t.rejects(migrate(db, edited), /Migration 1 \(create-account\) was changed after it was applied/)
   })
 
@@ -66,7 +57,7 @@ for (const engine of engines) {
     const env = await engine.env(t)
     const db = await openDatabase({ url: env.DATABASE_URL, dataDir: 'memory://' })
     t.teardown(() => db.close())
-    const broken = await loadMigrations(await folder({
+    const broken = await loadMigrations(await migrationsFolder({
       ...first,
       '003.do.broken.sql': 'CREATE TABLE fine (id int); SELECT * FROM no_such_table;'
     }))
@@ -83,7 +74,7 @@ if (process.env.TEST_DATABASE_URL) {
     const url = await freshPostgresDatabase(t)
     const instances = await Promise.all([1, 2, 3, 4].map(() => openDatabase({ url, dataDir: 'unused' })))
     t.teardown(() => Promise.all(instances.map((db) => db.close())))
-    const migrations = await loadMigrations(await folder({
+    const migrations = await loadMigrations(await migrationsFolder({
       ...first,
       // Slow enough that the instances overlap: without the lock, two would run it and the insert would fail.
       '003.do.slow.sql': "SELECT pg_sleep(0.2); INSERT INTO account (email) VALUES ('once@b.c');"
