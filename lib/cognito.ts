@@ -67,7 +67,8 @@ const FAILURES: Record<string, [number, string]> = {
   TooManyFailedAttemptsException: [429, 'Too many failed attempts; try again later']
 }
 
-/** Maps an error from the Cognito SDK to an AuthError; `overrides` name statuses that differ for one call. */
+/** Maps an error from the Cognito SDK to an AuthError (`overrides`: statuses that differ for one call); an error
+ * it does not know is thrown as it is, to become a 500. */
 export function toAuthError (error: unknown, overrides: Record<string, [number, string]> = {}): AuthError {
   const name = (error as { name?: string }).name ?? ''
   const known = overrides[name] ?? FAILURES[name]
