@@ -24,10 +24,10 @@ export async function load (name: string, url: string, seconds = 5, connections 
 
 export function printTable (title: string, baseline: LoadResult, results: LoadResult[]): void {
   console.log(`\n${title}`)
-  console.log('case'.padEnd(34), 'req/s'.padStart(10), 'p50 ms'.padStart(8), 'p99 ms'.padStart(8),
+  console.log('case'.padEnd(44), 'req/s'.padStart(10), 'p50 ms'.padStart(8), 'p99 ms'.padStart(8),
     'errors'.padStart(7), 'vs baseline'.padStart(12))
   for (const r of [baseline, ...results]) {
-    console.log(r.name.padEnd(34), r.requestsPerSecond.toFixed(0).padStart(10), r.p50Ms.toFixed(1).padStart(8),
+    console.log(r.name.padEnd(44), r.requestsPerSecond.toFixed(0).padStart(10), r.p50Ms.toFixed(1).padStart(8),
       r.p99Ms.toFixed(1).padStart(8), String(r.errors).padStart(7),
       `${(r.requestsPerSecond / baseline.requestsPerSecond).toFixed(2)}x`.padStart(12))
   }

@@ -54,6 +54,9 @@ ConsoleMessageSender.prototype.sendToConsole = async (ctx, user, destination, me
 const { Targets } = require(path.join(path.dirname(main), 'targets/targets.js'))
 Targets.ResendConfirmationCode = Targets.ForgotPassword
 Targets.GlobalSignOut = () => async () => ({})
+// A parent killed outright (kill -9) cannot stop its children: leave when it is gone.
+const parent = Number(process.env.COGNITO_LOCAL_PARENT)
+setInterval(() => { if (process.ppid !== parent) process.exit(0) }, 500).unref()
 const { createDefaultServer } = require(main)
 const pino = require(process.env.COGNITO_LOCAL_PINO)
 const logger = pino({ level: 'warn' }, pino.destination({ dest: 2, sync: true }))
@@ -71,9 +74,11 @@ export function parseEmulatorLine (line: string): { destination?: string, code?:
   }
 }
 
-async function freePort (): Promise<number> {
-  const server = createServer().listen(0, '127.0.0.1')
-  await once(server, 'listening')
+/** `preferred` when it is free, else any free loopback port. */
+async function freePort (preferred = 0): Promise<number> {
+  const server = createServer().listen(preferred, '127.0.0.1')
+  const error = await Promise.race([once(server, 'listening').then(() => undefined), once(server, 'error')])
+  if (error) return await freePort()
   const { port } = server.address() as { port: number }
   server.close()
   await once(server, 'close')
@@ -82,12 +87,15 @@ async function freePort (): Promise<number> {
 
 /**
  * Starts cognito-local (a development dependency) as a child process on a free loopback port, and creates our
- * user pool (email as the username, verified by code) and app client once, keeping their ids in `dir`.
+ * user pool (email as the username, verified by code) and app client once, keeping their ids in `dir`. The port
+ * is kept there too and taken again when free: a token's issuer names it, so signed-in users stay signed in
+ * across restarts of the server.
  */
 export async function startLocalCognito (options: LocalCognitoOptions): Promise<LocalCognito> {
   const main = createRequire(import.meta.url).resolve('cognito-local')
   await mkdir(options.dir, { recursive: true })
-  const port = await freePort()
+  const portFile = path.join(options.dir, 'port')
+  const port = await freePort(Number(await readFile(portFile, 'utf8').catch(() => '0')))
   const endpoint = `http://127.0.0.1:${port}`
   const child = spawn(process.execPath, ['-e', CHILD], {
     cwd: options.dir, // the emulator keeps its data in .cognito/ under its working folder
@@ -96,6 +104,7 @@ export async function startLocalCognito (options: LocalCognitoOptions): Promise<
       HOST: '127.0.0.1',
       PORT: String(port),
       COGNITO_LOCAL_MAIN: main,
+      COGNITO_LOCAL_PARENT: String(process.pid),
       COGNITO_LOCAL_PINO: createRequire(main).resolve('pino')
     },
     stdio: ['ignore', 'pipe', 'pipe']
@@ -136,6 +145,7 @@ export async function startLocalCognito (options: LocalCognitoOptions): Promise<
   try {
     await started
     const ids = await ensurePoolAndClient(localCognitoClient(endpoint), path.join(options.dir, 'pool.json'))
+    await writeFile(portFile, String(port))
     return { endpoint, ...ids, issuer: `${endpoint}/${ids.userPoolId}`, stop }
   } catch (error) {
     await stop()

@@ -32,3 +32,21 @@ export function issuerAccessVerifier (issuer: string, clientId: string): Verify 
   }, { jwksCache })
   return async (token) => await verifier.verify(token) as unknown as AccessClaims
 }
+
+/**
+ * Remembers tokens that passed `verify` until they expire, so a client that sends the same bearer token on every
+ * request pays for one signature check. Only a byte-identical token hits: a tampered one is verified afresh.
+ * At most `max` tokens are kept; the oldest verified is forgotten first.
+ */
+export function cachedVerifier (verify: Verify, max = 10_000): Verify {
+  const verified = new Map<string, AccessClaims>()
+  return async (token) => {
+    const known = verified.get(token)
+    if (known && known.exp * 1000 > Date.now()) return known
+    verified.delete(token)
+    const claims = Object.freeze(await verify(token))
+    if (verified.size >= max) verified.delete(verified.keys().next().value!)
+    verified.set(token, claims)
+    return claims
+  }
+}

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto'
-import { mkdtemp, writeFile } from 'node:fs/promises'
+import { mkdtemp, readdir, readFile, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { Writable } from 'node:stream'
@@ -8,6 +8,7 @@ import fp from 'fastify-plugin'
 import pg from 'pg'
 import app, { type AppOptions } from '../app.js'
 import { logOptions } from '../lib/log-options.js'
+import { projectRoot } from '../lib/project-root.js'
 
 // The part of a tap test the helpers use.
 interface Test { teardown (fn: () => unknown): void }
@@ -72,9 +73,57 @@ export function capturingLogger (level = 'info') {
   return { lines, logger: { ...logOptions(level), stream } }
 }
 
+/** The app's own migrations and the given extra ones (numbered after them), for tests of the app's migrating. */
+export async function appMigrationsAnd (extra: Record<string, string>): Promise<string> {
+  const dir = path.join(projectRoot, 'migrations')
+  const files: Record<string, string> = {}
+  for (const name of (await readdir(dir)).filter((file) => file.endsWith('.sql'))) {
+    files[name] = await readFile(path.join(dir, name), 'utf8')
+  }
+  return await migrationsFolder({ ...files, ...extra })
+}
+
 /** A temporary folder holding the given migration files (name -> SQL), for tests of the migrator. */
 export async function migrationsFolder (files: Record<string, string>): Promise<string> {
   const dir = await mkdtemp(path.join(tmpdir(), 'vcm-migrations-'))
   for (const [name, sql] of Object.entries(files)) await writeFile(path.join(dir, name), sql)
   return dir
+}
+
+export const PASSWORD = 'Passw0rd!long'
+let users = 0
+
+/**
+ * Signs users up and in through the app's HTTP API, reading each confirmation code from the app's log as an
+ * operator would (`lines` from capturingLogger, given to the app as its logger).
+ */
+export function testUsers (app: FastifyInstance, lines: string[]) {
+  const newEmail = () => `user${++users}.${Date.now()}@example.com`
+  const codesSent = (email: string): string[] => lines
+    .filter((l) => l.includes('local Cognito: confirmation code') && l.includes(email))
+    .map((l) => JSON.parse(l).code)
+
+  /** The code the server logged for `email` after the first `already` ones. */
+  async function codeFor (email: string, already = 0): Promise<string> {
+    for (let i = 0; i < 100; i++) {
+      const code = codesSent(email)[already]
+      if (code) return code
+      await new Promise((resolve) => setTimeout(resolve, 20))
+    }
+    throw new Error(`no code logged for ${email}`)
+  }
+
+  /** A new confirmed user, signed in: their email and the login answer (access_token, refresh_token, ...). */
+  async function signedIn () {
+    const email = newEmail()
+    const signup = await app.inject({ method: 'POST', url: '/auth/signup', payload: { email, password: PASSWORD } })
+    if (signup.statusCode !== 201) throw new Error(`signup failed: ${signup.body}`)
+    await app.inject({
+      method: 'POST', url: '/auth/confirm-signup', payload: { email, confirmation_code: await codeFor(email) }
+    })
+    const login = await app.inject({ method: 'POST', url: '/auth/login', payload: { email, password: PASSWORD } })
+    return { email, ...login.json() }
+  }
+
+  return { newEmail, codeFor, signedIn }
 }

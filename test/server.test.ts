@@ -37,6 +37,26 @@ t.test('a bad variable stops the start with one clear line', async (t) => {
   t.equal(server.output().stderr, 'Invalid configuration: PORT must be integer\n')
 })
 
+t.test('a server killed outright leaves no Cognito emulator behind', async (t) => {
+  const server = await start({ HOST: '127.0.0.1', PORT: '0' })
+  t.teardown(() => { server.child.kill('SIGKILL') })
+  let endpoint: string | undefined
+  for (let i = 0; i < 300 && !endpoint; i++) {
+    endpoint = /"endpoint":"(http:\/\/127\.0\.0\.1:\d+)"/.exec(server.output().stdout)?.[1]
+    await new Promise((resolve) => setTimeout(resolve, 100))
+  }
+  t.ok(endpoint, 'the emulator started')
+  t.ok(await fetch(endpoint!).then(() => true, () => false), 'and answers')
+  server.child.kill('SIGKILL')
+  await server.exited
+  let gone = false
+  for (let i = 0; i < 50 && !gone; i++) {
+    await new Promise((resolve) => setTimeout(resolve, 100))
+    gone = await fetch(endpoint!).then(() => false, () => true)
+  }
+  t.ok(gone, 'the emulator stops within seconds of its parent')
+})
+
 t.test('the server listens on HOST:PORT, serves, and shuts down cleanly on SIGTERM', async (t) => {
   const server = await start({ HOST: '127.0.0.1', PORT: '0' })
   t.teardown(() => { server.child.kill('SIGKILL') })

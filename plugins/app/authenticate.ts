@@ -1,7 +1,7 @@
 import type { FastifyReply, FastifyRequest } from 'fastify'
 import fp from 'fastify-plugin'
 import type { AccessClaims } from '../../lib/cognito.js'
-import { isRevoked } from '../../lib/revocations.js'
+import { openRevocationList, type RevocationList } from '../../lib/revocations.js'
 
 /** Who made an authenticated request, from their verified Cognito access token. */
 export interface AuthenticatedUser {
@@ -21,6 +21,8 @@ export interface AuthenticatedUser {
 declare module 'fastify' {
   interface FastifyInstance {
     /** preHandler for protected routes: 401 unless the request carries a valid, unrevoked access token. */
+    /** Access tokens refused before their expiry (logout), on every instance. */
+    revocations: RevocationList
     authenticate: (request: FastifyRequest, reply: FastifyReply) => Promise<void>
   }
   interface FastifyRequest {
@@ -38,6 +40,7 @@ function refuse (reply: FastifyReply, message: string, error?: 'invalid_token' |
 }
 
 export default fp(async function authenticate (fastify) {
+  fastify.decorate('revocations', await openRevocationList(fastify.db))
   fastify.decorateRequest('user', null)
   fastify.decorate('authenticate', async function (request: FastifyRequest, reply: FastifyReply) {
     const header = request.headers.authorization
@@ -52,7 +55,7 @@ export default fp(async function authenticate (fastify) {
       request.log.info({ reason: (error as Error).message }, 'access token refused')
       return refuse(reply, 'Invalid or expired token', 'invalid_token')
     }
-    if (claims.jti && await isRevoked(fastify.db, claims.jti)) {
+    if (claims.jti && await fastify.revocations.isRevoked(claims.jti)) {
       return refuse(reply, 'Token has been revoked', 'invalid_token')
     }
     request.user = {

@@ -5,7 +5,7 @@ import { CognitoIdentityProviderClient } from '@aws-sdk/client-cognito-identity-
 import fp from 'fastify-plugin'
 import { AuthError, CognitoAuth } from '../../lib/cognito.js'
 import { localCognitoClient, startLocalCognito } from '../../lib/cognito-local.js'
-import { cognitoAccessVerifier, issuerAccessVerifier } from '../../lib/cognito-verifier.js'
+import { cachedVerifier, cognitoAccessVerifier, issuerAccessVerifier } from '../../lib/cognito-verifier.js'
 import { ConfigError } from '../../lib/config-error.js'
 
 declare module 'fastify' {
@@ -43,9 +43,9 @@ export default fp(async function cognito (fastify) {
       client,
       clientId: config.COGNITO_CLIENT_ID,
       clientSecret: config.COGNITO_CLIENT_SECRET,
-      verifyAccessToken: endpoint
+      verifyAccessToken: cachedVerifier(endpoint
         ? issuerAccessVerifier(`${endpoint}/${poolId}`, config.COGNITO_CLIENT_ID)
-        : cognitoAccessVerifier(poolId, config.COGNITO_CLIENT_ID)
+        : cognitoAccessVerifier(poolId, config.COGNITO_CLIENT_ID))
     }))
     fastify.addHook('onClose', async () => client.destroy())
     return
@@ -73,6 +73,6 @@ export default fp(async function cognito (fastify) {
   fastify.decorate('cognito', new CognitoAuth({
     client,
     clientId: local.clientId,
-    verifyAccessToken: issuerAccessVerifier(local.issuer, local.clientId)
+    verifyAccessToken: cachedVerifier(issuerAccessVerifier(local.issuer, local.clientId))
   }))
 }, { name: 'cognito', dependencies: ['env', 'db'] }) // after the migrations: a failed start then leaves no emulator running

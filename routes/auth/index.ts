@@ -2,7 +2,6 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import type { FastifyReply, FastifyRequest } from 'fastify'
 import { AttemptCounter } from '../../lib/attempt-counter.js'
 import { decodeJwtPayload } from '../../lib/cognito.js'
-import { revokeToken } from '../../lib/revocations.js'
 import {
   ChangePasswordBody, ConfirmForgotPasswordBody, ConfirmSignupBody, EmailBody, LoginBody, LoginResponse, LogoutBody, MeResponse, MessageResponse, RefreshBody,
   RefreshResponse, SignupBody, SignupResponse
@@ -119,7 +118,7 @@ const auth: FastifyPluginAsyncTypebox = async (fastify) => {
   }, async (request) => {
     const user = request.user!
     await fastify.cognito.logout(user.accessToken, request.body.refresh_token)
-    if (user.jti) await revokeToken(fastify.db, user.jti, new Date(user.exp * 1000))
+    if (user.jti) await fastify.revocations.revoke(user.jti, new Date(user.exp * 1000))
     return { success: true as const, message: 'Logged out successfully' }
   })
 

@@ -1,11 +1,13 @@
 import { createHmac } from 'node:crypto'
+import { once } from 'node:events'
 import { mkdtemp, rm } from 'node:fs/promises'
+import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import t from 'tap'
-import { AuthError, CognitoAuth, decodeJwtPayload, toAuthError } from '../../lib/cognito.js'
+import { type AccessClaims, AuthError, CognitoAuth, decodeJwtPayload, toAuthError } from '../../lib/cognito.js'
 import { localCognitoClient, parseEmulatorLine, startLocalCognito } from '../../lib/cognito-local.js'
-import { cognitoAccessVerifier } from '../../lib/cognito-verifier.js'
+import { cachedVerifier, cognitoAccessVerifier } from '../../lib/cognito-verifier.js'
 
 t.test('Cognito failures map to the seed statuses and plain messages', async (t) => {
   t.match(toAuthError({ name: 'UsernameExistsException' }), { statusCode: 400, message: /already exists/ })
@@ -68,8 +70,17 @@ t.test('the emulator keeps its pool across restarts, and makes a new one when it
   const second = await startLocalCognito({ dir, onCode })
   t.equal(second.userPoolId, first.userPoolId, 'same pool after a restart')
   t.equal(second.clientId, first.clientId)
+  t.equal(second.issuer, first.issuer, 'same port, so tokens issued before the restart still verify')
   await second.stop()
   await second.stop()
+
+  const taken = createServer().listen(Number(new URL(first.endpoint).port), '127.0.0.1')
+  await once(taken, 'listening')
+  const elsewhere = await startLocalCognito({ dir, onCode })
+  taken.close()
+  t.not(elsewhere.endpoint, first.endpoint, 'another port when the old one is taken')
+  t.equal(elsewhere.userPoolId, first.userPoolId)
+  await elsewhere.stop()
 
   await rm(path.join(dir, '.cognito'), { recursive: true })
   const third = await startLocalCognito({ dir, onCode })
@@ -81,4 +92,31 @@ t.test('an emulator that does not start in time is stopped and reported', async 
   const dir = await mkdtemp(path.join(tmpdir(), 'vcm-cognito-test-'))
   t.teardown(() => rm(dir, { recursive: true, force: true }))
   await t.rejects(startLocalCognito({ dir, onCode: () => {}, startTimeoutMs: 1 }), /cognito-local did not start/)
+})
+
+t.test('a verified token is remembered until it expires, and only that exact token', async (t) => {
+  const verified: string[] = []
+  const now = Math.floor(Date.now() / 1000)
+  const verify = cachedVerifier(async (token) => {
+    verified.push(token)
+    if (token === 'bad') throw new Error('invalid signature')
+    return { sub: token, exp: token.startsWith('short') ? now : now + 3600 } as AccessClaims
+  }, 2)
+
+  t.equal((await verify('one')).sub, 'one')
+  t.equal((await verify('one')).sub, 'one')
+  t.same(verified, ['one'], 'the second use costs no verification')
+  t.ok(Object.isFrozen(await verify('one')), 'callers cannot change the remembered claims')
+
+  await t.rejects(verify('bad'), /invalid signature/)
+  await t.rejects(verify('bad'), /invalid signature/)
+  t.same(verified, ['one', 'bad', 'bad'], 'a refused token is checked every time')
+
+  await verify('short')
+  await verify('short')
+  t.same(verified.slice(3), ['short', 'short'], 'an expired token is verified again (and refused by the verifier)')
+
+  await verify('two')
+  await verify('one')
+  t.same(verified.slice(5), ['two', 'one'], 'past the limit the oldest is forgotten')
 })

@@ -1,18 +1,14 @@
 import { createSign, generateKeyPairSync } from 'node:crypto'
 import { CreateUserPoolClientCommand, InitiateAuthCommand } from '@aws-sdk/client-cognito-identity-provider'
-import type { FastifyInstance } from 'fastify'
 import t from 'tap'
 import { localCognitoClient } from '../../../lib/cognito-local.js'
-import { build, capturingLogger } from '../../helper.js'
-
-const PASSWORD = 'Passw0rd!long'
+import { build, capturingLogger, PASSWORD, testUsers } from '../../helper.js'
 
 // One app (and one emulator) for the file: each test signs up users of its own.
 const { lines, logger } = capturingLogger()
 // Limits high enough for a file that signs many users in from one address; rate-limit.test.ts checks them.
 const app = await build(t, { logger, env: { AUTH_RATE_LIMIT_PER_IP: '1000', AUTH_RATE_LIMIT_PER_EMAIL: '1000' } })
-let counter = 0
-const newEmail = () => `user${++counter}.${Date.now()}@example.com`
+const { newEmail, codeFor, signedIn } = testUsers(app, lines)
 
 const post = (url: string, payload?: object, token?: string) => app.inject({
   method: 'POST', url, payload, headers: token ? { authorization: `Bearer ${token}` } : {}
@@ -20,31 +16,6 @@ const post = (url: string, payload?: object, token?: string) => app.inject({
 const get = (url: string, token?: string) => app.inject({
   method: 'GET', url, headers: token ? { authorization: `Bearer ${token}` } : {}
 })
-
-const codesSent = (email: string): string[] => lines
-  .filter((l) => l.includes('local Cognito: confirmation code') && l.includes(email))
-  .map((l) => JSON.parse(l).code)
-
-/** The code the server logged for `email` after the first `already` ones. */
-async function codeFor (email: string, already = 0): Promise<string> {
-  for (let i = 0; i < 100; i++) {
-    const code = codesSent(email)[already]
-    if (code) return code
-    await new Promise((resolve) => setTimeout(resolve, 20))
-  }
-  throw new Error(`no code logged for ${email}: ${lines.filter((l) => l.includes('code')).join('\n')}`)
-}
-
-async function signedIn (server: FastifyInstance = app) {
-  const email = newEmail()
-  const signup = await server.inject({ method: 'POST', url: '/auth/signup', payload: { email, password: PASSWORD } })
-  if (signup.statusCode !== 201) throw new Error(`signup failed: ${signup.body}`)
-  await server.inject({
-    method: 'POST', url: '/auth/confirm-signup', payload: { email, confirmation_code: await codeFor(email) }
-  })
-  const login = await server.inject({ method: 'POST', url: '/auth/login', payload: { email, password: PASSWORD } })
-  return { email, ...login.json() }
-}
 
 t.test('the seed flow: signup, confirm, login, me, refresh, logout, and the old token refused', async (t) => {
   const email = newEmail()
