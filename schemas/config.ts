@@ -42,6 +42,21 @@ export const Config = Type.Object({
     minimum: 1,
     description: 'Requests a minute naming one email that those routes accept'
   }),
+  UPLOAD_MAX_BYTES: Type.Integer({
+    default: 25 * 1024 * 1024,
+    minimum: 1,
+    description: 'Largest customer file an upload may send, in bytes'
+  }),
+  UPLOAD_MAX_ROWS: Type.Integer({
+    default: 200_000,
+    minimum: 1,
+    description: 'Most customer rows one upload may hold'
+  }),
+  DEFAULT_PHONE_REGION: Type.String({
+    default: 'IN',
+    pattern: '^[A-Z]{2}$',
+    description: 'Country (ISO 3166 code) of phone numbers written without a +country code'
+  }),
   COGNITO_USER_POOL_ID: Optional('Cognito user pool id; when unset (and not in production), a local Cognito emulator is used'),
   COGNITO_ENDPOINT: Optional('Cognito API endpoint, for a Cognito-compatible server (e.g. a shared emulator); default: AWS'),
   COGNITO_CLIENT_ID: Optional('Cognito app client id'),

@@ -127,3 +127,15 @@ export function testUsers (app: FastifyInstance, lines: string[]) {
 
   return { newEmail, codeFor, signedIn }
 }
+
+/** A multipart/form-data body holding one file, as a browser's form or `curl -F file=@name` sends it. */
+export function multipartFile (content: string | Buffer, fileName = 'customers.csv', field = 'file') {
+  const boundary = `----vcm${randomBytes(8).toString('hex')}`
+  const payload = Buffer.concat([
+    Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="${field}"; filename="${fileName}"\r\n` +
+      'Content-Type: application/octet-stream\r\n\r\n'),
+    Buffer.isBuffer(content) ? content : Buffer.from(content),
+    Buffer.from(`\r\n--${boundary}--\r\n`)
+  ])
+  return { payload, headers: { 'content-type': `multipart/form-data; boundary=${boundary}` } }
+}

@@ -1,20 +1,132 @@
-import { Type } from '@sinclair/typebox'
+import { mkdtemp, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import path from 'node:path'
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
+import { CustomerFileError } from '../../lib/customers/customer-file.js'
+import { importCustomers } from '../../lib/customers/import.js'
+import { phoneNormaliser } from '../../lib/customers/phone.js'
+import { deleteCustomer, getCustomer, listCustomers } from '../../lib/customers/repository.js'
+import { saveUpload } from '../../lib/customers/save-upload.js'
+import { MessageResponse } from '../../schemas/auth.js'
 import { ErrorRef } from '../../schemas/common.js'
+import {
+  CustomerList, CustomerListQuery, CustomerParams, CustomerResponse, UploadFileBody, UploadReport
+} from '../../schemas/customers.js'
 
-// The customer list arrives with the customer-upload work; until then the protected route answers an empty list.
+const security = [{ bearerAuth: [] }]
+
 const customers: FastifyPluginAsyncTypebox = async (fastify) => {
+  const { UPLOAD_MAX_BYTES, UPLOAD_MAX_ROWS, DEFAULT_PHONE_REGION } = fastify.config
+  const normalisePhone = phoneNormaliser(DEFAULT_PHONE_REGION)
+  const sizeLimit = UPLOAD_MAX_BYTES >= 1024 * 1024
+    ? `${Math.round(UPLOAD_MAX_BYTES / 1024 / 1024 * 10) / 10} MB`
+    : `${Math.ceil(UPLOAD_MAX_BYTES / 1024)} KB`
+
+  fastify.post('/upload-customers', {
+    schema: {
+      tags: ['api'],
+      summary: 'Upload customers from a CSV or .xlsx file (field "file"): new ones are added, known ones updated',
+      description: 'Columns are matched by header: customer_id or id; name, customer_name or first_name + ' +
+        'last_name; phone, phone_number, mobile or number (required); email; language. Every other column is kept ' +
+        `as an attribute. Phones are stored in E.164 (numbers without a country code read as ${DEFAULT_PHONE_REGION}). ` +
+        'Invalid rows are reported and skipped; the valid ones are written together or not at all.',
+      security,
+      consumes: ['multipart/form-data'],
+      body: UploadFileBody,
+      response: { 200: UploadReport, 400: ErrorRef, 401: ErrorRef, 413: ErrorRef, 415: ErrorRef }
+    },
+    // The file is streamed to disk below, not parsed into a body: the schema above documents it only.
+    validatorCompiler: () => () => true
+  }, async (request) => {
+    if (!request.isMultipart()) {
+      throw new CustomerFileError(415, 'Send the file as multipart/form-data, in a field named "file"')
+    }
+    const part = await request.file().catch((error: Error & { statusCode?: number }) => {
+      throw error.statusCode === 413 // past the limits on parts and fields
+        ? new CustomerFileError(413, 'The form has too many fields: send only the file, in a field named "file"')
+        : new CustomerFileError(400, `The upload is not multipart/form-data that can be read (${error.message})`)
+    })
+    if (!part) throw new CustomerFileError(400, 'No file uploaded: send it in a multipart field named "file"')
+    // On disk first, so that a slow upload holds no database transaction open; memory stays flat.
+    const dir = await mkdtemp(path.join(tmpdir(), 'vcm-upload-'))
+    try {
+      const file = path.join(dir, 'customers')
+      await saveUpload(part.file, file)
+      // At the limit the stream just ends early, marked truncated.
+      if (part.file.truncated) throw new CustomerFileError(413, `The file is larger than the ${sizeLimit} limit`)
+      const report = await importCustomers(fastify.db, {
+        path: file,
+        fileName: part.filename,
+        userSub: request.user!.sub,
+        maxRows: UPLOAD_MAX_ROWS,
+        normalisePhone
+      })
+      request.log.info({ uploadId: report.uploadId, total: report.total, rejected: report.rejected }, 'customers uploaded')
+      return {
+        success: true as const,
+        message: `Imported ${report.inserted + report.updated} of ${report.total} customer rows`,
+        upload_id: report.uploadId,
+        total: report.total,
+        inserted: report.inserted,
+        updated: report.updated,
+        rejected: report.rejected,
+        rejected_rows: report.rejectedRows,
+        rejected_rows_not_shown: report.rejectedNotShown
+      }
+    } finally {
+      await rm(dir, { recursive: true, force: true })
+    }
+  })
+
   fastify.get('/customers', {
     schema: {
       tags: ['api'],
-      summary: 'The uploaded customers',
-      security: [{ bearerAuth: [] }],
-      response: {
-        200: Type.Object({ success: Type.Literal(true), customers: Type.Array(Type.Object({})), total: Type.Integer() }),
-        401: ErrorRef
-      }
+      summary: 'Customers in upload order, a page at a time, with search and a filter on the last call status',
+      security,
+      querystring: CustomerListQuery,
+      response: { 200: CustomerList, 400: ErrorRef, 401: ErrorRef }
     }
-  }, async () => ({ success: true as const, customers: [], total: 0 }))
+  }, async (request) => {
+    const { limit, offset, cursor, search, status } = request.query
+    const page = await listCustomers(fastify.db, { limit, offset, cursor, search, status })
+    return {
+      success: true as const,
+      customers: page.customers,
+      total: page.total,
+      limit,
+      offset: cursor === undefined ? offset : 0,
+      next_cursor: page.nextCursor
+    }
+  })
+
+  fastify.get('/customers/:id', {
+    schema: {
+      tags: ['api'],
+      summary: 'One customer',
+      security,
+      params: CustomerParams,
+      response: { 200: CustomerResponse, 401: ErrorRef, 404: ErrorRef }
+    }
+  }, async (request, reply) => {
+    const customer = await getCustomer(fastify.db, request.params.id)
+    if (!customer) return reply.code(404).send({ success: false, message: 'Customer not found' })
+    return { success: true as const, customer }
+  })
+
+  fastify.delete('/customers/:id', {
+    schema: {
+      tags: ['api'],
+      summary: 'Delete a customer',
+      security,
+      params: CustomerParams,
+      response: { 200: MessageResponse, 401: ErrorRef, 404: ErrorRef }
+    }
+  }, async (request, reply) => {
+    if (!await deleteCustomer(fastify.db, request.params.id)) {
+      return reply.code(404).send({ success: false, message: 'Customer not found' })
+    }
+    return { success: true as const, message: 'Customer deleted' }
+  })
 }
 
 export default customers

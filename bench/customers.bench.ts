@@ -1,0 +1,107 @@
+// Importing a customer CSV through POST /api/upload-customers (HTTP, multipart, streamed to disk, parsed, phones
+// normalised, upserted in one transaction) against parsing the same file with fast-csv alone, in the same run,
+// at 10 000 and 100 000 rows. Peak RSS is sampled during each import. PGlite; with BENCH_DATABASE_URL, also that
+// PostgreSQL server.
+import { createReadStream, openAsBlob } from 'node:fs'
+import { mkdtemp, rm, stat, writeFile } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import path from 'node:path'
+import { Writable } from 'node:stream'
+import { finished } from 'node:stream/promises'
+import { parse } from 'fast-csv'
+import Fastify from 'fastify'
+import fp from 'fastify-plugin'
+import app from '../app.js'
+
+const SIZES = [10_000, 100_000]
+
+function customerCsv (rows: number, prefix: string): string {
+  const lines = ['customer_id,name,phone,email,language,amount_due,due_date,city']
+  for (let i = 0; i < rows; i++) {
+    lines.push(`${prefix}${i},Customer Number ${i},98${String(i).padStart(8, '0')},customer${i}@example.com,hi,` +
+      `${(i * 37) % 100000}.50,2026-12-${String(i % 28 + 1).padStart(2, '0')},Bengaluru`)
+  }
+  return lines.join('\n') + '\n'
+}
+
+async function bareParse (file: string): Promise<number> {
+  let rows = 0
+  const parser = createReadStream(file).pipe(parse()).on('data', () => { rows++ })
+  await finished(parser)
+  return rows
+}
+
+/** Runs `work`, sampling RSS every 5 ms; answers its time and the highest RSS seen. */
+async function measured<T> (work: () => Promise<T>) {
+  let peak = process.memoryUsage.rss()
+  const timer = setInterval(() => { peak = Math.max(peak, process.memoryUsage.rss()) }, 5)
+  const start = performance.now()
+  const result = await work()
+  const ms = performance.now() - start
+  clearInterval(timer)
+  return { result, ms, peakMb: Math.max(peak, process.memoryUsage.rss()) / 1024 / 1024 }
+}
+
+async function startApp (env: Record<string, string>) {
+  const codes = new Map<string, string>()
+  const stream = new Writable({
+    write (chunk, _encoding, done) {
+      for (const line of String(chunk).split('\n').filter(Boolean)) {
+        const entry = JSON.parse(line)
+        if (entry.code) codes.set(entry.email, entry.code)
+      }
+      done()
+    }
+  })
+  const server = Fastify({ logger: { level: 'info', stream }, disableRequestLogging: true, pluginTimeout: 0 })
+  server.register(fp(app), { env: { DATA_DIR: 'memory://', ...env } })
+  const url = await server.listen({ host: '127.0.0.1', port: 0 })
+  const email = `bench.${Date.now()}@example.com`
+  const password = 'Passw0rd!long'
+  await server.inject({ method: 'POST', url: '/auth/signup', payload: { email, password } })
+  await server.inject({ method: 'POST', url: '/auth/confirm-signup', payload: { email, confirmation_code: codes.get(email) } })
+  const login = await server.inject({ method: 'POST', url: '/auth/login', payload: { email, password } })
+  return { server, url, authorization: `Bearer ${login.json().access_token as string}` }
+}
+
+const dir = await mkdtemp(path.join(tmpdir(), 'vcm-bench-'))
+const engines: Array<[string, Record<string, string>]> = [['PGlite', {}]]
+if (process.env.BENCH_DATABASE_URL) engines.push(['PostgreSQL', { DATABASE_URL: process.env.BENCH_DATABASE_URL }])
+const table: string[] = []
+try {
+  for (const [engine, env] of engines) {
+    const { server, url, authorization } = await startApp(env)
+    try {
+      for (const rows of SIZES) {
+        const file = path.join(dir, `customers-${rows}.csv`)
+        await writeFile(file, customerCsv(rows, `${engine}-${rows}-`))
+        const megabytes = (await stat(file)).size / 1024 / 1024
+        const parsed = await measured(() => bareParse(file))
+        const imported = await measured(async () => {
+          const body = new FormData()
+          body.set('file', await openAsBlob(file), 'customers.csv')
+          const response = await fetch(`${url}/api/upload-customers`, { method: 'POST', body, headers: { authorization } })
+          const report = await response.json() as { inserted: number, success: boolean, message?: string }
+          if (!report.success || report.inserted !== rows) throw new Error(`import failed: ${JSON.stringify(report)}`)
+          return report
+        })
+        const rate = (ms: number) => Math.round(rows / (ms / 1000)).toLocaleString('en')
+        table.push([
+          `${engine}, ${rows.toLocaleString('en')} rows (${megabytes.toFixed(1)} MB)`.padEnd(36),
+          `${rate(parsed.ms)}`.padStart(12),
+          `${rate(imported.ms)}`.padStart(12),
+          `${(parsed.ms / imported.ms).toFixed(2)}x`.padStart(8),
+          `${imported.peakMb.toFixed(0)}`.padStart(10)
+        ].join(' '))
+      }
+    } finally {
+      await server.close()
+    }
+  }
+} finally {
+  await rm(dir, { recursive: true, force: true })
+}
+console.log('\nCustomer import over HTTP vs fast-csv parsing the same file (rows/s), same process')
+console.log(['case'.padEnd(36), 'parse r/s'.padStart(12), 'import r/s'.padStart(12), 'ratio'.padStart(8),
+  'peak RSS MB'.padStart(10)].join(' '))
+for (const line of table) console.log(line)

@@ -1,0 +1,160 @@
+import { createReadStream } from 'node:fs'
+import { open } from 'node:fs/promises'
+import { Transform, type Readable } from 'node:stream'
+import ExcelJS from 'exceljs'
+import { parse } from 'fast-csv'
+
+/** A refusal of the whole file, with the HTTP status it answers. */
+export class CustomerFileError extends Error {
+  constructor (readonly statusCode: number, message: string) {
+    super(message)
+    this.name = 'CustomerFileError'
+  }
+}
+
+export type Encoding = 'utf-8' | 'utf-16le' | 'utf-16be' | 'windows-1252'
+
+export type FileFormat =
+  | { kind: 'csv', encoding: Encoding, delimiter: ',' | ';' | '\t', bomBytes: number }
+  | { kind: 'xlsx' }
+
+/** One record of the file: its row number as a spreadsheet shows it (the header is row 1) and its cells. */
+export interface FileRow {
+  number: number
+  cells: string[]
+}
+
+const SAMPLE_BYTES = 64 * 1024
+
+const BINARY_SIGNATURES: Array<[bytes: number[], name: string]> = [
+  [[0xd0, 0xcf, 0x11, 0xe0], 'a legacy Excel (.xls) or other Office 97 file: save it as .xlsx or CSV'],
+  [[0x25, 0x50, 0x44, 0x46], 'a PDF'],
+  [[0x89, 0x50, 0x4e, 0x47], 'a PNG image'],
+  [[0xff, 0xd8, 0xff], 'a JPEG image'],
+  [[0x47, 0x49, 0x46, 0x38], 'a GIF image'],
+  [[0x1f, 0x8b], 'a gzip archive']
+]
+
+const startsWith = (sample: Buffer, bytes: number[]) => bytes.every((byte, i) => sample[i] === byte)
+
+/**
+ * What the file is, from its first bytes: an .xlsx workbook (a ZIP), or text in some encoding (a BOM says which;
+ * else UTF-8 when the sample decodes as UTF-8, else Windows-1252 as Excel writes "CSV" on Windows) separated by
+ * whichever of comma, semicolon or tab its header line holds most of. Anything else is refused.
+ */
+export async function sniffFile (path: string): Promise<FileFormat> {
+  const file = await open(path)
+  let sample: Buffer
+  try {
+    const { buffer, bytesRead } = await file.read(Buffer.alloc(SAMPLE_BYTES), 0, SAMPLE_BYTES, 0)
+    sample = buffer.subarray(0, bytesRead)
+  } finally {
+    await file.close()
+  }
+  if (sample.length === 0) throw new CustomerFileError(400, 'The file is empty')
+  if (startsWith(sample, [0x50, 0x4b, 0x03, 0x04])) return { kind: 'xlsx' }
+  for (const [bytes, name] of BINARY_SIGNATURES) {
+    if (startsWith(sample, bytes)) throw unsupported(`This is ${name}`)
+  }
+
+  let encoding: Encoding
+  let bomBytes = 0
+  if (startsWith(sample, [0xef, 0xbb, 0xbf])) [encoding, bomBytes] = ['utf-8', 3]
+  else if (startsWith(sample, [0xff, 0xfe])) [encoding, bomBytes] = ['utf-16le', 2]
+  else if (startsWith(sample, [0xfe, 0xff])) [encoding, bomBytes] = ['utf-16be', 2]
+  else encoding = decodes(sample, 'utf-8') ? 'utf-8' : 'windows-1252'
+
+  const text = new TextDecoder(encoding).decode(sample.subarray(bomBytes), { stream: true })
+  if (text.includes('\u0000')) throw unsupported('This is not a text file')
+  if (text.trim() === '') throw new CustomerFileError(400, 'The file is empty')
+  return { kind: 'csv', encoding, delimiter: delimiterOf(text), bomBytes }
+}
+
+function unsupported (what: string) {
+  return new CustomerFileError(415, `${what}. Upload a CSV file (comma, semicolon or tab separated) or an .xlsx workbook`)
+}
+
+function decodes (sample: Buffer, encoding: string): boolean {
+  try {
+    new TextDecoder(encoding, { fatal: true }).decode(sample, { stream: true })
+    return true
+  } catch {
+    return false
+  }
+}
+
+/** The separator the header line uses most, outside quotes; a comma when it has none. */
+function delimiterOf (text: string): ',' | ';' | '\t' {
+  const counts = { ',': 0, ';': 0, '\t': 0 }
+  let quoted = false
+  for (const char of text) {
+    if (char === '"') quoted = !quoted
+    else if (!quoted && (char === '\n' || char === '\r')) break
+    else if (!quoted && char in counts) counts[char as keyof typeof counts]++
+  }
+  const [best] = (Object.entries(counts) as Array<[',' | ';' | '\t', number]>).sort((a, b) => b[1] - a[1])[0]!
+  return counts[best] > 0 ? best : ','
+}
+
+/** The file's records in order, read as a stream: memory stays flat whatever the file's size. */
+export function readRows (path: string, format: FileFormat): AsyncIterable<FileRow> {
+  return format.kind === 'xlsx' ? xlsxRows(path) : csvRows(path, format)
+}
+
+async function * csvRows (path: string, format: Extract<FileFormat, { kind: 'csv' }>): AsyncIterable<FileRow> {
+  const file = createReadStream(path, { start: format.bomBytes })
+  const parser = parse({ delimiter: format.delimiter, ignoreEmpty: false, trim: false })
+  let source: Readable = file
+  if (format.encoding !== 'utf-8') {
+    const decoder = new TextDecoder(format.encoding)
+    source = file.pipe(new Transform({
+      transform (chunk: Buffer, _encoding, done) { done(null, decoder.decode(chunk, { stream: true })) },
+      flush (done) { done(null, decoder.decode()) }
+    }))
+  }
+  source.pipe(parser)
+  file.on('error', (error) => parser.destroy(error))
+  let number = 0
+  try {
+    for await (const cells of parser as AsyncIterable<string[]>) yield { number: ++number, cells }
+  } catch (error) {
+    throw new CustomerFileError(400, `The file could not be read as CSV: ${(error as Error).message}`)
+  } finally {
+    file.destroy()
+  }
+}
+
+async function * xlsxRows (path: string): AsyncIterable<FileRow> {
+  const input = createReadStream(path)
+  const reader = new ExcelJS.stream.xlsx.WorkbookReader(input, {
+    sharedStrings: 'cache',
+    styles: 'cache', // a date is a number with a date style
+    hyperlinks: 'ignore',
+    worksheets: 'emit',
+    entries: 'ignore'
+  })
+  const worksheets = reader[Symbol.asyncIterator]()
+  try {
+    // The first worksheet holds the customers; others (notes, pivots) are not read.
+    const first = await worksheets.next()
+    if (first.done) return
+    for await (const row of first.value as AsyncIterable<ExcelJS.Row>) {
+      const values = row.values as ExcelJS.CellValue[]
+      yield { number: row.number, cells: Array.from({ length: values.length - 1 }, (_, i) => cellText(values[i + 1])) }
+    }
+  } catch (error) {
+    throw unsupported(`The workbook could not be read (${(error as Error).message})`)
+  } finally {
+    input.destroy()
+  }
+}
+
+/** A cell as the text a person sees in it. A formula is never evaluated: its last computed result is taken. */
+function cellText (value: ExcelJS.CellValue): string {
+  if (value == null) return ''
+  if (value instanceof Date) return value.toISOString().replace(/T00:00:00\.000Z$/, '')
+  if (typeof value !== 'object') return String(value)
+  if ('richText' in value) return value.richText.map((part) => part.text).join('')
+  if ('formula' in value || 'sharedFormula' in value) return cellText((value as ExcelJS.CellFormulaValue).result as ExcelJS.CellValue)
+  return '' // an error value (#N/A, #DIV/0!) holds no data
+}

@@ -1,0 +1,144 @@
+import { randomBytes } from 'node:crypto'
+import type { Database, Queryable } from '../db/database.js'
+import { readCustomer, readHeader, type CustomerRow } from './columns.js'
+import { CustomerFileError, readRows, sniffFile } from './customer-file.js'
+import type { PhoneResult } from './phone.js'
+
+export interface ImportOptions {
+  /** The uploaded file, already on disk. */
+  path: string
+  fileName: string
+  /** The Cognito `sub` of who uploaded it. */
+  userSub: string
+  maxRows: number
+  normalisePhone: (raw: string) => PhoneResult
+}
+
+export interface RejectedRow {
+  row: number
+  reason: string
+}
+
+export interface ImportReport {
+  uploadId: string
+  total: number
+  inserted: number
+  updated: number
+  rejected: number
+  /** The first rejected rows, in file order. */
+  rejectedRows: RejectedRow[]
+  /** How many rejected rows `rejectedRows` leaves out. */
+  rejectedNotShown: number
+}
+
+const BATCH = 2000
+const REJECTED_SHOWN = 100
+
+/**
+ * Imports a customer file: every valid row is written in one transaction, or none is. A row with a customer id
+ * updates the customer with that id; a row without one updates the customer with its phone number, else a new
+ * customer is made. The upload is recorded, with its outcome, whether it succeeds or not.
+ */
+export async function importCustomers (db: Database, options: ImportOptions): Promise<ImportReport> {
+  const format = await sniffFile(options.path)
+  const { rows } = await db.query<{ id: string }>(
+    "INSERT INTO customer_upload (user_sub, file_name, format, status) VALUES ($1, $2, $3, 'processing') RETURNING id",
+    [options.userSub, options.fileName, format.kind]
+  )
+  const uploadId = rows[0]!.id
+  try {
+    return await db.transaction(async (tx) => {
+      const report = await writeRows(tx, uploadId, readRows(options.path, format), options)
+      await tx.query(
+        `UPDATE customer_upload SET status = 'completed', total = $2, inserted = $3, updated = $4, rejected = $5,
+           finished_at = now() WHERE id = $1`,
+        [uploadId, report.total, report.inserted, report.updated, report.rejected]
+      )
+      return report
+    })
+  } catch (error) {
+    const message = error instanceof CustomerFileError ? error.message : 'The import failed'
+    await db.query(
+      "UPDATE customer_upload SET status = 'failed', error = $2, finished_at = now() WHERE id = $1", [uploadId, message]
+    )
+    throw error
+  }
+}
+
+async function writeRows (tx: Queryable, uploadId: string, rows: AsyncIterable<{ number: number, cells: string[] }>,
+  options: ImportOptions): Promise<ImportReport> {
+  const report: ImportReport = {
+    uploadId, total: 0, inserted: 0, updated: 0, rejected: 0, rejectedRows: [], rejectedNotShown: 0
+  }
+  let columns
+  let batch: Array<CustomerRow> = []
+  for await (const { number, cells } of rows) {
+    if (cells.every((cell) => cell.trim() === '')) continue
+    if (!columns) {
+      columns = readHeader(cells)
+      continue
+    }
+    if (++report.total > options.maxRows) {
+      throw new CustomerFileError(413, `The file has more than ${options.maxRows} rows; split it into smaller files`)
+    }
+    const customer = readCustomer(columns, cells, options.normalisePhone)
+    if ('reason' in customer) {
+      report.rejected++
+      if (report.rejectedRows.length < REJECTED_SHOWN) report.rejectedRows.push({ row: number, reason: customer.reason })
+      else report.rejectedNotShown++
+      continue
+    }
+    batch.push(customer)
+    if (batch.length === BATCH) {
+      await writeBatch(tx, uploadId, batch, report)
+      batch = []
+    }
+  }
+  if (!columns) throw new CustomerFileError(400, 'The file is empty')
+  if (report.total === 0) throw new CustomerFileError(400, 'The file has no customer rows under its header')
+  if (batch.length > 0) await writeBatch(tx, uploadId, batch, report)
+  return report
+}
+
+/** Upserts one batch, counting what it inserted and what it updated (later rows for one customer win). */
+async function writeBatch (tx: Queryable, uploadId: string, batch: CustomerRow[], report: ImportReport) {
+  const byPhone = new Map<string, string>()
+  const withoutId = batch.filter((customer) => customer.customerId === undefined).map((customer) => customer.phone)
+  if (withoutId.length > 0) {
+    const { rows } = await tx.query<{ phone: string, id: string }>(
+      `SELECT DISTINCT ON (phone) phone, id FROM customer WHERE phone = ANY($1::text[])
+       ORDER BY phone, updated_at DESC, seq DESC`, [withoutId]
+    )
+    for (const row of rows) byPhone.set(row.phone, row.id)
+  }
+  const latest = new Map<string, object>()
+  for (const customer of batch) {
+    let id = customer.customerId ?? byPhone.get(customer.phone)
+    if (id === undefined) {
+      id = `cus_${randomBytes(8).toString('hex')}`
+      byPhone.set(customer.phone, id)
+    }
+    if (latest.has(id)) report.updated++ // a later row of the file for the same customer
+    latest.set(id, { ...customer, id, customerId: undefined })
+  }
+  const { rows } = await tx.query<{ inserted: number, written: number }>(
+    `WITH written AS (
+       INSERT INTO customer (id, name, phone, email, language, attributes, upload_id)
+       SELECT id, name, phone, email, language, COALESCE(attributes, '{}'), $2
+       FROM json_to_recordset($1::json) AS r(id text, name text, phone text, email text, language text, attributes jsonb)
+       ON CONFLICT (id) DO UPDATE SET
+         name = COALESCE(excluded.name, customer.name),
+         phone = excluded.phone,
+         email = COALESCE(excluded.email, customer.email),
+         language = COALESCE(excluded.language, customer.language),
+         attributes = customer.attributes || excluded.attributes,
+         upload_id = excluded.upload_id,
+         updated_at = now()
+       RETURNING xmax = 0 AS inserted
+     )
+     SELECT count(*) FILTER (WHERE inserted) AS inserted, count(*) AS written FROM written`,
+    [JSON.stringify([...latest.values()]), uploadId]
+  )
+  report.inserted += rows[0]!.inserted
+  report.updated += rows[0]!.written - rows[0]!.inserted
+}

@@ -1,0 +1,121 @@
+import type { CALL_STATUSES } from '../../schemas/calls.js'
+import type { Queryable } from '../db/database.js'
+
+export interface Customer {
+  id: string
+  name: string | null
+  phone: string
+  email: string | null
+  language: string | null
+  attributes: Record<string, string>
+  last_call_status: (typeof CALL_STATUSES)[number] | null
+  last_call_at: Date | null
+  upload_id: string | null
+  created_at: Date
+  updated_at: Date
+}
+
+export interface CustomerQuery {
+  limit: number
+  offset: number
+  /** Resume after the last customer of a previous page (its `next_cursor`); takes the place of `offset`. */
+  cursor?: string
+  /** Part of a name, a customer id or a phone number. */
+  search?: string
+  /** The status of the customer's last call; `none` for customers never called. */
+  status?: string
+}
+
+export interface CustomerPage {
+  customers: Customer[]
+  total: number
+  nextCursor: string | null
+}
+
+const COLUMNS = `id, name, phone, email, language, attributes, last_call_status, last_call_at, upload_id, created_at,
+  updated_at`
+
+const encodeCursor = (seq: number) => Buffer.from(`seq:${seq}`).toString('base64url')
+function decodeCursor (cursor: string): number | undefined {
+  const match = /^seq:(\d{1,15})$/.exec(Buffer.from(cursor, 'base64url').toString())
+  return match ? Number(match[1]) : undefined
+}
+
+export class InvalidCursorError extends Error {
+  readonly statusCode = 400
+  constructor () {
+    super('cursor is not one this server gave')
+  }
+}
+
+/** Customers in the order they were first uploaded, filtered; `total` counts every match, not just this page. */
+export async function listCustomers (db: Queryable, query: CustomerQuery): Promise<CustomerPage> {
+  const where: string[] = []
+  const params: unknown[] = []
+  const param = (value: unknown) => `$${params.push(value)}`
+  if (query.search) {
+    const text = `%${query.search.replace(/[\\%_]/g, '\\$&')}%`
+    const digits = query.search.replace(/\D/g, '')
+    const byPhone = digits.length >= 3 ? ` OR phone LIKE ${param(`%${digits}%`)}` : ''
+    where.push(`(name ILIKE ${param(text)} OR id ILIKE ${param(text)}${byPhone})`)
+  }
+  if (query.status === 'none') where.push('last_call_status IS NULL')
+  else if (query.status) where.push(`last_call_status = ${param(query.status)}`)
+  const filter = where.length > 0 ? `WHERE ${where.join(' AND ')}` : ''
+  const { rows: counted } = await db.query<{ total: number }>(`SELECT count(*) AS total FROM customer ${filter}`, params)
+
+  let page = filter
+  let offset = query.offset
+  if (query.cursor !== undefined) {
+    const after = decodeCursor(query.cursor)
+    if (after === undefined) throw new InvalidCursorError()
+    page = `${filter ? `${filter} AND` : 'WHERE'} seq > ${param(after)}`
+    offset = 0
+  }
+  const { rows } = await db.query<Customer & { seq: number }>(
+    `SELECT seq, ${COLUMNS} FROM customer ${page} ORDER BY seq LIMIT ${param(query.limit + 1)} OFFSET ${param(offset)}`,
+    params
+  )
+  const more = rows.length > query.limit
+  const customers = rows.slice(0, query.limit)
+  return {
+    customers,
+    total: counted[0]!.total,
+    nextCursor: more ? encodeCursor(customers.at(-1)!.seq) : null
+  }
+}
+
+export async function getCustomer (db: Queryable, id: string): Promise<Customer | undefined> {
+  const { rows } = await db.query<Customer>(`SELECT ${COLUMNS} FROM customer WHERE id = $1`, [id])
+  return rows[0]
+}
+
+export async function deleteCustomer (db: Queryable, id: string): Promise<boolean> {
+  const { rowCount } = await db.query('DELETE FROM customer WHERE id = $1', [id])
+  return rowCount > 0
+}
+
+export interface Upload {
+  id: string
+  user_sub: string
+  file_name: string
+  format: 'csv' | 'xlsx'
+  status: 'processing' | 'completed' | 'failed'
+  total: number
+  inserted: number
+  updated: number
+  rejected: number
+  error: string | null
+  created_at: Date
+  finished_at: Date | null
+}
+
+/** Uploads, newest first. */
+export async function listUploads (db: Queryable, limit: number, offset: number) {
+  const { rows: counted } = await db.query<{ total: number }>('SELECT count(*) AS total FROM customer_upload')
+  const { rows } = await db.query<Upload>(
+    `SELECT id, user_sub, file_name, format, status, total, inserted, updated, rejected, error, created_at, finished_at
+     FROM customer_upload ORDER BY created_at DESC, id LIMIT $1 OFFSET $2`, [limit, offset]
+  )
+  return { uploads: rows, total: counted[0]!.total }
+}

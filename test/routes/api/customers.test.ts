@@ -1,0 +1,414 @@
+import ExcelJS from 'exceljs'
+import type { FastifyInstance } from 'fastify'
+import t from 'tap'
+import { build, capturingLogger, engines, multipartFile, testUsers } from '../../helper.js'
+
+/** An app with a signed-in user, and helpers that call it with their token. */
+async function signedInApp (t: Parameters<typeof build>[0], env: Record<string, string> = {}) {
+  const { lines, logger } = capturingLogger()
+  const app = await build(t, { logger, env })
+  const user = await testUsers(app, lines).signedIn()
+  const authorization = `Bearer ${user.access_token as string}`
+  const upload = (content: string | Buffer, fileName?: string) => {
+    const { payload, headers } = multipartFile(content, fileName)
+    return app.inject({ method: 'POST', url: '/api/upload-customers', payload, headers: { ...headers, authorization } })
+  }
+  const get = (url: string) => app.inject({ method: 'GET', url, headers: { authorization } })
+  return { app, upload, get, authorization, lines, sub: (await get('/auth/me')).json().user.sub as string }
+}
+
+async function customerCount (app: FastifyInstance): Promise<number> {
+  const { rows } = await app.db.query<{ n: number }>('SELECT count(*) AS n FROM customer')
+  return rows[0]!.n
+}
+
+for (const engine of engines) {
+  t.test(`${engine.name}: an upload adds customers, and a second one updates them instead of duplicating`, async (t) => {
+    const { app, upload, get } = await signedInApp(t, await engine.env(t))
+    const first = await upload(
+      'customer_id,name,phone,email,language,amount_due,due_date\n' +
+      'C1,Asha Rao,98765 43210,asha@example.com,hi,1200,2026-12-01\n' +
+      'C2,Ravi Kumar,+91 91234 56789,,en,300,2026-12-05\n' +
+      ',Meena Iyer,09123 400 500,,,50,\n'
+    )
+    t.equal(first.statusCode, 200)
+    t.match(first.json(), {
+      success: true,
+      message: 'Imported 3 of 3 customer rows',
+      upload_id: /^[0-9a-f-]{36}$/,
+      total: 3,
+      inserted: 3,
+      updated: 0,
+      rejected: 0,
+      rejected_rows: [],
+      rejected_rows_not_shown: 0
+    })
+    const asha = (await get('/api/customers/C1')).json().customer
+    t.same(asha, {
+      id: 'C1',
+      name: 'Asha Rao',
+      phone: '+919876543210',
+      email: 'asha@example.com',
+      language: 'hi',
+      attributes: { amount_due: '1200', due_date: '2026-12-01' },
+      last_call_status: null,
+      last_call_at: null,
+      upload_id: first.json().upload_id,
+      created_at: asha.created_at,
+      updated_at: asha.updated_at
+    }, 'every documented field, and only those')
+    t.ok(!Number.isNaN(Date.parse(asha.created_at)))
+
+    const second = await upload(
+      'id,name,phone,amount_due\n' +
+      'C1,Asha R.,98765 43210,0\n' + // the same id: updated
+      ',Meena I.,+919123400500,75\n' + // no id, a known phone: updated
+      'C3,New Person,9000000001,10\n' +
+      'C3,New Person,9000000001,20\n' // the same new customer twice: the later row wins
+    )
+    t.match(second.json(), { total: 4, inserted: 1, updated: 3, rejected: 0 })
+    t.equal(await customerCount(app), 4)
+    const updated = (await get('/api/customers/C1')).json().customer
+    t.equal(updated.name, 'Asha R.')
+    t.equal(updated.email, 'asha@example.com', 'a column the new file lacks keeps its value')
+    t.same(updated.attributes, { amount_due: '0', due_date: '2026-12-01' }, 'attributes are merged, newest first')
+    t.equal((await get('/api/customers/C3')).json().customer.attributes.amount_due, '20')
+    const meena = (await get('/api/customers?search=Meena')).json()
+    t.equal(meena.total, 1)
+    t.match(meena.customers[0], { id: /^cus_[0-9a-f]{16}$/, name: 'Meena I.', phone: '+919123400500' })
+  })
+
+  t.test(`${engine.name}: a failure midway through a file leaves nothing written`, async (t) => {
+    const { app, upload, get } = await signedInApp(t, { ...await engine.env(t), UPLOAD_MAX_ROWS: '2500' })
+    // More rows than one write batch (2000), so that some were already written when the limit is crossed.
+    const rows = Array.from({ length: 2600 }, (_, i) => `K${i},Person ${i},${9000000000 + i}`).join('\n')
+    const response = await upload(`customer_id,name,phone\n${rows}\n`)
+    t.equal(response.statusCode, 413)
+    t.same(response.json(), { success: false, message: 'The file has more than 2500 rows; split it into smaller files' })
+    t.equal(await customerCount(app), 0, 'no customer from the failed file was kept')
+    const uploads = (await get('/api/uploads')).json()
+    t.match(uploads.uploads[0], { status: 'failed', error: /more than 2500 rows/, inserted: 0 })
+
+    await app.db.exec("ALTER TABLE customer ADD CONSTRAINT test_no_boom CHECK (name <> 'Boom')")
+    const broken = await upload(`customer_id,name,phone\n${rows.split('\n').slice(0, 2100).join('\n')}\nLAST,Boom,9999999999\n`)
+    t.equal(broken.statusCode, 500, 'a database failure on the last batch')
+    t.same(broken.json(), { success: false, message: 'Internal Server Error' })
+    t.equal(await customerCount(app), 0, 'rolls back the batches before it')
+    t.match((await get('/api/uploads')).json().uploads[0], { status: 'failed', error: 'The import failed' })
+    await app.db.exec('ALTER TABLE customer DROP CONSTRAINT test_no_boom')
+
+    const fits = await upload(`customer_id,name,phone\n${rows.split('\n').slice(0, 2500).join('\n')}\n`)
+    t.match(fits.json(), { total: 2500, inserted: 2500 }, 'a file at the limit imports whole')
+  })
+}
+
+t.test('uploads', async (t) => {
+  const { app, upload, get, sub, authorization } = await signedInApp(t)
+
+  t.test('headers are matched case-insensitively, with aliases, and the separator is detected', async (t) => {
+    const cases: Array<[string, string, object]> = [
+      ['semicolons', 'ID;Customer Name;Mobile;City\nS1;Semi Colon;9000000101;Pune\n',
+        { id: 'S1', name: 'Semi Colon', phone: '+919000000101', attributes: { City: 'Pune' } }],
+      ['tabs', 'Customer-ID\tFirst Name\tLast Name\tPhone Number\tE-Mail\nT1\tTab\tSeparated\t9000000102\tt@example.com\n',
+        { id: 'T1', name: 'Tab Separated', phone: '+919000000102', email: 't@example.com', attributes: {} }],
+      ['aliases', 'customer_number,full_name,contact_number,lang\nA1,Alias Person,9000000103,ta\n',
+        { id: 'A1', name: 'Alias Person', phone: '+919000000103', language: 'ta' }],
+      ['a number column', 'NUMBER,NAME\n9000000104,Upper Case\n', { name: 'Upper Case', phone: '+919000000104' }],
+      ['separators inside quoted headers', '"x;y;z;w",Name,"phone"\n1,"Quoted; Name",9000000105\n',
+        { name: 'Quoted; Name', phone: '+919000000105', attributes: { 'x;y;z;w': '1' } }]
+    ]
+    for (const [name, csv, expected] of cases) {
+      const response = await upload(csv)
+      t.match(response.json(), { total: 1, inserted: 1 }, name)
+      const phone = (expected as { phone: string }).phone
+      const found = (await get(`/api/customers?search=${phone.slice(3)}`)).json().customers
+      t.match(found, [expected], name)
+    }
+  })
+
+  t.test('blank and repeated headers, short rows, and phones in international forms', async (t) => {
+    const csv = 'customer_id,name,phone,,Note,Note\n' +
+      'H1,Short Row,0091 90000 00111\n' +
+      'H2,Full Row,+91-90000-00112,x,first,second\n' +
+      'H3,Only A Plus,+,,,\n'
+    const report = (await upload(csv)).json()
+    t.match(report, { total: 3, inserted: 2, rejected_rows: [{ row: 4, reason: 'phone is not a valid number' }] })
+    t.match((await get('/api/customers/H1')).json().customer, {
+      phone: '+919000000111', attributes: { Note: '', Note_2: '' }
+    }, 'a missing cell is empty; a column without a header is skipped')
+    t.same((await get('/api/customers/H2')).json().customer.attributes, { Note: 'first', Note_2: 'second' })
+  })
+
+  t.test('encodings: a UTF-8 BOM, UTF-16 with a BOM, and Windows-1252', async (t) => {
+    const bom = await upload('\uFEFFcustomer_id,name,phone\nB1,Zoë Müller,9000000201\n')
+    t.match(bom.json(), { inserted: 1 })
+    t.equal((await get('/api/customers/B1')).json().customer.name, 'Zoë Müller', 'the BOM is not part of the header')
+
+    const text = 'customer_id\tname\tphone\r\nU1\tदीपा शर्मा\t9000000202\r\n'
+    const utf16 = Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(text, 'utf16le')])
+    t.match((await upload(utf16, 'unicode.txt')).json(), { inserted: 1 }, 'Excel "Unicode text"')
+    t.equal((await get('/api/customers/U1')).json().customer.name, 'दीपा शर्मा')
+
+    const be = Buffer.from(text, 'utf16le').swap16()
+    t.match((await upload(Buffer.concat([Buffer.from([0xfe, 0xff]), be]))).json(), { inserted: 0, updated: 1 })
+
+    const latin = Buffer.from('customer_id,name,phone,note\nW1,José Peña,9000000203,price \x80 5\n', 'latin1')
+    t.match((await upload(latin)).json(), { inserted: 1 })
+    const jose = (await get('/api/customers/W1')).json().customer
+    t.equal(jose.name, 'José Peña')
+    t.equal(jose.attributes.note, 'price € 5', 'Windows-1252, not Latin-1')
+  })
+
+  t.test('quoted fields with separators, quotes and newlines; CRLF; blank lines', async (t) => {
+    const csv = 'customer_id,name,phone,address\r\n' +
+      'Q1,"Rao, Asha",9000000301,"12 ""Lake View""\r\nBengaluru"\r\n' +
+      '\r\n' +
+      'Q2,Second,12345,x\r\n'
+    const response = await upload(csv)
+    t.match(response.json(), { total: 2, inserted: 1, rejected: 1 })
+    t.same(response.json().rejected_rows, [{ row: 4, reason: 'phone is not a valid number' }],
+      'row numbers count records as a spreadsheet does, blank ones included')
+    const q1 = (await get('/api/customers/Q1')).json().customer
+    t.equal(q1.name, 'Rao, Asha')
+    t.equal(q1.attributes.address, '12 "Lake View"\r\nBengaluru')
+  })
+
+  t.test('cells that look like formulas are stored as text, never evaluated', async (t) => {
+    const csv = 'customer_id,name,phone,note\nF1,"=HYPERLINK(""http://evil.example"",""x"")",9000000401,@SUM(A1)\n' +
+      'F2,-2+3,+91 90000 00402,=1+1\n'
+    t.match((await upload(csv)).json(), { inserted: 2 })
+    const f1 = (await get('/api/customers/F1')).json().customer
+    t.equal(f1.name, '=HYPERLINK("http://evil.example","x")')
+    t.equal(f1.attributes.note, '@SUM(A1)')
+    const f2 = (await get('/api/customers/F2')).json().customer
+    t.equal(f2.name, '-2+3')
+    t.equal(f2.attributes.note, '=1+1')
+  })
+
+  t.test('an .xlsx workbook: numbers, dates, formulas (their results) and rich text', async (t) => {
+    const workbook = new ExcelJS.Workbook()
+    const sheet = workbook.addWorksheet('Customers')
+    sheet.addRow(['Customer ID', 'Name', 'Mobile', 'Amount Due', 'Due Date', 'Total'])
+    sheet.addRow(['X1', 'Excel Person', 9000000501, 1500.5, new Date(Date.UTC(2026, 11, 31)), { formula: 'D2*2', result: 3001 }])
+    sheet.addRow(['X2', { richText: [{ text: 'Rich ' }, { text: 'Text', font: { bold: true } }] }, '+91 90000 00502', 0, '', ''])
+    sheet.addRow([])
+    sheet.addRow(['X3', 'Bad Phone', 123, 1, '', ''])
+    sheet.addRow(['X4', { text: 'Linked', hyperlink: 'https://example.com' }, 9000000504, { error: '#N/A' }, '', ''])
+    sheet.addRow(['X5', 'Gaps', 9000000505, null, null, 'end'])
+    workbook.addWorksheet('Notes').addRow(['not', 'customers'])
+    const xlsx = Buffer.from(await workbook.xlsx.writeBuffer())
+
+    const noSheets = await upload(Buffer.from(await new ExcelJS.Workbook().xlsx.writeBuffer()), 'empty.xlsx')
+    t.same(noSheets.json(), { success: false, message: 'The file is empty' }, 'a workbook without worksheets')
+
+    const response = await upload(xlsx, 'customers.xlsx')
+    t.match(response.json(), { total: 5, inserted: 4, rejected: 1, rejected_rows: [{ row: 5 }] })
+    t.same((await get('/api/customers/X5')).json().customer.attributes, {
+      'Amount Due': '', 'Due Date': '', Total: 'end'
+    }, 'empty cells are empty text')
+    t.match((await get('/api/customers/X4')).json().customer, { name: 'Linked', attributes: { 'Amount Due': '' } },
+      'a hyperlink shows its text, an error value nothing')
+    t.match((await get('/api/customers/X1')).json().customer, {
+      name: 'Excel Person',
+      phone: '+919000000501',
+      attributes: { 'Amount Due': '1500.5', 'Due Date': '2026-12-31', Total: '3001' }
+    })
+    t.equal((await get('/api/customers/X2')).json().customer.name, 'Rich Text')
+    t.match((await get('/api/uploads')).json().uploads[0], { format: 'xlsx', file_name: 'customers.xlsx' })
+  })
+
+  t.test('rejected rows are reported with their row and reason, the first hundred listed', async (t) => {
+    const bad = Array.from({ length: 120 }, (_, i) => `R${i},Bad ${i},12${i}`)
+    const csv = 'customer_id,name,phone,email\n' +
+      'R-ok,Good,9000000601,good@example.com\n' +
+      'R-mail,Mail,9000000602,not-an-email\n' +
+      `${'L'.repeat(101)},Long Id,9000000603,\n` +
+      'R-letters,Letters,call me,\n' +
+      'R-empty,Empty,,\n' +
+      `R-huge,${'H'.repeat(2001)},9000000604,\n` +
+      bad.join('\n')
+    const report = (await upload(csv)).json()
+    t.match(report, { total: 126, inserted: 1, rejected: 125, rejected_rows_not_shown: 25 })
+    t.equal(report.rejected_rows.length, 100)
+    t.same(report.rejected_rows.slice(0, 6), [
+      { row: 3, reason: 'email is not a valid address' },
+      { row: 4, reason: 'customer_id is longer than 100 characters' },
+      { row: 5, reason: 'phone has characters a phone number does not' },
+      { row: 6, reason: 'phone is empty' },
+      { row: 7, reason: 'a cell is longer than 2000 characters' },
+      { row: 8, reason: 'phone is not a valid number' }
+    ])
+
+    // A NUL early in the file marks it binary; one further on (past the 64 KB sniffed) refuses only its row.
+    const padding = Array.from({ length: 800 }, (_, i) => `N${i},${'Padding '.repeat(10)},${9200000000 + i}`)
+    const nul = (await upload(`customer_id,name,phone\n${padding.join('\n')}\nN-nul,Nul\u0000Byte,9200009999\n`)).json()
+    t.match(nul, { total: 801, inserted: 800, rejected_rows: [{ row: 802, reason: 'a cell holds a NUL character' }] })
+  })
+
+  t.test('files refused whole, each with a clear 4xx, and the server stays healthy', async (t) => {
+    const png = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 0])
+    const cases: Array<[string, string | Buffer, number, RegExp]> = [
+      ['an empty file', '', 400, /^The file is empty$/],
+      ['only blank lines', '\n\r\n  \n', 400, /^The file is empty$/],
+      ['a header and no rows', 'customer_id,name,phone\n', 400, /^The file has no customer rows under its header$/],
+      ['only separators', ',,,\n,,\n', 400, /^The file is empty$/],
+      ['a broken quote', 'customer_id,name,phone\nC1,"Bad"quote,9000000001\n', 400, /^The file could not be read as CSV/],
+      ['no phone column', 'Customer Id,Full Name,City\nC1,X,Y\n', 400,
+        /^No phone column: name one of phone, phone_number, mobile.*Columns found: Customer Id, Full Name, City$/],
+      ['a PNG image', png, 415, /^This is a PNG image\. Upload a CSV file/],
+      ['a legacy .xls', Buffer.from([0xd0, 0xcf, 0x11, 0xe0, 0xa1, 0xb1, 0x1a, 0xe1]), 415, /legacy Excel \(\.xls\)/],
+      ['binary data', Buffer.from([0x01, 0x02, 0x00, 0x03, 0x00, 0x41]), 415, /^This is not a text file/],
+      ['a ZIP that is no workbook', Buffer.from('PK\x03\x04garbage that is not a zip at all'), 415,
+        /^The workbook could not be read/],
+      ['too many columns', `${Array.from({ length: 101 }, (_, i) => `c${i}`).join(',')}\n`, 400, /101 columns; at most 100/]
+    ]
+    for (const [name, content, status, message] of cases) {
+      const response = await upload(content)
+      t.equal(response.statusCode, status, name)
+      t.match(response.json(), { success: false, message }, name)
+    }
+
+    const json = await app.inject({
+      method: 'POST', url: '/api/upload-customers', payload: { file: 'x' }, headers: { authorization }
+    })
+    t.equal(json.statusCode, 415)
+    t.same(json.json(), { success: false, message: 'Send the file as multipart/form-data, in a field named "file"' })
+
+    const boundary = 'b0undary'
+    const fieldOnly = await app.inject({
+      method: 'POST',
+      url: '/api/upload-customers',
+      payload: `--${boundary}\r\nContent-Disposition: form-data; name="note"\r\n\r\nhello\r\n--${boundary}--\r\n`,
+      headers: { authorization, 'content-type': `multipart/form-data; boundary=${boundary}` }
+    })
+    t.equal(fieldOnly.statusCode, 400)
+    t.same(fieldOnly.json(), { success: false, message: 'No file uploaded: send it in a multipart field named "file"' })
+
+    const noBoundary = await app.inject({
+      method: 'POST', url: '/api/upload-customers', payload: 'x', headers: { authorization, 'content-type': 'multipart/form-data' }
+    })
+    t.equal(noBoundary.statusCode, 400)
+    t.match(noBoundary.json(), { success: false, message: /^The upload is not multipart\/form-data that can be read/ })
+
+    const fields = Array.from({ length: 25 }, (_, i) => `--${boundary}\r\nContent-Disposition: form-data; name="f${i}"\r\n\r\nx\r\n`)
+    const tooManyFields = await app.inject({
+      method: 'POST',
+      url: '/api/upload-customers',
+      payload: `${fields.join('')}--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="a.csv"\r\n\r\nphone\n9000000001\r\n--${boundary}--\r\n`,
+      headers: { authorization, 'content-type': `multipart/form-data; boundary=${boundary}` }
+    })
+    t.equal(tooManyFields.statusCode, 413, 'a form with more fields than an upload needs')
+    t.same(tooManyFields.json(), {
+      success: false, message: 'The form has too many fields: send only the file, in a field named "file"'
+    })
+
+    const { payload, headers } = multipartFile('customer_id,name,phone\nC1,X,9000000701\n')
+    const cut = await app.inject({
+      method: 'POST',
+      url: '/api/upload-customers',
+      payload: payload.subarray(0, payload.length - 20),
+      headers: { ...headers, authorization }
+    })
+    t.equal(cut.statusCode, 400)
+    t.match(cut.json(), { success: false, message: /^The upload is not a complete multipart\/form-data body/ })
+
+    t.equal((await app.inject({ url: '/health' })).statusCode, 200)
+    t.equal((await upload('phone\n9000000702\n')).statusCode, 200, 'and the next upload works')
+  })
+
+  t.test('each upload records who made it and when, newest first', async (t) => {
+    const list = (await get('/api/uploads?limit=2')).json()
+    t.equal(list.uploads.length, 2)
+    t.ok(list.total > 2)
+    t.match(list.uploads[0], {
+      id: /^[0-9a-f-]{36}$/, user_sub: sub, file_name: 'customers.csv', format: 'csv', status: 'completed', error: null
+    })
+    t.ok(Date.parse(list.uploads[0].created_at) >= Date.parse(list.uploads[1].created_at))
+    const failed = (await get('/api/uploads?limit=100')).json().uploads.find((u: { status: string }) => u.status === 'failed')
+    t.match(failed, { error: /^The file has 101 columns; at most 100 are read$/, finished_at: String }, 'failures too')
+  })
+})
+
+t.test('limits on the file', async (t) => {
+  const { upload } = await signedInApp(t, { UPLOAD_MAX_BYTES: '1024' })
+  const big = `customer_id,name,phone\n${Array.from({ length: 100 }, (_, i) => `C${i},Name ${i},${9000000000 + i}`).join('\n')}`
+  const response = await upload(big)
+  t.equal(response.statusCode, 413)
+  t.same(response.json(), { success: false, message: 'The file is larger than the 1 KB limit' })
+})
+
+t.test('the customer list: pages by offset and by cursor, search, status filter, one customer, delete', async (t) => {
+  const { app, upload, get, authorization } = await signedInApp(t)
+  const rows = Array.from({ length: 7 }, (_, i) => `P${i},Page Person ${i},${9100000000 + i}`)
+  await upload(`customer_id,name,phone\n${rows.join('\n')}\nOTHER,Someone Else,9100000099\n`)
+
+  const first = (await get('/api/customers?limit=3&search=page%20person')).json()
+  t.match(first, { success: true, total: 7, limit: 3, offset: 0 })
+  t.same(first.customers.map((c: { id: string }) => c.id), ['P0', 'P1', 'P2'], 'in upload order')
+  const last = (await get('/api/customers?limit=3&offset=6&search=Page')).json()
+  t.same(last.customers.map((c: { id: string }) => c.id), ['P6'])
+  t.equal(last.next_cursor, null, 'no cursor after the last page')
+  t.same((await get('/api/customers?limit=3&offset=7&search=Page')).json().customers, [], 'past the end: empty')
+
+  const seen: string[] = []
+  let cursor: string | null = null
+  do {
+    const page: { total: number, customers: Array<{ id: string }>, next_cursor: string | null } = (await get(`/api/customers?limit=3&search=Page${cursor ? `&cursor=${cursor}` : ''}`)).json()
+    t.equal(page.total, 7)
+    seen.push(...page.customers.map((c) => c.id))
+    cursor = page.next_cursor
+  } while (cursor)
+  t.same(seen, rows.map((row) => row.split(',')[0]), 'following cursors visits each customer once')
+  const firstPage = (await get('/api/customers?limit=4')).json()
+  const secondPage = (await get(`/api/customers?limit=4&cursor=${firstPage.next_cursor as string}`)).json()
+  t.same(secondPage.customers.map((c: { id: string }) => c.id), ['P4', 'P5', 'P6', 'OTHER'], 'a cursor without filters')
+  const exact = (await get('/api/customers?limit=8')).json()
+  t.equal(exact.customers.length, 8)
+  t.equal(exact.next_cursor, null, 'a page that ends exactly at the last customer has no cursor')
+
+  t.same((await get('/api/customers?search=9100000003')).json().customers.map((c: { id: string }) => c.id), ['P3'],
+    'search by phone digits')
+  t.same((await get('/api/customers?search=%2B91%2091000%2000004')).json().customers.map((c: { id: string }) => c.id),
+    ['P4'], 'in any format')
+  t.same((await get('/api/customers?search=other')).json().customers.map((c: { id: string }) => c.id), ['OTHER'],
+    'search by customer id')
+  t.equal((await get('/api/customers?search=Pa%25son')).json().total, 0, 'LIKE wildcards are literal')
+
+  await app.db.query("UPDATE customer SET last_call_status = 'completed', last_call_at = now() WHERE id = 'P2'")
+  const completed = (await get('/api/customers?status=completed')).json()
+  t.same(completed.customers.map((c: { id: string }) => c.id), ['P2'])
+  t.match(completed.customers[0], { last_call_status: 'completed', last_call_at: String })
+  t.equal((await get('/api/customers?status=none')).json().total, 7, 'none: never called')
+
+  for (const query of ['limit=0', 'limit=501', 'offset=-1', 'status=unknown', 'cursor=bm9wZQ']) {
+    const response = await get(`/api/customers?${query}`)
+    t.equal(response.statusCode, 400, query)
+    t.equal(response.json().success, false, query)
+  }
+
+  t.equal((await get('/api/customers/P1')).json().customer.name, 'Page Person 1')
+  const missing = await get('/api/customers/NOPE')
+  t.equal(missing.statusCode, 404)
+  t.same(missing.json(), { success: false, message: 'Customer not found' })
+  const remove = (id: string) => app.inject({ method: 'DELETE', url: `/api/customers/${id}`, headers: { authorization } })
+  t.same((await remove('P1')).json(), { success: true, message: 'Customer deleted' })
+  t.equal((await remove('P1')).statusCode, 404)
+  t.equal((await get('/api/customers/P1')).statusCode, 404)
+})
+
+t.test('every customer route needs a token', async (t) => {
+  const app = await build(t)
+  const requests = [
+    { method: 'POST' as const, url: '/api/upload-customers', ...multipartFile('phone\n9000000001\n') },
+    { method: 'GET' as const, url: '/api/customers' },
+    { method: 'GET' as const, url: '/api/customers/C1' },
+    { method: 'DELETE' as const, url: '/api/customers/C1' },
+    { method: 'GET' as const, url: '/api/uploads' }
+  ]
+  for (const request of requests) {
+    const response = await app.inject(request)
+    t.equal(response.statusCode, 401, `${request.method} ${request.url}`)
+    t.same(response.json(), { success: false, message: 'Missing bearer token' })
+  }
+  t.equal(await customerCount(app), 0)
+})
