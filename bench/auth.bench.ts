@@ -1,11 +1,12 @@
 // A protected route (bearer token verified, then checked against the revocation list) against an unprotected one
 // of the same app, in the same run, with the local Cognito emulator. On PGlite (one process owns the database)
-// the revocation list is mirrored in memory; with BENCH_DATABASE_URL set, the same app on that PostgreSQL server,
+// the revocation list is mirrored in memory; with BENCH_DATABASE_URL set, the same app on a new database of that PostgreSQL server,
 // where every request reads the list (checks arriving together share one query).
 import { Writable } from 'node:stream'
 import Fastify from 'fastify'
 import fp from 'fastify-plugin'
 import app from '../app.js'
+import { freshDatabase } from './fresh-database.js'
 import { load, printTable, type LoadResult } from './http-load.js'
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 5)
@@ -43,5 +44,12 @@ async function measure (engine: string, env: Record<string, string>): Promise<Lo
 }
 
 const [baseline, ...rest] = await measure('PGlite', {})
-if (process.env.BENCH_DATABASE_URL) rest.push(...await measure('PostgreSQL', { DATABASE_URL: process.env.BENCH_DATABASE_URL }))
+if (process.env.BENCH_DATABASE_URL) {
+  const database = await freshDatabase(process.env.BENCH_DATABASE_URL)
+  try {
+    rest.push(...await measure('PostgreSQL', { DATABASE_URL: database.url }))
+  } finally {
+    await database.drop()
+  }
+}
 printTable(`Bearer-token check, ${SECONDS} s each, 10 connections, loopback`, baseline!, rest)

@@ -72,31 +72,47 @@ async function writeRows (tx: Queryable, uploadId: string, rows: AsyncIterable<{
   }
   let columns
   let batch: Array<CustomerRow> = []
-  for await (const { number, cells } of rows) {
-    if (cells.every((cell) => cell.trim() === '')) continue
-    if (!columns) {
-      columns = readHeader(cells)
-      continue
+  // One batch is written while the next is read: on a PostgreSQL server the two run side by side.
+  let writing: Promise<unknown> = Promise.resolve()
+  let failed: { error: unknown } | undefined
+  const written = async () => {
+    await writing
+    if (failed) throw failed.error
+  }
+  const write = async (rows: CustomerRow[]) => {
+    await written()
+    writing = writeBatch(tx, uploadId, rows, report).catch((error: unknown) => { failed = { error } })
+  }
+  try {
+    for await (const { number, cells } of rows) {
+      if (cells.every((cell) => cell.trim() === '')) continue
+      if (!columns) {
+        columns = readHeader(cells)
+        continue
+      }
+      if (++report.total > options.maxRows) {
+        throw new CustomerFileError(413, `The file has more than ${options.maxRows} rows; split it into smaller files`)
+      }
+      const customer = readCustomer(columns, cells, options.normalisePhone)
+      if ('reason' in customer) {
+        report.rejected++
+        if (report.rejectedRows.length < REJECTED_SHOWN) report.rejectedRows.push({ row: number, reason: customer.reason })
+        else report.rejectedNotShown++
+        continue
+      }
+      batch.push(customer)
+      if (batch.length === BATCH) {
+        await write(batch)
+        batch = []
+      }
     }
-    if (++report.total > options.maxRows) {
-      throw new CustomerFileError(413, `The file has more than ${options.maxRows} rows; split it into smaller files`)
-    }
-    const customer = readCustomer(columns, cells, options.normalisePhone)
-    if ('reason' in customer) {
-      report.rejected++
-      if (report.rejectedRows.length < REJECTED_SHOWN) report.rejectedRows.push({ row: number, reason: customer.reason })
-      else report.rejectedNotShown++
-      continue
-    }
-    batch.push(customer)
-    if (batch.length === BATCH) {
-      await writeBatch(tx, uploadId, batch, report)
-      batch = []
-    }
+  } finally {
+    await writing // no query may still run when the transaction ends, whatever ended it
   }
   if (!columns) throw new CustomerFileError(400, 'The file is empty')
   if (report.total === 0) throw new CustomerFileError(400, 'The file has no customer rows under its header')
-  if (batch.length > 0) await writeBatch(tx, uploadId, batch, report)
+  if (batch.length > 0) await write(batch)
+  await written()
   return report
 }
 
