@@ -1,4 +1,5 @@
 import { Type } from '@sinclair/typebox'
+import { Nullable, Timestamp } from './common.js'
 
 /** Where a call stands, in Exotel's words where Exotel has one. */
 export const CALL_STATUSES = [
@@ -8,3 +9,64 @@ export const CALL_STATUSES = [
 export const CallStatus = Type.Union(CALL_STATUSES.map((status) => Type.Literal(status)), {
   description: 'queued, initiated, ringing, in-progress, then completed, busy, no-answer, failed or canceled'
 })
+
+export const Call = Type.Object({
+  id: Type.String({ description: 'Our call id (Exotel echoes it as CustomField)' }),
+  customer_id: Type.String(),
+  customer_name: Nullable(Type.String()),
+  phone: Type.String({ description: 'The number dialled, E.164' }),
+  batch_id: Nullable(Type.String()),
+  attempt: Type.Integer({ description: '1 for the first try, then one more per retry' }),
+  status: CallStatus,
+  triggered_by: Type.String({ description: 'Cognito sub of who started it' }),
+  exotel_sid: Nullable(Type.String({ description: "Exotel's Call Sid" })),
+  error: Nullable(Type.String()),
+  answered_by: Nullable(Type.String({ description: 'human, machine or notsure, as Exotel reports it' })),
+  duration_seconds: Nullable(Type.Integer()),
+  recording_url: Nullable(Type.String()),
+  created_at: Timestamp,
+  dialled_at: Nullable(Timestamp),
+  answered_at: Nullable(Timestamp),
+  ended_at: Nullable(Timestamp),
+  updated_at: Timestamp
+}, { additionalProperties: false })
+
+export const CallEvent = Type.Object({
+  status: CallStatus,
+  source: Type.String({ description: 'api, exotel-callback or passthru' }),
+  detail: Type.Record(Type.String(), Type.Unknown()),
+  created_at: Timestamp
+}, { additionalProperties: false })
+
+export const TriggerSingleCallBody = Type.Object({
+  customer_id: Type.String({ minLength: 1, maxLength: 100, description: 'The id of an uploaded customer' })
+})
+
+export const CallResponse = Type.Object({ success: Type.Literal(true), message: Type.String(), call: Call })
+
+export const CallListQuery = Type.Object({
+  limit: Type.Integer({ minimum: 1, maximum: 500, default: 50 }),
+  offset: Type.Integer({ minimum: 0, default: 0 }),
+  status: Type.Optional(CallStatus),
+  customer_id: Type.Optional(Type.String({ minLength: 1, maxLength: 100 })),
+  batch_id: Type.Optional(Type.String({ format: 'uuid' }))
+}, { additionalProperties: false })
+
+export const CallList = Type.Object({
+  success: Type.Literal(true),
+  calls: Type.Array(Call),
+  total: Type.Integer()
+})
+
+export const CallParams = Type.Object({ id: Type.String({ format: 'uuid' }) })
+
+export const CallDetail = Type.Object({
+  success: Type.Literal(true),
+  call: Type.Composite([Call, Type.Object({ events: Type.Array(CallEvent) })], { additionalProperties: false })
+})
+
+export const WebhookQuery = Type.Object({
+  token: Type.Optional(Type.String({ maxLength: 200, description: 'The webhook token' }))
+}, { additionalProperties: true })
+
+export const WebhookResponse = Type.Object({ success: Type.Literal(true), message: Type.String() })

@@ -1,4 +1,4 @@
-import { Type, type Static } from '@sinclair/typebox'
+import { Type, type Static, type TSchema } from '@sinclair/typebox'
 
 /** The one error envelope every route answers with, from the seed's contract. */
 export const ErrorResponse = Type.Object({
@@ -13,3 +13,9 @@ export const sharedSchemas = [ErrorResponse]
 
 /** A reference to the shared error envelope, for a route's `response` map. */
 export const ErrorRef = Type.Ref(ErrorResponse)
+
+/** A value or null. */
+export const Nullable = <T extends TSchema>(schema: T) => Type.Union([schema, Type.Null()])
+
+/** A moment, as ISO 8601 text. Handlers may answer a Date: the serializer writes it as such text. */
+export const Timestamp = Type.Unsafe<Date | string>({ type: 'string', format: 'date-time' })

@@ -57,6 +57,26 @@ export const Config = Type.Object({
     pattern: '^[A-Z]{2}$',
     description: 'Country (ISO 3166 code) of phone numbers written without a +country code'
   }),
+  PUBLIC_BASE_URL: Type.Optional(Type.String({
+    pattern: '^https?://[^/?#]+$',
+    description: 'Where Exotel reaches this server, e.g. https://calls.example.com; default: its own listening address'
+  })),
+  EXOTEL_API_KEY: Optional('Exotel API key; when unset (and not in production), the Exotel simulator places the calls'),
+  EXOTEL_API_TOKEN: Optional('Exotel API token'),
+  EXOTEL_ACCOUNT_SID: Optional('Exotel account SID'),
+  EXOTEL_SUBDOMAIN: Type.String({
+    default: 'api.exotel.com',
+    pattern: '^[a-z0-9.-]+$',
+    description: 'Exotel API host: api.exotel.com (Singapore) or api.in.exotel.com (Mumbai)'
+  }),
+  EXOTEL_CALLER_ID: Optional('The ExoPhone customers see calling them'),
+  EXOTEL_APP_ID: Type.Optional(Type.String({ pattern: '^\\d+$', description: 'The Exotel app (flow) with the Passthru and Voicebot applets' })),
+  EXOTEL_WEBHOOK_TOKEN: Type.Optional(Type.String({
+    minLength: 16,
+    description: 'Secret carried by the URLs Exotel calls (?token=...); required with Exotel, made up per start with the simulator'
+  })),
+  EXOTEL_SIMULATOR_RING_MS: Type.Integer({ default: 2000, minimum: 0, description: 'Simulator: how long a phone rings' }),
+  EXOTEL_SIMULATOR_TALK_MS: Type.Integer({ default: 5000, minimum: 0, description: 'Simulator: how long an answered call lasts' }),
   COGNITO_USER_POOL_ID: Optional('Cognito user pool id; when unset (and not in production), a local Cognito emulator is used'),
   COGNITO_ENDPOINT: Optional('Cognito API endpoint, for a Cognito-compatible server (e.g. a shared emulator); default: AWS'),
   COGNITO_CLIENT_ID: Optional('Cognito app client id'),

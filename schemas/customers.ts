@@ -1,9 +1,6 @@
-import { Type, type TSchema } from '@sinclair/typebox'
+import { Type } from '@sinclair/typebox'
 import { CALL_STATUSES, CallStatus } from './calls.js'
-
-const Nullable = <T extends TSchema>(schema: T) => Type.Union([schema, Type.Null()])
-// Handlers may answer a Date: the serializer writes it as ISO 8601 text.
-const Timestamp = Type.Unsafe<Date | string>({ type: 'string', format: 'date-time' })
+import { Nullable, Timestamp } from './common.js'
 
 export const Customer = Type.Object({
   id: Type.String({ description: 'The customer id from the file, or one made up for a row without one' }),

@@ -6,7 +6,6 @@ import fp from 'fastify-plugin'
 import { AuthError, CognitoAuth } from '../../lib/cognito.js'
 import { localCognitoClient, startLocalCognito } from '../../lib/cognito-local.js'
 import { cachedVerifier, cognitoAccessVerifier, issuerAccessVerifier } from '../../lib/cognito-verifier.js'
-import { ConfigError } from '../../lib/config-error.js'
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -31,21 +30,19 @@ const OPERATIONS = new Set(Object.getOwnPropertyNames(CognitoAuth.prototype).con
 export default fp(async function cognito (fastify) {
   const config = fastify.config
   if (config.COGNITO_USER_POOL_ID) {
-    if (!config.COGNITO_CLIENT_ID) {
-      throw new ConfigError('Invalid configuration: COGNITO_CLIENT_ID must be set with COGNITO_USER_POOL_ID')
-    }
     const poolId = config.COGNITO_USER_POOL_ID
+    const clientId = config.COGNITO_CLIENT_ID! // the config plugin requires it with a pool
     const endpoint = config.COGNITO_ENDPOINT
     const client = endpoint
       ? localCognitoClient(endpoint)
       : new CognitoIdentityProviderClient({ region: config.AWS_REGION ?? poolId.split('_')[0] })
     fastify.decorate('cognito', new CognitoAuth({
       client,
-      clientId: config.COGNITO_CLIENT_ID,
+      clientId,
       clientSecret: config.COGNITO_CLIENT_SECRET,
       verifyAccessToken: cachedVerifier(endpoint
-        ? issuerAccessVerifier(`${endpoint}/${poolId}`, config.COGNITO_CLIENT_ID)
-        : cognitoAccessVerifier(poolId, config.COGNITO_CLIENT_ID))
+        ? issuerAccessVerifier(`${endpoint}/${poolId}`, clientId)
+        : cognitoAccessVerifier(poolId, clientId))
     }))
     fastify.addHook('onClose', async () => client.destroy())
     return

@@ -28,5 +28,21 @@ export default fp<EnvPluginOptions>(async function env (fastify, opts) {
   } catch (error) {
     throw ConfigError.from(error)
   }
+  const missing = missingCompanions(fastify.config)
+  if (missing) throw new ConfigError(missing)
   fastify.log.level = fastify.config.LOG_LEVEL
 }, { name: 'env' })
+
+// Variables that only make sense together: checked here, before anything starts, so a bad set starts nothing.
+const COMPANIONS: Array<[keyof Config, Array<keyof Config>]> = [
+  ['COGNITO_USER_POOL_ID', ['COGNITO_CLIENT_ID']],
+  ['EXOTEL_API_KEY', ['EXOTEL_API_TOKEN', 'EXOTEL_ACCOUNT_SID', 'EXOTEL_CALLER_ID', 'EXOTEL_APP_ID', 'EXOTEL_WEBHOOK_TOKEN']]
+]
+
+function missingCompanions (config: Config): string | undefined {
+  for (const [lead, companions] of COMPANIONS) {
+    const missing = companions.filter((name) => config[lead] && !config[name])
+    if (missing.length > 0) return `Invalid configuration: ${missing.join(', ')} must be set with ${lead}`
+  }
+  return undefined
+}

@@ -24,6 +24,7 @@ t.test('values are read and typed', async (t) => {
     PORT: '9000',
     DATABASE_URL: 'postgresql://app@db:5432/calls',
     COGNITO_USER_POOL_ID: 'ap-south-1_abc',
+    COGNITO_CLIENT_ID: 'client',
     AWS_REGION: 'ap-south-1'
   })
   t.equal(config.PORT, 9000)
@@ -37,7 +38,9 @@ t.test('a bad value stops the start with one line naming the variable and the pr
     [{ PORT: '70000' }, /^Invalid configuration: PORT must be <= 65535$/],
     [{ LOG_LEVEL: 'loud' }, /^Invalid configuration: LOG_LEVEL must be one of fatal, error, warn, info, debug, trace, silent$/],
     [{ DATABASE_URL: 'mysql://root:hunter2@db/x' }, /^Invalid configuration: DATABASE_URL must match \^postgres\(ql\)\?:\/\/$/],
-    [{ PORT: '-1', LOG_LEVEL: 'x' }, /^Invalid configuration: PORT must be >= 0; LOG_LEVEL must be one of/]
+    [{ PORT: '-1', LOG_LEVEL: 'x' }, /^Invalid configuration: PORT must be >= 0; LOG_LEVEL must be one of/],
+    [{ COGNITO_USER_POOL_ID: 'ap-south-1_abc' }, /^Invalid configuration: COGNITO_CLIENT_ID must be set with COGNITO_USER_POOL_ID$/],
+    [{ EXOTEL_API_KEY: 'key', EXOTEL_APP_ID: '42' }, /^Invalid configuration: EXOTEL_API_TOKEN, EXOTEL_ACCOUNT_SID, EXOTEL_CALLER_ID, EXOTEL_WEBHOOK_TOKEN must be set with EXOTEL_API_KEY$/]
   ]
   for (const [env, message] of cases) {
     const error = await load(env).then(() => null, (error: unknown) => error)
@@ -77,4 +80,15 @@ t.test('a missing required variable is named', async (t) => {
     { instancePath: '', message: "must have required property 'X'", params: { missingProperty: 'X' } }
   ])
   t.equal(error.message, "Invalid configuration: X must have required property 'X'")
+})
+
+t.test('every variable is documented in .env.example and the README', async (t) => {
+  const { readFile } = await import('node:fs/promises')
+  const { Config } = await import('../../schemas/config.js')
+  const example = await readFile(new URL('../../.env.example', import.meta.url), 'utf8')
+  const readme = await readFile(new URL('../../README.md', import.meta.url), 'utf8')
+  for (const name of Object.keys(Config.properties)) {
+    t.match(example, new RegExp(`^#? ?${name}=`, 'm'), `${name} in .env.example`)
+    t.match(readme, new RegExp(`\`${name}\``), `${name} in the README`)
+  }
 })

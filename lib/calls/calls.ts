@@ -1,0 +1,178 @@
+import type { CALL_STATUSES } from '../../schemas/calls.js'
+import type { Database, Queryable } from '../db/database.js'
+
+export type CallStatus = (typeof CALL_STATUSES)[number]
+
+/** A status only moves forward: a late or repeated report never takes a call back. Terminal ones share a rank. */
+const RANK: Record<CallStatus, number> = {
+  queued: 0, initiated: 1, ringing: 2, 'in-progress': 3, completed: 4, busy: 4, 'no-answer': 4, failed: 4, canceled: 4
+}
+export const isTerminal = (status: CallStatus) => RANK[status] === 4
+
+export interface Call {
+  id: string
+  customer_id: string
+  customer_name: string | null
+  phone: string
+  batch_id: string | null
+  attempt: number
+  status: CallStatus
+  triggered_by: string
+  exotel_sid: string | null
+  error: string | null
+  answered_by: string | null
+  duration_seconds: number | null
+  recording_url: string | null
+  created_at: Date
+  dialled_at: Date | null
+  answered_at: Date | null
+  ended_at: Date | null
+  updated_at: Date
+}
+
+export interface CallEvent {
+  status: CallStatus
+  source: string
+  detail: Record<string, unknown>
+  created_at: Date
+}
+
+const COLUMNS = `id, customer_id, customer_name, phone, batch_id, attempt, status, triggered_by, exotel_sid, error,
+  answered_by, duration_seconds, recording_url, created_at, dialled_at, answered_at, ended_at, updated_at`
+
+/** The customer already has a call queued or going on. */
+export class CallInProgressError extends Error {
+  readonly statusCode = 409
+  constructor () {
+    super('This customer already has a call queued or in progress')
+  }
+}
+
+export interface NewCall {
+  customerId: string
+  customerName: string | null
+  phone: string
+  triggeredBy: string
+  batchId?: string
+  attempt?: number
+}
+
+/** Records a call about to be dialled (status `queued`); refused while the customer has another live call. */
+export async function createCall (db: Database, call: NewCall): Promise<Call> {
+  try {
+    return await db.transaction(async (tx) => {
+      const { rows } = await tx.query<Call>(
+        `INSERT INTO call (customer_id, customer_name, phone, triggered_by, batch_id, attempt, status)
+         VALUES ($1, $2, $3, $4, $5, $6, 'queued') RETURNING ${COLUMNS}`,
+        [call.customerId, call.customerName, call.phone, call.triggeredBy, call.batchId ?? null, call.attempt ?? 1]
+      )
+      const created = rows[0]!
+      await addEvent(tx, created.id, 'queued', 'api', 'queued', {})
+      await touchCustomer(tx, created.customer_id, 'queued')
+      return created
+    })
+  } catch (error) {
+    if ((error as { code?: string }).code === '23505') throw new CallInProgressError()
+    throw error
+  }
+}
+
+export interface StatusReport {
+  status: CallStatus
+  /** Where the report came from: `api`, `exotel-callback`, `passthru`, ... */
+  source: string
+  /** Reports with the same key are one report (Exotel repeats callbacks). */
+  dedupeKey: string
+  detail?: Record<string, unknown>
+  exotelSid?: string
+  error?: string
+  answeredBy?: string
+  durationSeconds?: number
+  recordingUrl?: string
+}
+
+export type Locator = { id: string } | { exotelSid: string }
+
+/**
+ * Applies a report to a call: recorded in its timeline once, and moving its status only forward. Answers the
+ * call as it now is (undefined when no call matches) and whether its status changed.
+ */
+export async function applyReport (db: Database, where: Locator, report: StatusReport):
+Promise<{ call: Call, changed: boolean } | undefined> {
+  return await db.transaction(async (tx) => {
+    const [column, value] = 'id' in where ? ['id', where.id] : ['exotel_sid', where.exotelSid]
+    const { rows } = await tx.query<Call>(`SELECT ${COLUMNS} FROM call WHERE ${column} = $1 FOR UPDATE`, [value])
+    const call = rows[0]
+    if (!call) return undefined
+    if (!await addEvent(tx, call.id, report.status, report.source, report.dedupeKey, report.detail ?? {})) {
+      return { call, changed: false }
+    }
+    const forward = RANK[report.status] > RANK[call.status]
+    const { rows: updated } = await tx.query<Call>(
+      `UPDATE call SET
+         status = CASE WHEN $2 THEN $3 ELSE status END,
+         exotel_sid = COALESCE(exotel_sid, $4),
+         error = COALESCE($5, error),
+         answered_by = COALESCE($6, answered_by),
+         duration_seconds = COALESCE($7, duration_seconds),
+         recording_url = COALESCE($8, recording_url),
+         dialled_at = CASE WHEN $2 AND $3 = 'initiated' THEN now() ELSE dialled_at END,
+         answered_at = CASE WHEN $2 AND $3 = 'in-progress' THEN now() ELSE answered_at END,
+         ended_at = CASE WHEN $2 AND $9 THEN now() ELSE ended_at END,
+         updated_at = now()
+       WHERE id = $1 RETURNING ${COLUMNS}`,
+      [call.id, forward, report.status, report.exotelSid ?? null, report.error ?? null, report.answeredBy ?? null,
+        report.durationSeconds ?? null, report.recordingUrl ?? null, isTerminal(report.status)]
+    )
+    if (forward) await touchCustomer(tx, call.customer_id, report.status)
+    return { call: updated[0]!, changed: forward }
+  })
+}
+
+async function addEvent (tx: Queryable, callId: string, status: CallStatus, source: string, dedupeKey: string,
+  detail: Record<string, unknown>): Promise<boolean> {
+  const { rowCount } = await tx.query(
+    `INSERT INTO call_event (call_id, status, source, dedupe_key, detail) VALUES ($1, $2, $3, $4, $5)
+     ON CONFLICT (call_id, dedupe_key) DO NOTHING`,
+    [callId, status, source, dedupeKey, JSON.stringify(detail)]
+  )
+  return rowCount > 0
+}
+
+async function touchCustomer (tx: Queryable, customerId: string, status: CallStatus) {
+  await tx.query('UPDATE customer SET last_call_status = $2, last_call_at = now() WHERE id = $1', [customerId, status])
+}
+
+export interface CallQuery {
+  limit: number
+  offset: number
+  status?: CallStatus
+  customerId?: string
+  batchId?: string
+}
+
+/** Calls, newest first, filtered; `total` counts every match. */
+export async function listCalls (db: Queryable, query: CallQuery): Promise<{ calls: Call[], total: number }> {
+  const where: string[] = []
+  const params: unknown[] = []
+  if (query.status) where.push(`status = $${params.push(query.status)}`)
+  if (query.customerId) where.push(`customer_id = $${params.push(query.customerId)}`)
+  if (query.batchId) where.push(`batch_id = $${params.push(query.batchId)}`)
+  const filter = where.length > 0 ? `WHERE ${where.join(' AND ')}` : ''
+  const { rows: counted } = await db.query<{ total: number }>(`SELECT count(*) AS total FROM call ${filter}`, params)
+  const { rows } = await db.query<Call>(
+    `SELECT ${COLUMNS} FROM call ${filter} ORDER BY created_at DESC, id
+     LIMIT $${params.push(query.limit)} OFFSET $${params.push(query.offset)}`, params
+  )
+  return { calls: rows, total: counted[0]!.total }
+}
+
+/** One call with its timeline, oldest event first. */
+export async function getCall (db: Queryable, id: string): Promise<(Call & { events: CallEvent[] }) | undefined> {
+  const { rows } = await db.query<Call>(`SELECT ${COLUMNS} FROM call WHERE id = $1`, [id])
+  if (!rows[0]) return undefined
+  const { rows: events } = await db.query<CallEvent>(
+    'SELECT status, source, detail, created_at FROM call_event WHERE call_id = $1 ORDER BY id', [id]
+  )
+  return { ...rows[0], events }
+}

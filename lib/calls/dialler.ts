@@ -1,0 +1,33 @@
+import type { Database } from '../db/database.js'
+import { ExotelError, type ExotelClient } from '../exotel/exotel-client.js'
+import { applyReport, type Call } from './calls.js'
+
+/**
+ * Dials a queued call through Exotel and records the outcome: `initiated` with Exotel's Call Sid (kept at once:
+ * every later report correlates on it), or `failed` with the reason. A connect whose outcome is unknown is
+ * recorded as failed too, with a reason saying the customer may have been called: it is never re-dialled blindly.
+ */
+export async function dial (db: Database, exotel: ExotelClient, call: Call, statusCallback: string): Promise<Call> {
+  try {
+    const placed = await exotel.connect({ to: call.phone, customField: call.id, statusCallback })
+    const result = await applyReport(db, { id: call.id }, {
+      status: 'initiated',
+      source: 'api',
+      dedupeKey: 'dialled',
+      exotelSid: placed.sid,
+      detail: { exotel_status: placed.status }
+    })
+    return result!.call
+  } catch (error) {
+    // Whatever went wrong, the call is closed as failed: a call left queued would block its customer.
+    const exotel = error instanceof ExotelError ? error : undefined
+    await applyReport(db, { id: call.id }, {
+      status: 'failed',
+      source: 'api',
+      dedupeKey: 'dial-failed',
+      error: exotel?.message ?? 'The call could not be placed',
+      detail: { exotel_status: exotel?.exotelStatus ?? null, outcome_unknown: exotel?.outcomeUnknown ?? false }
+    })
+    throw error
+  }
+}

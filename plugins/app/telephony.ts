@@ -1,0 +1,94 @@
+import { randomBytes, timingSafeEqual } from 'node:crypto'
+import type { AddressInfo } from 'node:net'
+import fp from 'fastify-plugin'
+import { ExotelClient, ExotelError } from '../../lib/exotel/exotel-client.js'
+import { startExotelSimulator, type ExotelSimulator } from '../../lib/exotel/simulator.js'
+import { redactUrl } from '../../lib/log-options.js'
+
+export interface Telephony {
+  /** `exotel`: real calls; `simulator`: the local stand-in; `none`: production without Exotel (calls answer 503). */
+  mode: 'exotel' | 'simulator' | 'none'
+  exotel: ExotelClient
+  /** The local Exotel stand-in, in simulator mode. */
+  simulator?: ExotelSimulator
+  /** Where Exotel reaches us: PUBLIC_BASE_URL, else this server on the loopback interface. */
+  publicBaseUrl (): string
+  /** The URL Exotel posts a call's status to, carrying the webhook token. */
+  statusCallbackUrl (): string
+  /** Whether a request's token is the webhook token (compared in constant time). */
+  isWebhookToken (token: unknown): boolean
+}
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    telephony: Telephony
+  }
+}
+
+/**
+ * Telephony in one of three modes, as Cognito: Exotel with EXOTEL_API_KEY and its companions (which the config
+ * plugin requires); with no key outside
+ * production, the Exotel simulator on a loopback port, playing calls against this server; in production with no
+ * key, none.
+ */
+export default fp(async function telephony (fastify) {
+  const config = fastify.config
+  const publicBaseUrl = () => {
+    if (config.PUBLIC_BASE_URL) return config.PUBLIC_BASE_URL
+    // Enough for the simulator, which runs beside us; Exotel itself needs PUBLIC_BASE_URL.
+    const address = fastify.server.address() as AddressInfo | null
+    if (!address) throw new Error('PUBLIC_BASE_URL is not set and the server is not listening')
+    return `http://127.0.0.1:${address.port}`
+  }
+
+  let mode: Telephony['mode']
+  let token: string
+  let exotel: ExotelClient
+  let simulator: ExotelSimulator | undefined
+  if (config.EXOTEL_API_KEY) {
+    mode = 'exotel'
+    token = config.EXOTEL_WEBHOOK_TOKEN!
+    exotel = new ExotelClient({
+      baseUrl: `https://${config.EXOTEL_SUBDOMAIN}`,
+      accountSid: config.EXOTEL_ACCOUNT_SID!,
+      apiKey: config.EXOTEL_API_KEY,
+      apiToken: config.EXOTEL_API_TOKEN!,
+      callerId: config.EXOTEL_CALLER_ID!,
+      appId: config.EXOTEL_APP_ID!
+    })
+  } else if (config.NODE_ENV === 'production') {
+    fastify.log.warn('EXOTEL_API_KEY is not set: calls cannot be placed and answer 503')
+    mode = 'none'
+    token = randomBytes(24).toString('base64url')
+    exotel = new Proxy({}, {
+      get: () => async () => { throw new ExotelError(503, 'Exotel not configured') }
+    }) as ExotelClient
+  } else {
+    mode = 'simulator'
+    token = config.EXOTEL_WEBHOOK_TOKEN ?? randomBytes(24).toString('base64url')
+    const credentials = { accountSid: 'simulated', apiKey: randomBytes(12).toString('hex'), apiToken: randomBytes(16).toString('hex') }
+    simulator = await startExotelSimulator({
+      ...credentials,
+      passthruUrl: () => `${publicBaseUrl()}/passthru-handler?token=${token}`,
+      ringMs: config.EXOTEL_SIMULATOR_RING_MS,
+      talkMs: config.EXOTEL_SIMULATOR_TALK_MS,
+      onDeliveryError: (url, error) => fastify.log.warn({ url: redactUrl(url), err: error }, 'Exotel simulator: a request to us failed')
+    })
+    exotel = new ExotelClient({ ...credentials, baseUrl: simulator.baseUrl, callerId: '+918000000000', appId: '100001' })
+    fastify.addHook('onClose', () => simulator!.stop())
+    fastify.log.info({ baseUrl: simulator.baseUrl }, 'Exotel simulator started: calls are simulated')
+  }
+
+  const expected = Buffer.from(token)
+  fastify.decorate('telephony', {
+    mode,
+    exotel,
+    simulator,
+    publicBaseUrl,
+    statusCallbackUrl: () => `${publicBaseUrl()}/exotel-webhook?token=${token}`,
+    isWebhookToken (candidate: unknown) {
+      const given = Buffer.from(typeof candidate === 'string' ? candidate : '')
+      return given.length === expected.length && timingSafeEqual(given, expected)
+    }
+  } satisfies Telephony)
+}, { name: 'telephony', dependencies: ['env'] })

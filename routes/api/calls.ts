@@ -1,0 +1,65 @@
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
+import { createCall, getCall, listCalls } from '../../lib/calls/calls.js'
+import { dial } from '../../lib/calls/dialler.js'
+import { getCustomer } from '../../lib/customers/repository.js'
+import {
+  CallDetail, CallList, CallListQuery, CallParams, CallResponse, TriggerSingleCallBody
+} from '../../schemas/calls.js'
+import { ErrorRef } from '../../schemas/common.js'
+
+const security = [{ bearerAuth: [] }]
+
+const calls: FastifyPluginAsyncTypebox = async (fastify) => {
+  fastify.post('/trigger-single-call', {
+    schema: {
+      tags: ['api'],
+      summary: 'Call one customer now',
+      description: 'Dials the customer through Exotel and connects them to the voice assistant. The answer comes ' +
+        'once Exotel has accepted the call (status initiated); follow it with GET /api/calls/:id.',
+      security,
+      body: TriggerSingleCallBody,
+      response: { 200: CallResponse, 400: ErrorRef, 401: ErrorRef, 404: ErrorRef, 409: ErrorRef, 429: ErrorRef, 502: ErrorRef, 503: ErrorRef, 504: ErrorRef }
+    }
+  }, async (request, reply) => {
+    const customer = await getCustomer(fastify.db, request.body.customer_id)
+    if (!customer) return reply.code(404).send({ success: false, message: 'Customer not found' })
+    const queued = await createCall(fastify.db, {
+      customerId: customer.id,
+      customerName: customer.name,
+      phone: customer.phone,
+      triggeredBy: request.user!.sub
+    })
+    const call = await dial(fastify.db, fastify.telephony.exotel, queued, fastify.telephony.statusCallbackUrl())
+    request.log.info({ callId: call.id, exotelSid: call.exotel_sid }, 'call initiated')
+    return { success: true as const, message: 'Call initiated', call }
+  })
+
+  fastify.get('/calls', {
+    schema: {
+      tags: ['api'],
+      summary: 'Calls, newest first, filtered by status, customer or batch',
+      security,
+      querystring: CallListQuery,
+      response: { 200: CallList, 400: ErrorRef, 401: ErrorRef }
+    }
+  }, async (request) => {
+    const { limit, offset, status, customer_id: customerId, batch_id: batchId } = request.query
+    return { success: true as const, ...await listCalls(fastify.db, { limit, offset, status, customerId, batchId }) }
+  })
+
+  fastify.get('/calls/:id', {
+    schema: {
+      tags: ['api'],
+      summary: 'One call with its timeline',
+      security,
+      params: CallParams,
+      response: { 200: CallDetail, 400: ErrorRef, 401: ErrorRef, 404: ErrorRef }
+    }
+  }, async (request, reply) => {
+    const call = await getCall(fastify.db, request.params.id)
+    if (!call) return reply.code(404).send({ success: false, message: 'Call not found' })
+    return { success: true as const, call }
+  })
+}
+
+export default calls

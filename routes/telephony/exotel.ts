@@ -1,0 +1,92 @@
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
+import type { FastifyReply, FastifyRequest } from 'fastify'
+import { applyReport } from '../../lib/calls/calls.js'
+import { readPassthru, readStatusCallback, type Fields } from '../../lib/exotel/callbacks.js'
+import { ErrorRef } from '../../schemas/common.js'
+import { WebhookQuery, WebhookResponse } from '../../schemas/calls.js'
+
+// The seed's paths, at the root: /exotel-webhook and /passthru-handler.
+export const prefixOverride = ''
+
+/**
+ * What Exotel calls: the StatusCallback of each call we placed and the Passthru applet of our flow. Exotel signs
+ * nothing, so the URLs we give it carry a token; a request without it gets 401.
+ */
+const exotel: FastifyPluginAsyncTypebox = async (fastify) => {
+  // Exotel's form posts: urlencoded here; multipart through the multipart plugin; JSON by default.
+  fastify.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string', bodyLimit: 64 * 1024 },
+    (_request, body, done) => done(null, Object.fromEntries(new URLSearchParams(body as string))))
+
+  async function checkToken (request: FastifyRequest, reply: FastifyReply) {
+    if (!fastify.telephony.isWebhookToken((request.query as { token?: string }).token)) {
+      return reply.code(401).send({ success: false, message: 'Missing or wrong webhook token' })
+    }
+  }
+
+  fastify.post('/exotel-webhook', {
+    onRequest: checkToken,
+    schema: {
+      tags: ['telephony'],
+      summary: "Exotel's StatusCallback: a call was answered or ended",
+      description: 'Multipart form data (Exotel\'s default), urlencoded or JSON; form arrays flattened as ' +
+        '`Legs[0][Status]`. Repeated and late callbacks never move a call back.',
+      querystring: WebhookQuery,
+      response: { 200: WebhookResponse, 400: ErrorRef, 401: ErrorRef }
+    }
+  }, async (request, reply) => {
+    const fields = request.isMultipart() ? await multipartFields(request).catch(() => undefined) : request.body
+    if (typeof fields !== 'object' || fields === null || Array.isArray(fields)) {
+      return reply.code(400).send({ success: false, message: 'The callback has no readable fields' })
+    }
+    const callback = readStatusCallback(fields as Fields)
+    if ('error' in callback) return reply.code(400).send({ success: false, message: callback.error })
+    const result = await applyReport(fastify.db, { exotelSid: callback.sid }, {
+      status: callback.status,
+      source: 'exotel-callback',
+      dedupeKey: `callback:${callback.eventType}`,
+      answeredBy: callback.answeredBy,
+      durationSeconds: callback.durationSeconds,
+      recordingUrl: callback.recordingUrl,
+      detail: { event_type: callback.eventType }
+    })
+    if (!result) {
+      request.log.warn({ exotelSid: callback.sid }, 'Exotel callback for a call we do not know')
+      return { success: true as const, message: 'Unknown call; ignored' }
+    }
+    return { success: true as const, message: result.changed ? `Call ${result.call.status}` : 'Already recorded' }
+  })
+
+  fastify.get('/passthru-handler', {
+    onRequest: checkToken,
+    schema: {
+      tags: ['telephony'],
+      summary: "Exotel's Passthru applet: the flow reached us (the customer answered)",
+      querystring: WebhookQuery,
+      response: { 200: WebhookResponse, 400: ErrorRef, 401: ErrorRef }
+    }
+  }, async (request, reply) => {
+    const passthru = readPassthru(request.query as Fields)
+    if ('error' in passthru) return reply.code(400).send({ success: false, message: passthru.error })
+    const detail = { digits: passthru.digits ?? null, stream: passthru.stream ?? null }
+    const result = await applyReport(fastify.db, { exotelSid: passthru.sid }, {
+      status: passthru.status ?? 'in-progress',
+      source: 'passthru',
+      dedupeKey: `passthru:${JSON.stringify(detail)}`,
+      detail
+    })
+    if (!result) request.log.warn({ exotelSid: passthru.sid }, 'Passthru for a call we do not know')
+    return { success: true as const, message: 'OK' }
+  })
+}
+
+/** The text fields of a multipart body; any file part is read and dropped. */
+async function multipartFields (request: FastifyRequest): Promise<Fields> {
+  const fields: Fields = {}
+  for await (const part of request.parts()) {
+    if (part.type === 'field') fields[part.fieldname] = part.value
+    else await part.toBuffer()
+  }
+  return fields
+}
+
+export default exotel

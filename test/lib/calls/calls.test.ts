@@ -1,0 +1,52 @@
+import path from 'node:path'
+import t from 'tap'
+import { applyReport, createCall, getCall } from '../../../lib/calls/calls.js'
+import { dial } from '../../../lib/calls/dialler.js'
+import { openDatabase } from '../../../lib/db/database.js'
+import { loadMigrations, migrate } from '../../../lib/db/migrate.js'
+import { ExotelClient } from '../../../lib/exotel/exotel-client.js'
+import { startExotelSimulator } from '../../../lib/exotel/simulator.js'
+import { projectRoot } from '../../../lib/project-root.js'
+
+const db = await openDatabase({ dataDir: 'memory://' })
+t.teardown(() => db.close())
+await migrate(db, await loadMigrations(path.join(projectRoot, 'migrations')))
+
+t.test('a status only moves forward, and each report is recorded once', async (t) => {
+  const call = await createCall(db, { customerId: 'C1', customerName: null, phone: '+919000000005', triggeredBy: 'sub' })
+  const report = (status: 'initiated' | 'ringing' | 'in-progress' | 'completed' | 'failed', key = status) =>
+    applyReport(db, { id: call.id }, { status, source: 'test', dedupeKey: key })
+  t.match(await report('in-progress'), { changed: true, call: { status: 'in-progress', answered_at: Date } })
+  t.match(await report('ringing'), { changed: false, call: { status: 'in-progress' } }, 'a late ringing is history only')
+  t.match(await report('completed'), { changed: true, call: { status: 'completed', ended_at: Date } })
+  t.match(await report('failed'), { changed: false, call: { status: 'completed' } }, 'terminal is final')
+  t.match(await report('failed'), { changed: false }, 'a repeat')
+  const timeline = (await getCall(db, call.id))!.events.map((event) => event.status)
+  t.same(timeline, ['queued', 'in-progress', 'ringing', 'completed', 'failed'], 'every distinct report is in the timeline')
+  t.equal(await applyReport(db, { id: '00000000-0000-4000-8000-000000000000' }, { status: 'failed', source: 'x', dedupeKey: 'x' }), undefined)
+})
+
+t.test('other database failures are not taken for a call in progress', async (t) => {
+  await t.rejects(createCall(db, { customerId: 'C2', customerName: null, phone: null as unknown as string, triggeredBy: 'sub' }),
+    { code: '23502' })
+})
+
+t.test('a dial that fails for a reason other than Exotel closes the call, and leaves the error to the caller', async (t) => {
+  const call = await createCall(db, { customerId: 'C3', customerName: null, phone: '+919000000005', triggeredBy: 'sub' })
+  const broken = { connect: async () => { throw new TypeError('fetch is broken') } } as unknown as ExotelClient
+  await t.rejects(dial(db, broken, call, 'http://127.0.0.1:9/exotel-webhook'), TypeError)
+  t.match(await getCall(db, call.id), { status: 'failed', error: 'The call could not be placed' })
+})
+
+t.test("Exotel's refusal is kept on the failed call, with Exotel's status", async (t) => {
+  const simulator = await startExotelSimulator({ accountSid: 'acme1', apiKey: 'key', apiToken: 'token', passthruUrl: () => 'http://127.0.0.1:9/' })
+  t.teardown(() => simulator.stop())
+  const exotel = new ExotelClient({
+    baseUrl: simulator.baseUrl, accountSid: 'acme1', apiKey: 'key', apiToken: 'wrong', callerId: '08000000001', appId: '42'
+  })
+  const call = await createCall(db, { customerId: 'C4', customerName: null, phone: '+919000000005', triggeredBy: 'sub' })
+  await t.rejects(dial(db, exotel, call, 'http://127.0.0.1:9/exotel-webhook'), { statusCode: 502, message: /credentials/ })
+  const failed = await getCall(db, call.id)
+  t.match(failed, { status: 'failed', error: /^Exotel refused our API credentials/ })
+  t.same(failed!.events.at(-1)!.detail, { exotel_status: 401, outcome_unknown: false })
+})

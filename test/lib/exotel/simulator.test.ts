@@ -1,0 +1,121 @@
+import { once } from 'node:events'
+import { createServer } from 'node:http'
+import { connect as connectSocket } from 'node:net'
+import t from 'tap'
+import { exotelTime, startExotelSimulator } from '../../../lib/exotel/simulator.js'
+
+const credentials = { accountSid: 'acme1', apiKey: 'key', apiToken: 'token' }
+const authorization = `Basic ${Buffer.from('key:token').toString('base64')}`
+
+/** A server standing in for ours: it keeps each request's method, path, content type and body. */
+async function receiver (t: { teardown (fn: () => unknown): void }, delayMs = 0) {
+  const received: Array<{ method: string, url: string, contentType: string, body: string }> = []
+  const server = createServer(async (request, response) => {
+    let body = ''
+    for await (const chunk of request) body += chunk
+    received.push({ method: request.method!, url: request.url!, contentType: String(request.headers['content-type']), body })
+    setTimeout(() => response.end('OK'), delayMs)
+  }).listen(0, '127.0.0.1')
+  await once(server, 'listening')
+  t.teardown(() => { server.closeAllConnections(); server.close() })
+  return { received, url: `http://127.0.0.1:${(server.address() as { port: number }).port}` }
+}
+
+async function connect (baseUrl: string, fields: Record<string, string>) {
+  const response = await fetch(`${baseUrl}/v1/Accounts/acme1/Calls/connect.json`, {
+    method: 'POST',
+    headers: { authorization, 'content-type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams({ CallerId: '08000000001', Url: 'http://my.exotel.com/acme1/exoml/start_voice/42', ...fields })
+  })
+  return (await response.json() as { Call: { Sid: string } }).Call.Sid
+}
+
+async function until (condition: () => boolean) {
+  for (let i = 0; i < 200 && !condition(); i++) await new Promise((resolve) => setTimeout(resolve, 10))
+  if (!condition()) throw new Error('timed out waiting')
+}
+
+t.test('by default callbacks come as multipart form data with flattened legs, as Exotel sends them', async (t) => {
+  const us = await receiver(t)
+  const simulator = await startExotelSimulator({ ...credentials, passthruUrl: () => `${us.url}/passthru-handler?token=x`, ringMs: 10, talkMs: 10 })
+  t.teardown(() => simulator.stop())
+  const sid = await connect(simulator.baseUrl, {
+    From: '09000000005', CustomField: 'ours', StatusCallback: `${us.url}/exotel-webhook`, Record: 'true'
+  })
+  await until(() => us.received.length === 2)
+  const [passthru, terminal] = us.received
+  t.equal(passthru!.method, 'GET')
+  const query = new URL(passthru!.url, us.url).searchParams
+  t.match(Object.fromEntries(query), { token: 'x', CallSid: sid, CallFrom: '09000000005', CustomField: 'ours', CallStatus: 'in-progress' })
+  t.match(terminal!.contentType, /^multipart\/form-data; boundary=/)
+  const fields = Object.fromEntries(await new Response(terminal!.body, { headers: { 'content-type': terminal!.contentType } }).formData())
+  t.match(fields, {
+    CallSid: sid,
+    EventType: 'terminal',
+    Status: 'completed',
+    'Legs[0][Status]': 'completed',
+    'Legs[0][AnsweredBy]': 'Human',
+    CustomField: 'ours',
+    RecordingUrl: new RegExp(`${sid}\\.mp3$`)
+  })
+  t.equal(us.received.length, 2, 'no answered callback unless asked for')
+})
+
+t.test('a call with no StatusCallback reports nothing; failed deliveries are told, never thrown', async (t) => {
+  const failures: string[] = []
+  const simulator = await startExotelSimulator({
+    ...credentials,
+    passthruUrl: () => { throw new Error('not listening') },
+    ringMs: 10,
+    talkMs: 10,
+    onDeliveryError: (url, error) => failures.push(`${url} ${error.message}`)
+  })
+  t.teardown(() => simulator.stop())
+  await connect(simulator.baseUrl, { From: '09000000005' })
+  await connect(simulator.baseUrl, { From: '09000000001', StatusCallback: 'http://127.0.0.1:9/exotel-webhook' })
+  await until(() => failures.length === 2)
+  t.match(failures.sort(), [/^ not listening$/, /^http:\/\/127\.0\.0\.1:9\/exotel-webhook /])
+})
+
+t.test("Exotel's time format is India time, to the second", async (t) => {
+  t.equal(exotelTime(new Date('2026-11-25T12:00:00.123Z')), '2026-11-25 17:30:00')
+})
+
+t.test('a connect request that breaks off midway is answered with an error, and the simulator carries on', async (t) => {
+  const simulator = await startExotelSimulator({ ...credentials, passthruUrl: () => 'http://127.0.0.1:9/' })
+  t.teardown(() => simulator.stop())
+  const { port } = new URL(simulator.baseUrl)
+  const socket = connectSocket(Number(port), '127.0.0.1')
+  await once(socket, 'connect')
+  socket.write('POST /v1/Accounts/acme1/Calls/connect.json HTTP/1.1\r\nHost: x\r\n' +
+    `Authorization: ${authorization}\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: 100\r\n\r\nFrom=09`)
+  await new Promise((resolve) => setTimeout(resolve, 50))
+  socket.destroy()
+  await new Promise((resolve) => setTimeout(resolve, 50))
+  t.equal(simulator.calls.size, 0, 'no call from half a request')
+  const sid = await connect(simulator.baseUrl, { From: '09000000005' })
+  t.ok(simulator.calls.has(sid))
+})
+
+t.test('requests Exotel would refuse, call details of a finished call, and a stop mid-call', async (t) => {
+  const us = await receiver(t, 100) // slow to answer, so that the simulator can be stopped mid-call
+  const simulator = await startExotelSimulator({ ...credentials, passthruUrl: () => `${us.url}/passthru`, ringMs: 0, talkMs: 0 })
+  const post = (fields: Record<string, string>, headers: Record<string, string> = { authorization }) =>
+    fetch(`${simulator.baseUrl}/v1/Accounts/acme1/Calls/connect.json`, {
+      method: 'POST', headers: { ...headers, 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams(fields)
+    })
+  t.equal((await post({ From: '09000000005' }, {})).status, 401, 'no credentials')
+  t.match(await (await post({ CallerId: '1', Url: 'x' })).json(), { RestException: { Message: 'From must be a phone number' } })
+  t.match(await (await post({ From: '09000000005', CallerId: '1' })).json(), { RestException: { Message: /^Url must be/ } })
+  t.equal((await fetch(`${simulator.baseUrl}/v1/Accounts/acme1/Other`, { headers: { authorization } })).status, 404)
+
+  const sid = await connect(simulator.baseUrl, { From: '09000000001' }) // busy, at once
+  await until(() => simulator.calls.get(sid)!.status === 'busy')
+  const details = await (await fetch(`${simulator.baseUrl}/v1/Accounts/acme1/Calls/${sid}.json`, { headers: { authorization } })).json()
+  t.match(details, { Call: { Sid: sid, Status: 'busy', EndTime: /^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d$/, Duration: '0' } })
+
+  const answered = await connect(simulator.baseUrl, { From: '09000000005' })
+  await until(() => us.received.length > 0) // the flow reached us: the call is between answer and hang-up
+  await simulator.stop()
+  t.equal(simulator.calls.get(answered)!.status, 'in-progress', 'a stop ends the simulation where it is')
+})
