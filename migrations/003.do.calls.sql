@@ -21,7 +21,7 @@ CREATE TABLE call (
   updated_at timestamptz NOT NULL DEFAULT now()
 );
 CREATE INDEX call_customer ON call (customer_id, created_at DESC);
-CREATE INDEX call_batch ON call (batch_id) WHERE batch_id IS NOT NULL;
+CREATE INDEX call_batch_id ON call (batch_id) WHERE batch_id IS NOT NULL;
 CREATE INDEX call_created_at ON call (created_at DESC, id);
 -- One live call per customer at a time, whichever instance or request starts it.
 CREATE UNIQUE INDEX call_one_live_per_customer ON call (customer_id)

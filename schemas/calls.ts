@@ -70,3 +70,45 @@ export const WebhookQuery = Type.Object({
 }, { additionalProperties: true })
 
 export const WebhookResponse = Type.Object({ success: Type.Literal(true), message: Type.String() })
+
+export const TriggerBulkCallsBody = Type.Object({
+  customer_ids: Type.Optional(Type.Array(Type.String({ minLength: 1, maxLength: 100 }), {
+    minItems: 1, maxItems: 200_000, description: 'These customers'
+  })),
+  filter: Type.Optional(Type.Object({
+    search: Type.Optional(Type.String({ minLength: 1, maxLength: 100 })),
+    status: Type.Optional(Type.Union([...CALL_STATUSES, 'none'].map((status) => Type.Literal(status))))
+  }, { additionalProperties: false, description: 'Or every customer matching this filter (as GET /api/customers); {} for all' }))
+}, { additionalProperties: false })
+
+export const BatchQueued = Type.Object({
+  success: Type.Literal(true),
+  message: Type.String(),
+  batch_id: Type.String(),
+  queued: Type.Integer({ description: 'Calls queued' }),
+  skipped: Type.Integer({ description: 'Customers selected but not queued: unknown, or with a call already queued or in progress' })
+})
+
+export const BatchParams = Type.Object({ id: Type.String({ format: 'uuid' }) })
+
+const StatusCounts = Type.Object(Object.fromEntries(CALL_STATUSES.map((status) => [status, Type.Integer()])) as
+  Record<(typeof CALL_STATUSES)[number], ReturnType<typeof Type.Integer>>)
+
+export const Batch = Type.Object({
+  id: Type.String(),
+  status: Type.Union([Type.Literal('running'), Type.Literal('finished'), Type.Literal('canceled')]),
+  created_by: Type.String(),
+  created_at: Timestamp,
+  canceled_at: Nullable(Timestamp),
+  total: Type.Integer({ description: 'Calls queued when the batch started' }),
+  counts: Type.Composite([StatusCounts], { description: "Each customer's latest attempt, by status" }),
+  retries: Type.Integer({ description: 'Calls made beyond the first attempt' })
+}, { additionalProperties: false })
+
+export const BatchResponse = Type.Object({ success: Type.Literal(true), batch: Batch })
+
+export const BatchCanceled = Type.Object({
+  success: Type.Literal(true),
+  message: Type.String(),
+  canceled: Type.Integer({ description: 'Calls canceled before they were dialled' })
+})

@@ -77,6 +77,15 @@ export const Config = Type.Object({
   })),
   EXOTEL_SIMULATOR_RING_MS: Type.Integer({ default: 2000, minimum: 0, description: 'Simulator: how long a phone rings' }),
   EXOTEL_SIMULATOR_TALK_MS: Type.Integer({ default: 5000, minimum: 0, description: 'Simulator: how long an answered call lasts' }),
+  CALLS_PER_MINUTE: Type.Integer({
+    default: 60, minimum: 1, maximum: 200, description: 'Most calls dialled a minute (Exotel allows about 200)'
+  }),
+  MAX_CONCURRENT_CALLS: Type.Integer({ default: 10, minimum: 1, description: 'Most calls in flight at once' }),
+  CALL_RETRIES: Type.Integer({ default: 2, minimum: 0, maximum: 10, description: 'Retries of a batch call that was busy or unanswered' }),
+  CALL_RETRY_DELAY_SECONDS: Type.Integer({ default: 300, minimum: 0, description: 'Wait before such a retry' }),
+  CALL_TIMEOUT_SECONDS: Type.Integer({
+    default: 2400, minimum: 1, description: 'A call with no final status after this long is looked up at Exotel, then failed'
+  }),
   COGNITO_USER_POOL_ID: Optional('Cognito user pool id; when unset (and not in production), a local Cognito emulator is used'),
   COGNITO_ENDPOINT: Optional('Cognito API endpoint, for a Cognito-compatible server (e.g. a shared emulator); default: AWS'),
   COGNITO_CLIENT_ID: Optional('Cognito app client id'),

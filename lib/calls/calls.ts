@@ -55,6 +55,8 @@ export interface NewCall {
   triggeredBy: string
   batchId?: string
   attempt?: number
+  /** Dialled at once by its creator (a single call), so never by the dispatcher. */
+  claimed?: boolean
 }
 
 /** Records a call about to be dialled (status `queued`); refused while the customer has another live call. */
@@ -62,9 +64,10 @@ export async function createCall (db: Database, call: NewCall): Promise<Call> {
   try {
     return await db.transaction(async (tx) => {
       const { rows } = await tx.query<Call>(
-        `INSERT INTO call (customer_id, customer_name, phone, triggered_by, batch_id, attempt, status)
-         VALUES ($1, $2, $3, $4, $5, $6, 'queued') RETURNING ${COLUMNS}`,
-        [call.customerId, call.customerName, call.phone, call.triggeredBy, call.batchId ?? null, call.attempt ?? 1]
+        `INSERT INTO call (customer_id, customer_name, phone, triggered_by, batch_id, attempt, status, claimed_at)
+         VALUES ($1, $2, $3, $4, $5, $6, 'queued', CASE WHEN $7 THEN clock_timestamp() END) RETURNING ${COLUMNS}`,
+        [call.customerId, call.customerName, call.phone, call.triggeredBy, call.batchId ?? null, call.attempt ?? 1,
+          call.claimed ?? false]
       )
       const created = rows[0]!
       await addEvent(tx, created.id, 'queued', 'api', 'queued', {})
@@ -93,11 +96,17 @@ export interface StatusReport {
 
 export type Locator = { id: string } | { exotelSid: string }
 
+/** A batch call that was busy or not answered is dialled again, up to `retries` more times, `delayMs` later. */
+export interface RetryPolicy {
+  retries: number
+  delayMs: number
+}
+
 /**
  * Applies a report to a call: recorded in its timeline once, and moving its status only forward. Answers the
  * call as it now is (undefined when no call matches) and whether its status changed.
  */
-export async function applyReport (db: Database, where: Locator, report: StatusReport):
+export async function applyReport (db: Database, where: Locator, report: StatusReport, retry?: RetryPolicy):
 Promise<{ call: Call, changed: boolean } | undefined> {
   return await db.transaction(async (tx) => {
     const [column, value] = 'id' in where ? ['id', where.id] : ['exotel_sid', where.exotelSid]
@@ -125,8 +134,24 @@ Promise<{ call: Call, changed: boolean } | undefined> {
         report.durationSeconds ?? null, report.recordingUrl ?? null, isTerminal(report.status)]
     )
     if (forward) await touchCustomer(tx, call.customer_id, report.status)
+    if (forward && retry && (report.status === 'busy' || report.status === 'no-answer') && call.attempt <= retry.retries) {
+      await queueRetry(tx, call, retry.delayMs)
+    }
     return { call: updated[0]!, changed: forward }
   })
+}
+
+/** The next attempt of a batch call, unless its batch was canceled or the customer has another live call. */
+async function queueRetry (tx: Queryable, call: Call, delayMs: number) {
+  const { rows } = await tx.query<{ id: string }>(
+    `INSERT INTO call (customer_id, customer_name, phone, triggered_by, batch_id, attempt, status, not_before)
+     SELECT $1, $2, $3, $4, $5, $6, 'queued', now() + $7 * interval '1 millisecond'
+     FROM call_batch WHERE id = $5 AND canceled_at IS NULL
+     ON CONFLICT (customer_id) WHERE status IN ('queued', 'initiated', 'ringing', 'in-progress') DO NOTHING
+     RETURNING id`,
+    [call.customer_id, call.customer_name, call.phone, call.triggered_by, call.batch_id, call.attempt + 1, delayMs]
+  )
+  if (rows[0]) await addEvent(tx, rows[0].id, 'queued', 'retry', 'queued', { previous_call: call.id })
 }
 
 async function addEvent (tx: Queryable, callId: string, status: CallStatus, source: string, dedupeKey: string,

@@ -48,10 +48,9 @@ export class InvalidCursorError extends Error {
   }
 }
 
-/** Customers in the order they were first uploaded, filtered; `total` counts every match, not just this page. */
-export async function listCustomers (db: Queryable, query: CustomerQuery): Promise<CustomerPage> {
+/** The WHERE clause (or nothing) selecting customers by search text and last call status; adds to `params`. */
+export function customerFilter (query: Pick<CustomerQuery, 'search' | 'status'>, params: unknown[]): string {
   const where: string[] = []
-  const params: unknown[] = []
   const param = (value: unknown) => `$${params.push(value)}`
   if (query.search) {
     const text = `%${query.search.replace(/[\\%_]/g, '\\$&')}%`
@@ -61,7 +60,14 @@ export async function listCustomers (db: Queryable, query: CustomerQuery): Promi
   }
   if (query.status === 'none') where.push('last_call_status IS NULL')
   else if (query.status) where.push(`last_call_status = ${param(query.status)}`)
-  const filter = where.length > 0 ? `WHERE ${where.join(' AND ')}` : ''
+  return where.length > 0 ? `WHERE ${where.join(' AND ')}` : ''
+}
+
+/** Customers in the order they were first uploaded, filtered; `total` counts every match, not just this page. */
+export async function listCustomers (db: Queryable, query: CustomerQuery): Promise<CustomerPage> {
+  const params: unknown[] = []
+  const param = (value: unknown) => `$${params.push(value)}`
+  const filter = customerFilter(query, params)
   const { rows: counted } = await db.query<{ total: number }>(`SELECT count(*) AS total FROM customer ${filter}`, params)
 
   let page = filter

@@ -27,7 +27,8 @@ const calls: FastifyPluginAsyncTypebox = async (fastify) => {
       customerId: customer.id,
       customerName: customer.name,
       phone: customer.phone,
-      triggeredBy: request.user!.sub
+      triggeredBy: request.user!.sub,
+      claimed: true
     })
     const call = await dial(fastify.db, fastify.telephony.exotel, queued, fastify.telephony.statusCallbackUrl())
     request.log.info({ callId: call.id, exotelSid: call.exotel_sid }, 'call initiated')

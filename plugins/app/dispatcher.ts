@@ -1,0 +1,29 @@
+import fp from 'fastify-plugin'
+import { Dispatcher } from '../../lib/calls/dispatcher.js'
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** Dials queued batch calls within the rate and concurrency limits; holds the retry policy. */
+    dispatcher: Dispatcher
+  }
+}
+
+/** The dispatcher runs from the moment the server is ready until it closes (before the database does). */
+export default fp(async function dispatcher (fastify) {
+  const config = fastify.config
+  const dispatcher = new Dispatcher({
+    db: fastify.db,
+    exotel: fastify.telephony.exotel,
+    statusCallbackUrl: () => fastify.telephony.statusCallbackUrl(),
+    policy: {
+      callsPerMinute: config.CALLS_PER_MINUTE,
+      maxInFlight: config.MAX_CONCURRENT_CALLS,
+      callTimeoutMs: config.CALL_TIMEOUT_SECONDS * 1000,
+      retry: { retries: config.CALL_RETRIES, delayMs: config.CALL_RETRY_DELAY_SECONDS * 1000 }
+    },
+    onError: (error, call) => fastify.log.warn({ err: error, callId: call?.id }, 'dispatch failed')
+  })
+  fastify.decorate('dispatcher', dispatcher)
+  fastify.addHook('onReady', async () => dispatcher.start())
+  fastify.addHook('onClose', async () => dispatcher.stop())
+}, { name: 'dispatcher', dependencies: ['db', 'telephony', 'env'] })

@@ -1,0 +1,72 @@
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
+import { cancelBatch, getBatch, queueBatch } from '../../lib/calls/batches.js'
+import {
+  BatchCanceled, BatchParams, BatchQueued, BatchResponse, TriggerBulkCallsBody
+} from '../../schemas/calls.js'
+import { ErrorRef } from '../../schemas/common.js'
+
+const security = [{ bearerAuth: [] }]
+
+const batches: FastifyPluginAsyncTypebox = async (fastify) => {
+  fastify.post('/trigger-bulk-calls', {
+    schema: {
+      tags: ['api'],
+      summary: 'Call many customers: queued at once (202), dialled within the rate and concurrency limits',
+      description: 'Give `customer_ids`, or a `filter` like GET /api/customers takes (`{}` for every customer). ' +
+        'Customers with a call already queued or in progress are skipped. Follow the batch with GET /api/batches/:id.',
+      security,
+      body: TriggerBulkCallsBody,
+      response: { 202: BatchQueued, 400: ErrorRef, 401: ErrorRef }
+    }
+  }, async (request, reply) => {
+    const { customer_ids: customerIds, filter } = request.body
+    if (!customerIds && !filter) {
+      return reply.code(400).send({ success: false, message: 'Give customer_ids, or a filter ({} for every customer)' })
+    }
+    const batch = await queueBatch(fastify.db, request.user!.sub, customerIds ? { customerIds } : { filter: filter! })
+    if (!batch.batchId) {
+      return reply.code(400).send({
+        success: false,
+        message: batch.matched === 0 ? 'No customers to call' : 'Every customer selected already has a call queued or in progress'
+      })
+    }
+    request.log.info({ batchId: batch.batchId, queued: batch.queued }, 'batch queued')
+    return reply.code(202).send({
+      success: true as const,
+      message: `Queued ${batch.queued} calls`,
+      batch_id: batch.batchId,
+      queued: batch.queued,
+      skipped: (customerIds?.length ?? batch.matched) - batch.queued
+    })
+  })
+
+  fastify.get('/batches/:id', {
+    schema: {
+      tags: ['api'],
+      summary: "A batch's progress: each customer's latest attempt, by status",
+      security,
+      params: BatchParams,
+      response: { 200: BatchResponse, 400: ErrorRef, 401: ErrorRef, 404: ErrorRef }
+    }
+  }, async (request, reply) => {
+    const batch = await getBatch(fastify.db, request.params.id)
+    if (!batch) return reply.code(404).send({ success: false, message: 'Batch not found' })
+    return { success: true as const, batch }
+  })
+
+  fastify.post('/batches/:id/cancel', {
+    schema: {
+      tags: ['api'],
+      summary: 'Stop a batch: calls not yet dialled are canceled, and nothing is retried',
+      security,
+      params: BatchParams,
+      response: { 200: BatchCanceled, 400: ErrorRef, 401: ErrorRef, 404: ErrorRef }
+    }
+  }, async (request, reply) => {
+    const canceled = await cancelBatch(fastify.db, request.params.id)
+    if (canceled === undefined) return reply.code(404).send({ success: false, message: 'Batch not found' })
+    return { success: true as const, message: `Canceled ${canceled} calls not yet dialled`, canceled }
+  })
+}
+
+export default batches

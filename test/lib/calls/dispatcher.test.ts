@@ -1,0 +1,135 @@
+import path from 'node:path'
+import t from 'tap'
+import { queueBatch } from '../../../lib/calls/batches.js'
+import { applyReport, createCall } from '../../../lib/calls/calls.js'
+import { Dispatcher, type DispatchPolicy } from '../../../lib/calls/dispatcher.js'
+import { openDatabase, type Database } from '../../../lib/db/database.js'
+import { loadMigrations, migrate } from '../../../lib/db/migrate.js'
+import { ExotelClient } from '../../../lib/exotel/exotel-client.js'
+import { startExotelSimulator } from '../../../lib/exotel/simulator.js'
+import { projectRoot } from '../../../lib/project-root.js'
+
+const credentials = { accountSid: 'acme1', apiKey: 'key', apiToken: 'token' }
+// Nobody listens there: calls stay in flight (no callback ends them), as long calls do.
+const NOWHERE = 'http://127.0.0.1:9/exotel-webhook'
+
+async function setup (t: { teardown (fn: () => unknown): void }, customers: number) {
+  const db = await openDatabase({ dataDir: 'memory://' })
+  t.teardown(() => db.close())
+  await migrate(db, await loadMigrations(path.join(projectRoot, 'migrations')))
+  const simulator = await startExotelSimulator({ ...credentials, passthruUrl: () => NOWHERE, ringMs: 60_000 })
+  t.teardown(() => simulator.stop())
+  const exotel = new ExotelClient({ ...credentials, baseUrl: simulator.baseUrl, callerId: '08000000001', appId: '42' })
+  await db.query(`INSERT INTO customer (id, name, phone)
+    SELECT 'D' || n, 'Customer ' || n, '+9190000' || lpad(n::text, 5, '0') || '5' FROM generate_series(1, $1) n`, [customers])
+  return { db, simulator, exotel }
+}
+
+function dispatcher (db: Database, exotel: ExotelClient, policy: Partial<DispatchPolicy>, callback = () => NOWHERE) {
+  return new Dispatcher({
+    db,
+    exotel,
+    statusCallbackUrl: callback,
+    policy: { callsPerMinute: 200, maxInFlight: 100, callTimeoutMs: 60_000, retry: { retries: 0, delayMs: 0 }, ...policy }
+  })
+}
+
+const dialled = async (db: Database) =>
+  (await db.query<{ n: number }>('SELECT count(*) AS n FROM call WHERE exotel_sid IS NOT NULL')).rows[0]!.n
+
+t.test('never more calls in flight than the cap', async (t) => {
+  const { db, exotel, simulator } = await setup(t, 8)
+  await queueBatch(db, 'sub', { filter: {} })
+  const running = dispatcher(db, exotel, { maxInFlight: 3, callsPerMinute: 200, tickMs: 10 })
+  running.start()
+  t.teardown(() => running.stop())
+  for (let i = 0; i < 100 && await dialled(db) < 3; i++) await new Promise((resolve) => setTimeout(resolve, 20))
+  await new Promise((resolve) => setTimeout(resolve, 500)) // long enough to dial more, were it allowed
+  t.equal(await dialled(db), 3, 'three dialled, the rest wait')
+  t.equal(simulator.calls.size, 3, 'and Exotel was asked for three')
+
+  const first = (await db.query<{ id: string }>("SELECT id FROM call WHERE status = 'initiated' LIMIT 1")).rows[0]!
+  await applyReport(db, { id: first.id }, { status: 'completed', source: 'test', dedupeKey: 'done' })
+  for (let i = 0; i < 100 && await dialled(db) < 4; i++) await new Promise((resolve) => setTimeout(resolve, 20))
+  t.equal(await dialled(db), 4, 'a call that ends makes room for one more')
+})
+
+t.test('calls are spaced to the rate', async (t) => {
+  const { db, exotel } = await setup(t, 4)
+  await queueBatch(db, 'sub', { filter: {} })
+  const running = dispatcher(db, exotel, { callsPerMinute: 200 }) // one every 300 ms
+  const started = Date.now()
+  running.start()
+  t.teardown(() => running.stop())
+  for (let i = 0; i < 200 && await dialled(db) < 4; i++) await new Promise((resolve) => setTimeout(resolve, 20))
+  const { rows } = await db.query<{ claimed_at: Date }>('SELECT claimed_at FROM call ORDER BY claimed_at')
+  const gaps = rows.slice(1).map((row, i) => row.claimed_at.getTime() - rows[i]!.claimed_at.getTime())
+  t.ok(gaps.every((gap) => gap >= 290), `at least 300 ms apart: ${gaps.join(', ')} ms`)
+  t.ok(Date.now() - started < 3000, 'and not much slower than the rate')
+})
+
+t.test('a call claimed by a run that ended is failed, never dialled again; nothing is dialled without a callback URL', async (t) => {
+  const { db, exotel, simulator } = await setup(t, 2)
+  await queueBatch(db, 'sub', { customerIds: ['D1', 'D2'] })
+  await db.query("UPDATE call SET claimed_at = now() - interval '2 minutes' WHERE customer_id = 'D1'") // the crashed run's
+  const notListening = dispatcher(db, exotel, {}, () => { throw new Error('not listening') })
+  t.equal(await notListening.tick(), 0, 'not listening: nothing dialled')
+
+  const running = dispatcher(db, exotel, { claimTimeoutMs: 60_000 })
+  t.equal(await running.tick(), 1, 'only the unclaimed call is dialled')
+  const { rows } = await db.query<{ customer_id: string, status: string, error: string | null }>(
+    'SELECT customer_id, status, error FROM call ORDER BY customer_id')
+  t.match(rows, [
+    { customer_id: 'D1', status: 'failed', error: /may have been called, so the call is not retried/ },
+    { customer_id: 'D2', status: 'initiated' }
+  ])
+  t.equal(simulator.calls.size, 1)
+})
+
+t.test('a call in flight past the timeout takes Exotel\'s word, else fails', async (t) => {
+  const { db, exotel, simulator } = await setup(t, 2)
+  await queueBatch(db, 'sub', { filter: {} })
+  const running = dispatcher(db, exotel, { callTimeoutMs: 50 })
+  await running.tick()
+  await new Promise((resolve) => setTimeout(resolve, 400))
+  await running.tick()
+  t.equal(await dialled(db), 2)
+  const [first] = [...simulator.calls.values()]
+  first!.status = 'completed' // Exotel's record says the first ended; its callback was lost
+  await db.query('UPDATE call SET updated_at = now() - interval \'1 hour\'')
+  await new Promise((resolve) => setTimeout(resolve, 1000))
+  await running.tick()
+  const { rows } = await db.query<{ exotel_sid: string, status: string, error: string | null }>(
+    'SELECT exotel_sid, status, error FROM call')
+  const bySid = new Map(rows.map((row) => [row.exotel_sid, row]))
+  t.match(bySid.get(first!.sid), { status: 'completed', error: null })
+  t.match(rows.find((row) => row.exotel_sid !== first!.sid), { status: 'failed', error: 'No final status from Exotel in time' })
+})
+
+t.test('single calls count toward the rate, and are never claimed by the dispatcher', async (t) => {
+  const { db, exotel } = await setup(t, 2)
+  const single = await createCall(db, { customerId: 'D1', customerName: null, phone: '+919000000015', triggeredBy: 'sub', claimed: true })
+  await queueBatch(db, 'sub', { customerIds: ['D2'] })
+  const running = dispatcher(db, exotel, { callsPerMinute: 1 })
+  t.equal(await running.tick(), 0, 'the single call used the minute')
+  const { rows } = await db.query<{ status: string }>('SELECT status FROM call WHERE id = $1', [single.id])
+  t.equal(rows[0]!.status, 'queued', 'left to its own request')
+})
+
+t.test('a round that fails is reported, and the next one runs', async (t) => {
+  const { db, exotel } = await setup(t, 1)
+  await queueBatch(db, 'sub', { filter: {} })
+  const errors: unknown[] = []
+  const running = new Dispatcher({
+    db,
+    exotel,
+    statusCallbackUrl: () => NOWHERE,
+    policy: { callsPerMinute: 200, maxInFlight: 10, callTimeoutMs: 60_000, retry: { retries: 0, delayMs: 0 }, tickMs: 10 },
+    onError: (error) => errors.push(error)
+  })
+  await db.close() // every query now fails
+  running.start()
+  for (let i = 0; i < 100 && errors.length < 2; i++) await new Promise((resolve) => setTimeout(resolve, 10))
+  await running.stop()
+  t.ok(errors.length >= 2, 'each failed round is told')
+})
