@@ -1,4 +1,6 @@
+import { spawn } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
+import { once } from 'node:events'
 import { mkdtemp, readdir, readFile, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
@@ -138,4 +140,40 @@ export function multipartFile (content: string | Buffer, fileName = 'customers.c
     Buffer.from(`\r\n--${boundary}--\r\n`)
   ])
   return { payload, headers: { 'content-type': `multipart/form-data; boundary=${boundary}` } }
+}
+
+const serverFile = path.join(import.meta.dirname, '..', 'server.ts')
+
+// The real entry point in a child process, started from an empty folder so that no developer's .env is read.
+export async function startServerProcess (env: Record<string, string>) {
+  const cwd = await mkdtemp(path.join(tmpdir(), 'vcm-server-'))
+  const child = spawn(process.execPath, ['--import', import.meta.resolve('tsx'), serverFile], {
+    cwd,
+    env: {
+      PATH: process.env.PATH,
+      FASTIFY_AUTOLOAD_TYPESCRIPT: '1', // autoload cannot tell that tsx is loaded through --import
+      // tap would record this child's coverage too; tsx compiles the sources differently from tap's loader and
+      // the two maps merge into false gaps, while the in-process tests already cover these files.
+      _TAPJS_PROCESSINFO_COVERAGE_: '0',
+      DATA_DIR: path.join(cwd, 'data'),
+      ...env
+    },
+    stdio: ['ignore', 'pipe', 'pipe']
+  })
+  let stdout = ''
+  let stderr = ''
+  child.stdout.on('data', (chunk) => { stdout += chunk })
+  child.stderr.on('data', (chunk) => { stderr += chunk })
+  const exited = once(child, 'exit').then(([code]) => code as number)
+  /** Where it listens, once it has said so. */
+  async function address (): Promise<string> {
+    for (let i = 0; i < 600; i++) {
+      const found = /Server listening at (http:\/\/127\.0\.0\.1:\d+)/.exec(stdout)?.[1]
+      if (found) return found
+      if (child.exitCode !== null) break
+      await new Promise((resolve) => setTimeout(resolve, 100))
+    }
+    throw new Error(`the server did not start: ${stderr}`)
+  }
+  return { child, exited, address, output: () => ({ stdout, stderr }) }
 }

@@ -1,35 +1,5 @@
-import { spawn } from 'node:child_process'
-import { mkdtemp } from 'node:fs/promises'
-import { tmpdir } from 'node:os'
-import path from 'node:path'
-import { once } from 'node:events'
 import t from 'tap'
-
-const serverFile = path.join(import.meta.dirname, '..', 'server.ts')
-
-// The real entry point in a child process, started from an empty folder so that no developer's .env is read.
-async function start (env: Record<string, string>) {
-  const cwd = await mkdtemp(path.join(tmpdir(), 'vcm-server-'))
-  const child = spawn(process.execPath, ['--import', import.meta.resolve('tsx'), serverFile], {
-    cwd,
-    env: {
-      PATH: process.env.PATH,
-      FASTIFY_AUTOLOAD_TYPESCRIPT: '1', // autoload cannot tell that tsx is loaded through --import
-      // tap would record this child's coverage too; tsx compiles the sources differently from tap's loader and
-      // the two maps merge into false gaps, while the in-process tests already cover these files.
-      _TAPJS_PROCESSINFO_COVERAGE_: '0',
-      DATA_DIR: path.join(cwd, 'data'),
-      ...env
-    },
-    stdio: ['ignore', 'pipe', 'pipe']
-  })
-  let stdout = ''
-  let stderr = ''
-  child.stdout.on('data', (chunk) => { stdout += chunk })
-  child.stderr.on('data', (chunk) => { stderr += chunk })
-  const exited = once(child, 'exit').then(([code]) => code as number)
-  return { child, exited, output: () => ({ stdout, stderr }) }
-}
+import { startServerProcess as start } from './helper.js'
 
 t.test('a bad variable stops the start with one clear line', async (t) => {
   const server = await start({ PORT: 'eighty' })

@@ -1,0 +1,85 @@
+import { mkdtemp, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import path from 'node:path'
+import t from 'tap'
+import { multipartFile, PASSWORD, startServerProcess } from './helper.js'
+
+// A batch running in the real server, which is killed outright (kill -9) mid-campaign and started again on the
+// same data: nothing queued is lost, and nobody is dialled twice.
+t.test('a batch survives kill -9 and a restart: every call is made, none twice', async (t) => {
+  const dataDir = await mkdtemp(path.join(tmpdir(), 'vcm-crash-'))
+  t.teardown(() => rm(dataDir, { recursive: true, force: true }))
+  const env = {
+    HOST: '127.0.0.1',
+    PORT: '0',
+    DATA_DIR: dataDir,
+    CALLS_PER_MINUTE: '200',
+    MAX_CONCURRENT_CALLS: '3',
+    EXOTEL_SIMULATOR_RING_MS: '200',
+    EXOTEL_SIMULATOR_TALK_MS: '300',
+    CALL_TIMEOUT_SECONDS: '1' // calls in flight at the crash never get their callback: their simulator died
+  }
+  const first = await startServerProcess(env)
+  t.teardown(() => { first.child.kill('SIGKILL') })
+  let base = await first.address()
+
+  const email = `crash.${Date.now()}@example.com`
+  const post = async (url: string, body: unknown, token?: string) => await fetch(`${base}${url}`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
+    body: JSON.stringify(body)
+  })
+  await post('/auth/signup', { email, password: PASSWORD })
+  let code: string | undefined
+  for (let i = 0; i < 100 && !code; i++) {
+    code = first.output().stdout.split('\n').filter(Boolean).map((line) => JSON.parse(line) as { email?: string, code?: string })
+      .find((line) => line.email === email)?.code
+    await new Promise((resolve) => setTimeout(resolve, 50))
+  }
+  await post('/auth/confirm-signup', { email, confirmation_code: code })
+  const signIn = async () => (await (await post('/auth/login', { email, password: PASSWORD })).json() as { access_token: string }).access_token
+  let token = await signIn()
+
+  const customers = Array.from({ length: 20 }, (_, i) => `K${i},Person ${i},900000${String(i).padStart(3, '0')}5`)
+  const { payload, headers } = multipartFile(`customer_id,name,phone\n${customers.join('\n')}\n`)
+  const upload = await fetch(`${base}/api/upload-customers`, {
+    method: 'POST', body: payload, headers: { ...headers, authorization: `Bearer ${token}` }
+  })
+  t.match(await upload.json(), { inserted: 20 }, 'the customers are uploaded')
+  const queued = await post('/api/trigger-bulk-calls', { filter: {} }, token)
+  const batchId = (await queued.json() as { batch_id: string }).batch_id
+  t.equal(queued.status, 202, 'the batch is queued')
+  interface Batch { status: string, counts: { queued: number } }
+  const batch = async () => (await (await fetch(`${base}/api/batches/${batchId}`, {
+    headers: { authorization: `Bearer ${token}` }
+  })).json() as { batch: Batch }).batch
+
+  for (let i = 0; i < 200 && (await batch()).counts.queued > 14; i++) await new Promise((resolve) => setTimeout(resolve, 25))
+  first.child.kill('SIGKILL')
+  await first.exited
+  const before = await batch().catch(() => undefined)
+  t.equal(before, undefined, 'the server is gone')
+
+  const second = await startServerProcess(env)
+  t.teardown(() => { second.child.kill('SIGKILL') })
+  base = await second.address()
+  token = await signIn()
+  let after = await batch()
+  for (let i = 0; i < 600 && after.status !== 'finished'; i++) {
+    await new Promise((resolve) => setTimeout(resolve, 100))
+    after = await batch()
+  }
+  t.equal(after.status, 'finished', 'the batch ran to its end after the restart')
+  t.equal(after.counts.queued, 0, 'nothing queued was lost')
+
+  const { calls } = await (await fetch(`${base}/api/calls?batch_id=${batchId}&limit=500`, {
+    headers: { authorization: `Bearer ${token}` }
+  })).json() as { calls: Array<{ customer_id: string, exotel_sid: string | null, status: string }> }
+  t.equal(calls.length, 20, 'one call per customer: none queued again')
+  const dialled = new Map<string, number>()
+  for (const call of calls) if (call.exotel_sid) dialled.set(call.customer_id, (dialled.get(call.customer_id) ?? 0) + 1)
+  t.ok([...dialled.values()].every((n) => n === 1), 'nobody dialled twice')
+  t.ok(calls.filter((call) => call.status === 'completed').length >= 14, 'the calls queued at the crash were all made')
+  second.child.kill('SIGTERM')
+  await second.exited
+})
