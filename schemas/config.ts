@@ -86,6 +86,9 @@ export const Config = Type.Object({
   CALL_TIMEOUT_SECONDS: Type.Integer({
     default: 2400, minimum: 1, description: 'A call with no final status after this long is looked up at Exotel, then failed'
   }),
+  EVENTS_HEARTBEAT_SECONDS: Type.Integer({
+    default: 15, minimum: 1, description: 'How often GET /api/events sends a comment line, so proxies keep the stream open'
+  }),
   COGNITO_USER_POOL_ID: Optional('Cognito user pool id; when unset (and not in production), a local Cognito emulator is used'),
   COGNITO_ENDPOINT: Optional('Cognito API endpoint, for a Cognito-compatible server (e.g. a shared emulator); default: AWS'),
   COGNITO_CLIENT_ID: Optional('Cognito app client id'),

@@ -1,6 +1,7 @@
 import type { Database, Queryable } from '../db/database.js'
 import { customerFilter, type CustomerQuery } from '../customers/repository.js'
 import type { CallStatus } from './calls.js'
+import { announce } from './events.js'
 
 /** Who to call in a batch: these customer ids, or every customer matching a filter (all of them when empty). */
 export type BatchSelection =
@@ -48,6 +49,7 @@ export async function queueBatch (db: Database, createdBy: string, selection: Ba
       return { matched: batch.matched, queued: 0 }
     }
     await tx.query('UPDATE call_batch SET total = $2 WHERE id = $1', [batch.batchId, batch.queued])
+    await announce(tx, { type: 'batch', batch: { id: batch.batchId!, change: 'queued', calls: batch.queued } })
     return batch
   })
 }
@@ -117,6 +119,7 @@ export async function cancelBatch (db: Database, id: string): Promise<number | u
        )
        SELECT count(*) AS n FROM canceled`, [id]
     )
+    await announce(tx, { type: 'batch', batch: { id, change: 'canceled', calls: rows[0]!.n } })
     return rows[0]!.n
   })
 }

@@ -1,5 +1,6 @@
 import type { CALL_STATUSES } from '../../schemas/calls.js'
 import type { Database, Queryable } from '../db/database.js'
+import { announce, callEvent } from './events.js'
 
 export type CallStatus = (typeof CALL_STATUSES)[number]
 
@@ -72,6 +73,7 @@ export async function createCall (db: Database, call: NewCall): Promise<Call> {
       const created = rows[0]!
       await addEvent(tx, created.id, 'queued', 'api', 'queued', {})
       await touchCustomer(tx, created.customer_id, 'queued')
+      await announce(tx, callEvent(created))
       return created
     })
   } catch (error) {
@@ -133,7 +135,10 @@ Promise<{ call: Call, changed: boolean } | undefined> {
       [call.id, forward, report.status, report.exotelSid ?? null, report.error ?? null, report.answeredBy ?? null,
         report.durationSeconds ?? null, report.recordingUrl ?? null, isTerminal(report.status)]
     )
-    if (forward) await touchCustomer(tx, call.customer_id, report.status)
+    if (forward) {
+      await touchCustomer(tx, call.customer_id, report.status)
+      await announce(tx, callEvent(updated[0]!))
+    }
     if (forward && retry && (report.status === 'busy' || report.status === 'no-answer') && call.attempt <= retry.retries) {
       await queueRetry(tx, call, retry.delayMs)
     }

@@ -12,7 +12,7 @@ export interface DispatchPolicy {
   callTimeoutMs: number
   /** A call claimed this long ago without an Exotel answer was being dialled by a run that ended. */
   claimTimeoutMs?: number
-  /** How often to look for work; default: twice per call spacing, at most every 250 ms. */
+  /** How often to look for work when none is due sooner (default 250 ms); a call due sooner is dialled on time. */
   tickMs?: number
   /** Busy and unanswered batch calls are dialled again (applied as their status arrives). */
   retry: RetryPolicy
@@ -40,7 +40,9 @@ const TERMINAL = new Set(['completed', 'busy', 'no-answer', 'failed', 'canceled'
 export class Dispatcher {
   readonly #options: DispatcherOptions
   #timer: NodeJS.Timeout | undefined
-  #running: Promise<void> | undefined
+  #running: Promise<unknown> | undefined
+  /** When the rate next allows a dial, if sooner than the next tick. */
+  #dueInMs: number | undefined
   #stopped = false
   #lastExpiry = 0
 
@@ -54,17 +56,20 @@ export class Dispatcher {
 
   /** Looks for work every tick. */
   start (): void {
-    this.#timer = setInterval(() => {
-      if (this.#running || this.#stopped) return
-      this.#running = this.tick().then(() => {}, (error) => this.#options.onError?.(error))
-        .finally(() => { this.#running = undefined })
-    }, this.#options.policy.tickMs ?? Math.min(250, 30_000 / this.#options.policy.callsPerMinute))
+    const tickMs = this.#options.policy.tickMs ?? 250
+    const round = () => {
+      this.#running = this.tick().catch((error: unknown) => this.#options.onError?.(error)).then(() => {
+        if (this.#stopped) return
+        this.#timer = setTimeout(round, Math.max(5, Math.min(tickMs, this.#dueInMs ?? tickMs)))
+      })
+    }
+    this.#timer = setTimeout(round, 0)
   }
 
   /** Stops looking for work, and waits for the dials under way. */
   async stop (): Promise<void> {
     this.#stopped = true
-    clearInterval(this.#timer)
+    clearTimeout(this.#timer)
     await this.#running
   }
 
@@ -93,6 +98,7 @@ export class Dispatcher {
 
   async #claim (): Promise<Call[]> {
     const { db, policy } = this.#options
+    this.#dueInMs = undefined
     const waiting = await db.query(
       "SELECT 1 FROM call WHERE status = 'queued' AND claimed_at IS NULL AND not_before <= now() LIMIT 1"
     )
@@ -115,6 +121,7 @@ export class Dispatcher {
       // Calls are spaced evenly: one per spacing since the last one dialled (one at once after a quiet minute).
       const paced = sinceLast === null ? 1 : Math.floor(Number(sinceLast) / spacingMs)
       const allowed = Math.min(policy.maxInFlight - inFlight, policy.callsPerMinute - lastMinute, paced, MAX_CLAIM)
+      this.#dueInMs = allowed > 0 ? spacingMs : spacingMs - Number(sinceLast ?? 0) % spacingMs
       if (allowed <= 0) return []
       const { rows: claimed } = await tx.query<Call>(
         `UPDATE call SET claimed_at = clock_timestamp(), updated_at = now()

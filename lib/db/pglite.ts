@@ -24,6 +24,10 @@ export async function openPglite (dataDir: string): Promise<Database> {
     engine: 'pglite',
     ...wrap(pglite),
     transaction: (work) => pglite.transaction((tx) => work(wrap(tx))),
+    listen: async (channel, onMessage) => {
+      const unlisten = await pglite.listen(channel, onMessage)
+      return async () => { if (!pglite.closed) await unlisten() }
+    },
     close: async () => {
       if (!pglite.closed) await pglite.close()
     }

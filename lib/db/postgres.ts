@@ -53,8 +53,43 @@ export async function openPostgres (url: string, onIdleError: (error: Error) => 
         throw error
       }
     },
+    async listen (channel, onMessage) {
+      return await listenOn(url, channel, onMessage, onIdleError)
+    },
     close: async () => {
       if (!pool.ended) await pool.end()
     }
+  }
+}
+
+/**
+ * LISTEN needs a session of its own, outside the pool. A lost connection is replaced (after a second, then
+ * again until it works); notifications sent while it was gone are lost, as they are to any listener.
+ */
+async function listenOn (url: string, channel: string, onMessage: (payload: string) => void,
+  onError: (error: Error) => void): Promise<() => Promise<void>> {
+  let client: pg.Client | undefined
+  let closed = false
+  let retry: NodeJS.Timeout | undefined
+  const reconnect = () => {
+    if (closed) return
+    retry = setTimeout(() => { connect().catch((error: Error) => { onError(error); reconnect() }) }, 1000)
+  }
+  const connect = async () => {
+    const next = new pg.Client({ connectionString: url })
+    next.on('notification', (message) => { if (message.channel === channel) onMessage(message.payload ?? '') })
+    next.on('error', (error) => { // the connection is gone
+      onError(error)
+      reconnect()
+    })
+    await next.connect()
+    await next.query(`LISTEN "${channel.replace(/"/g, '""')}"`)
+    client = next
+  }
+  await connect()
+  return async () => {
+    closed = true
+    clearTimeout(retry)
+    await client?.end()
   }
 }

@@ -1,0 +1,50 @@
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
+import { Type } from '@sinclair/typebox'
+import type { LiveEvent } from '../../lib/calls/events.js'
+import { ErrorRef } from '../../schemas/common.js'
+
+const events: FastifyPluginAsyncTypebox = async (fastify) => {
+  const heartbeatMs = fastify.config.EVENTS_HEARTBEAT_SECONDS * 1000
+  // Streams never end by themselves: a closing server ends them, or it would wait for them forever.
+  const streams = new Set<() => void>()
+  fastify.addHook('preClose', async () => { for (const end of streams) end() })
+
+  fastify.get('/events', {
+    schema: {
+      tags: ['api'],
+      summary: 'Live call and batch changes, as server-sent events (every instance sees every change)',
+      description: 'text/event-stream: `event: call` with `{id, customer_id, batch_id, attempt, status, exotel_sid, ' +
+        'updated_at}`, `event: batch` with `{id, change, calls}`. `?batch_id=` keeps one batch\'s events. A comment ' +
+        'line every EVENTS_HEARTBEAT_SECONDS keeps proxies from closing the stream.',
+      security: [{ bearerAuth: [] }],
+      querystring: Type.Object({ batch_id: Type.Optional(Type.String({ format: 'uuid' })) }),
+      response: { 400: ErrorRef, 401: ErrorRef }
+    }
+  }, async (request, reply) => {
+    const { batch_id: batchId } = request.query
+    const wanted = (event: LiveEvent) => !batchId ||
+      (event.type === 'call' ? event.call.batch_id === batchId : event.batch.id === batchId)
+    reply.hijack()
+    reply.raw.writeHead(200, {
+      'content-type': 'text/event-stream',
+      'cache-control': 'no-cache',
+      connection: 'keep-alive',
+      'x-accel-buffering': 'no'
+    })
+    reply.raw.write(': connected\n\n')
+    const unsubscribe = fastify.events.subscribe((event) => {
+      if (!wanted(event)) return
+      reply.raw.write(`event: ${event.type}\ndata: ${JSON.stringify(event.type === 'call' ? event.call : event.batch)}\n\n`)
+    })
+    const heartbeat = setInterval(() => reply.raw.write(': heartbeat\n\n'), heartbeatMs)
+    const end = () => reply.raw.end()
+    streams.add(end)
+    request.raw.on('close', () => {
+      clearInterval(heartbeat)
+      unsubscribe()
+      streams.delete(end)
+    })
+  })
+}
+
+export default events
