@@ -6,12 +6,9 @@ import { createReadStream, openAsBlob } from 'node:fs'
 import { mkdtemp, rm, stat, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
-import { Writable } from 'node:stream'
 import { finished } from 'node:stream/promises'
 import { parse } from 'fast-csv'
-import Fastify from 'fastify'
-import fp from 'fastify-plugin'
-import app from '../app.js'
+import { startBenchApp } from './bench-app.js'
 import { freshDatabase } from './fresh-database.js'
 
 const SIZES = (process.env.BENCH_ROWS ?? '10000,100000').split(',').map(Number)
@@ -44,28 +41,6 @@ async function measured<T> (work: () => Promise<T>) {
   return { result, ms, beforeMb: before / 1024 / 1024, peakMb: Math.max(peak, process.memoryUsage.rss()) / 1024 / 1024 }
 }
 
-async function startApp (env: Record<string, string>) {
-  const codes = new Map<string, string>()
-  const stream = new Writable({
-    write (chunk, _encoding, done) {
-      for (const line of String(chunk).split('\n').filter(Boolean)) {
-        const entry = JSON.parse(line)
-        if (entry.code) codes.set(entry.email, entry.code)
-      }
-      done()
-    }
-  })
-  const server = Fastify({ logger: { level: 'info', stream }, disableRequestLogging: true, pluginTimeout: 0 })
-  server.register(fp(app), { env: { DATA_DIR: 'memory://', UPLOAD_MAX_BYTES: String(1 << 30), UPLOAD_MAX_ROWS: '10000000', ...env } })
-  const url = await server.listen({ host: '127.0.0.1', port: 0 })
-  const email = `bench.${Date.now()}@example.com`
-  const password = 'Passw0rd!long'
-  await server.inject({ method: 'POST', url: '/auth/signup', payload: { email, password } })
-  await server.inject({ method: 'POST', url: '/auth/confirm-signup', payload: { email, confirmation_code: codes.get(email) } })
-  const login = await server.inject({ method: 'POST', url: '/auth/login', payload: { email, password } })
-  return { server, url, authorization: `Bearer ${login.json().access_token as string}` }
-}
-
 const dir = await mkdtemp(path.join(tmpdir(), 'vcm-bench-'))
 // PGlite on disk, as `npm start` runs it: in memory, the stored rows themselves would swell the RSS.
 const engines: Array<[string, Record<string, string>]> = [['PGlite', { DATA_DIR: path.join(dir, 'pglite') }]]
@@ -74,7 +49,9 @@ if (database) engines.push(['PostgreSQL', { DATABASE_URL: database.url }])
 const table: string[] = []
 try {
   for (const [engine, env] of engines) {
-    const { server, url, authorization } = await startApp(env)
+    const { server, url, authorization } = await startBenchApp({
+      UPLOAD_MAX_BYTES: String(1 << 30), UPLOAD_MAX_ROWS: '10000000', ...env
+    })
     try {
       for (const rows of SIZES) {
         const file = path.join(dir, `customers-${rows}.csv`)

@@ -2,10 +2,7 @@
 // POST /api/trigger-bulk-calls against inserting the same 10 000 rows into a bare table (the floor); the dispatch
 // rate held against CALLS_PER_MINUTE (short calls, so the rate binds); and the most calls in flight seen against
 // MAX_CONCURRENT_CALLS (long calls, so the cap binds).
-import { Writable } from 'node:stream'
-import Fastify from 'fastify'
-import fp from 'fastify-plugin'
-import app from '../app.js'
+import { startBenchApp } from './bench-app.js'
 
 const CUSTOMERS = 10_000
 const RATE = 200
@@ -13,28 +10,11 @@ const CAP = 10
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 20)
 
 async function startServer (env: Record<string, string>) {
-  const codes = new Map<string, string>()
-  const stream = new Writable({
-    write (chunk, _encoding, done) {
-      for (const line of String(chunk).split('\n').filter(Boolean)) {
-        const entry = JSON.parse(line)
-        if (entry.code) codes.set(entry.email, entry.code)
-      }
-      done()
-    }
-  })
-  const server = Fastify({ logger: { level: 'info', stream }, disableRequestLogging: true, pluginTimeout: 0 })
-  server.register(fp(app), { env: { DATA_DIR: 'memory://', CALLS_PER_MINUTE: String(RATE), ...env } })
-  await server.listen({ host: '127.0.0.1', port: 0 })
-  const email = `bench.${Date.now()}@example.com`
-  const password = 'Passw0rd!long'
-  await server.inject({ method: 'POST', url: '/auth/signup', payload: { email, password } })
-  await server.inject({ method: 'POST', url: '/auth/confirm-signup', payload: { email, confirmation_code: codes.get(email) } })
-  const login = await server.inject({ method: 'POST', url: '/auth/login', payload: { email, password } })
+  const { server, authorization } = await startBenchApp({ CALLS_PER_MINUTE: String(RATE), ...env })
   await server.db.query(`INSERT INTO customer (id, name, phone)
     SELECT 'B' || n, 'Customer ' || n, '+9190' || lpad(n::text, 8, '0') FROM generate_series(1, $1) n`, [CUSTOMERS])
   const queue = () => server.inject({
-    method: 'POST', url: '/api/trigger-bulk-calls', payload: { filter: {} }, headers: { authorization: `Bearer ${login.json().access_token as string}` }
+    method: 'POST', url: '/api/trigger-bulk-calls', payload: { filter: {} }, headers: { authorization }
   })
   return { server, queue }
 }

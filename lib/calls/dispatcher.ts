@@ -43,7 +43,6 @@ export class Dispatcher {
   #running: Promise<unknown> | undefined
   /** When the rate next allows a dial, if sooner than the next tick. */
   #dueInMs: number | undefined
-  #stopped = false
   #lastExpiry = 0
 
   constructor (options: DispatcherOptions) {
@@ -59,7 +58,6 @@ export class Dispatcher {
     const tickMs = this.#options.policy.tickMs ?? 250
     const round = () => {
       this.#running = this.tick().catch((error: unknown) => this.#options.onError?.(error)).then(() => {
-        if (this.#stopped) return
         this.#timer = setTimeout(round, Math.max(5, Math.min(tickMs, this.#dueInMs ?? tickMs)))
       })
     }
@@ -68,9 +66,8 @@ export class Dispatcher {
 
   /** Stops looking for work, and waits for the dials under way. */
   async stop (): Promise<void> {
-    this.#stopped = true
+    await this.#running // a round under way ends, and sets the timer of the next
     clearTimeout(this.#timer)
-    await this.#running
   }
 
   /** One round: claims what the policy allows and dials it; then expires calls past their timeout. Answers how many it dialled. */
@@ -119,9 +116,10 @@ export class Dispatcher {
       const { in_flight: inFlight, last_minute: lastMinute, since_last_ms: sinceLast } = rows[0]!
       const spacingMs = 60_000 / policy.callsPerMinute
       // Calls are spaced evenly: one per spacing since the last one dialled (one at once after a quiet minute).
-      const paced = sinceLast === null ? 1 : Math.floor(Number(sinceLast) / spacingMs)
+      const sinceLastMs = Number(sinceLast ?? spacingMs)
+      const paced = Math.floor(sinceLastMs / spacingMs)
       const allowed = Math.min(policy.maxInFlight - inFlight, policy.callsPerMinute - lastMinute, paced, MAX_CLAIM)
-      this.#dueInMs = allowed > 0 ? spacingMs : spacingMs - Number(sinceLast ?? 0) % spacingMs
+      this.#dueInMs = allowed > 0 ? spacingMs : spacingMs - sinceLastMs % spacingMs
       if (allowed <= 0) return []
       const { rows: claimed } = await tx.query<Call>(
         `UPDATE call SET claimed_at = clock_timestamp(), updated_at = now()

@@ -77,7 +77,7 @@ async function listenOn (url: string, channel: string, onMessage: (payload: stri
   }
   const connect = async () => {
     const next = new pg.Client({ connectionString: url })
-    next.on('notification', (message) => { if (message.channel === channel) onMessage(message.payload ?? '') })
+    next.on('notification', (message) => onMessage(String(message.payload))) // it listens on `channel` alone
     next.on('error', (error) => { // the connection is gone
       onError(error)
       reconnect()
