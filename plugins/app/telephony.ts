@@ -1,7 +1,9 @@
 import { randomBytes, timingSafeEqual } from 'node:crypto'
 import type { AddressInfo } from 'node:net'
+import type { FastifyReply, FastifyRequest } from 'fastify'
 import fp from 'fastify-plugin'
 import { ExotelClient, ExotelError } from '../../lib/exotel/exotel-client.js'
+import { MediaTokens } from '../../lib/exotel/media-token.js'
 import { startExotelSimulator, type ExotelSimulator } from '../../lib/exotel/simulator.js'
 import { redactUrl } from '../../lib/log-options.js'
 
@@ -17,6 +19,10 @@ export interface Telephony {
   statusCallbackUrl (): string
   /** Whether a request's token is the webhook token (compared in constant time). */
   isWebhookToken (token: unknown): boolean
+  /** onRequest hook for the URLs Exotel calls: 401 without the webhook token in `?token=`. */
+  requireWebhookToken (request: FastifyRequest, reply: FastifyReply): Promise<void>
+  /** Tokens that let one media stream connect for one call (see /ws-url). */
+  mediaTokens: MediaTokens
 }
 
 declare module 'fastify' {
@@ -80,15 +86,22 @@ export default fp(async function telephony (fastify) {
   }
 
   const expected = Buffer.from(token)
+  const isWebhookToken = (candidate: unknown) => {
+    const given = Buffer.from(typeof candidate === 'string' ? candidate : '')
+    return given.length === expected.length && timingSafeEqual(given, expected)
+  }
   fastify.decorate('telephony', {
     mode,
     exotel,
     simulator,
     publicBaseUrl,
     statusCallbackUrl: () => `${publicBaseUrl()}/exotel-webhook?token=${token}`,
-    isWebhookToken (candidate: unknown) {
-      const given = Buffer.from(typeof candidate === 'string' ? candidate : '')
-      return given.length === expected.length && timingSafeEqual(given, expected)
-    }
+    isWebhookToken,
+    async requireWebhookToken (request, reply) {
+      if (!isWebhookToken((request.query as { token?: unknown }).token)) {
+        return reply.code(401).send({ success: false, message: 'Missing or wrong webhook token' })
+      }
+    },
+    mediaTokens: new MediaTokens(token)
   } satisfies Telephony)
 }, { name: 'telephony', dependencies: ['env'] })

@@ -1,5 +1,5 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
-import type { FastifyReply, FastifyRequest } from 'fastify'
+import type { FastifyRequest } from 'fastify'
 import { applyReport } from '../../lib/calls/calls.js'
 import { readPassthru, readStatusCallback, type Fields } from '../../lib/exotel/callbacks.js'
 import { ErrorRef } from '../../schemas/common.js'
@@ -17,14 +17,8 @@ const exotel: FastifyPluginAsyncTypebox = async (fastify) => {
   fastify.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string', bodyLimit: 64 * 1024 },
     (_request, body, done) => done(null, Object.fromEntries(new URLSearchParams(body as string))))
 
-  async function checkToken (request: FastifyRequest, reply: FastifyReply) {
-    if (!fastify.telephony.isWebhookToken((request.query as { token?: string }).token)) {
-      return reply.code(401).send({ success: false, message: 'Missing or wrong webhook token' })
-    }
-  }
-
   fastify.post('/exotel-webhook', {
-    onRequest: checkToken,
+    onRequest: fastify.telephony.requireWebhookToken,
     schema: {
       tags: ['telephony'],
       summary: "Exotel's StatusCallback: a call was answered or ended",
@@ -57,7 +51,7 @@ const exotel: FastifyPluginAsyncTypebox = async (fastify) => {
   })
 
   fastify.get('/passthru-handler', {
-    onRequest: checkToken,
+    onRequest: fastify.telephony.requireWebhookToken,
     schema: {
       tags: ['telephony'],
       summary: "Exotel's Passthru applet: the flow reached us (the customer answered)",

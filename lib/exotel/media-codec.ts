@@ -1,0 +1,130 @@
+/**
+ * Exotel's Voicebot WebSocket protocol (../shared/docs/exotel.md sections 4 and 5), both ways: incoming text
+ * frames read into typed events, tolerant as real senders need (`stream_sid` or `streamSid`, numbers as strings),
+ * and outgoing `media`, `mark` and `clear` frames built, with audio cut into chunks Exotel accepts.
+ */
+export interface MediaFormat {
+  encoding: 'pcm16' | 'mulaw'
+  sampleRate: 8000 | 16000 | 24000
+}
+
+export type ExotelEvent =
+  | { event: 'connected' }
+  | { event: 'start', streamSid: string, callSid: string, from?: string, to?: string, customParameters: Record<string, string>, format: MediaFormat }
+  | { event: 'media', streamSid: string, chunk?: number, timestamp?: number, audio: Buffer }
+  | { event: 'dtmf', streamSid: string, digit: string, duration?: number }
+  | { event: 'mark', streamSid: string, name: string }
+  | { event: 'stop', streamSid: string, callSid?: string, reason: string }
+
+type Json = Record<string, unknown>
+
+const object = (value: unknown): Json => typeof value === 'object' && value !== null && !Array.isArray(value) ? value as Json : {}
+
+function text (source: Json, ...names: string[]): string | undefined {
+  for (const name of names) {
+    const value = source[name]
+    if (typeof value === 'string' && value !== '') return value
+    if (typeof value === 'number') return String(value)
+  }
+  return undefined
+}
+
+function number (source: Json, name: string): number | undefined {
+  const value = Number.parseFloat(text(source, name) ?? '')
+  return Number.isFinite(value) ? value : undefined
+}
+
+/** `start.media_format`, read leniently; the sample rate we asked for in the URL is the truth when it differs. */
+export function readMediaFormat (format: Json, askedRate?: number): MediaFormat {
+  const encoding = /ulaw|mulaw|pcmu/i.test(text(format, 'encoding') ?? '') ? 'mulaw' : 'pcm16'
+  const stated = Number.parseInt(text(format, 'sample_rate', 'sampleRate') ?? '', 10)
+  const rate = Number.isFinite(askedRate) ? askedRate : stated
+  return { encoding, sampleRate: rate === 16000 || rate === 24000 ? rate : 8000 }
+}
+
+/** One frame from Exotel, or why it is not one we can use. */
+export function readExotelMessage (frame: string, askedRate?: number): ExotelEvent | { error: string } {
+  let message: Json
+  try {
+    message = object(JSON.parse(frame))
+  } catch {
+    return { error: 'not JSON' }
+  }
+  const event = text(message, 'event')
+  const streamSid = text(message, 'stream_sid', 'streamSid') ?? text(object(message.start), 'stream_sid', 'streamSid')
+  if (event === 'connected') return { event }
+  if (!streamSid) return { error: `${event ?? 'a message'} without a stream_sid` }
+  switch (event) {
+    case 'start': {
+      const start = object(message.start)
+      const callSid = text(start, 'call_sid', 'callSid')
+      if (!callSid) return { error: 'start without a call_sid' }
+      const custom = object(start.custom_parameters ?? start.customParameters)
+      return {
+        event,
+        streamSid,
+        callSid,
+        from: text(start, 'from'),
+        to: text(start, 'to'),
+        customParameters: Object.fromEntries(Object.entries(custom).map(([key, value]) => [key, String(value)])),
+        format: readMediaFormat(object(start.media_format ?? start.mediaFormat), askedRate)
+      }
+    }
+    case 'media': {
+      const media = object(message.media)
+      const payload = text(media, 'payload')
+      if (!payload) return { error: 'media without a payload' }
+      return { event, streamSid, chunk: number(media, 'chunk'), timestamp: number(media, 'timestamp'), audio: Buffer.from(payload, 'base64') }
+    }
+    case 'dtmf': {
+      const dtmf = object(message.dtmf)
+      const digit = text(dtmf, 'digit')
+      if (!digit) return { error: 'dtmf without a digit' }
+      return { event, streamSid, digit, duration: number(dtmf, 'duration') }
+    }
+    case 'mark': {
+      const name = text(object(message.mark), 'name')
+      if (!name) return { error: 'mark without a name' }
+      return { event, streamSid, name }
+    }
+    case 'stop': {
+      const stop = object(message.stop)
+      return { event, streamSid, callSid: text(stop, 'call_sid', 'callSid'), reason: text(stop, 'reason') ?? 'stopped' }
+    }
+    default:
+      return { error: `unknown event ${JSON.stringify(event ?? null)}` }
+  }
+}
+
+/** Bytes of audio a second, in this format. */
+export function bytesPerSecond (format: MediaFormat): number {
+  return format.sampleRate * (format.encoding === 'mulaw' ? 1 : 2)
+}
+
+// Exotel's rule for the audio we send, in bytes whatever the format: multiples of 320, from 3 200 to 100 KB.
+const UNIT = 320
+const MIN_CHUNK = 3200
+const MAX_CHUNK = Math.floor(100_000 / UNIT) * UNIT
+
+/**
+ * Audio cut into `media` frames Exotel accepts: about `chunkMs` each, kept to Exotel's sizes (multiples of 320
+ * bytes, at least 3 200, at most 100 KB); the last is padded with silence.
+ */
+export function mediaFrames (streamSid: string, audio: Buffer, format: MediaFormat, chunkMs = 200): string[] {
+  const wanted = Math.round(chunkMs * bytesPerSecond(format) / 1000 / UNIT) * UNIT
+  const size = Math.min(MAX_CHUNK, Math.max(MIN_CHUNK, wanted))
+  const silence = format.encoding === 'mulaw' ? 0xff : 0
+  const frames: string[] = []
+  for (let at = 0; at < audio.length; at += size) {
+    let chunk = audio.subarray(at, at + size)
+    const padded = Math.max(MIN_CHUNK, Math.ceil(chunk.length / UNIT) * UNIT)
+    if (chunk.length < padded) chunk = Buffer.concat([chunk, Buffer.alloc(padded - chunk.length, silence)])
+    frames.push(JSON.stringify({ event: 'media', stream_sid: streamSid, media: { payload: chunk.toString('base64') } }))
+  }
+  return frames
+}
+
+export const markFrame = (streamSid: string, name: string) =>
+  JSON.stringify({ event: 'mark', stream_sid: streamSid, mark: { name } })
+
+export const clearFrame = (streamSid: string) => JSON.stringify({ event: 'clear', stream_sid: streamSid })

@@ -1,0 +1,90 @@
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
+import { Type } from '@sinclair/typebox'
+import { MediaSession } from '../../lib/calls/media-session.js'
+import { claimMediaToken } from '../../lib/exotel/media-token.js'
+import { ErrorRef } from '../../schemas/common.js'
+
+// The seed's paths, at the root.
+export const prefixOverride = ''
+
+const SAMPLE_RATES = new Set(['8000', '16000', '24000'])
+
+/**
+ * The live call: Exotel's Voicebot applet asks /ws-url where to stream (the answer carries a token bound to the
+ * call), then connects to /media and streams the call's audio both ways.
+ */
+const media: FastifyPluginAsyncTypebox = async (fastify) => {
+  fastify.get('/ws-url', {
+    onRequest: fastify.telephony.requireWebhookToken,
+    schema: {
+      tags: ['telephony'],
+      summary: "The Voicebot applet's dynamic URL: where to stream this call's audio",
+      description: 'Answers `{"url": "wss://..."}`, or the bare URL as text/plain when asked with ' +
+        '`Accept: text/plain`. The URL holds a token bound to the call, good once, for one minute. ' +
+        '`sample-rate` (8000, 16000 or 24000) is passed on.',
+      querystring: Type.Object({
+        token: Type.Optional(Type.String()),
+        CallSid: Type.String({ minLength: 1, maxLength: 64 }),
+        'sample-rate': Type.Optional(Type.String())
+      }, { additionalProperties: true }),
+      response: { 200: Type.Object({ url: Type.String() }), 400: ErrorRef, 401: ErrorRef, 404: ErrorRef }
+    }
+  }, async (request, reply) => {
+    const { CallSid: callSid, 'sample-rate': rate } = request.query
+    const { rows } = await fastify.db.query<{ id: string }>('SELECT id FROM call WHERE exotel_sid = $1', [callSid])
+    if (!rows[0]) return reply.code(404).send({ success: false, message: 'Unknown call' })
+    const base = fastify.telephony.publicBaseUrl().replace(/^http/, 'ws')
+    const url = new URL(`${base}/media`)
+    url.searchParams.set('token', fastify.telephony.mediaTokens.issue(rows[0].id, callSid))
+    url.searchParams.set('sample-rate', rate && SAMPLE_RATES.has(rate) ? rate : '8000')
+    // The seed's ancestor answered the bare URL; the schema above describes the JSON answer, text goes as it is.
+    if (request.headers.accept?.startsWith('text/plain')) return reply.type('text/plain').send(url.toString() as never)
+    return { url: url.toString() }
+  })
+
+  fastify.get('/media', {
+    websocket: true,
+    schema: { tags: ['telephony'], summary: "Exotel's media stream for one call (WebSocket; token from /ws-url)", hide: true }
+  }, (socket, request) => {
+    // Messages may arrive while the token is checked: they wait, in order.
+    let handle = (frame: string) => { waiting.push(frame) }
+    const waiting: string[] = []
+    let chain = Promise.resolve()
+    socket.on('message', (data) => handle(String(data)))
+
+    const query = request.query as Record<string, string | undefined>
+    // Exotel may send the token as the password of a Basic header (wss://user:token@host/...).
+    const basic = /^Basic (.+)$/i.exec(request.headers.authorization ?? '')?.[1]
+    const token = query.token ?? (basic ? Buffer.from(basic, 'base64').toString().split(':').slice(1).join(':') : undefined)
+    const grant = fastify.telephony.mediaTokens.verify(token)
+    if ('error' in grant) {
+      request.log.info({ reason: grant.error }, 'media stream refused')
+      socket.close(1008, grant.error)
+      return
+    }
+    claimMediaToken(fastify.db, grant).then((fresh) => {
+      if (!fresh) {
+        request.log.info({ callId: grant.callId }, 'media stream refused: token already used')
+        socket.close(1008, 'token already used')
+        return
+      }
+      const session = new MediaSession({
+        db: fastify.db,
+        grant,
+        askedRate: Number(query['sample-rate']), // NaN without one: then the stream's own word is taken
+        log: (message, detail) => request.log.info(detail, message)
+      })
+      handle = (frame) => {
+        chain = chain.then(() => session.handle(frame)).catch((error: Error) => {
+          request.log.error({ err: error, callId: grant.callId }, 'media stream: a message could not be recorded')
+        })
+      }
+      for (const frame of waiting.splice(0)) handle(frame)
+    }, (error: Error) => {
+      request.log.error({ err: error }, 'media stream: the token could not be checked')
+      socket.close(1011, 'server error')
+    })
+  })
+}
+
+export default media

@@ -1,0 +1,56 @@
+import t from 'tap'
+import { bytesPerSecond, clearFrame, markFrame, mediaFrames, readExotelMessage, readMediaFormat } from '../../../lib/exotel/media-codec.js'
+
+const sid = 'f'.repeat(32)
+
+t.test('every Exotel event is read, with the variations real senders use', async (t) => {
+  t.same(readExotelMessage('{"event":"connected"}'), { event: 'connected' })
+  t.match(readExotelMessage(JSON.stringify({
+    event: 'start', streamSid: sid, start: { callSid: 'c1', customParameters: { a: 1 }, mediaFormat: { encoding: 'audio/x-raw', sampleRate: 24000 } }
+  })), { event: 'start', streamSid: sid, callSid: 'c1', customParameters: { a: '1' }, format: { encoding: 'pcm16', sampleRate: 24000 } })
+  t.match(readExotelMessage(JSON.stringify({ event: 'start', start: { stream_sid: sid, call_sid: 'c1', media_format: { sample_rate: '16000Hz' } } })),
+    { streamSid: sid, format: { sampleRate: 16000 } }, 'the stream_sid inside start; "16000Hz"')
+  t.match(readExotelMessage(JSON.stringify({ event: 'start', stream_sid: sid, start: { call_sid: 'c1', media_format: { sample_rate: 16000 } } }), 8000),
+    { format: { sampleRate: 8000 } }, 'the rate we asked for wins')
+  t.match(readExotelMessage(JSON.stringify({ event: 'media', stream_sid: sid, media: { chunk: 3, timestamp: '60', payload: 'AAA=' } })),
+    { event: 'media', chunk: 3, timestamp: 60, audio: Buffer.from([0, 0]) })
+  t.match(readExotelMessage(JSON.stringify({ event: 'media', stream_sid: sid, media: { payload: 'AAA=', chunk: 'x' } })), { chunk: undefined })
+  t.same(readExotelMessage(JSON.stringify({ event: 'stop', stream_sid: sid, stop: {} })), { event: 'stop', streamSid: sid, callSid: undefined, reason: 'stopped' })
+
+  const errors: Array<[unknown, string]> = [
+    [{ event: 'media' }, 'media without a stream_sid'],
+    [{}, 'a message without a stream_sid'],
+    [[1, 2], 'a message without a stream_sid'],
+    [{ event: 'start', stream_sid: sid, start: {} }, 'start without a call_sid'],
+    [{ event: 'media', stream_sid: sid, media: {} }, 'media without a payload'],
+    [{ event: 'dtmf', stream_sid: sid, dtmf: { digit: '' } }, 'dtmf without a digit'],
+    [{ event: 'mark', stream_sid: sid }, 'mark without a name'],
+    [{ event: 'hello', stream_sid: sid }, 'unknown event "hello"'],
+    [{ stream_sid: sid }, 'unknown event null']
+  ]
+  for (const [message, error] of errors) t.same(readExotelMessage(JSON.stringify(message)), { error }, error)
+  t.same(readExotelMessage('{'), { error: 'not JSON' })
+  t.same(readMediaFormat({ encoding: 'PCMU', sample_rate: 'weird' }), { encoding: 'mulaw', sampleRate: 8000 })
+})
+
+t.test('audio goes out in chunks Exotel accepts: multiples of 320 bytes, 3 200 bytes to 100 KB', async (t) => {
+  const pcm8k = { encoding: 'pcm16' as const, sampleRate: 8000 as const }
+  t.equal(bytesPerSecond(pcm8k), 16_000)
+  t.equal(bytesPerSecond({ encoding: 'mulaw', sampleRate: 8000 }), 8000)
+
+  const payloads = (frames: string[]) => frames.map((frame) => Buffer.from(JSON.parse(frame).media.payload, 'base64'))
+  const second = payloads(mediaFrames(sid, Buffer.alloc(16_000, 1), pcm8k)) // one second
+  t.same(second.map((chunk) => chunk.length), [3200, 3200, 3200, 3200, 3200], '200 ms chunks at 8 kHz')
+  const pcm24k = payloads(mediaFrames(sid, Buffer.alloc(48_000, 1), { encoding: 'pcm16', sampleRate: 24000 }))
+  t.same(pcm24k.map((chunk) => chunk.length), [9600, 9600, 9600, 9600, 9600], '200 ms at 24 kHz: 9 600 bytes')
+  const short = payloads(mediaFrames(sid, Buffer.alloc(1000, 1), pcm8k))
+  t.same(short.map((chunk) => chunk.length), [3200], 'a short tail is padded to the 3 200 bytes Exotel needs')
+  t.equal(short[0]!.subarray(1000).every((byte) => byte === 0), true, 'with silence')
+  const mulaw = payloads(mediaFrames(sid, Buffer.alloc(100, 1), { encoding: 'mulaw', sampleRate: 8000 }))
+  t.equal(mulaw[0]!.at(-1), 0xff, 'mu-law silence is 0xFF')
+  const big = payloads(mediaFrames(sid, Buffer.alloc(300_000, 1), pcm8k, 60_000))
+  t.ok(big.every((chunk) => chunk.length <= 100_000 && chunk.length % 320 === 0), 'never over 100 KB')
+  t.same(JSON.parse(mediaFrames(sid, Buffer.alloc(320), pcm8k)[0]!), { event: 'media', stream_sid: sid, media: { payload: Buffer.alloc(3200).toString('base64') } })
+  t.same(JSON.parse(markFrame(sid, 'greeting')), { event: 'mark', stream_sid: sid, mark: { name: 'greeting' } })
+  t.same(JSON.parse(clearFrame(sid)), { event: 'clear', stream_sid: sid })
+})

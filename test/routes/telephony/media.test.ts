@@ -1,0 +1,161 @@
+import { once } from 'node:events'
+import t from 'tap'
+import WebSocket from 'ws'
+import { applyReport, createCall, getCall } from '../../../lib/calls/calls.js'
+import { MediaTokens } from '../../../lib/exotel/media-token.js'
+import { build } from '../../helper.js'
+
+const TOKEN = 'webhook-token-for-media-tests'
+const app = await build(t, { env: { EXOTEL_WEBHOOK_TOKEN: TOKEN } })
+const base = await app.listen({ host: '127.0.0.1', port: 0 })
+let calls = 0
+
+/** A call Exotel has dialled, as the dialler leaves it. */
+async function dialledCall () {
+  const customerId = `MEDIA${++calls}`
+  await app.db.query("INSERT INTO customer (id, name, phone) VALUES ($1, 'Media', '+919000000005')", [customerId])
+  const call = await createCall(app.db, { customerId, customerName: 'Media', phone: '+919000000005', triggeredBy: 's', claimed: true })
+  const sid = `${calls}`.padStart(32, 'a')
+  await applyReport(app.db, { id: call.id }, { status: 'initiated', source: 'api', dedupeKey: 'dialled', exotelSid: sid })
+  return { id: call.id, sid }
+}
+
+async function wsUrl (sid: string, extra = '') {
+  const response = await app.inject({ url: `/ws-url?token=${TOKEN}&CallSid=${sid}${extra}` })
+  return response.json().url as string
+}
+
+/** Opens a socket; answers it with the close code and reason once it closes. */
+function open (url: string, headers: Record<string, string> = {}) {
+  const socket = new WebSocket(url, { headers })
+  const closed = once(socket, 'close').then(([code, reason]) => ({ code: code as number, reason: String(reason) }))
+  return { socket, closed, opened: once(socket, 'open') }
+}
+
+const send = (socket: WebSocket, message: object) => socket.send(JSON.stringify(message))
+
+t.test('/ws-url answers a wss URL for the call, as JSON or as text', async (t) => {
+  const { sid } = await dialledCall()
+  const json = await app.inject({ url: `/ws-url?token=${TOKEN}&CallSid=${sid}&sample-rate=16000` })
+  t.equal(json.statusCode, 200)
+  const url = new URL(json.json().url)
+  t.equal(`${url.protocol}//${url.host}${url.pathname}`, `${base.replace('http', 'ws')}/media`)
+  t.equal(url.searchParams.get('sample-rate'), '16000')
+  t.match(url.searchParams.get('token'), /^[\w-]+\.[\w-]+$/)
+  const text = await app.inject({ url: `/ws-url?token=${TOKEN}&CallSid=${sid}&sample-rate=11025`, headers: { accept: 'text/plain' } })
+  t.match(text.headers['content-type'], /^text\/plain/)
+  t.match(text.body, /^ws:\/\/127\.0\.0\.1:\d+\/media\?token=[\w.-]+&sample-rate=8000$/, 'an unknown rate falls back to 8000')
+
+  t.equal((await app.inject({ url: `/ws-url?CallSid=${sid}` })).statusCode, 401, 'the webhook token is required')
+  t.same((await app.inject({ url: `/ws-url?token=${TOKEN}&CallSid=unknown` })).json(), { success: false, message: 'Unknown call' })
+  t.equal((await app.inject({ url: `/ws-url?token=${TOKEN}` })).statusCode, 400, 'CallSid is required')
+})
+
+t.test("a stream's start, keys, marks and stop are recorded on the call; bad messages are skipped", async (t) => {
+  const { id, sid } = await dialledCall()
+  const url = await wsUrl(sid)
+  // The database is busy a while (PGlite runs one query at a time): messages sent before the token is claimed wait.
+  const busy = app.db.transaction(async () => { await new Promise((resolve) => setTimeout(resolve, 300)) })
+  const { socket, opened, closed } = open(url)
+  await opened
+  send(socket, { event: 'connected' })
+  send(socket, {
+    event: 'start',
+    sequence_number: '1',
+    stream_sid: 'b'.repeat(32),
+    start: {
+      stream_sid: 'b'.repeat(32),
+      call_sid: sid,
+      account_sid: 'acme1',
+      from: '09000000005',
+      to: '08000000001',
+      custom_parameters: { campaign: 'december' },
+      media_format: { encoding: 'audio/x-raw', sample_rate: '8000', bit_rate: '16' }
+    }
+  })
+  socket.send('not json at all')
+  send(socket, { event: 'media', streamSid: 'b'.repeat(32), media: { chunk: '1', timestamp: '20', payload: Buffer.alloc(320).toString('base64') } })
+  send(socket, { event: 'dtmf', stream_sid: 'b'.repeat(32), dtmf: { digit: '1', duration: '250' } })
+  send(socket, { event: 'dtmf', stream_sid: 'b'.repeat(32), dtmf: { digit: '1', duration: 250 } })
+  send(socket, { event: 'mark', stream_sid: 'b'.repeat(32), mark: { name: 'greeting' } })
+  send(socket, { event: 'surprise', stream_sid: 'b'.repeat(32) })
+  send(socket, { event: 'stop', stream_sid: 'b'.repeat(32), stop: { call_sid: sid, reason: 'callended' } })
+
+  await busy
+  let events: Array<{ source: string, detail: Record<string, unknown> }> = []
+  for (let i = 0; i < 100; i++) {
+    events = (await getCall(app.db, id))!.events.filter((event) => event.source === 'media-stream')
+    if (events.length === 5) break
+    await new Promise((resolve) => setTimeout(resolve, 20))
+  }
+  t.same(events.map((event) => event.detail), [
+    { stream_sid: 'b'.repeat(32), encoding: 'pcm16', sample_rate: 8000, custom_parameters: { campaign: 'december' } },
+    { digit: '1' },
+    { digit: '1' },
+    { mark: 'greeting' },
+    { stream_sid: 'b'.repeat(32), reason: 'callended', audio_bytes: 320 }
+  ], 'a key pressed twice is two events; the malformed and unknown messages are skipped')
+  t.equal((await getCall(app.db, id))!.status, 'in-progress', 'a stream that started means the customer answered')
+  socket.close()
+  t.equal((await closed).code, 1005)
+})
+
+t.test('a missing, forged, expired or reused token closes the socket with 1008 before any audio', async (t) => {
+  const { sid } = await dialledCall()
+  const good = await wsUrl(sid)
+  const { socket, opened } = open(good)
+  await opened
+  const reused = await open(good).closed
+  t.same(reused, { code: 1008, reason: 'token already used' })
+  socket.close()
+
+  const url = new URL(good)
+  url.searchParams.delete('token')
+  t.same(await open(url.toString()).closed, { code: 1008, reason: 'missing token' })
+  url.searchParams.set('token', new MediaTokens('another secret').issue('x', sid))
+  t.same(await open(url.toString()).closed, { code: 1008, reason: 'forged token' })
+  url.searchParams.set('token', new MediaTokens(TOKEN).issue('x', sid, Date.now() - 120_000))
+  t.same(await open(url.toString()).closed, { code: 1008, reason: 'expired token' })
+})
+
+t.test("Exotel's Basic-auth form of the token is accepted too", async (t) => {
+  const { id, sid } = await dialledCall()
+  const url = new URL(await wsUrl(sid))
+  const token = url.searchParams.get('token')!
+  url.searchParams.delete('token')
+  const { socket, opened } = open(url.toString(), { authorization: `Basic ${Buffer.from(`exotel:${token}`).toString('base64')}` })
+  await opened
+  send(socket, { event: 'start', stream_sid: 'c'.repeat(32), start: { call_sid: 'another call', media_format: {} } })
+  send(socket, { event: 'start', stream_sid: 'c'.repeat(32), start: { call_sid: sid, media_format: { encoding: 'audio/x-mulaw' } } })
+  for (let i = 0; i < 100 && (await getCall(app.db, id))!.events.every((e) => e.source !== 'media-stream'); i++) {
+    await new Promise((resolve) => setTimeout(resolve, 20))
+  }
+  const started = (await getCall(app.db, id))!.events.filter((e) => e.source === 'media-stream')
+  t.match(started, [{ detail: { encoding: 'mulaw', sample_rate: 8000 } }], 'a start for another call is skipped')
+  socket.close()
+})
+
+t.test('database failures: a token that cannot be checked closes with 1011; a message that cannot be recorded is logged', async (t) => {
+  const { sid } = await dialledCall()
+  await app.db.exec('ALTER TABLE media_token_use RENAME TO media_token_use_away')
+  const refused = await open(await wsUrl(sid)).closed
+  await app.db.exec('ALTER TABLE media_token_use_away RENAME TO media_token_use')
+  t.same(refused, { code: 1011, reason: 'server error' })
+
+  const { socket, opened } = open(await wsUrl(sid))
+  await opened
+  await app.db.exec('ALTER TABLE call_event RENAME TO call_event_away')
+  send(socket, { event: 'dtmf', stream_sid: 'd'.repeat(32), dtmf: { digit: '5' } })
+  await new Promise((resolve) => setTimeout(resolve, 200))
+  await app.db.exec('ALTER TABLE call_event_away RENAME TO call_event')
+  send(socket, { event: 'dtmf', stream_sid: 'd'.repeat(32), dtmf: { digit: '6' } })
+  const { rows } = await app.db.query<{ digit: string }>(
+    "SELECT detail->>'digit' AS digit FROM call_event e JOIN call c ON c.id = e.call_id WHERE c.exotel_sid = $1 AND e.source = 'media-stream'", [sid])
+  for (let i = 0; i < 50 && rows.length === 0; i++) {
+    await new Promise((resolve) => setTimeout(resolve, 20))
+    rows.push(...(await app.db.query<{ digit: string }>(
+      "SELECT detail->>'digit' AS digit FROM call_event e JOIN call c ON c.id = e.call_id WHERE c.exotel_sid = $1 AND e.source = 'media-stream'", [sid])).rows)
+  }
+  t.same(rows.map((row) => row.digit), ['6'], 'the stream went on after the failure')
+  socket.close()
+})
