@@ -1,6 +1,7 @@
 import { randomBytes, timingSafeEqual } from 'node:crypto'
 import { once } from 'node:events'
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
+import WebSocket from 'ws'
 
 /**
  * A stand-in for Exotel's voice API on a loopback port, for development and tests without an Exotel account.
@@ -10,7 +11,9 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
  * StatusCallback, in Exotel's field names and formats (JSON when asked, multipart form data by default).
  *
  * What happens to a call depends on the last digit of the number dialled:
- * 1 busy, 2 no-answer, 3 failed, anything else answered, then completed after `talkMs`.
+ * 1 busy, 2 no-answer, 3 failed, anything else answered, then completed after `talkMs`. With `voicebotUrl`, an
+ * answered call also runs the Voicebot applet: it asks that URL where to stream, connects, and streams the
+ * caller's side (silence) for `talkMs` as Exotel does, answering the marks it is sent, then stops (`callended`).
  */
 export interface SimulatorOptions {
   accountSid: string
@@ -18,6 +21,8 @@ export interface SimulatorOptions {
   apiToken: string
   /** Our Passthru URL, called when a customer answers (the flow's first applet). Asked at that moment. */
   passthruUrl: () => string
+  /** Our Voicebot URL (/ws-url), the flow's next applet; none: no media stream. */
+  voicebotUrl?: () => string
   /** How long a phone rings before it is answered or the call fails. */
   ringMs?: number
   /** How long an answered call lasts. */
@@ -36,6 +41,8 @@ export interface SimulatedCall {
   contentType: string
   record: boolean
   status: 'in-progress' | 'completed' | 'busy' | 'no-answer' | 'failed'
+  /** What the voice assistant sent on the media stream. */
+  bot: { audioBytes: number, marks: string[], clears: number }
   startTime: Date
   answerTime?: Date
   endTime?: Date
@@ -154,12 +161,65 @@ export async function startExotelSimulator (options: SimulatorOptions): Promise<
       call.answerTime = new Date()
       await callback(call, 'answered')
       await passthru(call)
-      later(talkMs, async () => {
+      if (options.voicebotUrl) await voicebot(call, options.voicebotUrl())
+      later(options.voicebotUrl ? 0 : talkMs, async () => {
         call.status = 'completed'
         call.endTime = new Date()
         await callback(call, 'terminal')
       })
     })
+  }
+
+  /** The Voicebot applet: where to stream, then the caller's side of the call for `talkMs`. */
+  async function voicebot (call: SimulatedCall, endpoint: string) {
+    try {
+      const url = new URL(endpoint)
+      url.searchParams.set('CallSid', call.sid)
+      url.searchParams.set('CallFrom', call.from)
+      url.searchParams.set('CustomField', call.customField)
+      const answer = await fetch(url, { signal: AbortSignal.timeout(10_000) })
+      const { url: streamUrl } = await answer.json() as { url: string }
+      const socket = new WebSocket(streamUrl)
+      await once(socket, 'open')
+      socket.on('message', (data) => {
+        const message = JSON.parse(String(data)) as { event: string, stream_sid: string, media?: { payload: string }, mark?: { name: string } }
+        if (message.event === 'media') call.bot.audioBytes += Buffer.from(message.media!.payload, 'base64').length
+        if (message.event === 'clear') call.bot.clears++
+        if (message.event === 'mark') {
+          call.bot.marks.push(message.mark!.name) // played at once: the simulator has nothing queued
+          socket.send(JSON.stringify({ event: 'mark', stream_sid: message.stream_sid, mark: message.mark }))
+        }
+      })
+      const streamSid = randomBytes(16).toString('hex')
+      let sequence = 0
+      const send = (message: object) => socket.send(JSON.stringify({ sequence_number: String(++sequence), stream_sid: streamSid, ...message }))
+      socket.send(JSON.stringify({ event: 'connected' }))
+      send({
+        event: 'start',
+        start: {
+          stream_sid: streamSid,
+          call_sid: call.sid,
+          account_sid: options.accountSid,
+          from: call.from,
+          to: call.callerId,
+          custom_parameters: {},
+          media_format: { encoding: 'audio/x-raw', sample_rate: '8000', bit_rate: '16' }
+        }
+      })
+      const silence = Buffer.alloc(3200).toString('base64') // 200 ms of 8 kHz 16-bit audio
+      for (let chunk = 1, elapsed = 0; elapsed < talkMs; chunk++, elapsed += 200) {
+        if (stopped || socket.readyState !== WebSocket.OPEN) break // the simulator or the bot ended the stream
+        send({ event: 'media', media: { chunk: String(chunk), timestamp: String(elapsed), payload: silence } })
+        await new Promise((resolve) => setTimeout(resolve, Math.min(200, talkMs - elapsed)))
+      }
+      if (socket.readyState === WebSocket.OPEN) {
+        send({ event: 'stop', stop: { call_sid: call.sid, account_sid: options.accountSid, reason: 'callended' } })
+        socket.close()
+        await once(socket, 'close')
+      }
+    } catch (error) {
+      options.onDeliveryError?.(endpoint, error as Error)
+    }
   }
 
   async function connect (request: IncomingMessage, response: ServerResponse) {
@@ -197,6 +257,7 @@ export async function startExotelSimulator (options: SimulatorOptions): Promise<
       contentType: form.get('StatusCallbackContentType') ?? 'multipart/form-data',
       record: form.get('Record') === 'true',
       status: 'in-progress',
+      bot: { audioBytes: 0, marks: [], clears: 0 },
       startTime: new Date()
     }
     calls.set(call.sid, call)

@@ -76,6 +76,7 @@ export default fp(async function telephony (fastify) {
     simulator = await startExotelSimulator({
       ...credentials,
       passthruUrl: () => `${publicBaseUrl()}/passthru-handler?token=${token}`,
+      voicebotUrl: () => `${publicBaseUrl()}/ws-url?token=${token}`,
       ringMs: config.EXOTEL_SIMULATOR_RING_MS,
       talkMs: config.EXOTEL_SIMULATOR_TALK_MS,
       onDeliveryError: (url, error) => fastify.log.warn({ url: redactUrl(url), err: error }, 'Exotel simulator: a request to us failed')

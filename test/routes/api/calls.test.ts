@@ -56,8 +56,9 @@ t.test('single calls on the simulator reach their outcome, with a timeline', asy
   const answered = await finished(get, started.json().call.id)
   t.match(answered, { status: 'completed', answered_by: 'human', answered_at: String, ended_at: String, duration_seconds: Number })
   t.same(answered.events.map((e: { status: string, source: string }) => `${e.source}:${e.status}`), [
-    'api:queued', 'api:initiated', 'exotel-callback:in-progress', 'passthru:in-progress', 'exotel-callback:completed'
-  ])
+    'api:queued', 'api:initiated', 'exotel-callback:in-progress', 'passthru:in-progress',
+    'media-stream:in-progress', 'media-stream:in-progress', 'exotel-callback:completed'
+  ], 'the media stream (start, stop) between answer and hang-up')
 
   for (const [customer, outcome] of [['BUSY', 'busy'], ['NOANSWER', 'no-answer'], ['FAILS', 'failed']] as const) {
     const id = (await call(customer)).json().call.id
