@@ -108,9 +108,20 @@ export class ExotelClient {
     return toCall(body)
   }
 
-  /** Exotel's record of a call: what to ask when a callback is late or a connect's outcome is unknown. */
+  /**
+   * Exotel's record of a call: what to ask when a callback is late. A lookup dials no one, so one that fails for
+   * want of an answer (network, timeout, 5xx) is asked once more; a refusal (4xx) is not.
+   */
   async callDetails (sid: string): Promise<ExotelCall> {
-    return toCall(await this.#request('GET', `Calls/${encodeURIComponent(sid)}.json`))
+    const lookup = async () => toCall(await this.#request('GET', `Calls/${encodeURIComponent(sid)}.json`))
+    try {
+      return await lookup()
+    } catch (error) {
+      const status = (error as ExotelError).exotelStatus
+      if (status !== undefined && status < 500) throw error
+      await new Promise((resolve) => setTimeout(resolve, 250))
+      return await lookup()
+    }
   }
 
   async #request (method: 'GET' | 'POST', path: string, form?: URLSearchParams, dials = false): Promise<unknown> {
@@ -130,7 +141,7 @@ export class ExotelClient {
     } catch (error) {
       const timedOut = (error as Error).name === 'TimeoutError'
       throw new ExotelError(timedOut ? 504 : 502, dials
-        ? 'Exotel did not answer; the call may have been placed and will be checked before any retry'
+        ? 'Exotel did not answer; the call may have been placed, so it is not retried'
         : `Exotel is unreachable (${timedOut ? 'timed out' : (error as Error).message})`, dials)
     }
     const text = await response.text()

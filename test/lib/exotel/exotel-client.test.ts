@@ -80,6 +80,18 @@ t.test("Exotel's refusals become clear errors; only an unknown outcome says the 
   await t.rejects(new ExotelClient({ ...options, baseUrl: html.baseUrl }).callDetails('x'),
     { statusCode: 502, message: 'Exotel failed (502)', outcomeUnknown: false }, 'a page that is not JSON')
 
+  let answered = 0
+  const flaky = await fakeExotel(t, (res) => {
+    if (++answered === 1) return res.writeHead(503).end('busy')
+    res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ Call: { Sid: 'b'.repeat(32), Status: 'completed' } }))
+  })
+  const lookedUp = await new ExotelClient({ ...options, baseUrl: flaky.baseUrl }).callDetails('b'.repeat(32))
+  t.equal(lookedUp.status, 'completed', 'a lookup that fails for want of an answer is asked once more')
+  t.equal(flaky.seen.length, 2)
+  const refusing = await fakeExotel(t, (res) => res.writeHead(404).end('{}'))
+  await t.rejects(new ExotelClient({ ...options, baseUrl: refusing.baseUrl }).callDetails('x'), { statusCode: 502, message: 'Exotel refused the request (404)' })
+  t.equal(refusing.seen.length, 1, 'a refusal is not asked again')
+
   const silent = await fakeExotel(t, () => {}) // never answers
   const slow = new ExotelClient({ ...options, baseUrl: silent.baseUrl, timeoutMs: 50 })
   await t.rejects(slow.connect(request), {
