@@ -1,6 +1,6 @@
 import type { Database, Queryable } from '../db/database.js'
 import { customerFilter, type CustomerQuery } from '../customers/repository.js'
-import type { CallStatus } from './calls.js'
+import { isTerminal, SKIP_IF_LIVE, type CallStatus } from './calls.js'
 import { announce } from './events.js'
 
 /** Who to call in a batch: these customer ids, or every customer matching a filter (all of them when empty). */
@@ -30,7 +30,7 @@ export async function queueBatch (db: Database, createdBy: string, selection: Ba
        queued AS (
          INSERT INTO call (customer_id, customer_name, phone, triggered_by, batch_id, status)
          SELECT picked.id, picked.name, picked.phone, $1, batch.id, 'queued' FROM picked, batch ORDER BY picked.seq
-         ON CONFLICT (customer_id) WHERE status IN ('queued', 'initiated', 'ringing', 'in-progress') DO NOTHING
+         ${SKIP_IF_LIVE}
          RETURNING id, customer_id
        ),
        events AS (
@@ -68,8 +68,6 @@ export interface BatchProgress {
   retries: number
 }
 
-const LIVE = new Set<CallStatus>(['queued', 'initiated', 'ringing', 'in-progress'])
-
 export async function getBatch (db: Queryable, id: string): Promise<BatchProgress | undefined> {
   const { rows } = await db.query<Omit<BatchProgress, 'status' | 'counts' | 'retries'>>(
     'SELECT id, created_by, created_at, canceled_at, total FROM call_batch WHERE id = $1', [id]
@@ -87,7 +85,7 @@ export async function getBatch (db: Queryable, id: string): Promise<BatchProgres
     queued: 0, initiated: 0, ringing: 0, 'in-progress': 0, completed: 0, busy: 0, 'no-answer': 0, failed: 0, canceled: 0
   }
   for (const row of latest) counts[row.status] = row.n
-  const running = latest.some((row) => LIVE.has(row.status))
+  const running = latest.some((row) => !isTerminal(row.status))
   return {
     ...rows[0],
     status: running ? 'running' : rows[0].canceled_at ? 'canceled' : 'finished',

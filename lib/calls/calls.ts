@@ -8,7 +8,15 @@ export type CallStatus = (typeof CALL_STATUSES)[number]
 const RANK: Record<CallStatus, number> = {
   queued: 0, initiated: 1, ringing: 2, 'in-progress': 3, completed: 4, busy: 4, 'no-answer': 4, failed: 4, canceled: 4
 }
-export const isTerminal = (status: CallStatus) => RANK[status] === 4
+/** Whether a status (ours, or Exotel's word for one) is final. */
+export const isTerminal = (status: string): status is CallStatus => RANK[status as CallStatus] === 4
+
+/**
+ * Skips the insert of a call for a customer who has a live one: the predicate of the index
+ * call_one_live_per_customer (migration 003), which an ON CONFLICT clause must repeat to name it.
+ */
+export const SKIP_IF_LIVE =
+  "ON CONFLICT (customer_id) WHERE status IN ('queued', 'initiated', 'ringing', 'in-progress') DO NOTHING"
 
 export interface Call {
   id: string
@@ -152,7 +160,7 @@ async function queueRetry (tx: Queryable, call: Call, delayMs: number) {
     `INSERT INTO call (customer_id, customer_name, phone, triggered_by, batch_id, attempt, status, not_before)
      SELECT $1, $2, $3, $4, $5, $6, 'queued', now() + $7 * interval '1 millisecond'
      FROM call_batch WHERE id = $5 AND canceled_at IS NULL
-     ON CONFLICT (customer_id) WHERE status IN ('queued', 'initiated', 'ringing', 'in-progress') DO NOTHING
+     ${SKIP_IF_LIVE}
      RETURNING id`,
     [call.customer_id, call.customer_name, call.phone, call.triggered_by, call.batch_id, call.attempt + 1, delayMs]
   )
@@ -195,6 +203,12 @@ export async function listCalls (db: Queryable, query: CallQuery): Promise<{ cal
      LIMIT $${params.push(query.limit)} OFFSET $${params.push(query.offset)}`, params
   )
   return { calls: rows, total: counted[0]!.total }
+}
+
+/** Our id of the call Exotel knows by `sid`. */
+export async function callIdOf (db: Queryable, sid: string): Promise<string | undefined> {
+  const { rows } = await db.query<{ id: string }>('SELECT id FROM call WHERE exotel_sid = $1', [sid])
+  return rows[0]?.id
 }
 
 /** One call with its timeline, oldest event first. */

@@ -1,6 +1,6 @@
 import type { Database } from '../db/database.js'
 import type { ExotelClient } from '../exotel/exotel-client.js'
-import { applyReport, type Call, type CallStatus, type RetryPolicy } from './calls.js'
+import { applyReport, isTerminal, type Call, type RetryPolicy } from './calls.js'
 import { dial } from './dialler.js'
 
 export interface DispatchPolicy {
@@ -28,7 +28,6 @@ export interface DispatcherOptions {
 
 const DISPATCH_LOCK = 727_001 // one dispatcher at a time decides, whatever the number of instances
 const MAX_CLAIM = 50
-const TERMINAL = new Set(['completed', 'busy', 'no-answer', 'failed', 'canceled'])
 
 /**
  * Dials queued batch calls. The queue is the call table: each tick, under a transaction-scoped advisory lock (so
@@ -157,7 +156,7 @@ export class Dispatcher {
     )
     for (const { id, exotel_sid: sid } of rows) {
       const record = await exotel.callDetails(sid).catch(() => undefined)
-      const status = record && TERMINAL.has(record.status) ? record.status as CallStatus : 'failed'
+      const status = record && isTerminal(record.status) ? record.status : 'failed'
       await applyReport(db, { id }, {
         status,
         source: 'dispatcher',
