@@ -1,5 +1,6 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type } from '@sinclair/typebox'
+import { callIdOf } from '../../lib/calls/calls.js'
 import { MediaSession } from '../../lib/calls/media-session.js'
 import { claimMediaToken } from '../../lib/exotel/media-token.js'
 import { ErrorRef } from '../../schemas/common.js'
@@ -31,11 +32,11 @@ const media: FastifyPluginAsyncTypebox = async (fastify) => {
     }
   }, async (request, reply) => {
     const { CallSid: callSid, 'sample-rate': rate } = request.query
-    const { rows } = await fastify.db.query<{ id: string }>('SELECT id FROM call WHERE exotel_sid = $1', [callSid])
-    if (!rows[0]) return reply.code(404).send({ success: false, message: 'Unknown call' })
+    const callId = await callIdOf(fastify.db, callSid)
+    if (!callId) return reply.code(404).send({ success: false, message: 'Unknown call' })
     const base = fastify.telephony.publicBaseUrl().replace(/^http/, 'ws')
     const url = new URL(`${base}/media`)
-    url.searchParams.set('token', fastify.telephony.mediaTokens.issue(rows[0].id, callSid))
+    url.searchParams.set('token', fastify.telephony.mediaTokens.issue(callId, callSid))
     url.searchParams.set('sample-rate', rate && SAMPLE_RATES.has(rate) ? rate : '8000')
     // The seed's ancestor answered the bare URL; the schema above describes the JSON answer, text goes as it is.
     if (request.headers.accept?.startsWith('text/plain')) return reply.type('text/plain').send(url.toString() as never)
