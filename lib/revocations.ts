@@ -1,4 +1,5 @@
 import type { Database, Queryable } from './db/database.js'
+import { recordUntilExpiry } from './db/expiring-ids.js'
 
 /**
  * Access tokens revoked before they expire (logout). The table is the truth, so a revocation survives a restart
@@ -16,14 +17,6 @@ export interface RevocationList {
  */
 export async function openRevocationList (db: Database): Promise<RevocationList> {
   return db.engine === 'pglite' ? await MirroredRevocations.load(db) : new SharedRevocations(db)
-}
-
-async function store (db: Queryable, jti: string, expiresAt: Date): Promise<void> {
-  await db.query('DELETE FROM revoked_token WHERE expires_at < now()')
-  await db.query(
-    'INSERT INTO revoked_token (jti, expires_at) VALUES ($1, $2) ON CONFLICT (jti) DO NOTHING',
-    [jti, expiresAt]
-  )
 }
 
 class MirroredRevocations implements RevocationList {
@@ -45,7 +38,7 @@ class MirroredRevocations implements RevocationList {
   }
 
   async revoke (jti: string, expiresAt: Date): Promise<void> {
-    await store(this.#db, jti, expiresAt)
+    await recordUntilExpiry(this.#db, 'revoked_token', jti, expiresAt)
     const now = Date.now()
     for (const [known, expires] of this.#revoked) if (expires < now) this.#revoked.delete(known)
     this.#revoked.set(jti, expiresAt.getTime())
@@ -71,7 +64,7 @@ class SharedRevocations implements RevocationList {
   }
 
   async revoke (jti: string, expiresAt: Date): Promise<void> {
-    await store(this.#db, jti, expiresAt)
+    await recordUntilExpiry(this.#db, 'revoked_token', jti, expiresAt)
   }
 
   isRevoked (jti: string): Promise<boolean> {

@@ -1,4 +1,5 @@
 import type { Queryable } from '../db/database.js'
+import { recordUntilExpiry } from '../db/expiring-ids.js'
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto'
 
 export interface MediaGrant {
@@ -51,10 +52,5 @@ export class MediaTokens {
 
 /** Records a token's use; false when it was used before (on any instance). Expired uses are purged. */
 export async function claimMediaToken (db: Queryable, grant: MediaGrant): Promise<boolean> {
-  await db.query('DELETE FROM media_token_use WHERE expires_at < now()')
-  const { rowCount } = await db.query(
-    'INSERT INTO media_token_use (jti, expires_at) VALUES ($1, $2) ON CONFLICT (jti) DO NOTHING',
-    [grant.jti, new Date(grant.expiresAt)]
-  )
-  return rowCount > 0
+  return await recordUntilExpiry(db, 'media_token_use', grant.jti, new Date(grant.expiresAt))
 }
