@@ -60,9 +60,29 @@ export const CallList = Type.Object({
 
 export const CallParams = Type.Object({ id: Type.String({ format: 'uuid' }) })
 
+export const Conversation = Type.Object({
+  assistant: Type.String({ description: 'scripted, openai or echo' }),
+  stream_sid: Type.String({ description: "Exotel's stream id" }),
+  started_at: Timestamp,
+  ended_at: Nullable(Timestamp),
+  stop_reason: Nullable(Type.String({ description: 'callended (the caller hung up), stopped, stream closed, ...' })),
+  dtmf: Type.String({ description: 'Keys the caller pressed, in order' }),
+  transcript: Type.Array(Type.Object({
+    speaker: Type.Union([Type.Literal('assistant'), Type.Literal('caller')]),
+    text: Type.String(),
+    at: Timestamp
+  })),
+  barge_ins: Type.Integer({ description: 'Times the caller interrupted the assistant (talking or pressing a key) and it stopped' }),
+  outcome: Nullable(Type.String({ description: 'What came of the call: confirmed, callback, no-response, hung-up, ...' })),
+  outcome_detail: Nullable(Type.Record(Type.String(), Type.Unknown())),
+  problem: Nullable(Type.String({ description: 'What went wrong on the live call, if anything (e.g. the AI service dropped)' }))
+}, { additionalProperties: false, description: 'The live call on the media stream, with the voice assistant' })
+
 export const CallDetail = Type.Object({
   success: Type.Literal(true),
-  call: Type.Composite([Call, Type.Object({ events: Type.Array(CallEvent) })], { additionalProperties: false })
+  call: Type.Composite([Call, Type.Object({ events: Type.Array(CallEvent), conversation: Nullable(Conversation) })], {
+    additionalProperties: false
+  })
 })
 
 export const WebhookQuery = Type.Object({

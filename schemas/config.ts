@@ -77,6 +77,33 @@ export const Config = Type.Object({
   })),
   EXOTEL_SIMULATOR_RING_MS: Type.Integer({ default: 2000, minimum: 0, description: 'Simulator: how long a phone rings' }),
   EXOTEL_SIMULATOR_TALK_MS: Type.Integer({ default: 5000, minimum: 0, description: 'Simulator: how long an answered call lasts' }),
+  EXOTEL_SIMULATOR_REALTIME: Type.Boolean({
+    default: true, description: "Simulator: stream the caller's audio in real time (false: ten times faster, for tests)"
+  }),
+  ASSISTANT: Type.Union(['auto', 'scripted', 'openai', 'echo'].map((name) => Type.Literal(name)), {
+    default: 'auto',
+    description: 'The voice assistant on answered calls: openai (needs OPENAI_API_KEY), scripted (recorded prompts and ' +
+      'keypad choices), echo (repeats the caller, for line tests); auto: openai with a key, else scripted'
+  }),
+  ASSISTANT_REPLY_TIMEOUT_MS: Type.Integer({
+    default: 8000, minimum: 100, description: 'Scripted assistant: how long it waits for a key before asking again'
+  }),
+  ASSISTANT_PROMPT: Type.String({
+    default: 'You are a polite assistant calling {{name}} on behalf of our company about their account. ' +
+      'Known details: {{attributes}}. Speak briefly, in {{language}}. Ask whether they confirm their payment or want a ' +
+      'call back later, then call record_outcome with the answer and say goodbye.',
+    description: 'OpenAI assistant: its instructions; {{name}}, {{phone}}, {{language}}, {{attributes}} and any ' +
+      "uploaded column ({{amount_due}}, ...) are filled with the customer's values"
+  }),
+  MEDIA_SEND_AHEAD_MS: Type.Integer({
+    default: 400, minimum: 0, description: "How far ahead of playback the assistant's audio is sent (what a barge-in drops)"
+  }),
+  OPENAI_API_KEY: Optional('OpenAI API key: enables the OpenAI Realtime assistant'),
+  OPENAI_REALTIME_URL: Type.String({
+    default: 'wss://api.openai.com/v1/realtime', pattern: '^wss?://', description: 'OpenAI Realtime WebSocket endpoint'
+  }),
+  OPENAI_REALTIME_MODEL: Type.String({ default: 'gpt-realtime', description: 'OpenAI Realtime model' }),
+  OPENAI_VOICE: Type.String({ default: 'alloy', description: 'OpenAI Realtime voice' }),
   CALLS_PER_MINUTE: Type.Integer({
     default: 60, minimum: 1, maximum: 200, description: 'Most calls dialled a minute (Exotel allows about 200)'
   }),

@@ -1,5 +1,6 @@
 import type { CALL_STATUSES } from '../../schemas/calls.js'
 import type { Database, Queryable } from '../db/database.js'
+import { getConversation, type Conversation } from './conversation.js'
 import { announce, callEvent } from './events.js'
 
 export type CallStatus = (typeof CALL_STATUSES)[number]
@@ -211,12 +212,13 @@ export async function callIdOf (db: Queryable, sid: string): Promise<string | un
   return rows[0]?.id
 }
 
-/** One call with its timeline, oldest event first. */
-export async function getCall (db: Queryable, id: string): Promise<(Call & { events: CallEvent[] }) | undefined> {
+/** One call with its timeline (oldest event first) and its live conversation, if it had one. */
+export async function getCall (db: Queryable, id: string):
+Promise<(Call & { events: CallEvent[], conversation: Conversation | null }) | undefined> {
   const { rows } = await db.query<Call>(`SELECT ${COLUMNS} FROM call WHERE id = $1`, [id])
   if (!rows[0]) return undefined
   const { rows: events } = await db.query<CallEvent>(
     'SELECT status, source, detail, created_at FROM call_event WHERE call_id = $1 ORDER BY id', [id]
   )
-  return { ...rows[0], events }
+  return { ...rows[0], events, conversation: await getConversation(db, id) ?? null }
 }

@@ -1,5 +1,6 @@
 import type { Queryable } from '../db/database.js'
 import type { Call } from './calls.js'
+import type { ConversationChange } from './conversation.js'
 
 /** The channel every instance listens on for call and batch changes. */
 export const EVENTS_CHANNEL = 'vcm_events'
@@ -7,6 +8,7 @@ export const EVENTS_CHANNEL = 'vcm_events'
 export type LiveEvent =
   | { type: 'call', call: Pick<Call, 'id' | 'customer_id' | 'batch_id' | 'attempt' | 'status' | 'exotel_sid'> & { updated_at: string } }
   | { type: 'batch', batch: { id: string, change: 'queued' | 'canceled', calls: number } }
+  | { type: 'conversation', conversation: { call_id: string, batch_id?: string | null } & ConversationChange }
 
 /**
  * Announces a change to every instance's listeners. Sent inside the change's transaction, it is delivered when

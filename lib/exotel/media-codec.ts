@@ -107,22 +107,28 @@ const MIN_CHUNK = 3200
 const MAX_CHUNK = Math.floor(100_000 / UNIT) * UNIT
 
 /**
- * Audio cut into `media` frames Exotel accepts: about `chunkMs` each, kept to Exotel's sizes (multiples of 320
- * bytes, at least 3 200, at most 100 KB); the last is padded with silence.
+ * Audio cut into chunks Exotel accepts: about `chunkMs` each, kept to Exotel's sizes (multiples of 320 bytes, at
+ * least 3 200, at most 100 KB); the last is padded with silence.
  */
-export function mediaFrames (streamSid: string, audio: Buffer, format: MediaFormat, chunkMs = 200): string[] {
+export function mediaChunks (audio: Buffer, format: MediaFormat, chunkMs = 200): Buffer[] {
   const wanted = Math.round(chunkMs * bytesPerSecond(format) / 1000 / UNIT) * UNIT
   const size = Math.min(MAX_CHUNK, Math.max(MIN_CHUNK, wanted))
   const silence = format.encoding === 'mulaw' ? 0xff : 0
-  const frames: string[] = []
+  const chunks: Buffer[] = []
   for (let at = 0; at < audio.length; at += size) {
-    let chunk = audio.subarray(at, at + size)
+    const chunk = audio.subarray(at, at + size)
     const padded = Math.max(MIN_CHUNK, Math.ceil(chunk.length / UNIT) * UNIT)
-    if (chunk.length < padded) chunk = Buffer.concat([chunk, Buffer.alloc(padded - chunk.length, silence)])
-    frames.push(JSON.stringify({ event: 'media', stream_sid: streamSid, media: { payload: chunk.toString('base64') } }))
+    chunks.push(chunk.length < padded ? Buffer.concat([chunk, Buffer.alloc(padded - chunk.length, silence)]) : chunk)
   }
-  return frames
+  return chunks
 }
+
+export const mediaFrame = (streamSid: string, chunk: Buffer) =>
+  JSON.stringify({ event: 'media', stream_sid: streamSid, media: { payload: chunk.toString('base64') } })
+
+/** Audio as the `media` frames that carry it (see mediaChunks). */
+export const mediaFrames = (streamSid: string, audio: Buffer, format: MediaFormat, chunkMs = 200): string[] =>
+  mediaChunks(audio, format, chunkMs).map((chunk) => mediaFrame(streamSid, chunk))
 
 export const markFrame = (streamSid: string, name: string) =>
   JSON.stringify({ event: 'mark', stream_sid: streamSid, mark: { name } })

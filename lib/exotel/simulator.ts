@@ -12,8 +12,8 @@ import WebSocket from 'ws'
  *
  * What happens to a call depends on the last digit of the number dialled:
  * 1 busy, 2 no-answer, 3 failed, anything else answered, then completed after `talkMs`. With `voicebotUrl`, an
- * answered call also runs the Voicebot applet: it asks that URL where to stream, connects, and streams the
- * caller's side (silence) for `talkMs` as Exotel does, answering the marks it is sent, then stops (`callended`).
+ * answered call also runs the Voicebot applet: it asks that URL where to stream, connects, and plays the caller's
+ * side (CALLERS: their audio, keys pressed, talking over the bot) until the bot ends the stream or `talkMs` passes.
  */
 export interface SimulatorOptions {
   accountSid: string
@@ -25,8 +25,10 @@ export interface SimulatorOptions {
   voicebotUrl?: () => string
   /** How long a phone rings before it is answered or the call fails. */
   ringMs?: number
-  /** How long an answered call lasts. */
+  /** How long an answered call lasts (with a media stream: the longest the caller stays on). */
   talkMs?: number
+  /** Stream the caller's audio in real time (default), or ten times faster (tests). */
+  realtime?: boolean
   /** Told of every request the simulator could not deliver to us. */
   onDeliveryError?: (url: string, error: Error) => void
 }
@@ -43,6 +45,8 @@ export interface SimulatedCall {
   status: 'in-progress' | 'completed' | 'busy' | 'no-answer' | 'failed'
   /** What the voice assistant sent on the media stream. */
   bot: { audioBytes: number, marks: string[], clears: number }
+  /** What the simulated caller did on the media stream. */
+  caller: { digits: string[], spokeMs: number }
   startTime: Date
   answerTime?: Date
   endTime?: Date
@@ -57,6 +61,25 @@ export interface ExotelSimulator {
 
 const RATE_LIMIT = 200
 const OUTCOMES: Record<string, SimulatedCall['status']> = { 1: 'busy', 2: 'no-answer', 3: 'failed' }
+
+/**
+ * What a caller who answers does on the media stream, by the last digit of their number: press 1 once the bot's
+ * first words have played (0, 7, 8, 9); talk over the bot, then press 1 (4); press 2 (5); stay silent (6).
+ */
+const CALLERS: Record<string, { digit?: string, speaks?: boolean }> = {
+  default: { digit: '1' },
+  4: { digit: '1', speaks: true },
+  5: { digit: '2' },
+  6: {}
+}
+
+/** `ms` of a 440 Hz tone, loud as a voice, as 16-bit PCM: the caller talking. */
+function tone (rate: number, ms: number): Buffer {
+  const samples = rate * ms / 1000
+  const pcm = Buffer.alloc(samples * 2)
+  for (let i = 0; i < samples; i++) pcm.writeInt16LE(Math.round(6000 * Math.sin(2 * Math.PI * 440 * i / rate)), i * 2)
+  return pcm
+}
 
 export async function startExotelSimulator (options: SimulatorOptions): Promise<ExotelSimulator> {
   const calls = new Map<string, SimulatedCall>()
@@ -170,7 +193,12 @@ export async function startExotelSimulator (options: SimulatorOptions): Promise<
     })
   }
 
-  /** The Voicebot applet: where to stream, then the caller's side of the call for `talkMs`. */
+  /**
+   * The Voicebot applet: asks where to stream, then plays the caller's side: their audio in 100 ms frames (real
+   * time, or ten times faster), marks answered when the bot's audio before them has played, and what the caller
+   * does by the number's last digit (see CALLERS). Ends when the bot closes the stream, or when the caller hangs up
+   * after `talkMs` (a `stop` with `callended`).
+   */
   async function voicebot (call: SimulatedCall, endpoint: string) {
     try {
       const url = new URL(endpoint)
@@ -181,19 +209,45 @@ export async function startExotelSimulator (options: SimulatorOptions): Promise<
       const { url: streamUrl } = await answer.json() as { url: string }
       const socket = new WebSocket(streamUrl)
       await once(socket, 'open')
-      socket.on('message', (data) => {
-        const message = JSON.parse(String(data)) as { event: string, stream_sid: string, media?: { payload: string }, mark?: { name: string } }
-        if (message.event === 'media') call.bot.audioBytes += Buffer.from(message.media!.payload, 'base64').length
-        if (message.event === 'clear') call.bot.clears++
-        if (message.event === 'mark') {
-          call.bot.marks.push(message.mark!.name) // played at once: the simulator has nothing queued
-          socket.send(JSON.stringify({ event: 'mark', stream_sid: message.stream_sid, mark: message.mark }))
-        }
-      })
+      const query = new URL(streamUrl).searchParams
+      const rate = Number(query.get('sample-rate') ?? 8000)
+      const speed = options.realtime === false ? 10 : 1
+      const caller = CALLERS[call.from.at(-1)!] ?? CALLERS.default!
       const streamSid = randomBytes(16).toString('hex')
       let sequence = 0
-      const send = (message: object) => socket.send(JSON.stringify({ sequence_number: String(++sequence), stream_sid: streamSid, ...message }))
+      const send = (message: object) => {
+        if (socket.readyState === WebSocket.OPEN) socket.send(JSON.stringify({ sequence_number: String(++sequence), stream_sid: streamSid, ...message }))
+      }
+      // When the bot's audio received so far will have played, in simulated time.
+      let playhead = 0
+      const press = (digit: string) => {
+        call.caller.digits.push(digit)
+        send({ event: 'dtmf', dtmf: { digit, duration: '250' } })
+      }
+      socket.on('message', (data) => {
+        const message = JSON.parse(String(data)) as { event: string, media?: { payload: string }, mark?: { name: string } }
+        const now = Date.now()
+        if (message.event === 'media') {
+          const bytes = Buffer.from(message.media!.payload, 'base64').length
+          call.bot.audioBytes += bytes
+          playhead = Math.max(playhead, now) + bytes / (rate * 2) * 1000 / speed
+        } else if (message.event === 'clear') {
+          call.bot.clears++
+          playhead = now // what was queued is dropped; its marks are never answered
+        } else if (message.event === 'mark') {
+          const due = playhead
+          later(Math.max(0, due - now), async () => {
+            if (playhead < due) return // cleared meanwhile
+            call.bot.marks.push(message.mark!.name)
+            send({ event: 'mark', mark: message.mark })
+            // The caller answers the bot's question once it has been asked (after speaking over it, if they do).
+            if (caller.digit && call.caller.digits.length === 0 && (!caller.speaks || call.caller.spokeMs >= 1000)) press(caller.digit)
+          })
+        }
+      })
+      const closed = once(socket, 'close')
       socket.send(JSON.stringify({ event: 'connected' }))
+      const custom = Object.fromEntries([...query].filter(([name]) => name !== 'token' && name !== 'sample-rate'))
       send({
         event: 'start',
         start: {
@@ -202,21 +256,25 @@ export async function startExotelSimulator (options: SimulatorOptions): Promise<
           account_sid: options.accountSid,
           from: call.from,
           to: call.callerId,
-          custom_parameters: {},
-          media_format: { encoding: 'audio/x-raw', sample_rate: '8000', bit_rate: '16' }
+          custom_parameters: custom,
+          media_format: { encoding: 'audio/x-raw', sample_rate: String(rate), bit_rate: '16' }
         }
       })
-      const silence = Buffer.alloc(3200).toString('base64') // 200 ms of 8 kHz 16-bit audio
-      for (let chunk = 1, elapsed = 0; elapsed < talkMs; chunk++, elapsed += 200) {
+      const silence = Buffer.alloc(rate / 10 * 2)
+      const voice = tone(rate, 100)
+      for (let chunk = 1, elapsed = 0; elapsed < talkMs; chunk++, elapsed += 100) {
         if (stopped || socket.readyState !== WebSocket.OPEN) break // the simulator or the bot ended the stream
-        send({ event: 'media', media: { chunk: String(chunk), timestamp: String(elapsed), payload: silence } })
-        await new Promise((resolve) => setTimeout(resolve, Math.min(200, talkMs - elapsed)))
+        // A caller who talks over the bot does so for a second, as soon as it starts talking.
+        const speaking = caller.speaks === true && call.bot.audioBytes > 0 && call.caller.spokeMs < 1000
+        if (speaking) call.caller.spokeMs += 100
+        send({ event: 'media', media: { chunk: String(chunk), timestamp: String(elapsed), payload: (speaking ? voice : silence).toString('base64') } })
+        await new Promise((resolve) => setTimeout(resolve, 100 / speed))
       }
       if (socket.readyState === WebSocket.OPEN) {
         send({ event: 'stop', stop: { call_sid: call.sid, account_sid: options.accountSid, reason: 'callended' } })
         socket.close()
-        await once(socket, 'close')
       }
+      await closed
     } catch (error) {
       options.onDeliveryError?.(endpoint, error as Error)
     }
@@ -258,6 +316,7 @@ export async function startExotelSimulator (options: SimulatorOptions): Promise<
       record: form.get('Record') === 'true',
       status: 'in-progress',
       bot: { audioBytes: 0, marks: [], clears: 0 },
+      caller: { digits: [], spokeMs: 0 },
       startTime: new Date()
     }
     calls.set(call.sid, call)

@@ -20,7 +20,12 @@ declare module 'fastify' {
 export default fp(async function events (fastify) {
   const listeners = new Set<(event: LiveEvent) => void>()
   const unlisten = await fastify.db.listen(EVENTS_CHANNEL, (payload) => {
-    const event = JSON.parse(payload) as LiveEvent
+    let event: LiveEvent
+    try {
+      event = JSON.parse(payload) as LiveEvent
+    } catch {
+      return fastify.log.warn({ channel: EVENTS_CHANNEL }, 'live events: a notification that is not JSON was skipped')
+    }
     for (const listener of listeners) listener(event)
   })
   fastify.addHook('onClose', async () => await unlisten())

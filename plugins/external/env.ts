@@ -44,5 +44,6 @@ function missingCompanions (config: Config): string | undefined {
     const missing = companions.filter((name) => config[lead] && !config[name])
     if (missing.length > 0) return `Invalid configuration: ${missing.join(', ')} must be set with ${lead}`
   }
+  if (config.ASSISTANT === 'openai' && !config.OPENAI_API_KEY) return 'Invalid configuration: ASSISTANT=openai needs OPENAI_API_KEY'
   return undefined
 }

@@ -14,7 +14,8 @@ const events: FastifyPluginAsyncTypebox = async (fastify) => {
       tags: ['api'],
       summary: 'Live call and batch changes, as server-sent events (every instance sees every change)',
       description: 'text/event-stream: `event: call` with `{id, customer_id, batch_id, attempt, status, exotel_sid, ' +
-        'updated_at}`, `event: batch` with `{id, change, calls}`. `?batch_id=` keeps one batch\'s events. A comment ' +
+        'updated_at}`, `event: batch` with `{id, change, calls}`, `event: conversation` with `{call_id, batch_id}` and ' +
+        'what changed on the live call (`line`, `digit`, `bargeIn`, `outcome`, `problem`, `end`). `?batch_id=` keeps one batch\'s events. A comment ' +
         'line every EVENTS_HEARTBEAT_SECONDS keeps proxies from closing the stream.',
       security: [{ bearerAuth: [] }],
       querystring: Type.Object({ batch_id: Type.Optional(Type.String({ format: 'uuid' })) }),
@@ -22,8 +23,9 @@ const events: FastifyPluginAsyncTypebox = async (fastify) => {
     }
   }, async (request, reply) => {
     const { batch_id: batchId } = request.query
-    const wanted = (event: LiveEvent) => !batchId ||
-      (event.type === 'call' ? event.call.batch_id === batchId : event.batch.id === batchId)
+    const batchOf = (event: LiveEvent) =>
+      event.type === 'call' ? event.call.batch_id : event.type === 'batch' ? event.batch.id : event.conversation.batch_id
+    const wanted = (event: LiveEvent) => !batchId || batchOf(event) === batchId
     reply.hijack()
     reply.raw.writeHead(200, {
       'content-type': 'text/event-stream',
@@ -34,7 +36,8 @@ const events: FastifyPluginAsyncTypebox = async (fastify) => {
     reply.raw.write(': connected\n\n')
     const unsubscribe = fastify.events.subscribe((event) => {
       if (!wanted(event)) return
-      reply.raw.write(`event: ${event.type}\ndata: ${JSON.stringify(event.type === 'call' ? event.call : event.batch)}\n\n`)
+      const data = event.type === 'call' ? event.call : event.type === 'batch' ? event.batch : event.conversation
+      reply.raw.write(`event: ${event.type}\ndata: ${JSON.stringify(data)}\n\n`)
     })
     const heartbeat = setInterval(() => reply.raw.write(': heartbeat\n\n'), heartbeatMs)
     const end = () => reply.raw.end()

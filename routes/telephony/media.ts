@@ -15,6 +15,12 @@ const SAMPLE_RATES = new Set(['8000', '16000', '24000'])
  * call), then connects to /media and streams the call's audio both ways.
  */
 const media: FastifyPluginAsyncTypebox = async (fastify) => {
+  // Streams still open when the server closes end first, and their last words are written before the database closes.
+  const sessions = new Set<MediaSession>()
+  fastify.addHook('preClose', async () => {
+    for (const session of sessions) session.end('server closing')
+    await Promise.all([...sessions].map((session) => session.settled()))
+  })
   fastify.get('/ws-url', {
     onRequest: fastify.telephony.requireWebhookToken,
     schema: {
@@ -72,8 +78,17 @@ const media: FastifyPluginAsyncTypebox = async (fastify) => {
       const session = new MediaSession({
         db: fastify.db,
         grant,
+        assistant: fastify.assistant,
+        send: (frame) => { if (socket.readyState === socket.OPEN) socket.send(frame) },
+        close: () => socket.close(1000, 'call handled'),
+        aheadMs: fastify.config.MEDIA_SEND_AHEAD_MS,
         askedRate: Number(query['sample-rate']), // NaN without one: then the stream's own word is taken
         log: (message, detail) => request.log.info(detail, message)
+      })
+      sessions.add(session)
+      socket.on('close', () => {
+        // Messages still waiting are handled first; a stream that ends without a `stop` ends here.
+        chain = chain.then(() => session.end('stream closed')).then(() => session.settled()).finally(() => sessions.delete(session))
       })
       handle = (frame) => {
         chain = chain.then(() => session.handle(frame)).catch((error: Error) => {

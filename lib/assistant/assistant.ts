@@ -1,0 +1,68 @@
+import type { MediaFormat } from '../exotel/media-codec.js'
+
+/**
+ * The voice assistant's side of a live call, whichever assistant it is (scripted prompts, OpenAI Realtime, an
+ * echo for benchmarks). The media session gives each call's assistant the call's context and feeds it what the
+ * caller does; the assistant answers through its output. Audio both ways is in the stream's own format.
+ */
+export interface CallContext {
+  callId: string
+  callSid: string
+  streamSid: string
+  format: MediaFormat
+  customer: {
+    id: string
+    name: string | null
+    phone: string
+    language: string | null
+    /** The uploaded file's other columns (amount due, due date, ...). */
+    attributes: Record<string, unknown>
+  }
+  /** The custom parameters Exotel passed on from the stream's URL. */
+  customParameters: Record<string, string>
+}
+
+export interface Outcome {
+  /** A short word for what came of the call: confirmed, callback, no-response, ... */
+  result: string
+  /** Anything else worth keeping (a promised date, the caller's words, ...). */
+  detail?: Record<string, unknown>
+}
+
+export interface AssistantOutput {
+  /** Audio for the caller; whole frames go out at once, paced near real time. */
+  play (audio: Buffer): void
+  /** Sends what is waiting for a whole frame at once, padded with silence. */
+  flush (): void
+  /** Ends an utterance: flushes, and the session's `marked(name)` is told when it has played. */
+  mark (name: string): void
+  /** Barge-in: drops the audio that has not yet played (sends Exotel a `clear`). */
+  clear (): void
+  /** Milliseconds of audio sent or queued that have not yet played. */
+  readonly unplayedMs: number
+  /** A line of the conversation, for the call's transcript. */
+  transcript (speaker: 'assistant' | 'caller', text: string): void
+  /** Records what came of the call (the last one recorded stands). */
+  outcome (outcome: Outcome): void
+  /** Ends the bot's part once what is queued has played: the stream closes and the flow goes on (to hang up). */
+  hangUp (): void
+  /** Something went wrong that the call should show (e.g. the AI service dropped): logged and kept on the call. */
+  problem (message: string): void
+}
+
+export interface AssistantSession {
+  /** A chunk of the caller's audio. */
+  audio (chunk: Buffer): void
+  /** A key the caller pressed. */
+  dtmf (digit: string): void
+  /** Playback reached a mark. */
+  marked (name: string): void
+  /** The stream ended (`callended`: the caller hung up) or the socket closed: let go of everything. */
+  end (reason: string): void
+}
+
+export interface Assistant {
+  /** Its name, kept on the call. */
+  readonly name: string
+  start (context: CallContext, output: AssistantOutput): AssistantSession
+}

@@ -1,0 +1,206 @@
+import WebSocket from 'ws'
+import type { MediaFormat } from '../exotel/media-codec.js'
+import { resample } from '../voice/audio.js'
+import type { Assistant, AssistantOutput, AssistantSession, CallContext } from './assistant.js'
+
+export interface OpenAIRealtimeOptions {
+  apiKey: string
+  /** The Realtime WebSocket endpoint (OpenAI's, or a compatible server). */
+  url: string
+  model: string
+  voice: string
+  /** Instructions, with {{name}}, {{phone}}, {{language}}, {{attributes}} and {{<uploaded column>}} filled in. */
+  prompt: string
+}
+
+/** The tools the model is given: recording what came of the call, and hanging up. */
+const TOOLS = [
+  {
+    type: 'function',
+    name: 'record_outcome',
+    description: 'Record what came of the call, as soon as the customer has answered.',
+    parameters: {
+      type: 'object',
+      properties: {
+        result: { type: 'string', enum: ['confirmed', 'callback', 'declined', 'wrong-person', 'other'] },
+        note: { type: 'string', description: 'A short note: a promised date, a better time to call, ...' }
+      },
+      required: ['result']
+    }
+  },
+  {
+    type: 'function',
+    name: 'end_call',
+    description: 'Hang up, once you have said goodbye.',
+    parameters: { type: 'object', properties: {} }
+  }
+]
+
+/** The instructions for one customer: each {{field}} replaced by its value, unknown ones by nothing. */
+export function fillPrompt (template: string, customer: CallContext['customer']): string {
+  const values: Record<string, string> = {
+    ...Object.fromEntries(Object.entries(customer.attributes).map(([key, value]) => [key, String(value)])),
+    name: customer.name ?? 'the customer',
+    phone: customer.phone,
+    language: customer.language ?? 'English',
+    attributes: Object.entries(customer.attributes).map(([key, value]) => `${key}: ${String(value)}`).join(', ') || 'none'
+  }
+  return template.replace(/\{\{\s*([\w -]+?)\s*\}\}/g, (_, name: string) => values[name] ?? '')
+}
+
+/**
+ * OpenAI Realtime, speech to speech over WebSocket: the caller's audio goes to the model as it arrives, the
+ * model's voice comes back to the call. Mu-law 8 kHz streams pass through untouched (`audio/pcmu`); 16-bit PCM is
+ * resampled to and from the model's 24 kHz. The model's speech detection drives barge-in: when the caller starts
+ * talking, Exotel is told to `clear` and the model's reply is truncated to what the caller heard.
+ */
+export class OpenAIRealtimeAssistant implements Assistant {
+  readonly name = 'openai'
+  readonly #options: OpenAIRealtimeOptions
+
+  constructor (options: OpenAIRealtimeOptions) {
+    this.#options = options
+  }
+
+  start (context: CallContext, output: AssistantOutput): AssistantSession {
+    return new RealtimeSession(this.#options, context, output)
+  }
+}
+
+interface ServerEvent {
+  type: string
+  item_id?: string
+  response_id?: string
+  delta?: string
+  transcript?: string
+  name?: string
+  call_id?: string
+  arguments?: string
+  error?: { message?: string }
+}
+
+const MODEL_RATE = 24000
+/** Caller audio kept while the model's connection opens: at most this many chunks (about 10 s). */
+const MAX_EARLY_CHUNKS = 100
+
+class RealtimeSession implements AssistantSession {
+  readonly #output: AssistantOutput
+  readonly #format: MediaFormat
+  readonly #socket: WebSocket
+  readonly #passthrough: boolean
+  #early: string[] = []
+  #ended = false
+  /** The reply being played: its item, and how much of its audio has been sent to the call. */
+  #reply: { itemId: string, ms: number } | undefined
+
+  constructor (options: OpenAIRealtimeOptions, context: CallContext, output: AssistantOutput) {
+    this.#output = output
+    this.#format = context.format
+    this.#passthrough = context.format.encoding === 'mulaw'
+    const url = new URL(options.url)
+    url.searchParams.set('model', options.model)
+    this.#socket = new WebSocket(url, { headers: { authorization: `Bearer ${options.apiKey}` } })
+    const format = this.#passthrough ? { type: 'audio/pcmu' } : { type: 'audio/pcm', rate: MODEL_RATE }
+    this.#socket.on('open', () => {
+      this.#send({
+        type: 'session.update',
+        session: {
+          type: 'realtime',
+          instructions: fillPrompt(options.prompt, context.customer),
+          audio: {
+            input: { format, transcription: { model: 'gpt-4o-mini-transcribe' }, turn_detection: { type: 'server_vad' } },
+            output: { format, voice: options.voice }
+          },
+          tools: TOOLS,
+          tool_choice: 'auto'
+        }
+      })
+      this.#send({ type: 'response.create' }) // the bot speaks first
+      for (const audio of this.#early.splice(0)) this.#send({ type: 'input_audio_buffer.append', audio })
+    })
+    this.#socket.on('message', (data) => this.#receive(JSON.parse(String(data)) as ServerEvent))
+    this.#socket.on('error', () => {}) // the close that follows tells the call
+    this.#socket.on('close', (code) => {
+      if (this.#ended) return
+      this.#ended = true
+      this.#output.problem(`The OpenAI Realtime connection closed (${code}) during the call`)
+      this.#output.hangUp()
+    })
+  }
+
+  audio (chunk: Buffer): void {
+    const audio = (this.#passthrough ? chunk : resample(chunk, this.#format.sampleRate, MODEL_RATE)).toString('base64')
+    if (this.#socket.readyState === WebSocket.OPEN) return this.#send({ type: 'input_audio_buffer.append', audio })
+    if (this.#socket.readyState === WebSocket.CONNECTING && this.#early.length < MAX_EARLY_CHUNKS) this.#early.push(audio)
+  }
+
+  dtmf (digit: string): void {
+    this.#output.transcript('caller', `(pressed ${digit})`)
+    this.#send({
+      type: 'conversation.item.create',
+      item: { type: 'message', role: 'user', content: [{ type: 'input_text', text: `(The caller pressed ${digit} on the keypad.)` }] }
+    })
+    this.#send({ type: 'response.create' })
+  }
+
+  marked (): void {}
+
+  end (): void {
+    this.#ended = true
+    this.#socket.close(1000)
+  }
+
+  #send (event: object) {
+    if (this.#socket.readyState === WebSocket.OPEN) this.#socket.send(JSON.stringify(event))
+  }
+
+  #receive (event: ServerEvent) {
+    switch (event.type) {
+      case 'response.output_audio.delta':
+      case 'response.audio.delta': { // the beta interface's name
+        const audio = Buffer.from(event.delta ?? '', 'base64')
+        const reply = this.#reply?.itemId === event.item_id ? this.#reply! : (this.#reply = { itemId: event.item_id ?? '', ms: 0 })
+        reply.ms += audio.length / (this.#passthrough ? 8 : MODEL_RATE * 2 / 1000)
+        this.#output.play(this.#passthrough ? audio : resample(audio, MODEL_RATE, this.#format.sampleRate))
+        return
+      }
+      case 'response.output_audio.done':
+      case 'response.audio.done':
+        return this.#output.mark(`reply:${event.item_id ?? ''}`)
+      case 'response.output_audio_transcript.done':
+      case 'response.audio_transcript.done':
+        return this.#output.transcript('assistant', event.transcript ?? '')
+      case 'conversation.item.input_audio_transcription.completed':
+        return this.#output.transcript('caller', event.transcript ?? '')
+      case 'input_audio_buffer.speech_started':
+        return this.#bargeIn()
+      case 'response.function_call_arguments.done':
+        return this.#call(event)
+      case 'error':
+        return this.#output.problem(`OpenAI Realtime: ${event.error?.message ?? 'error'}`)
+    }
+  }
+
+  /** The caller talks over the reply: drop what has not played, and cut the model's memory of it to match. */
+  #bargeIn () {
+    const unplayed = this.#output.unplayedMs
+    if (!this.#reply || unplayed <= 0) return
+    this.#output.clear()
+    const heard = Math.max(0, Math.round(this.#reply.ms - unplayed))
+    this.#send({ type: 'conversation.item.truncate', item_id: this.#reply.itemId, content_index: 0, audio_end_ms: heard })
+    this.#reply = undefined
+  }
+
+  #call (event: ServerEvent) {
+    let args: { result?: unknown, note?: unknown } = {}
+    try {
+      args = JSON.parse(event.arguments ?? '{}') as typeof args
+    } catch {}
+    if (event.name === 'record_outcome' && typeof args.result === 'string') {
+      this.#output.outcome({ result: args.result, detail: typeof args.note === 'string' ? { note: args.note } : {} })
+    }
+    if (event.name === 'end_call') return this.#output.hangUp()
+    this.#send({ type: 'conversation.item.create', item: { type: 'function_call_output', call_id: event.call_id, output: '{"ok":true}' } })
+    this.#send({ type: 'response.create' })
+  }
+}

@@ -1,0 +1,87 @@
+import type { Outcome } from '../assistant/assistant.js'
+import type { Queryable } from '../db/database.js'
+import { EVENTS_CHANNEL, type LiveEvent } from './events.js'
+
+export interface TranscriptLine {
+  speaker: 'assistant' | 'caller'
+  text: string
+  at: string
+}
+
+/** What the voice assistant and the caller did on a call's media stream. */
+export interface Conversation {
+  assistant: string
+  stream_sid: string
+  started_at: Date
+  ended_at: Date | null
+  stop_reason: string | null
+  dtmf: string
+  transcript: TranscriptLine[]
+  barge_ins: number
+  outcome: string | null
+  outcome_detail: Record<string, unknown> | null
+  problem: string | null
+}
+
+/** One change to a conversation; each is written (and announced to live boards) as it happens. */
+export interface ConversationChange {
+  line?: Omit<TranscriptLine, 'at'>
+  digit?: string
+  bargeIn?: boolean
+  outcome?: Outcome
+  problem?: string
+  /** The stream ended, for this reason. */
+  end?: string
+}
+
+/** The stream started: a conversation begins (once: a repeated start changes nothing). */
+export async function startConversation (db: Queryable, callId: string, assistant: string, streamSid: string): Promise<void> {
+  await db.query(
+    'INSERT INTO call_conversation (call_id, assistant, stream_sid) VALUES ($1, $2, $3) ON CONFLICT (call_id) DO NOTHING',
+    [callId, assistant, streamSid]
+  )
+}
+
+export async function recordConversation (db: Queryable, callId: string, change: ConversationChange): Promise<void> {
+  const line = change.line ? JSON.stringify([{ ...change.line, at: new Date().toISOString() }]) : null
+  const event: LiveEvent = { type: 'conversation', conversation: { call_id: callId, ...change } }
+  // One statement: the update, and its announcement (with the call's batch) only when there was one to update.
+  await db.query(
+    `WITH changed AS (
+       UPDATE call_conversation SET
+         transcript = transcript || coalesce($2::jsonb, '[]'),
+         dtmf = dtmf || coalesce($3, ''),
+         barge_ins = barge_ins + $4,
+         outcome = coalesce($5, outcome),
+         outcome_detail = CASE WHEN $5::text IS NULL THEN outcome_detail ELSE $6::jsonb END,
+         problem = coalesce($7, problem),
+         ended_at = CASE WHEN $8::text IS NULL OR ended_at IS NOT NULL THEN ended_at ELSE now() END,
+         stop_reason = coalesce(stop_reason, $8)
+       WHERE call_id = $1 RETURNING call_id
+     )
+     SELECT pg_notify($9, jsonb_set($10::jsonb, '{conversation,batch_id}', coalesce(to_jsonb(call.batch_id), 'null'))::text)
+     FROM changed JOIN call ON call.id = changed.call_id`,
+    [callId, line, change.digit ?? null, change.bargeIn ? 1 : 0, change.outcome?.result ?? null,
+      JSON.stringify(change.outcome?.detail ?? {}), change.problem ?? null, change.end ?? null,
+      EVENTS_CHANNEL, JSON.stringify(event)]
+  )
+}
+
+export async function getConversation (db: Queryable, callId: string): Promise<Conversation | undefined> {
+  const { rows } = await db.query<Conversation>(
+    `SELECT assistant, stream_sid, started_at, ended_at, stop_reason, dtmf, transcript, barge_ins, outcome,
+       outcome_detail, problem FROM call_conversation WHERE call_id = $1`, [callId]
+  )
+  return rows[0]
+}
+
+/** What the assistant is told of the call: who is called, with their uploaded fields (a deleted customer: none). */
+export async function callContextOf (db: Queryable, callId: string) {
+  const { rows } = await db.query<{ id: string, name: string | null, phone: string, language: string | null, attributes: Record<string, unknown> | null }>(
+    `SELECT call.customer_id AS id, coalesce(customer.name, call.customer_name) AS name, call.phone, customer.language,
+       customer.attributes
+     FROM call LEFT JOIN customer ON customer.id = call.customer_id WHERE call.id = $1`, [callId]
+  )
+  const customer = rows[0]
+  return customer && { ...customer, attributes: customer.attributes ?? {} }
+}

@@ -1,0 +1,128 @@
+import { bytesPerSecond, clearFrame, markFrame, mediaChunks, mediaFrame, type MediaFormat } from './media-codec.js'
+
+export interface PlaybackOptions {
+  streamSid: string
+  format: MediaFormat
+  /** Sends one frame on the stream. */
+  send: (frame: string) => void
+  /** How far ahead of what is playing audio is sent: Exotel plays what it has, so this is what a `clear` drops. */
+  aheadMs: number
+  /** Audio per media frame. */
+  chunkMs?: number
+}
+
+type Queued = { frame: string, ms: number } | { frame: string, mark: string }
+
+/**
+ * The bot's voice on one stream, paced near real time: audio is cut into Exotel-sized media frames and each is
+ * sent about when the one before it would be playing, never more than `aheadMs` ahead (a reply sent all at once
+ * is reported to make calls drop, and a `clear` only drops audio not yet playing). Marks ride in the same queue,
+ * so Exotel reports each when playback reaches it.
+ */
+export class Playback {
+  readonly #options: Required<PlaybackOptions>
+  readonly #chunkBytes: number
+  #pending: Buffer[] = []
+  #pendingBytes = 0
+  #queue: Queued[] = []
+  /** When everything sent so far will have played (ms since the epoch). */
+  #playhead = 0
+  #timer: NodeJS.Timeout | undefined
+  #stopped = false
+  /** For each mark sent: the playhead when it was sent, i.e. when it should play. */
+  #marks = new Map<string, number>()
+
+  constructor (options: PlaybackOptions) {
+    this.#options = { chunkMs: 200, ...options }
+    this.#chunkBytes = Math.round(this.#options.chunkMs * bytesPerSecond(options.format) / 1000 / 320) * 320
+  }
+
+  /** Milliseconds of audio sent or queued that have not yet played. */
+  get unplayedMs (): number {
+    const queued = this.#queue.reduce((sum, item) => sum + ('ms' in item ? item.ms : 0), 0)
+    return Math.max(0, this.#playhead - Date.now()) + queued + this.#pendingBytes / bytesPerSecond(this.#options.format) * 1000
+  }
+
+  /** Queues audio (in the stream's format). Whole frames go out as they fill; the rest waits for more or a flush. */
+  play (audio: Buffer): void {
+    if (this.#stopped || audio.length === 0) return
+    this.#pending.push(audio)
+    this.#pendingBytes += audio.length
+    if (this.#pendingBytes < this.#chunkBytes) return
+    const all = Buffer.concat(this.#pending)
+    const whole = all.length - all.length % this.#chunkBytes
+    this.#enqueue(all.subarray(0, whole))
+    this.#pending = whole < all.length ? [all.subarray(whole)] : []
+    this.#pendingBytes = all.length - whole
+    this.#pump()
+  }
+
+  /** Sends what is waiting for a whole frame (padded with silence): the end of an utterance. */
+  flush (): void {
+    if (this.#pendingBytes === 0) return
+    this.#enqueue(Buffer.concat(this.#pending))
+    this.#pending = []
+    this.#pendingBytes = 0
+    this.#pump()
+  }
+
+  /** Flushes, then asks Exotel to report when playback reaches this point. */
+  mark (name: string): void {
+    if (this.#stopped) return
+    this.flush()
+    this.#queue.push({ frame: markFrame(this.#options.streamSid, name), mark: name })
+    this.#pump()
+  }
+
+  /**
+   * Exotel reports a mark played: what was sent before it has played, whatever our clock said (playback may
+   * have started late, or run ahead of it), so the playhead moves to match.
+   */
+  played (name: string): void {
+    const due = this.#marks.get(name)
+    if (due === undefined) return
+    this.#marks.delete(name)
+    const now = Date.now()
+    if (due > now) this.#playhead -= due - now
+  }
+
+  /** Barge-in: drops all audio not yet playing, here and at Exotel. */
+  clear (): void {
+    if (this.#stopped) return
+    this.#pending = []
+    this.#pendingBytes = 0
+    this.#queue = []
+    this.#marks.clear() // Exotel does not report marks it dropped
+    clearTimeout(this.#timer)
+    this.#timer = undefined
+    this.#playhead = 0
+    this.#options.send(clearFrame(this.#options.streamSid))
+  }
+
+  stop (): void {
+    this.#stopped = true
+    clearTimeout(this.#timer)
+    this.#queue = []
+  }
+
+  #enqueue (audio: Buffer) {
+    const bytesPerMs = bytesPerSecond(this.#options.format) / 1000
+    for (const chunk of mediaChunks(audio, this.#options.format, this.#options.chunkMs)) {
+      this.#queue.push({ frame: mediaFrame(this.#options.streamSid, chunk), ms: chunk.length / bytesPerMs })
+    }
+  }
+
+  #pump = () => {
+    this.#timer = undefined
+    const now = Date.now()
+    while (this.#queue.length > 0 && this.#playhead - now < this.#options.aheadMs) {
+      const item = this.#queue.shift()!
+      this.#options.send(item.frame)
+      if ('ms' in item) this.#playhead = Math.max(this.#playhead, now) + item.ms
+      else this.#marks.set(item.mark, Math.max(this.#playhead, now))
+    }
+    if (this.#queue.length > 0 && !this.#timer) {
+      this.#timer = setTimeout(this.#pump, Math.max(1, this.#playhead - now - this.#options.aheadMs))
+    }
+  }
+}

@@ -1,0 +1,102 @@
+import type { MediaFormat } from '../exotel/media-codec.js'
+
+/**
+ * The little audio work a phone call needs, on raw buffers: G.711 mu-law to and from 16-bit PCM, linear
+ * resampling between telephone rates, WAV reading, and a chunk's loudness. PCM is signed 16-bit little-endian
+ * mono throughout, as Exotel streams it.
+ */
+
+const BIAS = 0x84
+const CLIP = 32635
+
+function encodeSample (sample: number): number {
+  const sign = sample < 0 ? 0x80 : 0
+  let magnitude = Math.min(CLIP, sign ? -sample : sample) + BIAS
+  let exponent = 7
+  for (let mask = 0x4000; (magnitude & mask) === 0 && exponent > 0; mask >>= 1) exponent--
+  const mantissa = (magnitude >> (exponent + 3)) & 0x0f
+  magnitude = ~(sign | (exponent << 4) | mantissa)
+  return magnitude & 0xff
+}
+
+function decodeSample (byte: number): number {
+  const value = ~byte & 0xff
+  const magnitude = ((((value & 0x0f) << 3) + BIAS) << ((value & 0x70) >> 4)) - BIAS
+  return value & 0x80 ? -magnitude : magnitude
+}
+
+const DECODE = Int16Array.from({ length: 256 }, (_, byte) => decodeSample(byte))
+const ENCODE = Uint8Array.from({ length: 65536 }, (_, index) => encodeSample(index - 32768))
+
+export function mulawToPcm (mulaw: Buffer): Buffer {
+  const pcm = Buffer.allocUnsafe(mulaw.length * 2)
+  for (let i = 0; i < mulaw.length; i++) pcm.writeInt16LE(DECODE[mulaw[i]!]!, i * 2)
+  return pcm
+}
+
+export function pcmToMulaw (pcm: Buffer): Buffer {
+  const mulaw = Buffer.allocUnsafe(pcm.length >> 1)
+  for (let i = 0; i < mulaw.length; i++) mulaw[i] = ENCODE[pcm.readInt16LE(i * 2) + 32768]!
+  return mulaw
+}
+
+/** 16-bit PCM from one rate to another, by linear interpolation (telephone rates: 8, 16, 24 kHz). */
+export function resample (pcm: Buffer, from: number, to: number): Buffer {
+  if (from === to) return pcm
+  const count = pcm.length >> 1
+  const length = Math.floor(count * to / from)
+  const out = Buffer.allocUnsafe(length * 2)
+  for (let i = 0; i < length; i++) {
+    const position = i * from / to
+    const left = Math.floor(position)
+    const right = Math.min(left + 1, count - 1)
+    const a = pcm.readInt16LE(left * 2)
+    const b = pcm.readInt16LE(right * 2)
+    out.writeInt16LE(Math.round(a + (b - a) * (position - left)), i * 2)
+  }
+  return out
+}
+
+/** Audio in a stream's format, from 16-bit PCM at `rate`. */
+export function fromPcm (pcm: Buffer, rate: number, format: MediaFormat): Buffer {
+  if (format.encoding === 'mulaw') return pcmToMulaw(resample(pcm, rate, 8000))
+  return resample(pcm, rate, format.sampleRate)
+}
+
+/** A stream's audio as 16-bit PCM (at the stream's rate). */
+export function toPcm (audio: Buffer, format: MediaFormat): Buffer {
+  return format.encoding === 'mulaw' ? mulawToPcm(audio) : audio
+}
+
+/** Loudness of a chunk: root mean square of its samples, 0 (silence) to 32767. */
+export function loudness (audio: Buffer, format: MediaFormat): number {
+  let sum = 0
+  let count = 0
+  if (format.encoding === 'mulaw') {
+    for (const byte of audio) { const sample = DECODE[byte]!; sum += sample * sample; count++ }
+  } else {
+    for (let i = 0; i + 1 < audio.length; i += 2) { const sample = audio.readInt16LE(i); sum += sample * sample; count++ }
+  }
+  return count === 0 ? 0 : Math.sqrt(sum / count)
+}
+
+export class WavError extends Error {}
+
+/** A WAV file's 16-bit mono PCM samples and rate; anything else is refused. */
+export function readWav (file: Buffer): { sampleRate: number, pcm: Buffer } {
+  if (file.toString('latin1', 0, 4) !== 'RIFF' || file.toString('latin1', 8, 12) !== 'WAVE') throw new WavError('not a WAV file')
+  let format: { channels: number, sampleRate: number, bits: number, code: number } | undefined
+  for (let at = 12; at + 8 <= file.length;) {
+    const id = file.toString('latin1', at, at + 4)
+    const size = file.readUInt32LE(at + 4)
+    const body = at + 8
+    if (id === 'fmt ') {
+      format = { code: file.readUInt16LE(body), channels: file.readUInt16LE(body + 2), sampleRate: file.readUInt32LE(body + 4), bits: file.readUInt16LE(body + 14) }
+    } else if (id === 'data') {
+      if (!format || format.code !== 1 || format.channels !== 1 || format.bits !== 16) throw new WavError('not 16-bit mono PCM')
+      return { sampleRate: format.sampleRate, pcm: file.subarray(body, Math.min(file.length, body + size)) }
+    }
+    at = body + size + (size & 1)
+  }
+  throw new WavError('no audio in the WAV file')
+}

@@ -1,0 +1,83 @@
+import t from 'tap'
+import { build, capturingLogger, multipartFile, testUsers } from '../../helper.js'
+
+/**
+ * Whole calls on the simulator with the scripted assistant: the simulated caller listens, presses keys or talks
+ * over the bot (by the number's last digit), and the conversation ends up on the call.
+ */
+const { lines, logger } = capturingLogger()
+const app = await build(t, {
+  logger,
+  env: {
+    EXOTEL_SIMULATOR_RING_MS: '20',
+    EXOTEL_SIMULATOR_TALK_MS: '60000',
+    EXOTEL_SIMULATOR_REALTIME: 'false',
+    ASSISTANT_REPLY_TIMEOUT_MS: '200',
+    MEDIA_SEND_AHEAD_MS: '60000' // the bot's audio goes at once; the simulator plays it ten times faster
+  }
+})
+await app.listen({ host: '127.0.0.1', port: 0 })
+const user = await testUsers(app, lines).signedIn()
+const authorization = `Bearer ${user.access_token as string}`
+const { payload, headers } = multipartFile('customer_id,name,phone,amount_due\n' +
+  'PRESSES1,Asha Rao,9000000000,1200\nTALKS,Ravi Talk,9000000004,300\nLATER,Meena Later,9000000005,50\nSILENT,Quiet One,9000000006,10\n')
+await app.inject({ method: 'POST', url: '/api/upload-customers', payload, headers: { ...headers, authorization } })
+
+async function conversationOf (customerId: string) {
+  const started = await app.inject({ method: 'POST', url: '/api/trigger-single-call', payload: { customer_id: customerId }, headers: { authorization } })
+  const id = started.json().call.id as string
+  for (let i = 0; i < 400; i++) {
+    const { call } = (await app.inject({ url: `/api/calls/${id}`, headers: { authorization } })).json()
+    if (call.status === 'completed' && call.conversation?.ended_at) return call
+    await new Promise((resolve) => setTimeout(resolve, 25))
+  }
+  throw new Error(`the call to ${customerId} did not finish`)
+}
+
+const sim = (call: { exotel_sid: string }) => app.telephony.simulator!.calls.get(call.exotel_sid)!
+
+t.test('a caller who presses 1 when asked: confirmed, and the bot hangs up after thanking them', async (t) => {
+  const call = await conversationOf('PRESSES1')
+  t.match(call.conversation, {
+    assistant: 'scripted',
+    stream_sid: /^[0-9a-f]{32}$/,
+    dtmf: '1',
+    outcome: 'confirmed',
+    outcome_detail: { digit: '1' },
+    barge_ins: 0,
+    problem: null,
+    stop_reason: 'stream closed',
+    started_at: String,
+    ended_at: String
+  })
+  t.same(call.conversation.transcript.map((line: { speaker: string, text: string }) => `${line.speaker}: ${line.text.split(',')[0]}`), [
+    'assistant: Hello', 'caller: (pressed 1)', 'assistant: Thank you'
+  ])
+  const simulated = sim(call)
+  t.same(simulated.caller.digits, ['1'])
+  t.ok(simulated.bot.audioBytes >= 16000 * 9, 'the greeting (over 9 s) and the thanks were streamed')
+  t.ok(simulated.bot.marks.includes('menu') && simulated.bot.marks.includes('hang-up'), 'marks answered as playback reached them')
+  t.equal(simulated.bot.clears, 0)
+})
+
+t.test('a caller who talks over the bot: it stops (clear), asks for the keypad, then takes the key', async (t) => {
+  const call = await conversationOf('TALKS')
+  t.match(call.conversation, { dtmf: '1', outcome: 'confirmed', barge_ins: 1 })
+  t.same(call.conversation.transcript.map((line: { speaker: string, text: string }) => `${line.speaker}: ${line.text.split(',')[0]}`), [
+    'assistant: Hello', 'caller: (spoke)', 'assistant: Sorry', 'caller: (pressed 1)', 'assistant: Thank you'
+  ])
+  const simulated = sim(call)
+  t.equal(simulated.bot.clears, 1, 'Exotel was told to drop the rest of the greeting')
+  t.notOk(simulated.bot.marks.includes('menu'), 'the greeting never finished playing')
+})
+
+t.test('a caller who presses 2: a call back later', async (t) => {
+  const call = await conversationOf('LATER')
+  t.match(call.conversation, { dtmf: '2', outcome: 'callback', outcome_detail: { digit: '2' } })
+})
+
+t.test('a caller who never answers the question: asked again twice, then no-response', async (t) => {
+  const call = await conversationOf('SILENT')
+  t.match(call.conversation, { dtmf: '', outcome: 'no-response' })
+  t.same(call.conversation.transcript.map((line: { text: string }) => line.text.split(/[,?]/)[0]), ['Hello', 'Are you still there', 'Are you still there', 'We did not get your choice'])
+})
