@@ -1,0 +1,76 @@
+import t from 'tap'
+import { build, capturingLogger, multipartFile, testUsers } from '../../helper.js'
+import { startFakeRealtime } from '../../fake-realtime.js'
+
+/** Whole calls on the simulator with the OpenAI Realtime assistant, against a local Realtime server. */
+const fake = await startFakeRealtime()
+t.teardown(() => fake.close())
+const { lines, logger } = capturingLogger()
+const app = await build(t, {
+  logger,
+  env: {
+    EXOTEL_SIMULATOR_RING_MS: '20',
+    EXOTEL_SIMULATOR_TALK_MS: '60000',
+    EXOTEL_SIMULATOR_REALTIME: 'false',
+    MEDIA_SEND_AHEAD_MS: '60000',
+    OPENAI_API_KEY: 'sk-test-key',
+    OPENAI_REALTIME_URL: fake.url,
+    OPENAI_VOICE: 'verse',
+    ASSISTANT_PROMPT: 'Call {{ name }} about {{amount_due}} rupees ({{attributes}}); {{unknown}}speak {{language}}.'
+  }
+})
+await app.listen({ host: '127.0.0.1', port: 0 })
+const user = await testUsers(app, lines).signedIn()
+const authorization = `Bearer ${user.access_token as string}`
+const { payload, headers } = multipartFile('customer_id,name,phone,amount_due,language\n' +
+  'TALKS,Ravi Talk,9000000004,300,Hindi\nDROPPED,Dee Dropped,9000000000,75,\n')
+await app.inject({ method: 'POST', url: '/api/upload-customers', payload, headers: { ...headers, authorization } })
+
+async function conversationOf (customerId: string) {
+  const started = await app.inject({ method: 'POST', url: '/api/trigger-single-call', payload: { customer_id: customerId }, headers: { authorization } })
+  const id = started.json().call.id as string
+  for (let i = 0; i < 400; i++) {
+    const { call } = (await app.inject({ url: `/api/calls/${id}`, headers: { authorization } })).json()
+    if (call.status === 'completed' && call.conversation?.ended_at) return call
+    await new Promise((resolve) => setTimeout(resolve, 25))
+  }
+  throw new Error(`the call to ${customerId} did not finish`)
+}
+
+t.test('the caller talks over the greeting: clear, truncation, their words and the outcome on the call', async (t) => {
+  const call = await conversationOf('TALKS')
+  const session = fake.sessions.at(-1)!
+  t.equal(session.authorization, 'Bearer sk-test-key')
+  t.match(session.url, /model=gpt-realtime/)
+  const update = session.events.find((event) => event.type === 'session.update')!
+  t.equal(update.session.instructions, 'Call Ravi Talk about 300 rupees (amount_due: 300); speak Hindi.')
+  t.same(update.session.audio.input.format, { type: 'audio/pcm', rate: 24000 }, 'the 8 kHz PCM stream is resampled to 24 kHz')
+  t.equal(update.session.audio.output.voice, 'verse')
+  t.same(update.session.tools.map((tool: { name: string }) => tool.name), ['record_outcome', 'end_call'])
+
+  const appended = session.events.filter((event) => event.type === 'input_audio_buffer.append')
+  t.ok(appended.length > 10, 'the caller\'s audio streams to the model')
+  t.equal(Buffer.from(appended[1]!.audio, 'base64').length, 4800, 'a 100 ms frame at 8 kHz is 100 ms at 24 kHz')
+  const truncate = session.events.find((event) => event.type === 'conversation.item.truncate')
+  t.match(truncate, { item_id: /^item_/, content_index: 0, audio_end_ms: Number }, "the model's reply is cut to what was heard")
+  t.ok(truncate!.audio_end_ms < 3000, 'less than the whole greeting was heard')
+
+  t.match(call.conversation, { assistant: 'openai', outcome: 'confirmed', outcome_detail: { note: 'pays on Friday' }, barge_ins: 1, problem: null })
+  t.same(call.conversation.transcript.slice(0, 3).map((line: { speaker: string, text: string }) => `${line.speaker}: ${line.text}`), [
+    'assistant: Hello, this is a call about your account. Will you confirm your payment?',
+    'caller: I will pay on Friday',
+    'assistant: Thank you, goodbye.'
+  ])
+  const simulated = app.telephony.simulator!.calls.get(call.exotel_sid)!
+  t.equal(simulated.bot.clears, 1, 'Exotel was told to drop the rest of the greeting')
+  t.ok(simulated.bot.marks.includes('hang-up'), 'the bot hung up after its goodbye played')
+})
+
+t.test('the AI service drops mid-call: the call ends cleanly and the problem is recorded', async (t) => {
+  fake.dropAfterGreeting = true
+  t.teardown(() => { fake.dropAfterGreeting = false })
+  const call = await conversationOf('DROPPED')
+  t.match(call.conversation, { assistant: 'openai', outcome: null, problem: /OpenAI Realtime connection closed \(1011\)/ })
+  t.equal(call.status, 'completed')
+  t.match(lines.join('\n'), /assistant problem/)
+})
