@@ -76,7 +76,9 @@ export const Config = Type.Object({
     description: 'Secret carried by the URLs Exotel calls (?token=...); required with Exotel, made up per start with the simulator'
   })),
   EXOTEL_SIMULATOR_RING_MS: Type.Integer({ default: 2000, minimum: 0, description: 'Simulator: how long a phone rings' }),
-  EXOTEL_SIMULATOR_TALK_MS: Type.Integer({ default: 5000, minimum: 0, description: 'Simulator: how long an answered call lasts' }),
+  EXOTEL_SIMULATOR_TALK_MS: Type.Integer({
+    default: 60000, minimum: 0, description: 'Simulator: the longest a caller stays on an answered call (then hangs up)'
+  }),
   EXOTEL_SIMULATOR_REALTIME: Type.Boolean({
     default: true, description: "Simulator: stream the caller's audio in real time (false: ten times faster, for tests)"
   }),

@@ -18,6 +18,10 @@ export async function startFakeRealtime () {
     /** Every connection: its request URL, its Authorization header, and the client events it sent. */
     sessions: [] as Array<{ url: string, authorization?: string, events: Array<Record<string, any>> }>,
     dropAfterGreeting: false,
+    /** Sends server events to every connection, as the service would. */
+    push (...events: object[]) {
+      for (const client of server.clients) for (const event of events) client.send(JSON.stringify(event))
+    },
     async close () {
       for (const client of server.clients) client.terminate()
       server.close()

@@ -75,13 +75,13 @@ export async function getConversation (db: Queryable, callId: string): Promise<C
   return rows[0]
 }
 
-/** What the assistant is told of the call: who is called, with their uploaded fields (a deleted customer: none). */
+/** What the assistant is told of a call (which exists): who is called, with their uploaded fields (none once deleted). */
 export async function callContextOf (db: Queryable, callId: string) {
   const { rows } = await db.query<{ id: string, name: string | null, phone: string, language: string | null, attributes: Record<string, unknown> | null }>(
     `SELECT call.customer_id AS id, coalesce(customer.name, call.customer_name) AS name, call.phone, customer.language,
        customer.attributes
      FROM call LEFT JOIN customer ON customer.id = call.customer_id WHERE call.id = $1`, [callId]
   )
-  const customer = rows[0]
-  return customer && { ...customer, attributes: customer.attributes ?? {} }
+  const customer = rows[0]!
+  return { ...customer, attributes: customer.attributes ?? {} }
 }

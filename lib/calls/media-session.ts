@@ -118,6 +118,8 @@ export class MediaSession {
       playback: new Playback({ streamSid: message.streamSid, format: message.format, send, aheadMs })
     }
     this.#stream = stream
+    // Queued with the conversation's other writes, so that whatever happens next is recorded after it.
+    this.#queueWrite(() => startConversation(this.#options.db, this.#callId, assistant.name, message.streamSid))
     await this.#record(`stream-start:${message.streamSid}`, {
       stream_sid: message.streamSid,
       encoding: message.format.encoding,
@@ -125,8 +127,7 @@ export class MediaSession {
       custom_parameters: message.customParameters
     })
     const customer = await callContextOf(this.#options.db, this.#callId)
-    await startConversation(this.#options.db, this.#callId, assistant.name, message.streamSid)
-    if (this.#ended || !customer) return // the stream ended while the call was looked up
+    if (this.#ended) return // the stream ended while the call was looked up
     stream.assistant = assistant.start({
       callId: this.#callId,
       callSid: message.callSid,
@@ -163,7 +164,11 @@ export class MediaSession {
   }
 
   #write (change: ConversationChange) {
-    this.#writes = this.#writes.then(() => recordConversation(this.#options.db, this.#callId, change)).catch((error: Error) => {
+    this.#queueWrite(() => recordConversation(this.#options.db, this.#callId, change))
+  }
+
+  #queueWrite (write: () => Promise<void>) {
+    this.#writes = this.#writes.then(write).catch((error: Error) => {
       this.#options.log('media stream: the conversation could not be recorded', { callId: this.#callId, err: error })
     })
   }

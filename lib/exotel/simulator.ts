@@ -88,7 +88,7 @@ export async function startExotelSimulator (options: SimulatorOptions): Promise<
   let recentConnects: number[] = []
   const expected = Buffer.from(`Basic ${Buffer.from(`${options.apiKey}:${options.apiToken}`).toString('base64')}`)
   const ringMs = options.ringMs ?? 2000
-  const talkMs = options.talkMs ?? 5000
+  const talkMs = options.talkMs ?? 60_000
   let stopped = false
 
   const later = (ms: number, work: () => Promise<void>) => {
@@ -220,6 +220,7 @@ export async function startExotelSimulator (options: SimulatorOptions): Promise<
       }
       // When the bot's audio received so far will have played, in simulated time.
       let playhead = 0
+      let spokeUntil = 0
       const press = (digit: string) => {
         call.caller.digits.push(digit)
         send({ event: 'dtmf', dtmf: { digit, duration: '250' } })
@@ -236,12 +237,14 @@ export async function startExotelSimulator (options: SimulatorOptions): Promise<
           playhead = now // what was queued is dropped; its marks are never answered
         } else if (message.event === 'mark') {
           const due = playhead
+          const clears = call.bot.clears
+          const afterTalking = spokeUntil > 0 && now >= spokeUntil // a mark the bot sent once the caller had talked
           later(Math.max(0, due - now), async () => {
-            if (playhead < due) return // cleared meanwhile
+            if (call.bot.clears !== clears) return // cleared before it played
             call.bot.marks.push(message.mark!.name)
             send({ event: 'mark', mark: message.mark })
             // The caller answers the bot's question once it has been asked (after speaking over it, if they do).
-            if (caller.digit && call.caller.digits.length === 0 && (!caller.speaks || call.caller.spokeMs >= 1000)) press(caller.digit)
+            if (caller.digit && call.caller.digits.length === 0 && (!caller.speaks || afterTalking)) press(caller.digit)
           })
         }
       })
@@ -266,7 +269,7 @@ export async function startExotelSimulator (options: SimulatorOptions): Promise<
         if (stopped || socket.readyState !== WebSocket.OPEN) break // the simulator or the bot ended the stream
         // A caller who talks over the bot does so for a second, as soon as it starts talking.
         const speaking = caller.speaks === true && call.bot.audioBytes > 0 && call.caller.spokeMs < 1000
-        if (speaking) call.caller.spokeMs += 100
+        if (speaking && (call.caller.spokeMs += 100) === 1000) spokeUntil = Date.now()
         send({ event: 'media', media: { chunk: String(chunk), timestamp: String(elapsed), payload: (speaking ? voice : silence).toString('base64') } })
         await new Promise((resolve) => setTimeout(resolve, 100 / speed))
       }

@@ -122,13 +122,14 @@ t.test('requests Exotel would refuse, call details of a finished call, and a sto
 })
 
 /** A stand-in for our /ws-url and media WebSocket: records what the simulator streams, and acts as a bot would. */
-async function bot (t: { teardown (fn: () => unknown): void }, behave: (socket: WebSocket, message: { event: string, stream_sid?: string }) => void) {
+async function bot (t: { teardown (fn: () => unknown): void }, behave: (socket: WebSocket, message: { event: string, stream_sid?: string }) => void,
+  extra = '') {
   const received: Array<{ event: string, [key: string]: unknown }> = []
   const server = createServer((request, response) => {
     const port = (server.address() as { port: number }).port
     const query = new URL(request.url!, 'http://x').searchParams
     response.setHeader('content-type', 'application/json')
-    response.end(JSON.stringify({ url: `ws://127.0.0.1:${port}/media?call=${query.get('CallSid')}` }))
+    response.end(JSON.stringify({ url: `ws://127.0.0.1:${port}/media?call=${query.get('CallSid')}&token=t${extra}` }))
   }).listen(0, '127.0.0.1')
   const sockets = new WebSocketServer({ server })
   sockets.on('connection', (socket) => socket.on('message', (data) => {
@@ -141,30 +142,63 @@ async function bot (t: { teardown (fn: () => unknown): void }, behave: (socket: 
   return { received, url: `http://127.0.0.1:${(server.address() as { port: number }).port}/ws-url?token=x` }
 }
 
-t.test('an answered call streams through the Voicebot applet: start, audio, marks answered, stop', async (t) => {
+t.test('an answered call streams through the Voicebot applet: start, audio, marks answered as played, keys, stop', async (t) => {
   const us = await bot(t, (socket, message) => {
     if (message.event !== 'start') return
     const sid = message.stream_sid
-    socket.send(JSON.stringify({ event: 'media', stream_sid: sid, media: { payload: Buffer.alloc(3200).toString('base64') } }))
-    socket.send(JSON.stringify({ event: 'mark', stream_sid: sid, mark: { name: 'greeting' } }))
-    socket.send(JSON.stringify({ event: 'clear', stream_sid: sid }))
+    const send = (event: object) => socket.send(JSON.stringify({ stream_sid: sid, ...event }))
+    send({ event: 'media', media: { payload: Buffer.alloc(3200).toString('base64') } }) // 200 ms
+    send({ event: 'mark', mark: { name: 'greeting' } })
+    setTimeout(() => { // once the greeting has played: more audio and a mark, dropped before they play
+      send({ event: 'media', media: { payload: Buffer.alloc(3200).toString('base64') } })
+      send({ event: 'mark', mark: { name: 'dropped' } })
+      send({ event: 'clear' })
+    }, 300)
   })
   const simulator = await startExotelSimulator({
     ...credentials, passthruUrl: () => 'http://127.0.0.1:9/', voicebotUrl: () => us.url, ringMs: 0, talkMs: 450
   })
   t.teardown(() => simulator.stop())
-  const sid = await connect(simulator.baseUrl, { From: '09000000005' })
+  const sid = await connect(simulator.baseUrl, { From: '09000000005' }) // a caller who presses 2
   await until(() => simulator.calls.get(sid)!.status === 'completed')
   const events = us.received.map((message) => message.event)
   t.same(events.slice(0, 2), ['connected', 'start'])
   t.equal(events.at(-1), 'stop')
-  t.equal(events.filter((event) => event === 'media').length, 3, 'about 450 ms of audio in 200 ms chunks')
-  t.equal(events.filter((event) => event === 'mark').length, 1, 'the mark answered once played')
+  t.equal(events.filter((event) => event === 'media').length, 5, '450 ms of audio in 100 ms frames')
+  t.same(us.received.filter((message) => message.event === 'mark').map((message) => (message.mark as { name: string }).name), ['greeting'],
+    'the mark answered once played; the cleared one never')
+  t.match(us.received.find((message) => message.event === 'dtmf'), { dtmf: { digit: '2' } }, 'the caller pressed 2 once asked')
   t.match(us.received[1], {
-    sequence_number: '1', start: { call_sid: sid, media_format: { encoding: 'audio/x-raw', sample_rate: '8000' } }
+    sequence_number: '1', start: { call_sid: sid, custom_parameters: { call: sid }, media_format: { encoding: 'audio/x-raw', sample_rate: '8000' } }
   })
+  t.equal(Buffer.from((us.received[2]!.media as { payload: string }).payload, 'base64').length, 1600, '100 ms at 8 kHz')
   t.match(us.received.at(-1), { event: 'stop', stop: { call_sid: sid, reason: 'callended' } })
-  t.same(simulator.calls.get(sid)!.bot, { audioBytes: 3200, marks: ['greeting'], clears: 1 })
+  t.same(simulator.calls.get(sid)!.bot, { audioBytes: 6400, marks: ['greeting'], clears: 1 })
+  t.same(simulator.calls.get(sid)!.caller, { digits: ['2'], spokeMs: 0 })
+})
+
+t.test('a caller who talks over the bot, at the stream\'s sample rate, ten times faster than real time', async (t) => {
+  let frames = 0
+  const us = await bot(t, (socket, message) => {
+    // A second of words at the start, and more after the caller has talked (15 frames in).
+    if (message.event === 'media' && ++frames !== 15) return
+    if (message.event !== 'start' && message.event !== 'media') return
+    socket.send(JSON.stringify({ event: 'media', stream_sid: message.stream_sid, media: { payload: Buffer.alloc(32_000).toString('base64') } }))
+    socket.send(JSON.stringify({ event: 'mark', stream_sid: message.stream_sid, mark: { name: message.event } }))
+  }, '&sample-rate=16000')
+  const simulator = await startExotelSimulator({
+    ...credentials, passthruUrl: () => 'http://127.0.0.1:9/', voicebotUrl: () => us.url, ringMs: 0, talkMs: 3000, realtime: false
+  })
+  t.teardown(() => simulator.stop())
+  const sid = await connect(simulator.baseUrl, { From: '09000000004' })
+  await until(() => simulator.calls.get(sid)!.status === 'completed')
+  const audio = us.received.filter((message) => message.event === 'media').map((message) => Buffer.from((message.media as { payload: string }).payload, 'base64'))
+  t.equal(audio.length, 30, '3 s of audio')
+  t.equal(audio[0]!.length, 3200, '100 ms at 16 kHz')
+  const loud = audio.map((frame) => frame.some((byte) => byte !== 0))
+  t.equal(loud.filter(Boolean).length, 10, 'a second of talking')
+  t.same(simulator.calls.get(sid)!.caller, { digits: ['1'], spokeMs: 1000 }, 'then a key, when the next mark played')
+  t.match(us.received[1], { start: { media_format: { sample_rate: '16000' } } })
 })
 
 t.test('a stream the bot ends, or that cannot start, still ends the call', async (t) => {

@@ -144,17 +144,21 @@ t.test('database failures: a token that cannot be checked closes with 1011; a me
 
   const { socket, opened } = open(await wsUrl(sid))
   await opened
+  send(socket, { event: 'start', stream_sid: 'd'.repeat(32), start: { call_sid: sid, media_format: {} } })
+  for (let i = 0; i < 100 && !(await app.db.query('SELECT 1 FROM call_conversation c JOIN call ON call.id = c.call_id WHERE exotel_sid = $1', [sid])).rows.length; i++) {
+    await new Promise((resolve) => setTimeout(resolve, 20))
+  }
   await app.db.exec('ALTER TABLE call_event RENAME TO call_event_away')
   send(socket, { event: 'dtmf', stream_sid: 'd'.repeat(32), dtmf: { digit: '5' } })
   await new Promise((resolve) => setTimeout(resolve, 200))
   await app.db.exec('ALTER TABLE call_event_away RENAME TO call_event')
   send(socket, { event: 'dtmf', stream_sid: 'd'.repeat(32), dtmf: { digit: '6' } })
   const { rows } = await app.db.query<{ digit: string }>(
-    "SELECT detail->>'digit' AS digit FROM call_event e JOIN call c ON c.id = e.call_id WHERE c.exotel_sid = $1 AND e.source = 'media-stream'", [sid])
+    "SELECT detail->>'digit' AS digit FROM call_event e JOIN call c ON c.id = e.call_id WHERE c.exotel_sid = $1 AND e.detail ? 'digit'", [sid])
   for (let i = 0; i < 50 && rows.length === 0; i++) {
     await new Promise((resolve) => setTimeout(resolve, 20))
     rows.push(...(await app.db.query<{ digit: string }>(
-      "SELECT detail->>'digit' AS digit FROM call_event e JOIN call c ON c.id = e.call_id WHERE c.exotel_sid = $1 AND e.source = 'media-stream'", [sid])).rows)
+      "SELECT detail->>'digit' AS digit FROM call_event e JOIN call c ON c.id = e.call_id WHERE c.exotel_sid = $1 AND e.detail ? 'digit'", [sid])).rows)
   }
   t.same(rows.map((row) => row.digit), ['6'], 'the stream went on after the failure')
   socket.close()

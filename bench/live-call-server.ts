@@ -1,0 +1,39 @@
+// The server side of bench/live-call.bench.ts, in its own process so that its CPU time is its own:
+// `app N` starts the whole app with the echo assistant and N calls answered (as Exotel leaves them when the
+// Voicebot applet starts); `ws` starts a bare `ws` server that echoes each media frame, the baseline.
+// It tells its parent where it listens, and answers `cpu` with its CPU time so far.
+import { WebSocketServer } from 'ws'
+import { startBenchApp } from './bench-app.js'
+
+const [mode, count] = process.argv.slice(2)
+const send = (message: object) => process.send!(message)
+process.on('message', (message: { cmd: string }) => {
+  if (message.cmd === 'cpu') send({ cpu: process.cpuUsage() })
+  if (message.cmd === 'exit') process.exit(0)
+})
+
+if (mode === 'ws') {
+  const server = new WebSocketServer({ host: '127.0.0.1', port: 0 })
+  server.on('connection', (socket) => {
+    socket.on('message', (data) => {
+      const message = JSON.parse(String(data))
+      if (message.event === 'media') {
+        socket.send(JSON.stringify({ event: 'media', stream_sid: message.stream_sid, media: { payload: message.media.payload } }))
+      }
+    })
+  })
+  server.on('listening', () => send({ ready: true, media: `ws://127.0.0.1:${(server.address() as { port: number }).port}/media` }))
+} else {
+  const token = 'bench-webhook-token-0123456789'
+  const { server, url } = await startBenchApp({ ASSISTANT: 'echo', EXOTEL_WEBHOOK_TOKEN: token, LOG_LEVEL: 'warn' })
+  const { rows } = await server.db.query<{ exotel_sid: string }>(
+    `WITH customers AS (
+       INSERT INTO customer (id, name, phone)
+       SELECT 'L' || n, 'Caller ' || n, '+9190' || lpad(n::text, 8, '0') FROM generate_series(1, $1::int) n RETURNING id, name, phone
+     )
+     INSERT INTO call (customer_id, customer_name, phone, triggered_by, status, exotel_sid, claimed_at, dialled_at, answered_at)
+     SELECT id, name, phone, 'bench', 'in-progress', md5(id), now(), now(), now() FROM customers RETURNING exotel_sid`,
+    [Number(count)]
+  )
+  send({ ready: true, wsUrl: `${url}/ws-url?token=${token}&sample-rate=16000`, sids: rows.map((row) => row.exotel_sid) })
+}

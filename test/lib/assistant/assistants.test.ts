@@ -1,0 +1,163 @@
+import t from 'tap'
+import type { AssistantOutput, CallContext, Outcome } from '../../../lib/assistant/assistant.js'
+import { EchoAssistant } from '../../../lib/assistant/echo.js'
+import { fillPrompt, OpenAIRealtimeAssistant } from '../../../lib/assistant/openai-realtime.js'
+import { PROMPTS, ScriptedAssistant } from '../../../lib/assistant/scripted.js'
+import type { MediaFormat } from '../../../lib/exotel/media-codec.js'
+import { startFakeRealtime } from '../../fake-realtime.js'
+
+/** What an assistant did, as the media session would see it; `unplayed` is what the session would report. */
+function recorder () {
+  const done = {
+    audio: [] as Buffer[], marks: [] as string[], flushes: 0, clears: 0, lines: [] as string[], outcomes: [] as Outcome[],
+    problems: [] as string[], hangUps: 0, unplayed: 0
+  }
+  const output: AssistantOutput = {
+    play: (audio) => { done.audio.push(audio) },
+    flush: () => { done.flushes++ },
+    mark: (name) => { done.marks.push(name) },
+    clear: () => { done.clears++; done.unplayed = 0 },
+    get unplayedMs () { return done.unplayed },
+    transcript: (speaker, text) => { done.lines.push(`${speaker}: ${text}`) },
+    outcome: (outcome) => { done.outcomes.push(outcome) },
+    hangUp: () => { done.hangUps++ },
+    problem: (message) => { done.problems.push(message) }
+  }
+  return { done, output }
+}
+
+const context = (format: MediaFormat, attributes: Record<string, unknown> = {}): CallContext => ({
+  callId: 'call-1',
+  callSid: 'c'.repeat(32),
+  streamSid: 's'.repeat(32),
+  format,
+  customer: { id: 'C1', name: 'Asha', phone: '+919000000000', language: null, attributes },
+  customParameters: {}
+})
+const pcm8k = { encoding: 'pcm16', sampleRate: 8000 } as const
+const wait = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
+
+t.test('scripted: other keys get the choices again; a hang-up before a choice is recorded as such', async (t) => {
+  const assistant = new ScriptedAssistant({ replyTimeoutMs: 10_000 })
+  const { done, output } = recorder()
+  const session = assistant.start(context(pcm8k), output)
+  t.same(done.marks, ['menu'])
+  t.equal(done.audio[0]!.length, assistant.audio('menu', pcm8k).length)
+  done.unplayed = 5000
+  session.dtmf('7')
+  t.equal(done.clears, 1, 'a key pressed over a prompt stops it')
+  t.same(done.lines, [`assistant: ${PROMPTS.menu}`, 'caller: (pressed 7)', `assistant: ${PROMPTS.invalid}`])
+  session.marked('menu') // an older prompt's mark starts no wait
+  session.end('callended')
+  t.same(done.outcomes, [{ result: 'hung-up', detail: { customer_id: 'C1' } }])
+  session.dtmf('1')
+  session.audio(Buffer.alloc(320))
+  t.equal(done.outcomes.length, 1, 'nothing happens after the end')
+})
+
+t.test('scripted: prompts in every stream format, converted once', async (t) => {
+  const assistant = new ScriptedAssistant({ replyTimeoutMs: 10_000 })
+  const mulaw = assistant.audio('menu', { encoding: 'mulaw', sampleRate: 8000 })
+  t.equal(mulaw.length * 2, assistant.audio('menu', pcm8k).length)
+  t.equal(assistant.audio('menu', { encoding: 'pcm16', sampleRate: 24000 }).length, mulaw.length * 6)
+  t.equal(assistant.audio('menu', { encoding: 'mulaw', sampleRate: 8000 }), mulaw, 'kept')
+})
+
+t.test('echo: the caller\'s audio comes back in frames Exotel accepts', async (t) => {
+  const { done, output } = recorder()
+  const session = new EchoAssistant().start(context({ encoding: 'pcm16', sampleRate: 16000 }), output)
+  session.audio(Buffer.alloc(1600, 1))
+  t.same(done.audio, [])
+  session.audio(Buffer.alloc(1600, 2))
+  t.same(done.audio.map((audio) => audio.length), [3200])
+  t.equal(done.flushes, 1)
+  session.audio(Buffer.alloc(6400, 3))
+  t.equal(done.audio[1]!.length, 6400, 'a frame big enough goes as it is')
+  session.dtmf('5')
+  session.marked('x')
+  session.end('stopped')
+  t.same(done.lines, ['caller: (pressed 5)'])
+})
+
+t.test('the prompt template takes the customer\'s fields', async (t) => {
+  const customer = { id: 'C1', name: null, phone: '+91900', language: null, attributes: { due: 120, 'due date': '2026-12-01' } }
+  t.equal(fillPrompt('{{name}}|{{phone}}|{{language}}|{{due}}|{{ due date }}|{{attributes}}|{{nope}}', customer),
+    'the customer|+91900|English|120|2026-12-01|due: 120, due date: 2026-12-01|')
+  t.equal(fillPrompt('{{attributes}}', { ...customer, attributes: {} }), 'none')
+})
+
+t.test('openai: mu-law passes through both ways; audio before the connection opens is kept; beta event names work', async (t) => {
+  const fake = await startFakeRealtime()
+  t.teardown(() => fake.close())
+  const assistant = new OpenAIRealtimeAssistant({ apiKey: 'k', url: fake.url, model: 'm1', voice: 'alloy', prompt: 'Hi {{name}}' })
+  t.equal(assistant.name, 'openai')
+  const { done, output } = recorder()
+  const session = assistant.start(context({ encoding: 'mulaw', sampleRate: 8000 }), output)
+  session.audio(Buffer.alloc(800, 0xff)) // before the socket opens
+  await until(() => done.marks.length === 1)
+  const events = fake.sessions[0]!.events
+  t.same(events[0]!.session.audio.output.format, { type: 'audio/pcmu' })
+  t.equal(events[0]!.session.instructions, 'Hi Asha')
+  t.same(events.slice(1).map((event) => event.type), ['response.create', 'input_audio_buffer.append'])
+  t.equal(Buffer.from(events[2]!.audio, 'base64').length, 800, 'mu-law audio is sent as it is')
+  t.equal(done.audio.reduce((sum, audio) => sum + audio.length, 0), 24_000, 'three seconds of the model\'s mu-law, untouched')
+  t.same(done.lines, ['assistant: Hello, this is a call about your account. Will you confirm your payment?'])
+
+  // The beta interface's event names, an error, and tool calls (one with arguments that are not JSON).
+  const before = events.length
+  fake.push(
+    { type: 'response.audio.delta', item_id: 'beta1', delta: Buffer.alloc(1600, 0x11).toString('base64') },
+    { type: 'response.audio.done', item_id: 'beta1' },
+    { type: 'response.audio_transcript.done', item_id: 'beta1', transcript: 'Beta words' },
+    { type: 'error', error: { message: 'Conversation already has an active response' } },
+    { type: 'error' },
+    { type: 'response.function_call_arguments.done', name: 'record_outcome', call_id: 'x1', arguments: 'not json' },
+    { type: 'rate_limits.updated' }
+  )
+  await until(() => done.problems.length === 2 && events.length >= before + 2)
+  t.equal(done.audio.at(-1)!.length, 1600)
+  t.same(done.marks.at(-1), 'reply:beta1')
+  t.same(done.lines.at(-1), 'assistant: Beta words')
+  t.same(done.problems, ['OpenAI Realtime: Conversation already has an active response', 'OpenAI Realtime: error'])
+  t.same(done.outcomes, [], 'no outcome from arguments that are not JSON')
+  t.same(events.slice(before).map((event) => event.type), ['conversation.item.create', 'response.create'], 'the tool call is still answered')
+
+  // The caller talks: with nothing left to play there is nothing to cut; while the reply plays, it is cut.
+  const played = done.audio.length
+  fake.push({ type: 'input_audio_buffer.speech_started', item_id: 'u1' })
+  fake.push({ type: 'response.output_audio.delta', item_id: 'r2', delta: Buffer.alloc(8000).toString('base64') }) // 1 s
+  await until(() => done.audio.length === played + 1)
+  t.equal(done.clears, 0)
+  done.unplayed = 400
+  fake.push({ type: 'input_audio_buffer.speech_started', item_id: 'u2' })
+  await until(() => done.clears === 1)
+  await until(() => events.some((event) => event.type === 'conversation.item.truncate'))
+  t.match(events.find((event) => event.type === 'conversation.item.truncate'), { item_id: 'r2', content_index: 0, audio_end_ms: 600 })
+
+  session.dtmf('2')
+  await until(() => done.outcomes.length === 1)
+  t.same(done.outcomes, [{ result: 'callback', detail: {} }], 'a key pressed reaches the model as text')
+  t.ok(done.lines.includes('caller: (pressed 2)'))
+  await until(() => done.hangUps === 1) // its goodbye, then end_call
+  session.marked('anything')
+  session.end('stopped')
+  await wait(50)
+  t.same(done.problems.length, 2, 'a close we asked for is no problem')
+})
+
+t.test('openai: a service that cannot be reached ends the call with the problem recorded', async (t) => {
+  const fake = await startFakeRealtime()
+  const url = fake.url
+  await fake.close()
+  const { done, output } = recorder()
+  const session = new OpenAIRealtimeAssistant({ apiKey: 'k', url, model: 'm', voice: 'v', prompt: '' }).start(context(pcm8k), output)
+  session.audio(Buffer.alloc(320))
+  await until(() => done.hangUps === 1)
+  t.match(done.problems, [/The OpenAI Realtime connection closed \(1006\)/])
+  session.audio(Buffer.alloc(320)) // after the close: dropped
+})
+
+async function until (check: () => boolean) {
+  for (let i = 0; i < 400 && !check(); i++) await wait(5)
+  if (!check()) throw new Error('timed out')
+}

@@ -1,0 +1,110 @@
+import t from 'tap'
+import type { Assistant, AssistantOutput } from '../../../lib/assistant/assistant.js'
+import { applyReport, createCall, getCall } from '../../../lib/calls/calls.js'
+import { MediaSession } from '../../../lib/calls/media-session.js'
+import { build } from '../../helper.js'
+
+const app = await build(t)
+let calls = 0
+
+/** A media session on a dialled call, with an assistant that hands its output to the test. */
+async function session () {
+  const customerId = `SESSION${++calls}`
+  await app.db.query("INSERT INTO customer (id, name, phone, attributes) VALUES ($1, 'Sam', '+919000000000', '{\"due\": 5}')", [customerId])
+  const call = await createCall(app.db, { customerId, customerName: 'Sam', phone: '+919000000000', triggeredBy: 's', claimed: true })
+  const callSid = `${calls}`.padStart(32, 'c')
+  await applyReport(app.db, { id: call.id }, { status: 'initiated', source: 'api', dedupeKey: 'dialled', exotelSid: callSid })
+  const seen = { started: 0, ended: [] as string[], marks: [] as string[], digits: [] as string[], output: undefined as AssistantOutput | undefined, context: undefined as unknown }
+  const assistant: Assistant = {
+    name: 'fake',
+    start (context, output) {
+      seen.started++
+      seen.output = output
+      seen.context = context
+      return { audio () {}, dtmf: (digit) => { seen.digits.push(digit) }, marked: (name) => { seen.marks.push(name) }, end: (reason) => { seen.ended.push(reason) } }
+    }
+  }
+  const sent: string[] = []
+  const logs: string[] = []
+  let closed = 0
+  const media = new MediaSession({
+    db: app.db,
+    grant: { callId: call.id, callSid, jti: `j${calls}`, expiresAt: Date.now() + 60_000 },
+    assistant,
+    send: (frame) => sent.push(JSON.parse(frame).event),
+    close: () => { closed++ },
+    aheadMs: 60_000,
+    log: (message) => logs.push(message)
+  })
+  const streamSid = `${calls}`.padStart(32, 's')
+  const message = (event: string, body: object = {}) => JSON.stringify({ event, stream_sid: streamSid, ...body })
+  const start = message('start', { start: { call_sid: callSid, media_format: { encoding: 'audio/x-raw', sample_rate: '8000' } } })
+  return { media, seen, sent, logs, closed: () => closed, message, start, callId: call.id }
+}
+
+t.test('a stream that ends while it starts never starts its assistant, and its end is recorded', async (t) => {
+  const { media, seen, start, callId } = await session()
+  const starting = media.handle(start)
+  media.end('callended')
+  media.end('again')
+  await starting
+  await media.settled()
+  t.equal(seen.started, 0)
+  t.match((await getCall(app.db, callId))!.conversation, { assistant: 'fake', stop_reason: 'callended', ended_at: Date })
+})
+
+t.test('messages outside the stream are skipped and logged', async (t) => {
+  const { media, seen, logs, message, start } = await session()
+  await media.handle(message('dtmf', { dtmf: { digit: '1' } }))
+  await media.handle(start)
+  await media.handle(start)
+  await media.handle(JSON.stringify({ event: 'media', stream_sid: 'other', media: { payload: 'AAAA' } }))
+  t.equal(seen.started, 1)
+  t.match(seen.context, { customer: { name: 'Sam', phone: '+919000000000', language: null, attributes: { due: 5 } } })
+  t.same(logs, [
+    'media stream: dtmf outside the stream, skipped',
+    'media stream: start for another call or a second start, skipped',
+    'media stream: media outside the stream, skipped'
+  ])
+  media.end('stopped')
+  await media.handle(message('dtmf', { dtmf: { digit: '1' } }))
+  t.same(seen.digits, [], 'nothing after the end')
+})
+
+t.test('the assistant\'s output: barge-in, problems and lines recorded; hang-up closes once the last words played', async (t) => {
+  const { media, seen, sent, logs, closed, message, start, callId } = await session()
+  await media.handle(start)
+  const output = seen.output!
+  output.play(Buffer.alloc(3200))
+  output.clear()
+  output.transcript('caller', 'hello')
+  output.problem('something went wrong')
+  output.outcome({ result: 'odd', detail: { big: 10n } }) // cannot be written: logged, and the next write goes on
+  output.outcome({ result: 'done' })
+  output.hangUp()
+  output.hangUp()
+  t.same(sent, ['media', 'clear', 'mark'])
+  await media.handle(message('mark', { mark: { name: 'other' } }))
+  t.same(seen.marks, ['other'])
+  t.equal(closed(), 0)
+  await media.handle(message('mark', { mark: { name: 'hang-up' } }))
+  t.equal(closed(), 1, 'closed when the hang-up mark came back')
+  await media.settled()
+  t.match((await getCall(app.db, callId))!.conversation, {
+    barge_ins: 1, problem: 'something went wrong', outcome: 'done', transcript: [{ speaker: 'caller', text: 'hello' }]
+  })
+  t.ok(logs.includes('media stream: assistant problem'))
+  t.ok(logs.includes('media stream: the conversation could not be recorded'))
+  media.end('stream closed')
+  output.hangUp()
+  t.same(seen.ended, ['stream closed'])
+})
+
+t.test('a hang-up whose mark never comes back closes the stream anyway', async (t) => {
+  const { media, seen, closed, start } = await session()
+  await media.handle(start)
+  seen.output!.hangUp()
+  await new Promise((resolve) => setTimeout(resolve, 2100))
+  t.equal(closed(), 1)
+  media.end('stream closed')
+})
