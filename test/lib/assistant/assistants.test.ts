@@ -9,8 +9,15 @@ import { startFakeRealtime } from '../../fake-realtime.js'
 /** What an assistant did, as the media session would see it; `unplayed` is what the session would report. */
 function recorder () {
   const done = {
-    audio: [] as Buffer[], marks: [] as string[], flushes: 0, clears: 0, lines: [] as string[], outcomes: [] as Outcome[],
-    problems: [] as string[], hangUps: 0, unplayed: 0
+    audio: [] as Buffer[],
+    marks: [] as string[],
+    flushes: 0,
+    clears: 0,
+    lines: [] as string[],
+    outcomes: [] as Outcome[],
+    problems: [] as string[],
+    hangUps: 0,
+    unplayed: 0
   }
   const output: AssistantOutput = {
     play: (audio) => { done.audio.push(audio) },
