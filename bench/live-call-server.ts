@@ -2,14 +2,21 @@
 // `app N` starts the whole app with the echo assistant and N calls answered (as Exotel leaves them when the
 // Voicebot applet starts); `ws` starts a bare `ws` server that echoes each media frame, the baseline.
 // It tells its parent where it listens, and answers `cpu` with its CPU time so far.
+import { monitorEventLoopDelay } from 'node:perf_hooks'
 import { WebSocketServer } from 'ws'
 import { startBenchApp } from './bench-app.js'
+import { freshDatabase } from './fresh-database.js'
 
 const [mode, count] = process.argv.slice(2)
 const send = (message: object) => process.send!(message)
+const loop = monitorEventLoopDelay({ resolution: 5 })
+loop.enable()
 process.on('message', (message: { cmd: string }) => {
-  if (message.cmd === 'cpu') send({ cpu: process.cpuUsage() })
-  if (message.cmd === 'exit') process.exit(0)
+  if (message.cmd === 'cpu') {
+    send({ cpu: process.cpuUsage(), loopP99: loop.percentile(99) / 1e6, loopMax: loop.max / 1e6 })
+    loop.reset()
+  }
+  if (message.cmd === 'exit') process.exit(0) // (--cpu-prof writes its profile on exit)
 })
 
 if (mode === 'ws') {
@@ -25,7 +32,13 @@ if (mode === 'ws') {
   server.on('listening', () => send({ ready: true, media: `ws://127.0.0.1:${(server.address() as { port: number }).port}/media` }))
 } else {
   const token = 'bench-webhook-token-0123456789'
-  const { server, url } = await startBenchApp({ ASSISTANT: 'echo', EXOTEL_WEBHOOK_TOKEN: token, LOG_LEVEL: 'warn' })
+  const database = process.env.BENCH_DATABASE_URL ? await freshDatabase(process.env.BENCH_DATABASE_URL) : undefined
+  const { server, url } = await startBenchApp({
+    ASSISTANT: 'echo', EXOTEL_WEBHOOK_TOKEN: token, LOG_LEVEL: 'warn', ...(database && { DATABASE_URL: database.url })
+  })
+  process.on('message', (message: { cmd: string }) => {
+    if (message.cmd === 'drop') server.close().then(() => database?.drop()).then(() => send({ dropped: true }), () => send({ dropped: false }))
+  })
   const { rows } = await server.db.query<{ exotel_sid: string }>(
     `WITH customers AS (
        INSERT INTO customer (id, name, phone)

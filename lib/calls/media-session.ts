@@ -47,8 +47,12 @@ export class MediaSession {
   #digits = 0
   #ended = false
   #hangUpTimer: NodeJS.Timeout | undefined
-  /** Conversation writes, in order; a failed one is logged and the next goes on. */
+  /** Writes to the call's timeline and conversation, in order; a failed one is logged and the next goes on. */
   #writes = Promise.resolve()
+  /** While a `start` is handled: frames that arrive meanwhile wait in `#held`. */
+  #starting: Promise<void> | undefined
+  #held: string[] = []
+  #endAfterStart: string | undefined
 
   constructor (options: MediaSessionOptions) {
     this.#options = options
@@ -58,14 +62,31 @@ export class MediaSession {
     return this.#options.grant.callId
   }
 
-  async handle (frame: string): Promise<void> {
+  /**
+   * Handles one frame from Exotel. Audio never waits for the database: what is recorded is queued and written in
+   * order behind it. Only a `start` waits (for the call's context); frames arriving meanwhile are held, in order.
+   */
+  handle (frame: string): void {
+    if (this.#starting) {
+      this.#held.push(frame)
+      return
+    }
     const message = readExotelMessage(frame, this.#options.askedRate)
     if ('error' in message) {
       this.#options.log('media stream: message skipped', { reason: message.error, callId: this.#callId })
       return
     }
     if (message.event === 'connected') return
-    if (message.event === 'start') return await this.#start(message)
+    if (message.event === 'start') {
+      this.#starting = this.#start(message).catch((error: Error) => {
+        this.#options.log('media stream: the stream could not start', { callId: this.#callId, err: error })
+      }).finally(() => {
+        this.#starting = undefined
+        for (const held of this.#held.splice(0)) this.handle(held)
+        if (this.#endAfterStart) this.end(this.#endAfterStart)
+      })
+      return
+    }
     const stream = this.#stream
     if (!stream || message.streamSid !== stream.sid || this.#ended) {
       this.#options.log(`media stream: ${message.event} outside the stream, skipped`, { callId: this.#callId })
@@ -76,22 +97,26 @@ export class MediaSession {
         this.#audioBytes += message.audio.length
         return stream.assistant?.audio(message.audio)
       case 'dtmf':
-        await this.#record(`dtmf:${stream.sid}:${++this.#digits}`, { digit: message.digit })
+        this.#record(`dtmf:${stream.sid}:${++this.#digits}`, { digit: message.digit })
         this.#write({ digit: message.digit })
         return stream.assistant?.dtmf(message.digit)
       case 'mark':
-        await this.#record(`mark:${stream.sid}:${message.name}`, { mark: message.name })
+        this.#record(`mark:${stream.sid}:${message.name}`, { mark: message.name })
         stream.playback.played(message.name)
         if (message.name === HANG_UP_MARK) return this.#options.close()
         return stream.assistant?.marked(message.name)
       case 'stop':
-        await this.#record(`stream-stop:${stream.sid}`, { stream_sid: stream.sid, reason: message.reason, audio_bytes: this.#audioBytes })
+        this.#record(`stream-stop:${stream.sid}`, { stream_sid: stream.sid, reason: message.reason, audio_bytes: this.#audioBytes })
         return this.end(message.reason)
     }
   }
 
   /** The stream is over (Exotel stopped it, or the socket closed): the assistant lets go, the end is recorded. */
   end (reason: string): void {
+    if (this.#starting) { // after the frames held during the start
+      this.#endAfterStart ??= reason
+      return
+    }
     if (this.#ended) return
     this.#ended = true
     clearTimeout(this.#hangUpTimer)
@@ -101,9 +126,10 @@ export class MediaSession {
     this.#write({ end: reason })
   }
 
-  /** Resolves once every conversation write has been made. */
-  settled (): Promise<void> {
-    return this.#writes
+  /** Resolves once the stream has started (if it was starting) and everything has been written. */
+  async settled (): Promise<void> {
+    await this.#starting
+    await this.#writes
   }
 
   async #start (message: Extract<ReturnType<typeof readExotelMessage>, { event: 'start' }>) {
@@ -120,14 +146,13 @@ export class MediaSession {
     this.#stream = stream
     // Queued with the conversation's other writes, so that whatever happens next is recorded after it.
     this.#queueWrite(() => startConversation(this.#options.db, this.#callId, assistant.name, message.streamSid))
-    await this.#record(`stream-start:${message.streamSid}`, {
+    this.#record(`stream-start:${message.streamSid}`, {
       stream_sid: message.streamSid,
       encoding: message.format.encoding,
       sample_rate: message.format.sampleRate,
       custom_parameters: message.customParameters
     })
     const customer = await callContextOf(this.#options.db, this.#callId)
-    if (this.#ended) return // the stream ended while the call was looked up
     stream.assistant = assistant.start({
       callId: this.#callId,
       callSid: message.callSid,
@@ -169,12 +194,13 @@ export class MediaSession {
 
   #queueWrite (write: () => Promise<void>) {
     this.#writes = this.#writes.then(write).catch((error: Error) => {
-      this.#options.log('media stream: the conversation could not be recorded', { callId: this.#callId, err: error })
+      this.#options.log('media stream: a change could not be recorded', { callId: this.#callId, err: error })
     })
   }
 
-  async #record (dedupeKey: string, detail: Record<string, unknown>) {
+  /** An entry on the call's timeline. */
+  #record (dedupeKey: string, detail: Record<string, unknown>) {
     const report: StatusReport = { status: 'in-progress', source: 'media-stream', dedupeKey, detail }
-    await applyReport(this.#options.db, { id: this.#callId }, report)
+    this.#queueWrite(async () => { await applyReport(this.#options.db, { id: this.#callId }, report) })
   }
 }

@@ -60,7 +60,7 @@ export class Playback {
   /** Sends what is waiting for a whole frame (padded with silence): the end of an utterance. */
   flush (): void {
     if (this.#pendingBytes === 0) return
-    this.#enqueue(Buffer.concat(this.#pending))
+    this.#enqueue(this.#pending.length === 1 ? this.#pending[0]! : Buffer.concat(this.#pending))
     this.#pending = []
     this.#pendingBytes = 0
     this.#pump()

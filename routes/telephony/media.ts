@@ -56,7 +56,6 @@ const media: FastifyPluginAsyncTypebox = async (fastify) => {
     // Messages may arrive while the token is checked: they wait, in order.
     let handle = (frame: string) => { waiting.push(frame) }
     const waiting: string[] = []
-    let chain = Promise.resolve()
     socket.on('message', (data) => handle(String(data)))
 
     const query = request.query as Record<string, string | undefined>
@@ -87,14 +86,11 @@ const media: FastifyPluginAsyncTypebox = async (fastify) => {
       })
       sessions.add(session)
       socket.on('close', () => {
-        // Messages still waiting are handled first; a stream that ends without a `stop` ends here.
-        chain = chain.then(() => session.end('stream closed')).then(() => session.settled()).finally(() => sessions.delete(session))
+        // A stream that ends without a `stop` ends here; its last changes are written before it is let go.
+        session.end('stream closed')
+        session.settled().finally(() => sessions.delete(session))
       })
-      handle = (frame) => {
-        chain = chain.then(() => session.handle(frame)).catch((error: Error) => {
-          request.log.error({ err: error, callId: grant.callId }, 'media stream: a message could not be recorded')
-        })
-      }
+      handle = (frame) => session.handle(frame)
       for (const frame of waiting.splice(0)) handle(frame)
     }, (error: Error) => {
       request.log.error({ err: error }, 'media stream: the token could not be checked')

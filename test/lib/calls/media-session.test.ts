@@ -42,23 +42,41 @@ async function session () {
   return { media, seen, sent, logs, closed: () => closed, message, start, callId: call.id }
 }
 
-t.test('a stream that ends while it starts never starts its assistant, and its end is recorded', async (t) => {
-  const { media, seen, start, callId } = await session()
-  const starting = media.handle(start)
+t.test('frames and an end that arrive while the stream starts wait for it, in order', async (t) => {
+  const { media, seen, start, message, callId } = await session()
+  media.handle(start)
+  media.handle(message('dtmf', { dtmf: { digit: '4' } }))
   media.end('callended')
   media.end('again')
-  await starting
+  t.equal(seen.started, 0, 'the call is being looked up')
+  await media.settled()
+  t.equal(seen.started, 1)
+  t.same(seen.digits, ['4'])
+  t.same(seen.ended, ['callended'])
+  t.match((await getCall(app.db, callId))!.conversation, { assistant: 'fake', dtmf: '4', stop_reason: 'callended', ended_at: Date })
+})
+
+t.test('a start that fails is logged; the stream goes on without an assistant', async (t) => {
+  const { media, seen, logs, start, message, callId } = await session()
+  await app.db.exec('ALTER TABLE customer RENAME TO customer_away')
+  media.handle(start)
+  await media.settled()
+  await app.db.exec('ALTER TABLE customer_away RENAME TO customer')
+  t.ok(logs.includes('media stream: the stream could not start'))
+  media.handle(message('dtmf', { dtmf: { digit: '1' } }))
+  media.end('stopped')
   await media.settled()
   t.equal(seen.started, 0)
-  t.match((await getCall(app.db, callId))!.conversation, { assistant: 'fake', stop_reason: 'callended', ended_at: Date })
+  t.match((await getCall(app.db, callId))!.conversation, { dtmf: '1', stop_reason: 'stopped' })
 })
 
 t.test('messages outside the stream are skipped and logged', async (t) => {
   const { media, seen, logs, message, start } = await session()
-  await media.handle(message('dtmf', { dtmf: { digit: '1' } }))
-  await media.handle(start)
-  await media.handle(start)
-  await media.handle(JSON.stringify({ event: 'media', stream_sid: 'other', media: { payload: 'AAAA' } }))
+  media.handle(message('dtmf', { dtmf: { digit: '1' } }))
+  media.handle(start)
+  media.handle(start)
+  media.handle(JSON.stringify({ event: 'media', stream_sid: 'other', media: { payload: 'AAAA' } }))
+  await media.settled()
   t.equal(seen.started, 1)
   t.match(seen.context, { customer: { name: 'Sam', phone: '+919000000000', language: null, attributes: { due: 5 } } })
   t.same(logs, [
@@ -67,13 +85,14 @@ t.test('messages outside the stream are skipped and logged', async (t) => {
     'media stream: media outside the stream, skipped'
   ])
   media.end('stopped')
-  await media.handle(message('dtmf', { dtmf: { digit: '1' } }))
+  media.handle(message('dtmf', { dtmf: { digit: '1' } }))
   t.same(seen.digits, [], 'nothing after the end')
 })
 
 t.test('the assistant\'s output: barge-in, problems and lines recorded; hang-up closes once the last words played', async (t) => {
   const { media, seen, sent, logs, closed, message, start, callId } = await session()
-  await media.handle(start)
+  media.handle(start)
+  await media.settled()
   const output = seen.output!
   output.play(Buffer.alloc(3200))
   output.clear()
@@ -84,17 +103,17 @@ t.test('the assistant\'s output: barge-in, problems and lines recorded; hang-up 
   output.hangUp()
   output.hangUp()
   t.same(sent, ['media', 'clear', 'mark'])
-  await media.handle(message('mark', { mark: { name: 'other' } }))
+  media.handle(message('mark', { mark: { name: 'other' } }))
   t.same(seen.marks, ['other'])
   t.equal(closed(), 0)
-  await media.handle(message('mark', { mark: { name: 'hang-up' } }))
+  media.handle(message('mark', { mark: { name: 'hang-up' } }))
   t.equal(closed(), 1, 'closed when the hang-up mark came back')
   await media.settled()
   t.match((await getCall(app.db, callId))!.conversation, {
     barge_ins: 1, problem: 'something went wrong', outcome: 'done', transcript: [{ speaker: 'caller', text: 'hello' }]
   })
   t.ok(logs.includes('media stream: assistant problem'))
-  t.ok(logs.includes('media stream: the conversation could not be recorded'))
+  t.ok(logs.includes('media stream: a change could not be recorded'))
   media.end('stream closed')
   output.hangUp()
   t.same(seen.ended, ['stream closed'])
@@ -102,7 +121,8 @@ t.test('the assistant\'s output: barge-in, problems and lines recorded; hang-up 
 
 t.test('a hang-up whose mark never comes back closes the stream anyway', async (t) => {
   const { media, seen, closed, start } = await session()
-  await media.handle(start)
+  media.handle(start)
+  await media.settled()
   seen.output!.hangUp()
   await new Promise((resolve) => setTimeout(resolve, 2100))
   t.equal(closed(), 1)
