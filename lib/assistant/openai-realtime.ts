@@ -159,8 +159,9 @@ class RealtimeSession implements AssistantSession {
       case 'response.output_audio.delta':
       case 'response.audio.delta': { // the beta interface's name
         const audio = Buffer.from(event.delta ?? '', 'base64')
-        const reply = this.#reply?.itemId === event.item_id ? this.#reply! : (this.#reply = { itemId: event.item_id ?? '', ms: 0 })
-        reply.ms += audio.length / (this.#passthrough ? 8 : MODEL_RATE * 2 / 1000)
+        const itemId = event.item_id ?? ''
+        if (this.#reply?.itemId !== itemId) this.#reply = { itemId, ms: 0 }
+        this.#reply.ms += audio.length / (this.#passthrough ? 8 : MODEL_RATE * 2 / 1000)
         this.#output.play(this.#passthrough ? audio : resample(audio, MODEL_RATE, this.#format.sampleRate))
         return
       }

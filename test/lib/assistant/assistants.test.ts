@@ -141,6 +141,21 @@ t.test('openai: mu-law passes through both ways; audio before the connection ope
   await until(() => events.some((event) => event.type === 'conversation.item.truncate'))
   t.match(events.find((event) => event.type === 'conversation.item.truncate'), { item_id: 'r2', content_index: 0, audio_end_ms: 600 })
 
+  // Events missing their optional fields are taken as empty.
+  const heard = done.lines.length
+  const answered = events.length
+  fake.push(
+    { type: 'response.output_audio.delta' },
+    { type: 'response.output_audio.done' },
+    { type: 'response.output_audio_transcript.done' },
+    { type: 'conversation.item.input_audio_transcription.completed' },
+    { type: 'response.function_call_arguments.done', name: 'lookup', call_id: 'x2' }
+  )
+  await until(() => events.length === answered + 2)
+  t.equal(done.audio.at(-1)!.length, 0)
+  t.equal(done.marks.at(-1), 'reply:')
+  t.same(done.lines.slice(heard), ['assistant: ', 'caller: '])
+
   session.dtmf('2')
   await until(() => done.outcomes.length === 1)
   t.same(done.outcomes, [{ result: 'callback', detail: {} }], 'a key pressed reaches the model as text')

@@ -94,7 +94,10 @@ t.test('the assistant\'s output: barge-in, problems and lines recorded; hang-up 
   media.handle(start)
   await media.settled()
   const output = seen.output!
-  output.play(Buffer.alloc(3200))
+  output.play(Buffer.alloc(1600))
+  t.equal(output.unplayedMs, 100, 'half a frame waits')
+  output.flush()
+  t.same(sent, ['media'], 'sent, padded')
   output.clear()
   output.transcript('caller', 'hello')
   output.problem('something went wrong')
@@ -103,6 +106,7 @@ t.test('the assistant\'s output: barge-in, problems and lines recorded; hang-up 
   output.hangUp()
   output.hangUp()
   t.same(sent, ['media', 'clear', 'mark'])
+  t.equal(output.unplayedMs, 0)
   media.handle(message('mark', { mark: { name: 'other' } }))
   t.same(seen.marks, ['other'])
   t.equal(closed(), 0)
@@ -117,6 +121,15 @@ t.test('the assistant\'s output: barge-in, problems and lines recorded; hang-up 
   media.end('stream closed')
   output.hangUp()
   t.same(seen.ended, ['stream closed'])
+})
+
+t.test("a deleted customer's call still gets its assistant, with what the call kept", async (t) => {
+  const { media, seen, start } = await session()
+  await app.db.query('DELETE FROM customer WHERE id = $1', [`SESSION${calls}`])
+  media.handle(start)
+  await media.settled()
+  t.match(seen.context, { customer: { id: `SESSION${calls}`, name: 'Sam', phone: '+919000000000', attributes: {} } })
+  media.end('stopped')
 })
 
 t.test('a hang-up whose mark never comes back closes the stream anyway', async (t) => {

@@ -91,6 +91,24 @@ for (const engine of engines) {
   })
 }
 
+t.test("a live call's conversation streams too, within its batch; a notification that is not JSON is skipped", async (t) => {
+  const { app, base, token, lines } = await listeningApp(t, {
+    EXOTEL_SIMULATOR_RING_MS: '20', EXOTEL_SIMULATOR_TALK_MS: '60000', EXOTEL_SIMULATOR_REALTIME: 'false', MEDIA_SEND_AHEAD_MS: '60000'
+  })
+  const { payload, headers } = multipartFile('customer_id,name,phone\nC1,Chat One,9000000000\n')
+  await app.inject({ method: 'POST', url: '/api/upload-customers', payload, headers: { ...headers, authorization: `Bearer ${token}` } })
+  await app.db.query("SELECT pg_notify('vcm_events', 'not json')")
+  const batch = await app.inject({
+    method: 'POST', url: '/api/trigger-bulk-calls', payload: { customer_ids: ['C1'] }, headers: { authorization: `Bearer ${token}` }
+  })
+  const batchId = batch.json().batch_id
+  const stream = await eventStream(`${base}/api/events?batch_id=${batchId}`, token)
+  t.teardown(() => stream.close())
+  const change = await stream.next((event) => event.type === 'conversation' && Boolean(event.data.outcome))
+  t.match(change.data, { batch_id: batchId, outcome: { result: 'confirmed', detail: { digit: '1' } } })
+  t.ok(lines.some((line) => line.includes('a notification that is not JSON was skipped')))
+})
+
 t.test('the stream needs a token, keeps itself alive, and ends when the server closes', async (t) => {
   const { app, base, token } = await listeningApp(t, {})
   t.equal((await fetch(`${base}/api/events`)).status, 401)

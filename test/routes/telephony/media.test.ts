@@ -2,6 +2,7 @@ import { once } from 'node:events'
 import t from 'tap'
 import WebSocket from 'ws'
 import { applyReport, createCall, getCall } from '../../../lib/calls/calls.js'
+import { openDatabase } from '../../../lib/db/database.js'
 import { MediaTokens } from '../../../lib/exotel/media-token.js'
 import { build } from '../../helper.js'
 
@@ -162,4 +163,23 @@ t.test('database failures: a token that cannot be checked closes with 1011; a me
   }
   t.same(rows.map((row) => row.digit), ['6'], 'the stream went on after the failure')
   socket.close()
+})
+
+t.test('a server that closes mid-stream ends the stream and records why before its database closes', async (t) => {
+  const dataDir = t.testdir()
+  const other = await build(t, { env: { EXOTEL_WEBHOOK_TOKEN: TOKEN, DATA_DIR: dataDir } })
+  await other.listen({ host: '127.0.0.1', port: 0 })
+  await other.db.query("INSERT INTO customer (id, name, phone) VALUES ('CLOSING', 'Closing', '+919000000005')")
+  const call = await createCall(other.db, { customerId: 'CLOSING', customerName: 'Closing', phone: '+919000000005', triggeredBy: 's', claimed: true })
+  const sid = 'e'.repeat(32)
+  await applyReport(other.db, { id: call.id }, { status: 'initiated', source: 'api', dedupeKey: 'dialled', exotelSid: sid })
+  const url = (await other.inject({ url: `/ws-url?token=${TOKEN}&CallSid=${sid}` })).json().url as string
+  const { socket, opened } = open(url)
+  await opened
+  send(socket, { event: 'start', stream_sid: 'f'.repeat(32), start: { call_sid: sid, media_format: {} } })
+  await once(socket, 'message') // the assistant talks: the stream has started
+  await other.close()
+  const db = await openDatabase({ dataDir })
+  t.teardown(() => db.close())
+  t.same((await db.query('SELECT stop_reason FROM call_conversation WHERE call_id = $1', [call.id])).rows, [{ stop_reason: 'server closing' }])
 })
