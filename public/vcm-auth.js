@@ -1,0 +1,79 @@
+/**
+ * The browser client of voice-call-manager: the seed's VoiceAssistantAuth, as an ES module any frontend can
+ * import (`import { VoiceAssistantAuth } from '/vcm-auth.js'`). Tokens are kept in localStorage as the seed's
+ * client keeps them; a request that gets 401 refreshes the access token and is retried once.
+ */
+export class VoiceAssistantAuth {
+  constructor (baseUrl = '', storage = globalThis.localStorage) {
+    this.baseUrl = baseUrl
+    this.storage = storage
+    this.token = storage.getItem('access_token')
+  }
+
+  get signedIn () {
+    return Boolean(this.token)
+  }
+
+  async #post (path, body) {
+    const response = await fetch(`${this.baseUrl}${path}`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify(body)
+    })
+    return await response.json()
+  }
+
+  signup (email, password, firstName, lastName) {
+    return this.#post('/auth/signup', { email, password, first_name: firstName, last_name: lastName })
+  }
+
+  confirmSignup (email, confirmationCode) {
+    return this.#post('/auth/confirm-signup', { email, confirmation_code: confirmationCode })
+  }
+
+  async login (email, password) {
+    const data = await this.#post('/auth/login', { email, password })
+    if (data.success) {
+      this.storage.setItem('access_token', data.access_token)
+      this.storage.setItem('refresh_token', data.refresh_token)
+      this.token = data.access_token
+    }
+    return data
+  }
+
+  async refreshToken () {
+    const refreshToken = this.storage.getItem('refresh_token')
+    if (!refreshToken) throw new Error('No refresh token available')
+    const data = await this.#post('/auth/refresh', { refresh_token: refreshToken })
+    if (data.success) {
+      this.storage.setItem('access_token', data.access_token)
+      this.token = data.access_token
+    }
+    return data
+  }
+
+  /** fetch with the bearer token; JSON bodies get their content type, FormData is sent as it is. */
+  async makeAuthenticatedRequest (url, options = {}) {
+    const send = () => fetch(`${this.baseUrl}${url}`, {
+      ...options,
+      headers: {
+        Authorization: `Bearer ${this.token}`,
+        ...(options.body && !(options.body instanceof FormData) ? { 'Content-Type': 'application/json' } : {}),
+        ...options.headers
+      }
+    })
+    const response = await send()
+    if (response.status !== 401 || !this.storage.getItem('refresh_token')) return response
+    const refreshed = await this.refreshToken()
+    return refreshed.success ? await send() : response
+  }
+
+  async logout () {
+    if (this.token) {
+      await fetch(`${this.baseUrl}/auth/logout`, { method: 'POST', headers: { Authorization: `Bearer ${this.token}` } })
+    }
+    this.storage.removeItem('access_token')
+    this.storage.removeItem('refresh_token')
+    this.token = null
+  }
+}

@@ -1,0 +1,14 @@
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
+
+// The seed's pages, at the root.
+export const prefixOverride = ''
+
+/** The dashboards: public pages that sign in with Cognito through /auth and work through /api. */
+const pages: FastifyPluginAsyncTypebox = async (fastify) => {
+  const page = (file: string) => async (_request: unknown, reply: { sendFile (file: string): unknown }) => reply.sendFile(file)
+  fastify.get('/original', { schema: { tags: ['pages'], summary: 'The original simple dashboard (HTML)', hide: true } }, page('original.html'))
+  // Until the operator dashboard lands, / serves the simple one.
+  fastify.get('/', { schema: { tags: ['pages'], summary: 'The dashboard (HTML)', hide: true } }, page('original.html'))
+}
+
+export default pages
