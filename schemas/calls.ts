@@ -54,7 +54,9 @@ export const CallListQuery = Type.Object({
 
 export const CallList = Type.Object({
   success: Type.Literal(true),
-  calls: Type.Array(Call),
+  calls: Type.Array(Type.Composite([Call, Type.Object({
+    outcome: Nullable(Type.String({ description: "What came of the call's conversation, once the assistant has recorded it" }))
+  })], { additionalProperties: false })),
   total: Type.Integer()
 })
 
@@ -65,7 +67,7 @@ export const Conversation = Type.Object({
   stream_sid: Type.String({ description: "Exotel's stream id" }),
   started_at: Timestamp,
   ended_at: Nullable(Timestamp),
-  stop_reason: Nullable(Type.String({ description: 'callended (the caller hung up), stopped, stream closed, ...' })),
+  stop_reason: Nullable(Type.String({ description: 'callended (the caller hung up), hung up by the assistant, stopped, stream closed, ...' })),
   dtmf: Type.String({ description: 'Keys the caller pressed, in order' }),
   transcript: Type.Array(Type.Object({
     speaker: Type.Union([Type.Literal('assistant'), Type.Literal('caller')]),
@@ -126,6 +128,8 @@ export const Batch = Type.Object({
 }, { additionalProperties: false })
 
 export const BatchResponse = Type.Object({ success: Type.Literal(true), batch: Batch })
+
+export const BatchList = Type.Object({ success: Type.Literal(true), batches: Type.Array(Batch), total: Type.Integer() })
 
 export const BatchCanceled = Type.Object({
   success: Type.Literal(true),

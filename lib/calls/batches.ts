@@ -94,6 +94,14 @@ export async function getBatch (db: Queryable, id: string): Promise<BatchProgres
   }
 }
 
+/** The latest batches, newest first, each with its progress. */
+export async function listBatches (db: Queryable, limit: number, offset: number): Promise<{ batches: BatchProgress[], total: number }> {
+  const { rows } = await db.query<{ id: string }>('SELECT id FROM call_batch ORDER BY created_at DESC, id LIMIT $1 OFFSET $2', [limit, offset])
+  const { rows: counted } = await db.query<{ total: number }>('SELECT count(*) AS total FROM call_batch')
+  const batches = await Promise.all(rows.map(async ({ id }) => (await getBatch(db, id))!))
+  return { batches, total: counted[0]!.total }
+}
+
 /**
  * Stops a batch: its calls not yet claimed for dialling are canceled, and no retry is queued after. Calls already
  * dialling go on. Answers how many were canceled, or undefined for an unknown batch.

@@ -190,8 +190,8 @@ export interface CallQuery {
   batchId?: string
 }
 
-/** Calls, newest first, filtered; `total` counts every match. */
-export async function listCalls (db: Queryable, query: CallQuery): Promise<{ calls: Call[], total: number }> {
+/** Calls, newest first, filtered, each with its conversation's outcome; `total` counts every match. */
+export async function listCalls (db: Queryable, query: CallQuery): Promise<{ calls: Array<Call & { outcome: string | null }>, total: number }> {
   const where: string[] = []
   const params: unknown[] = []
   if (query.status) where.push(`status = $${params.push(query.status)}`)
@@ -199,8 +199,9 @@ export async function listCalls (db: Queryable, query: CallQuery): Promise<{ cal
   if (query.batchId) where.push(`batch_id = $${params.push(query.batchId)}`)
   const filter = where.length > 0 ? `WHERE ${where.join(' AND ')}` : ''
   const { rows: counted } = await db.query<{ total: number }>(`SELECT count(*) AS total FROM call ${filter}`, params)
-  const { rows } = await db.query<Call>(
-    `SELECT ${COLUMNS} FROM call ${filter} ORDER BY created_at DESC, id
+  const { rows } = await db.query<Call & { outcome: string | null }>(
+    `SELECT ${COLUMNS}, (SELECT outcome FROM call_conversation WHERE call_id = call.id) AS outcome
+     FROM call ${filter} ORDER BY created_at DESC, id
      LIMIT $${params.push(query.limit)} OFFSET $${params.push(query.offset)}`, params
   )
   return { calls: rows, total: counted[0]!.total }

@@ -103,7 +103,7 @@ export class MediaSession {
       case 'mark':
         this.#record(`mark:${stream.sid}:${message.name}`, { mark: message.name })
         stream.playback.played(message.name)
-        if (message.name === HANG_UP_MARK) return this.#options.close()
+        if (message.name === HANG_UP_MARK) return this.#closeAfterHangUp()
         return stream.assistant?.marked(message.name)
       case 'stop':
         this.#record(`stream-stop:${stream.sid}`, { stream_sid: stream.sid, reason: message.reason, audio_bytes: this.#audioBytes })
@@ -183,9 +183,15 @@ export class MediaSession {
       hangUp: () => {
         if (this.#ended || this.#hangUpTimer) return
         playback.mark(HANG_UP_MARK)
-        this.#hangUpTimer = setTimeout(() => this.#options.close(), playback.unplayedMs + HANG_UP_GRACE_MS)
+        this.#hangUpTimer = setTimeout(() => this.#closeAfterHangUp(), playback.unplayedMs + HANG_UP_GRACE_MS)
       }
     }
+  }
+
+  /** The assistant's goodbye has played: its part of the call is over. */
+  #closeAfterHangUp () {
+    this.end('hung up by the assistant')
+    this.#options.close()
   }
 
   #write (change: ConversationChange) {

@@ -1,8 +1,9 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
-import { cancelBatch, getBatch, queueBatch } from '../../lib/calls/batches.js'
+import { cancelBatch, getBatch, listBatches, queueBatch } from '../../lib/calls/batches.js'
 import {
-  BatchCanceled, BatchParams, BatchQueued, BatchResponse, TriggerBulkCallsBody
+  BatchCanceled, BatchList, BatchParams, BatchQueued, BatchResponse, TriggerBulkCallsBody
 } from '../../schemas/calls.js'
+import { PageQuery } from '../../schemas/customers.js'
 import { ErrorRef } from '../../schemas/common.js'
 
 const security = [{ bearerAuth: [] }]
@@ -38,6 +39,19 @@ const batches: FastifyPluginAsyncTypebox = async (fastify) => {
       queued: batch.queued,
       skipped: (customerIds?.length ?? batch.matched) - batch.queued
     })
+  })
+
+  fastify.get('/batches', {
+    schema: {
+      tags: ['api'],
+      summary: 'The latest batches, newest first, each with its progress',
+      security,
+      querystring: PageQuery,
+      response: { 200: BatchList, 400: ErrorRef, 401: ErrorRef }
+    }
+  }, async (request) => {
+    const { batches, total } = await listBatches(fastify.db, request.query.limit, request.query.offset)
+    return { success: true as const, batches, total }
   })
 
   fastify.get('/batches/:id', {

@@ -7,8 +7,7 @@ export const prefixOverride = ''
 const pages: FastifyPluginAsyncTypebox = async (fastify) => {
   const page = (file: string) => async (_request: unknown, reply: { sendFile (file: string): unknown }) => reply.sendFile(file)
   fastify.get('/original', { schema: { tags: ['pages'], summary: 'The original simple dashboard (HTML)', hide: true } }, page('original.html'))
-  // Until the operator dashboard lands, / serves the simple one.
-  fastify.get('/', { schema: { tags: ['pages'], summary: 'The dashboard (HTML)', hide: true } }, page('original.html'))
+  fastify.get('/', { schema: { tags: ['pages'], summary: 'The operator dashboard (HTML)', hide: true } }, page('index.html'))
 }
 
 export default pages

@@ -114,13 +114,17 @@ t.test('the assistant\'s output: barge-in, problems and lines recorded; hang-up 
   t.equal(closed(), 1, 'closed when the hang-up mark came back')
   await media.settled()
   t.match((await getCall(app.db, callId))!.conversation, {
-    barge_ins: 1, problem: 'something went wrong', outcome: 'done', transcript: [{ speaker: 'caller', text: 'hello' }]
+    barge_ins: 1,
+    problem: 'something went wrong',
+    outcome: 'done',
+    transcript: [{ speaker: 'caller', text: 'hello' }],
+    stop_reason: 'hung up by the assistant'
   })
   t.ok(logs.includes('media stream: assistant problem'))
   t.ok(logs.includes('media stream: a change could not be recorded'))
   media.end('stream closed')
   output.hangUp()
-  t.same(seen.ended, ['stream closed'])
+  t.same(seen.ended, ['hung up by the assistant'], 'the close that follows changes nothing')
 })
 
 t.test("a deleted customer's call still gets its assistant, with what the call kept", async (t) => {

@@ -91,6 +91,10 @@ t.test('cancel stops what has not been dialled; the batch ends canceled', async 
   t.same((await post(`/api/batches/${batchId}/cancel`)).json().canceled, 0, 'cancel twice: nothing more')
   await until(async () => (await get(`/api/batches/${batchId}`)).json().batch.status !== 'running', 'the dialled call to end')
   t.match((await get(`/api/batches/${batchId}`)).json().batch, { status: 'canceled', canceled_at: String, counts: { canceled: 4 } })
+  const second = (await post('/api/trigger-bulk-calls', { customer_ids: ['C1'] })).json().batch_id
+  const listed = (await get('/api/batches?limit=1')).json()
+  t.match(listed, { success: true, total: 2, batches: [{ id: second, total: 1, status: 'running' }] }, 'newest first, a page at a time')
+  t.equal((await get('/api/batches?offset=1')).json().batches[0].id, batchId)
 
   const unknown = '00000000-0000-4000-8000-000000000000'
   t.same((await get(`/api/batches/${unknown}`)).json(), { success: false, message: 'Batch not found' })

@@ -46,7 +46,7 @@ t.test('a caller who presses 1 when asked: confirmed, and the bot hangs up after
     outcome_detail: { digit: '1' },
     barge_ins: 0,
     problem: null,
-    stop_reason: 'stream closed',
+    stop_reason: 'hung up by the assistant',
     started_at: String,
     ended_at: String
   })
