@@ -195,7 +195,7 @@ async function loadCustomers () {
     const call = el('button', { class: 'quiet', 'aria-label': `Call ${label}` }, 'Call')
     call.addEventListener('click', attempt(() => callOne(customer.id, label)))
     return el('tr', { 'data-customer': customer.id },
-      el('td', {}, box), el('td', {}, label), el('td', {}, customer.phone),
+      el('td', {}, box), el('td', {}, label), el('td', { class: 'hide-small' }, customer.phone),
       el('td', {}, customer.last_call_status ? badge(customer.last_call_status) : el('span', { class: 'muted' }, 'never called')),
       el('td', {}, call))
   }))
@@ -294,7 +294,7 @@ function showCall (call) {
     el('td', {}, el('a', { href: `#/calls/${call.id}` }, names.get(call.id) ?? call.customer_id)),
     el('td', {}, badge(call.status)),
     el('td', { 'data-outcome': '' }, outcome ? badge(outcome) : undefined),
-    el('td', {}, time(call.updated_at)))
+    el('td', { class: 'hide-small' }, time(call.updated_at)))
   if (!board.has(call.id)) {
     board.set(call.id, row)
     $('call-rows').prepend(row)

@@ -118,9 +118,12 @@ t.test('a new operator signs up, uploads customers, runs a campaign and reads a 
   t.match(await page.locator('#timeline').textContent(), /queued.*initiated.*in-progress.*completed/s)
   await shot('6-call-page')
 
-  // Back, and log out.
+  // Back, on a phone-sized screen: nothing is wider than the screen but the tables, which scroll.
+  await page.setViewportSize({ width: 390, height: 844 })
   await page.getByRole('link', { name: '← Back' }).click()
   await page.getByRole('heading', { name: /Customers/ }).waitFor()
+  t.same(await page.evaluate('[...document.querySelectorAll("body *")].filter((e) => e.getBoundingClientRect().right > window.innerWidth + 0.5 && !e.closest(".scroll")).map((e) => e.tagName + "#" + e.id + "." + e.className)'), [], 'no sideways scrolling')
+  await shot('7-phone')
   await page.getByRole('button', { name: 'Log out' }).click()
   await page.locator('#login').waitFor()
   t.match(await message.textContent(), 'Logged out')
