@@ -19,3 +19,14 @@ export const Nullable = <T extends TSchema>(schema: T) => Type.Union([schema, Ty
 
 /** A moment, as ISO 8601 text. Handlers may answer a Date: the serializer writes it as such text. */
 export const Timestamp = Type.Unsafe<Date | string>({ type: 'string', format: 'date-time' })
+
+/** The Idempotency-Key header of the routes that start calls (plugins/app/idempotency.ts). */
+export const IdempotencyHeaders = Type.Object({
+  'idempotency-key': Type.Optional(Type.String({
+    minLength: 1,
+    maxLength: 255,
+    description: 'Any unique string (a UUID): a repeat with the same key and body within 24 hours gets the first ' +
+      'answer again, with the header `Idempotent-Replayed: true`, and dials nobody; the same key with another body ' +
+      'gets 409'
+  }))
+})

@@ -4,20 +4,22 @@ import {
   BatchCanceled, BatchList, BatchParams, BatchQueued, BatchResponse, TriggerBulkCallsBody
 } from '../../schemas/calls.js'
 import { PageQuery } from '../../schemas/customers.js'
-import { ErrorRef } from '../../schemas/common.js'
+import { ErrorRef, IdempotencyHeaders } from '../../schemas/common.js'
 
 const security = [{ bearerAuth: [] }]
 
 const batches: FastifyPluginAsyncTypebox = async (fastify) => {
   fastify.post('/trigger-bulk-calls', {
+    config: { idempotent: true },
     schema: {
       tags: ['api'],
       summary: 'Call many customers: queued at once (202), dialled within the rate and concurrency limits',
       description: 'Give `customer_ids`, or a `filter` like GET /api/customers takes (`{}` for every customer). ' +
         'Customers with a call already queued or in progress are skipped. Follow the batch with GET /api/batches/:id.',
       security,
+      headers: IdempotencyHeaders,
       body: TriggerBulkCallsBody,
-      response: { 202: BatchQueued, 400: ErrorRef, 401: ErrorRef }
+      response: { 202: BatchQueued, 400: ErrorRef, 401: ErrorRef, 409: ErrorRef }
     }
   }, async (request, reply) => {
     const { customer_ids: customerIds, filter } = request.body

@@ -5,18 +5,20 @@ import { getCustomer } from '../../lib/customers/repository.js'
 import {
   CallDetail, CallList, CallListQuery, CallParams, CallResponse, TriggerSingleCallBody
 } from '../../schemas/calls.js'
-import { ErrorRef } from '../../schemas/common.js'
+import { ErrorRef, IdempotencyHeaders } from '../../schemas/common.js'
 
 const security = [{ bearerAuth: [] }]
 
 const calls: FastifyPluginAsyncTypebox = async (fastify) => {
   fastify.post('/trigger-single-call', {
+    config: { idempotent: true },
     schema: {
       tags: ['api'],
       summary: 'Call one customer now',
       description: 'Dials the customer through Exotel and connects them to the voice assistant. The answer comes ' +
         'once Exotel has accepted the call (status initiated); follow it with GET /api/calls/:id.',
       security,
+      headers: IdempotencyHeaders,
       body: TriggerSingleCallBody,
       response: { 200: CallResponse, 400: ErrorRef, 401: ErrorRef, 404: ErrorRef, 409: ErrorRef, 429: ErrorRef, 502: ErrorRef, 503: ErrorRef, 504: ErrorRef }
     }
