@@ -19,7 +19,7 @@ const KEEP = "interval '24 hours'"
 /** A first request with no answer after this long died with its instance: its key may be claimed again. */
 const ABANDONED = "interval '5 minutes'"
 
-export const requestHash = (body: unknown): string => createHash('sha256').update(JSON.stringify(body ?? null)).digest('hex')
+export const requestHash = (body: unknown): string => createHash('sha256').update(String(JSON.stringify(body))).digest('hex')
 
 /**
  * Claims a key for a request: `new` (handle it, then `settleKey`), `replay` of the first answer, `conflict` (the
