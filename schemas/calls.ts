@@ -127,7 +127,35 @@ export const Batch = Type.Object({
   retries: Type.Integer({ description: 'Calls made beyond the first attempt' })
 }, { additionalProperties: false })
 
-export const BatchResponse = Type.Object({ success: Type.Literal(true), batch: Batch })
+export const Analytics = Type.Object({
+  calls: Type.Integer({ description: 'Calls (every attempt)' }),
+  customers: Type.Integer({ description: 'Customers those calls were to' }),
+  dialled: Type.Integer({ description: 'Calls Exotel accepted' }),
+  answered: Type.Integer(),
+  pick_up_rate: Nullable(Type.Number({ description: 'answered / dialled, 0 to 1; null before anything is dialled' })),
+  customers_reached: Type.Integer({ description: 'Customers who answered at least once' }),
+  busy: Type.Integer(),
+  no_answer: Type.Integer(),
+  failed: Type.Integer(),
+  in_flight: Type.Integer({ description: 'Dialled, not yet over' }),
+  queued: Type.Integer({ description: 'Waiting to be dialled' }),
+  average_talk_seconds: Nullable(Type.Number({ description: 'Mean duration of answered calls' })),
+  outcomes: Type.Record(Type.String(), Type.Integer(), { description: 'Conversations by outcome: confirmed, callback, no-response, ...' }),
+  skipped: Type.Record(Type.String(), Type.Integer(), { description: 'Calls never dialled, by reason (canceled, ...)' })
+}, { additionalProperties: false })
+
+export const AnalyticsQuery = Type.Object({
+  since: Type.Optional(Type.String({ format: 'date-time', description: 'Calls created from this time' })),
+  until: Type.Optional(Type.String({ format: 'date-time', description: 'Calls created before this time' })),
+  batch_id: Type.Optional(Type.String({ format: 'uuid' }))
+}, { additionalProperties: false })
+
+export const AnalyticsResponse = Type.Object({ success: Type.Literal(true), analytics: Analytics })
+
+export const BatchResponse = Type.Object({
+  success: Type.Literal(true),
+  batch: Type.Composite([Batch, Type.Object({ analytics: Analytics })], { additionalProperties: false })
+})
 
 export const BatchList = Type.Object({ success: Type.Literal(true), batches: Type.Array(Batch), total: Type.Integer() })
 

@@ -1,4 +1,5 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
+import { callAnalytics } from '../../lib/calls/analytics.js'
 import { cancelBatch, getBatch, listBatches, queueBatch } from '../../lib/calls/batches.js'
 import {
   BatchCanceled, BatchList, BatchParams, BatchQueued, BatchResponse, TriggerBulkCallsBody
@@ -59,7 +60,7 @@ const batches: FastifyPluginAsyncTypebox = async (fastify) => {
   fastify.get('/batches/:id', {
     schema: {
       tags: ['api'],
-      summary: "A batch's progress: each customer's latest attempt, by status",
+      summary: "A batch's progress (each customer's latest attempt, by status) and analytics (every attempt)",
       security,
       params: BatchParams,
       response: { 200: BatchResponse, 400: ErrorRef, 401: ErrorRef, 404: ErrorRef }
@@ -67,7 +68,7 @@ const batches: FastifyPluginAsyncTypebox = async (fastify) => {
   }, async (request, reply) => {
     const batch = await getBatch(fastify.db, request.params.id)
     if (!batch) return reply.code(404).send({ success: false, message: 'Batch not found' })
-    return { success: true as const, batch }
+    return { success: true as const, batch: { ...batch, analytics: await callAnalytics(fastify.db, { batchId: batch.id }) } }
   })
 
   fastify.post('/batches/:id/cancel', {

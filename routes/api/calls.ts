@@ -1,9 +1,10 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
+import { callAnalytics } from '../../lib/calls/analytics.js'
 import { createCall, getCall, listCalls } from '../../lib/calls/calls.js'
 import { dial } from '../../lib/calls/dialler.js'
 import { getCustomer } from '../../lib/customers/repository.js'
 import {
-  CallDetail, CallList, CallListQuery, CallParams, CallResponse, TriggerSingleCallBody
+  AnalyticsQuery, AnalyticsResponse, CallDetail, CallList, CallListQuery, CallParams, CallResponse, TriggerSingleCallBody
 } from '../../schemas/calls.js'
 import { ErrorRef, IdempotencyHeaders } from '../../schemas/common.js'
 
@@ -35,6 +36,23 @@ const calls: FastifyPluginAsyncTypebox = async (fastify) => {
     const call = await dial(fastify.db, fastify.telephony.exotel, queued, fastify.telephony.statusCallbackUrl())
     request.log.info({ callId: call.id, exotelSid: call.exotel_sid }, 'call initiated')
     return { success: true as const, message: 'Call initiated', call }
+  })
+
+  fastify.get('/analytics', {
+    schema: {
+      tags: ['api'],
+      summary: 'What came of calls: dialled, answered, pick-up rate, outcomes, busy / no-answer / failed, talk time',
+      description: 'Over every call, or those created in [since, until), or one batch\'s (`batch_id`).',
+      security,
+      querystring: AnalyticsQuery,
+      response: { 200: AnalyticsResponse, 400: ErrorRef, 401: ErrorRef }
+    }
+  }, async (request) => {
+    const { since, until, batch_id: batchId } = request.query
+    const analytics = await callAnalytics(fastify.db, {
+      batchId, since: since ? new Date(since) : undefined, until: until ? new Date(until) : undefined
+    })
+    return { success: true as const, analytics }
   })
 
   fastify.get('/calls', {

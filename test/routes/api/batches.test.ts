@@ -63,6 +63,20 @@ t.test('a bulk campaign on the simulator: queued at once, dialled within the cap
     'busy: retried once, then left')
   t.equal((await get('/api/calls?customer_id=F1')).json().total, 1, 'a failed call is not retried')
   t.equal((await get(`/api/calls?batch_id=${batchId}`)).json().total, 12)
+
+  // Analytics count every attempt.
+  const { analytics } = batch
+  t.match(analytics, { calls: 12, customers: 10, answered: 6, customers_reached: 6, busy: 2, no_answer: 2, failed: 2, in_flight: 0, queued: 0, skipped: {} })
+  t.ok(analytics.dialled >= 11, `every call Exotel accepted was dialled (${analytics.dialled})`)
+  t.equal(analytics.pick_up_rate, Math.round((6 / analytics.dialled) * 1000) / 1000)
+  t.type(analytics.average_talk_seconds, 'number')
+  t.equal(Object.values(analytics.outcomes as Record<string, number>).reduce((sum, n) => sum + n, 0), 6, 'an outcome for every answered call')
+  t.same((await get(`/api/analytics?batch_id=${batchId}`)).json(), { success: true, analytics })
+  const before = new Date(Date.parse(batch.created_at) - 60_000).toISOString()
+  t.match((await get(`/api/analytics?until=${before}`)).json().analytics, { calls: 0, pick_up_rate: null, average_talk_seconds: null, outcomes: {} })
+  t.match((await get(`/api/analytics?since=${before}`)).json().analytics, { calls: 12 })
+  t.same((await get('/api/analytics')).json().analytics, analytics, 'every call there is: this batch\'s')
+  t.equal((await get('/api/analytics?since=yesterday')).statusCode, 400)
 })
 
 t.test('selecting customers, skipping those already called, and refusing empty selections', async (t) => {
@@ -90,7 +104,9 @@ t.test('cancel stops what has not been dialled; the batch ends canceled', async 
   t.same(canceled.json(), { success: true, message: 'Canceled 4 calls not yet dialled', canceled: 4 })
   t.same((await post(`/api/batches/${batchId}/cancel`)).json().canceled, 0, 'cancel twice: nothing more')
   await until(async () => (await get(`/api/batches/${batchId}`)).json().batch.status !== 'running', 'the dialled call to end')
-  t.match((await get(`/api/batches/${batchId}`)).json().batch, { status: 'canceled', canceled_at: String, counts: { canceled: 4 } })
+  t.match((await get(`/api/batches/${batchId}`)).json().batch, {
+    status: 'canceled', canceled_at: String, counts: { canceled: 4 }, analytics: { calls: 5, skipped: { canceled: 4 } }
+  })
   const second = (await post('/api/trigger-bulk-calls', { customer_ids: ['C1'] })).json().batch_id
   const listed = (await get('/api/batches?limit=1')).json()
   t.match(listed, { success: true, total: 2, batches: [{ id: second, total: 1, status: 'running' }] }, 'newest first, a page at a time')
