@@ -1,4 +1,4 @@
-import { bytesPerSecond } from '../exotel/media-codec.js'
+import { bytesPerSecond, MIN_CHUNK } from '../exotel/media-codec.js'
 import type { Assistant, AssistantOutput, AssistantSession, CallContext } from './assistant.js'
 
 /**
@@ -9,7 +9,7 @@ export class EchoAssistant implements Assistant {
   readonly name = 'echo'
 
   start (context: CallContext, output: AssistantOutput): AssistantSession {
-    const frameBytes = Math.max(3200, bytesPerSecond(context.format) / 10)
+    const frameBytes = Math.max(MIN_CHUNK, bytesPerSecond(context.format) / 10)
     let held: Buffer[] = []
     let heldBytes = 0
     return {

@@ -103,7 +103,8 @@ export function bytesPerSecond (format: MediaFormat): number {
 
 // Exotel's rule for the audio we send, in bytes whatever the format: multiples of 320, from 3 200 to 100 KB.
 const UNIT = 320
-const MIN_CHUNK = 3200
+/** The least audio Exotel accepts in one `media` frame (100 ms at 16 kHz, 200 ms at 8 kHz). */
+export const MIN_CHUNK = 3200
 const MAX_CHUNK = Math.floor(100_000 / UNIT) * UNIT
 
 /**
@@ -125,10 +126,6 @@ export function mediaChunks (audio: Buffer, format: MediaFormat, chunkMs = 200):
 
 export const mediaFrame = (streamSid: string, chunk: Buffer) =>
   JSON.stringify({ event: 'media', stream_sid: streamSid, media: { payload: chunk.toString('base64') } })
-
-/** Audio as the `media` frames that carry it (see mediaChunks). */
-export const mediaFrames = (streamSid: string, audio: Buffer, format: MediaFormat, chunkMs = 200): string[] =>
-  mediaChunks(audio, format, chunkMs).map((chunk) => mediaFrame(streamSid, chunk))
 
 export const markFrame = (streamSid: string, name: string) =>
   JSON.stringify({ event: 'mark', stream_sid: streamSid, mark: { name } })

@@ -1,5 +1,5 @@
 import t from 'tap'
-import { bytesPerSecond, clearFrame, markFrame, mediaFrames, readExotelMessage, readMediaFormat } from '../../../lib/exotel/media-codec.js'
+import { bytesPerSecond, clearFrame, markFrame, mediaChunks, mediaFrame, readExotelMessage, readMediaFormat } from '../../../lib/exotel/media-codec.js'
 
 const sid = 'f'.repeat(32)
 
@@ -38,19 +38,18 @@ t.test('audio goes out in chunks Exotel accepts: multiples of 320 bytes, 3 200 b
   t.equal(bytesPerSecond(pcm8k), 16_000)
   t.equal(bytesPerSecond({ encoding: 'mulaw', sampleRate: 8000 }), 8000)
 
-  const payloads = (frames: string[]) => frames.map((frame) => Buffer.from(JSON.parse(frame).media.payload, 'base64'))
-  const second = payloads(mediaFrames(sid, Buffer.alloc(16_000, 1), pcm8k)) // one second
+  const second = mediaChunks(Buffer.alloc(16_000, 1), pcm8k) // one second
   t.same(second.map((chunk) => chunk.length), [3200, 3200, 3200, 3200, 3200], '200 ms chunks at 8 kHz')
-  const pcm24k = payloads(mediaFrames(sid, Buffer.alloc(48_000, 1), { encoding: 'pcm16', sampleRate: 24000 }))
+  const pcm24k = mediaChunks(Buffer.alloc(48_000, 1), { encoding: 'pcm16', sampleRate: 24000 })
   t.same(pcm24k.map((chunk) => chunk.length), [9600, 9600, 9600, 9600, 9600], '200 ms at 24 kHz: 9 600 bytes')
-  const short = payloads(mediaFrames(sid, Buffer.alloc(1000, 1), pcm8k))
+  const short = mediaChunks(Buffer.alloc(1000, 1), pcm8k)
   t.same(short.map((chunk) => chunk.length), [3200], 'a short tail is padded to the 3 200 bytes Exotel needs')
   t.equal(short[0]!.subarray(1000).every((byte) => byte === 0), true, 'with silence')
-  const mulaw = payloads(mediaFrames(sid, Buffer.alloc(100, 1), { encoding: 'mulaw', sampleRate: 8000 }))
+  const mulaw = mediaChunks(Buffer.alloc(100, 1), { encoding: 'mulaw', sampleRate: 8000 })
   t.equal(mulaw[0]!.at(-1), 0xff, 'mu-law silence is 0xFF')
-  const big = payloads(mediaFrames(sid, Buffer.alloc(300_000, 1), pcm8k, 60_000))
+  const big = mediaChunks(Buffer.alloc(300_000, 1), pcm8k, 60_000)
   t.ok(big.every((chunk) => chunk.length <= 100_000 && chunk.length % 320 === 0), 'never over 100 KB')
-  t.same(JSON.parse(mediaFrames(sid, Buffer.alloc(320), pcm8k)[0]!), { event: 'media', stream_sid: sid, media: { payload: Buffer.alloc(3200).toString('base64') } })
+  t.same(JSON.parse(mediaFrame(sid, mediaChunks(Buffer.alloc(320), pcm8k)[0]!)), { event: 'media', stream_sid: sid, media: { payload: Buffer.alloc(3200).toString('base64') } })
   t.same(JSON.parse(markFrame(sid, 'greeting')), { event: 'mark', stream_sid: sid, mark: { name: 'greeting' } })
   t.same(JSON.parse(clearFrame(sid)), { event: 'clear', stream_sid: sid })
 })
