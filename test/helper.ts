@@ -131,6 +131,29 @@ export function testUsers (app: FastifyInstance, lines: string[]) {
 }
 
 /** A multipart/form-data body holding one file, as a browser's form or `curl -F file=@name` sends it. */
+/**
+ * Simulated calls that run to their end in about a second: the phone rings 20 ms, the caller's side streams ten
+ * times faster than real time and stays on up to a minute, and the bot's audio goes at once.
+ */
+export const FAST_CALLS = {
+  EXOTEL_SIMULATOR_RING_MS: '20',
+  EXOTEL_SIMULATOR_TALK_MS: '60000',
+  EXOTEL_SIMULATOR_REALTIME: 'false',
+  MEDIA_SEND_AHEAD_MS: '60000'
+}
+
+/** Calls one customer and waits for the call to complete with its conversation ended; answers the call's detail. */
+export async function finishedConversation (app: FastifyInstance, authorization: string, customerId: string) {
+  const started = await app.inject({ method: 'POST', url: '/api/trigger-single-call', payload: { customer_id: customerId }, headers: { authorization } })
+  const id = started.json().call.id as string
+  for (let i = 0; i < 400; i++) {
+    const { call } = (await app.inject({ url: `/api/calls/${id}`, headers: { authorization } })).json()
+    if (call.status === 'completed' && call.conversation?.ended_at) return call
+    await new Promise((resolve) => setTimeout(resolve, 25))
+  }
+  throw new Error(`the call to ${customerId} did not finish`)
+}
+
 export function multipartFile (content: string | Buffer, fileName = 'customers.csv', field = 'file') {
   const boundary = `----vcm${randomBytes(8).toString('hex')}`
   const payload = Buffer.concat([

@@ -1,9 +1,6 @@
-import { existsSync } from 'node:fs'
-import { mkdir } from 'node:fs/promises'
-import path from 'node:path'
-import { chromium } from 'playwright-core'
 import t from 'tap'
 import { build, capturingLogger, PASSWORD, testUsers } from '../helper.js'
+import { noBrowser, openPage } from './browser.js'
 
 /**
  * The operator dashboard in headless Chromium (Debian's package; .ci/run installs it), on the embedded defaults:
@@ -11,11 +8,7 @@ import { build, capturingLogger, PASSWORD, testUsers } from '../helper.js'
  * simulator, see every call reach its final status on the live board, open one call's page, log out.
  * A screenshot of each step goes to test-output/screenshots.
  */
-const CHROMIUM = '/usr/bin/chromium'
-const shots = path.join(import.meta.dirname, '..', '..', 'test-output', 'screenshots')
-
-t.test('a new operator signs up, uploads customers, runs a campaign and reads a call', { skip: !existsSync(CHROMIUM) && `no ${CHROMIUM}` }, async (t) => {
-  await mkdir(shots, { recursive: true })
+t.test('a new operator signs up, uploads customers, runs a campaign and reads a call', { skip: noBrowser }, async (t) => {
   const { lines, logger } = capturingLogger()
   const app = await build(t, {
     logger,
@@ -31,17 +24,7 @@ t.test('a new operator signs up, uploads customers, runs a campaign and reads a 
   const users = testUsers(app, lines)
   const email = users.newEmail()
 
-  const browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync']
-  })
-  t.teardown(() => browser.close())
-  const page = await browser.newPage({ viewport: { width: 1100, height: 900 } })
-  const outside: string[] = []
-  page.on('request', (request) => { if (!request.url().startsWith(base)) outside.push(request.url()) })
-  const errors: string[] = []
-  page.on('pageerror', (error) => errors.push(error.message))
-  const shot = (name: string) => page.screenshot({ path: path.join(shots, `dashboard-${name}.png`), fullPage: true })
+  const { page, outside, errors, shot } = await openPage(t, base, 'dashboard', { width: 1100, height: 900 })
   const message = page.locator('#message')
 
   // Sign up, confirm, log in.

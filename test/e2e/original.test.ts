@@ -1,20 +1,13 @@
-import { existsSync } from 'node:fs'
-import { mkdir } from 'node:fs/promises'
-import path from 'node:path'
-import { chromium } from 'playwright-core'
 import t from 'tap'
 import { build, capturingLogger, multipartFile, PASSWORD, testUsers } from '../helper.js'
+import { noBrowser, openPage } from './browser.js'
 
 /**
  * The original simple dashboard in headless Chromium (Debian's package; .ci/run installs it): log in, the
  * customer list, a call button per customer, the bulk-call button, log out. Screenshots of each step go to
  * test-output/screenshots.
  */
-const CHROMIUM = '/usr/bin/chromium'
-const shots = path.join(import.meta.dirname, '..', '..', 'test-output', 'screenshots')
-
-t.test('the original dashboard: log in, see customers, call one, call everyone, log out', { skip: !existsSync(CHROMIUM) && `no ${CHROMIUM}` }, async (t) => {
-  await mkdir(shots, { recursive: true })
+t.test('the original dashboard: log in, see customers, call one, call everyone, log out', { skip: noBrowser }, async (t) => {
   const { lines, logger } = capturingLogger()
   const app = await build(t, {
     logger,
@@ -25,16 +18,7 @@ t.test('the original dashboard: log in, see customers, call one, call everyone, 
   const { payload, headers } = multipartFile('customer_id,name,phone\nO1,Asha Rao,9000000000\nO2,Ravi Busy,9000000001\nO3,Meena Later,9000000005\n')
   await app.inject({ method: 'POST', url: '/api/upload-customers', payload, headers: { ...headers, authorization: `Bearer ${user.access_token as string}` } })
 
-  const browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync']
-  })
-  t.teardown(() => browser.close())
-  const page = await browser.newPage({ viewport: { width: 390, height: 844 } }) // a phone-sized screen
-  const outside: string[] = []
-  page.on('request', (request) => { if (!request.url().startsWith(base)) outside.push(request.url()) })
-  const errors: string[] = []
-  page.on('pageerror', (error) => errors.push(error.message))
+  const { page, outside, errors, shot } = await openPage(t, base, 'original', { width: 390, height: 844 }) // a phone-sized screen
 
   await page.goto(`${base}/original`)
   await page.getByLabel('Email').fill(user.email)
@@ -42,7 +26,7 @@ t.test('the original dashboard: log in, see customers, call one, call everyone, 
   await page.getByRole('button', { name: 'Log in' }).click()
   await page.locator('#message.error').waitFor()
   t.match(await page.locator('#message').textContent(), /Invalid email or password/)
-  await page.screenshot({ path: path.join(shots, 'original-1-login-refused.png') })
+  await shot('1-login-refused')
 
   await page.getByLabel('Password').fill(PASSWORD)
   await page.getByLabel('Password').press('Enter') // the keyboard works as well as the mouse
@@ -51,18 +35,18 @@ t.test('the original dashboard: log in, see customers, call one, call everyone, 
   t.notOk(await page.getByRole('button', { name: 'Log in' }).isVisible(), 'the login form is gone')
   t.equal(await page.locator('#rows tr').count(), 3)
   t.match(await page.locator('#total').textContent(), '(3)')
-  await page.screenshot({ path: path.join(shots, 'original-2-customers.png') })
+  await shot('2-customers')
 
   await page.getByRole('button', { name: 'Call Asha Rao' }).click()
   await page.getByText('Asha Rao: Call initiated').waitFor()
   await page.getByRole('button', { name: 'Call Asha Rao' }).click()
   await page.getByText('Asha Rao: This customer already has a call queued or in progress').waitFor()
-  await page.screenshot({ path: path.join(shots, 'original-3-call.png') })
+  await shot('3-call')
 
   await page.getByRole('button', { name: 'Call everyone' }).click()
   await page.getByText(/^Queued/).waitFor()
   t.match(await page.locator('#message').textContent(), /^Queued 2 calls/, 'Asha, with a call going on, was skipped')
-  await page.screenshot({ path: path.join(shots, 'original-4-bulk.png') })
+  await shot('4-bulk')
 
   // The list shows each customer's last call as it ends.
   for (let i = 0; i < 200; i++) {
@@ -72,7 +56,7 @@ t.test('the original dashboard: log in, see customers, call one, call everyone, 
     await new Promise((resolve) => setTimeout(resolve, 100))
   }
   t.match(await page.locator('#rows').textContent(), /completed/)
-  await page.screenshot({ path: path.join(shots, 'original-5-finished.png') })
+  await shot('5-finished')
 
   await page.getByRole('button', { name: 'Log out' }).click()
   await page.getByRole('button', { name: 'Log in' }).waitFor()

@@ -5,7 +5,7 @@ import type { FastifyInstance } from 'fastify'
 import t from 'tap'
 import { createCall } from '../../../lib/calls/calls.js'
 import { openDatabase } from '../../../lib/db/database.js'
-import { build, capturingLogger, engines, freshPostgresDatabase, multipartFile, testUsers } from '../../helper.js'
+import { build, capturingLogger, engines, FAST_CALLS, freshPostgresDatabase, multipartFile, testUsers } from '../../helper.js'
 
 /** Reads server-sent events from a stream; `next(match)` waits for the first event (after those read) that matches. */
 async function eventStream (url: string, token: string) {
@@ -92,9 +92,7 @@ for (const engine of engines) {
 }
 
 t.test("a live call's conversation streams too, within its batch; a notification that is not JSON is skipped", async (t) => {
-  const { app, base, token, lines } = await listeningApp(t, {
-    EXOTEL_SIMULATOR_RING_MS: '20', EXOTEL_SIMULATOR_TALK_MS: '60000', EXOTEL_SIMULATOR_REALTIME: 'false', MEDIA_SEND_AHEAD_MS: '60000'
-  })
+  const { app, base, token, lines } = await listeningApp(t, FAST_CALLS)
   const { payload, headers } = multipartFile('customer_id,name,phone\nC1,Chat One,9000000000\n')
   await app.inject({ method: 'POST', url: '/api/upload-customers', payload, headers: { ...headers, authorization: `Bearer ${token}` } })
   await app.db.query("SELECT pg_notify('vcm_events', 'not json')")

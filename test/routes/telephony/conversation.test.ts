@@ -1,5 +1,5 @@
 import t from 'tap'
-import { build, capturingLogger, multipartFile, testUsers } from '../../helper.js'
+import { build, capturingLogger, FAST_CALLS, finishedConversation, multipartFile, testUsers } from '../../helper.js'
 
 /**
  * Whole calls on the simulator with the scripted assistant: the simulated caller listens, presses keys or talks
@@ -9,11 +9,8 @@ const { lines, logger } = capturingLogger()
 const app = await build(t, {
   logger,
   env: {
-    EXOTEL_SIMULATOR_RING_MS: '20',
-    EXOTEL_SIMULATOR_TALK_MS: '60000',
-    EXOTEL_SIMULATOR_REALTIME: 'false',
-    ASSISTANT_REPLY_TIMEOUT_MS: '200',
-    MEDIA_SEND_AHEAD_MS: '60000' // the bot's audio goes at once; the simulator plays it ten times faster
+    ...FAST_CALLS,
+    ASSISTANT_REPLY_TIMEOUT_MS: '200'
   }
 })
 await app.listen({ host: '127.0.0.1', port: 0 })
@@ -23,16 +20,7 @@ const { payload, headers } = multipartFile('customer_id,name,phone,amount_due\n'
   'PRESSES1,Asha Rao,9000000000,1200\nTALKS,Ravi Talk,9000000004,300\nLATER,Meena Later,9000000005,50\nSILENT,Quiet One,9000000006,10\n')
 await app.inject({ method: 'POST', url: '/api/upload-customers', payload, headers: { ...headers, authorization } })
 
-async function conversationOf (customerId: string) {
-  const started = await app.inject({ method: 'POST', url: '/api/trigger-single-call', payload: { customer_id: customerId }, headers: { authorization } })
-  const id = started.json().call.id as string
-  for (let i = 0; i < 400; i++) {
-    const { call } = (await app.inject({ url: `/api/calls/${id}`, headers: { authorization } })).json()
-    if (call.status === 'completed' && call.conversation?.ended_at) return call
-    await new Promise((resolve) => setTimeout(resolve, 25))
-  }
-  throw new Error(`the call to ${customerId} did not finish`)
-}
+const conversationOf = (customerId: string) => finishedConversation(app, authorization, customerId)
 
 const sim = (call: { exotel_sid: string }) => app.telephony.simulator!.calls.get(call.exotel_sid)!
 

@@ -1,5 +1,5 @@
 import t from 'tap'
-import { build, capturingLogger, multipartFile, testUsers } from '../../helper.js'
+import { build, capturingLogger, FAST_CALLS, finishedConversation, multipartFile, testUsers } from '../../helper.js'
 import { startFakeRealtime } from '../../fake-realtime.js'
 
 /** Whole calls on the simulator with the OpenAI Realtime assistant, against a local Realtime server. */
@@ -9,10 +9,7 @@ const { lines, logger } = capturingLogger()
 const app = await build(t, {
   logger,
   env: {
-    EXOTEL_SIMULATOR_RING_MS: '20',
-    EXOTEL_SIMULATOR_TALK_MS: '60000',
-    EXOTEL_SIMULATOR_REALTIME: 'false',
-    MEDIA_SEND_AHEAD_MS: '60000',
+    ...FAST_CALLS,
     OPENAI_API_KEY: 'sk-test-key',
     OPENAI_REALTIME_URL: fake.url,
     OPENAI_VOICE: 'verse',
@@ -26,16 +23,7 @@ const { payload, headers } = multipartFile('customer_id,name,phone,amount_due,la
   'TALKS,Ravi Talk,9000000004,300,Hindi\nDROPPED,Dee Dropped,9000000000,75,\n')
 await app.inject({ method: 'POST', url: '/api/upload-customers', payload, headers: { ...headers, authorization } })
 
-async function conversationOf (customerId: string) {
-  const started = await app.inject({ method: 'POST', url: '/api/trigger-single-call', payload: { customer_id: customerId }, headers: { authorization } })
-  const id = started.json().call.id as string
-  for (let i = 0; i < 400; i++) {
-    const { call } = (await app.inject({ url: `/api/calls/${id}`, headers: { authorization } })).json()
-    if (call.status === 'completed' && call.conversation?.ended_at) return call
-    await new Promise((resolve) => setTimeout(resolve, 25))
-  }
-  throw new Error(`the call to ${customerId} did not finish`)
-}
+const conversationOf = (customerId: string) => finishedConversation(app, authorization, customerId)
 
 t.test('the caller talks over the greeting: clear, truncation, their words and the outcome on the call', async (t) => {
   const call = await conversationOf('TALKS')

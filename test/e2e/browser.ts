@@ -1,0 +1,31 @@
+import { existsSync } from 'node:fs'
+import { mkdir } from 'node:fs/promises'
+import path from 'node:path'
+import { chromium, type Page } from 'playwright-core'
+
+/** Debian's Chromium: Playwright's own download cannot work here (.ci/run installs the package). */
+export const CHROMIUM = '/usr/bin/chromium'
+/** For tap's `skip`: why the browser tests cannot run here, or false. */
+export const noBrowser = !existsSync(CHROMIUM) && `no ${CHROMIUM}`
+const shots = path.join(import.meta.dirname, '..', '..', 'test-output', 'screenshots')
+
+/**
+ * A page in headless Chromium, closed with the test, that counts requests leaving `base` and script errors, and
+ * saves screenshots to test-output/screenshots/<prefix>-<name>.png. The flags keep Chromium off this machine's
+ * closed network.
+ */
+export async function openPage (t: { teardown (fn: () => unknown): void }, base: string, prefix: string, viewport: { width: number, height: number }) {
+  await mkdir(shots, { recursive: true })
+  const browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync']
+  })
+  t.teardown(() => browser.close())
+  const page: Page = await browser.newPage({ viewport })
+  const outside: string[] = []
+  page.on('request', (request) => { if (!request.url().startsWith(base)) outside.push(request.url()) })
+  const errors: string[] = []
+  page.on('pageerror', (error) => errors.push(error.message))
+  const shot = (name: string) => page.screenshot({ path: path.join(shots, `${prefix}-${name}.png`), fullPage: true })
+  return { page, outside, errors, shot }
+}
