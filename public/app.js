@@ -93,26 +93,19 @@ $('confirm').addEventListener('submit', attempt(async (event) => {
 }))
 
 $('resend').addEventListener('click', attempt(async () => {
-  const email = $('confirm').elements.email.value
-  const response = await fetch('/auth/resend-confirmation', { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ email }) })
-  const result = await response.json()
+  const result = await auth.resendConfirmation($('confirm').elements.email.value)
   say(result.message, !result.success)
 }))
 
 $('send-reset').addEventListener('click', attempt(async () => {
-  const email = $('forgot').elements.email.value
-  const response = await fetch('/auth/forgot-password', { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ email }) })
-  const result = await response.json()
+  const result = await auth.forgotPassword($('forgot').elements.email.value)
   say(result.message, !result.success)
 }))
 
 $('forgot').addEventListener('submit', attempt(async (event) => {
   event.preventDefault()
   const { email, code, new_password: password } = fields(event.target)
-  const response = await fetch('/auth/confirm-forgot-password', {
-    method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ email, confirmation_code: code.trim(), new_password: password })
-  })
-  const result = await response.json()
+  const result = await auth.confirmForgotPassword(email, code.trim(), password)
   if (!result.success) return say(result.message, true)
   say('Password changed: you can log in')
   tab('login')

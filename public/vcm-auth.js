@@ -31,6 +31,18 @@ export class VoiceAssistantAuth {
     return this.#post('/auth/confirm-signup', { email, confirmation_code: confirmationCode })
   }
 
+  resendConfirmation (email) {
+    return this.#post('/auth/resend-confirmation', { email })
+  }
+
+  forgotPassword (email) {
+    return this.#post('/auth/forgot-password', { email })
+  }
+
+  confirmForgotPassword (email, confirmationCode, newPassword) {
+    return this.#post('/auth/confirm-forgot-password', { email, confirmation_code: confirmationCode, new_password: newPassword })
+  }
+
   async login (email, password) {
     const data = await this.#post('/auth/login', { email, password })
     if (data.success) {

@@ -20,7 +20,8 @@ t.test('sign up, confirm, log in, requests with the token, a refresh on 401 and 
   const email = testUsers(app, lines).newEmail()
   t.match(await auth.signup(email, PASSWORD, 'Ada', 'Lovelace'), { success: true, confirmation_required: true })
   t.match(await auth.confirmSignup(email, '000000'), { success: false })
-  t.match(await auth.confirmSignup(email, await testUsers(app, lines).codeFor(email)), { success: true })
+  t.match(await auth.resendConfirmation(email), { success: true })
+  t.match(await auth.confirmSignup(email, await testUsers(app, lines).codeFor(email, 1)), { success: true }, 'with the code sent again')
   t.match(await auth.login(email, 'wrong password 1'), { success: false, message: 'Invalid email or password' })
   t.equal(auth.signedIn, false)
   t.match(await auth.login(email, PASSWORD), { success: true })
@@ -54,4 +55,10 @@ t.test('sign up, confirm, log in, requests with the token, a refresh on 401 and 
   t.equal(auth.signedIn, false)
   t.equal(store.items.size, 0)
   await auth.logout() // signed out already: nothing to tell the server
+
+  t.match(await auth.forgotPassword(email), { success: true })
+  const reset = await testUsers(app, lines).codeFor(email, 2)
+  t.match(await auth.confirmForgotPassword(email, '000000', `${PASSWORD}2`), { success: false })
+  t.match(await auth.confirmForgotPassword(email, reset, `${PASSWORD}2`), { success: true })
+  t.match(await auth.login(email, `${PASSWORD}2`), { success: true }, 'the new password works')
 })
