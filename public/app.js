@@ -25,16 +25,14 @@ function el (tag, attributes = {}, ...children) {
 const badge = (status) => el('span', { class: `status ${status}` }, status)
 const time = (iso) => (iso ? new Date(iso).toLocaleTimeString() : '')
 
-/** An API call: its JSON body, or an Error with the server's message. A lost session goes back to the login. */
-async function api (url, options = {}) {
-  const response = await auth.makeAuthenticatedRequest(url, options)
-  const body = await response.json().catch(() => ({ success: false, message: `${response.status} ${response.statusText}` }))
-  if (response.status === 401) {
-    await signOut('Your session has ended: please log in again')
-    throw new Error('Your session has ended: please log in again')
+/** An API call's JSON body, or an Error with the server's message. A lost session goes back to the login. */
+async function api (url, options) {
+  try {
+    return await auth.request(url, options)
+  } catch (error) {
+    if (error.status === 401) await signOut(error.message)
+    throw error
   }
-  if (!body.success) throw new Error(body.message)
-  return body
 }
 
 const post = (url, body) => api(url, { method: 'POST', body: JSON.stringify(body) })

@@ -17,15 +17,15 @@ function show () {
 }
 
 async function api (url, options) {
-  const response = await auth.makeAuthenticatedRequest(url, options)
-  const body = await response.json()
-  if (response.status === 401) {
-    await auth.logout()
-    show()
-    throw new Error('Your session has ended: please log in again')
+  try {
+    return await auth.request(url, options)
+  } catch (error) {
+    if (error.status === 401) {
+      await auth.logout()
+      show()
+    }
+    throw error
   }
-  if (!body.success) throw new Error(body.message)
-  return body
 }
 
 async function loadCustomers () {

@@ -80,6 +80,19 @@ export class VoiceAssistantAuth {
     return refreshed.success ? await send() : response
   }
 
+  /**
+   * An authenticated request's JSON answer when it succeeded; otherwise an Error with the server's message and
+   * the HTTP `status` (401: the session has ended and could not be refreshed).
+   */
+  async request (url, options = {}) {
+    const response = await this.makeAuthenticatedRequest(url, options)
+    const body = await response.json().catch(() => ({ success: false, message: `${response.status} ${response.statusText}` }))
+    if (response.status !== 401 && body.success) return body
+    const error = new Error(response.status === 401 ? 'Your session has ended: please log in again' : body.message)
+    error.status = response.status
+    throw error
+  }
+
   async logout () {
     if (this.token) {
       await fetch(`${this.baseUrl}/auth/logout`, { method: 'POST', headers: { Authorization: `Bearer ${this.token}` } })

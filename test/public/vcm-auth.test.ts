@@ -36,6 +36,10 @@ t.test('sign up, confirm, log in, requests with the token, a refresh on 401 and 
   const json = await auth.makeAuthenticatedRequest('/api/trigger-bulk-calls', { method: 'POST', body: JSON.stringify({ customer_ids: ['NONE'] }) })
   t.equal(json.status, 400, 'a JSON body goes with its content type (the schema read it)')
 
+  t.match(await auth.request('/api/customers'), { success: true, total: 1 }, 'request: the JSON answer')
+  await t.rejects(auth.request('/api/customers/NOPE'), { message: 'Customer not found', status: 404 })
+  await t.rejects(auth.request('/no-such-page'), { message: /not found/i, status: 404 }, 'the envelope of unknown routes too')
+
   const good = auth.token
   auth.token = 'expired.or.broken'
   const retried = await auth.makeAuthenticatedRequest('/api/customers')
@@ -48,6 +52,7 @@ t.test('sign up, confirm, log in, requests with the token, a refresh on 401 and 
   t.equal((await auth.makeAuthenticatedRequest('/api/customers')).status, 401, 'a refresh that fails leaves the 401')
   store.removeItem('refresh_token')
   t.equal((await auth.makeAuthenticatedRequest('/api/customers')).status, 401, 'no refresh token: the 401 as it is')
+  await t.rejects(auth.request('/api/customers'), { message: 'Your session has ended: please log in again', status: 401 })
   await t.rejects(auth.refreshToken(), /No refresh token available/)
 
   auth.token = good
