@@ -10,6 +10,15 @@ export const CallStatus = Type.Union(CALL_STATUSES.map((status) => Type.Literal(
   description: 'queued, initiated, ringing, in-progress, then completed, busy, no-answer, failed or canceled'
 })
 
+export const SKIP_REASONS = ['suppressed', 'attempt-cap', 'outside-window', 'canceled', 'in-progress', 'not-found'] as const
+
+const SkipReasonSchema = Type.Union(SKIP_REASONS.map((reason) => Type.Literal(reason)), {
+  description: 'Why a call was not dialled: suppressed (the number is on the suppression list), attempt-cap (the ' +
+    'customer was dialled ATTEMPT_CAP times within ATTEMPT_CAP_HOURS), outside-window (the batch\'s end_at came ' +
+    'before its calling window opened), canceled (its batch was canceled); in a dry run also in-progress (a call is ' +
+    'already queued or going on) and not-found (no such customer)'
+})
+
 export const Call = Type.Object({
   id: Type.String({ description: 'Our call id (Exotel echoes it as CustomField)' }),
   customer_id: Type.String(),
@@ -28,12 +37,14 @@ export const Call = Type.Object({
   dialled_at: Nullable(Timestamp),
   answered_at: Nullable(Timestamp),
   ended_at: Nullable(Timestamp),
-  updated_at: Timestamp
+  updated_at: Timestamp,
+  not_before: Timestamp,
+  skip_reason: Nullable(SkipReasonSchema)
 }, { additionalProperties: false })
 
 export const CallEvent = Type.Object({
   status: CallStatus,
-  source: Type.String({ description: 'api, exotel-callback or passthru' }),
+  source: Type.String({ description: 'api, exotel-callback, passthru, dispatcher, retry, or reconciliation (Exotel\'s Call Details API)' }),
   detail: Type.Record(Type.String(), Type.Unknown()),
   created_at: Timestamp
 }, { additionalProperties: false })
@@ -93,6 +104,22 @@ export const WebhookQuery = Type.Object({
 
 export const WebhookResponse = Type.Object({ success: Type.Literal(true), message: Type.String() })
 
+const HOURS = '^([01]\\d|2[0-4]):[0-5]\\d-([01]\\d|2[0-4]):[0-5]\\d$'
+
+export const CallingWindowSchema = Type.Object({
+  timezone: Type.String({ minLength: 1, maxLength: 64, description: 'IANA timezone, e.g. Asia/Kolkata' }),
+  days: Type.Array(Type.Union((['sun', 'mon', 'tue', 'wed', 'thu', 'fri', 'sat'] as const).map((day) => Type.Literal(day))), {
+    minItems: 1, maxItems: 7, uniqueItems: true, description: 'Weekdays, in that timezone'
+  }),
+  hours: Type.Array(Type.String({ pattern: HOURS }), {
+    minItems: 1, maxItems: 24, description: 'Local HH:MM-HH:MM ranges, start before end (24:00 for midnight), e.g. ["09:00-13:00", "14:00-21:00"]'
+  })
+}, {
+  additionalProperties: false,
+  description: 'When calls may be dialled (default CALLING_HOURS on CALLING_DAYS in CALLING_TIMEZONE, 09:00-21:00 ' +
+    'every day in Asia/Kolkata). A call due outside it, retries included, waits for the next opening.'
+})
+
 export const TriggerBulkCallsBody = Type.Object({
   customer_ids: Type.Optional(Type.Array(Type.String({ minLength: 1, maxLength: 100 }), {
     minItems: 1, maxItems: 200_000, description: 'These customers'
@@ -100,15 +127,42 @@ export const TriggerBulkCallsBody = Type.Object({
   filter: Type.Optional(Type.Object({
     search: Type.Optional(Type.String({ minLength: 1, maxLength: 100 })),
     status: Type.Optional(Type.Union([...CALL_STATUSES, 'none'].map((status) => Type.Literal(status))))
-  }, { additionalProperties: false, description: 'Or every customer matching this filter (as GET /api/customers); {} for all' }))
+  }, { additionalProperties: false, description: 'Or every customer matching this filter (as GET /api/customers); {} for all' })),
+  start_at: Type.Optional(Type.String({ format: 'date-time', description: 'Dial nothing before this time (default: now)' })),
+  end_at: Type.Optional(Type.String({
+    format: 'date-time', description: 'Calls not dialled by this time are skipped (outside-window), retries included'
+  })),
+  calling_window: Type.Optional(CallingWindowSchema),
+  dry_run: Type.Optional(Type.Boolean({
+    description: 'true: answer (200) what would happen to each customer, dialled or skipped and why, and dial nobody'
+  }))
 }, { additionalProperties: false })
+
+export const PlannedCall = Type.Object({
+  customer_id: Type.String(),
+  action: Type.Union([Type.Literal('dial'), Type.Literal('skip')]),
+  reason: Nullable(SkipReasonSchema)
+}, { additionalProperties: false })
+
+export const BatchDryRun = Type.Object({
+  success: Type.Literal(true),
+  dry_run: Type.Literal(true),
+  message: Type.String(),
+  would_dial: Type.Integer(),
+  would_skip: Type.Integer(),
+  skipped_by_reason: Type.Record(Type.String(), Type.Integer()),
+  first_dial_at: Timestamp,
+  calls: Type.Array(PlannedCall, { description: 'Each selected customer, in upload order; unknown ids last' })
+})
 
 export const BatchQueued = Type.Object({
   success: Type.Literal(true),
   message: Type.String(),
   batch_id: Type.String(),
   queued: Type.Integer({ description: 'Calls queued' }),
-  skipped: Type.Integer({ description: 'Customers selected but not queued: unknown, or with a call already queued or in progress' })
+  skipped: Type.Integer({ description: 'Customers selected but not queued: unknown, with a call already queued or in progress, suppressed or capped' }),
+  skipped_by_reason: Type.Record(Type.String(), Type.Integer(), { description: 'in-progress, suppressed, attempt-cap, not-found' }),
+  first_dial_at: Timestamp
 })
 
 export const BatchParams = Type.Object({ id: Type.String({ format: 'uuid' }) })
@@ -123,6 +177,9 @@ export const Batch = Type.Object({
   created_at: Timestamp,
   canceled_at: Nullable(Timestamp),
   total: Type.Integer({ description: 'Calls queued when the batch started' }),
+  start_at: Nullable(Timestamp),
+  end_at: Nullable(Timestamp),
+  calling_window: CallingWindowSchema,
   counts: Type.Composite([StatusCounts], { description: "Each customer's latest attempt, by status" }),
   retries: Type.Integer({ description: 'Calls made beyond the first attempt' })
 }, { additionalProperties: false })
@@ -141,7 +198,9 @@ export const Analytics = Type.Object({
   queued: Type.Integer({ description: 'Waiting to be dialled' }),
   average_talk_seconds: Nullable(Type.Number({ description: 'Mean duration of answered calls' })),
   outcomes: Type.Record(Type.String(), Type.Integer(), { description: 'Conversations by outcome: confirmed, callback, no-response, ...' }),
-  skipped: Type.Record(Type.String(), Type.Integer(), { description: 'Calls never dialled, by reason (canceled, ...)' })
+  skipped: Type.Record(Type.String(), Type.Integer(), {
+    description: 'Calls never dialled, by reason: suppressed, attempt-cap, outside-window, canceled'
+  })
 }, { additionalProperties: false })
 
 export const AnalyticsQuery = Type.Object({

@@ -79,6 +79,9 @@ export const Config = Type.Object({
   EXOTEL_SIMULATOR_TALK_MS: Type.Integer({
     default: 60000, minimum: 0, description: 'Simulator: the longest a caller stays on an answered call (then hangs up)'
   }),
+  EXOTEL_SIMULATOR_LOSE_CALLBACKS: Type.Number({
+    default: 0, minimum: 0, maximum: 1, description: 'Simulator: the share of final StatusCallbacks never sent (0 to 1)'
+  }),
   EXOTEL_SIMULATOR_REALTIME: Type.Boolean({
     default: true, description: "Simulator: stream the caller's audio in real time (false: ten times faster, for tests)"
   }),
@@ -114,6 +117,22 @@ export const Config = Type.Object({
   CALL_RETRY_DELAY_SECONDS: Type.Integer({ default: 300, minimum: 0, description: 'Wait before such a retry' }),
   CALL_TIMEOUT_SECONDS: Type.Integer({
     default: 2400, minimum: 1, description: 'A call with no final status after this long is looked up at Exotel, then failed'
+  }),
+  CALLING_HOURS: Type.String({
+    default: '09:00-21:00', pattern: '^\\d{2}:\\d{2}-\\d{2}:\\d{2}(,\\d{2}:\\d{2}-\\d{2}:\\d{2})*$',
+    description: "Batches' default calling window: local HH:MM-HH:MM ranges, comma-separated"
+  }),
+  CALLING_DAYS: Type.String({ default: 'mon-sun', description: "Batches' default calling days: mon-fri, sat,sun, ..." }),
+  CALLING_TIMEZONE: Type.String({ default: 'Asia/Kolkata', description: "Batches' default calling window's IANA timezone" }),
+  ATTEMPT_CAP: Type.Integer({
+    default: 3, minimum: 0, description: 'Most calls dialled to one customer in ATTEMPT_CAP_HOURS, over every batch (0: no cap)'
+  }),
+  ATTEMPT_CAP_HOURS: Type.Integer({ default: 24, minimum: 1, description: 'The period of ATTEMPT_CAP' }),
+  RECONCILE_AFTER_SECONDS: Type.Integer({
+    default: 600, minimum: 1, description: "A call with no news this long is looked up in Exotel's Call Details API"
+  }),
+  PRIORITY_LINES: Type.Integer({
+    default: 1, minimum: 0, description: 'Lines of MAX_CONCURRENT_CALLS that batches leave free for single calls'
   }),
   EVENTS_HEARTBEAT_SECONDS: Type.Integer({
     default: 15, minimum: 1, description: 'How often GET /api/events sends a comment line, so proxies keep the stream open'

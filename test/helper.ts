@@ -47,6 +47,9 @@ export async function freshPostgresDatabase (t: Test): Promise<string> {
   return url.toString()
 }
 
+/** Tests run at any hour: batches may dial around the clock unless a test says otherwise (the default is 09:00-21:00 IST). */
+export const ANY_HOUR = { CALLING_HOURS: '00:00-24:00' }
+
 export interface BuildOptions extends Omit<AppOptions, 'env'> {
   env?: Record<string, string>
   logger?: FastifyServerOptions['logger']
@@ -57,7 +60,7 @@ export async function build (t: Test, options: BuildOptions = {}): Promise<Fasti
   const { logger = false, env, ...appOptions } = options
   // No plugin timeout: starting PGlite and the emulator on a busy machine can take more than avvio's 10 s.
   const server = Fastify({ logger, pluginTimeout: 0 })
-  server.register(fp(app), { ...appOptions, env: { DATA_DIR: 'memory://', ...env } })
+  server.register(fp(app), { ...appOptions, env: { DATA_DIR: 'memory://', ...ANY_HOUR, ...env } })
   t.teardown(() => server.close())
   await server.ready()
   return server
@@ -179,6 +182,7 @@ export async function startServerProcess (env: Record<string, string>) {
       // the two maps merge into false gaps, while the in-process tests already cover these files.
       _TAPJS_PROCESSINFO_COVERAGE_: '0',
       DATA_DIR: path.join(cwd, 'data'),
+      ...ANY_HOUR,
       ...env
     },
     stdio: ['ignore', 'pipe', 'pipe']

@@ -1,56 +1,156 @@
 import type { Database, Queryable } from '../db/database.js'
 import { customerFilter, type CustomerQuery } from '../customers/repository.js'
-import { isTerminal, SKIP_IF_LIVE, type CallStatus } from './calls.js'
+import { isTerminal, LIVE, SKIP_IF_LIVE, type CallStatus } from './calls.js'
+import { nextOpening, type CallingWindow } from './calling-window.js'
 import { announce } from './events.js'
+import { blockedReason, type AttemptCap, type SkipReason } from './rules.js'
 
 /** Who to call in a batch: these customer ids, or every customer matching a filter (all of them when empty). */
 export type BatchSelection =
   | { customerIds: string[] }
   | { filter: Pick<CustomerQuery, 'search' | 'status'> }
 
+/** When a batch's calls may be dialled: from `startAt` (default now), inside `window`, until `endAt` (if given). */
+export interface BatchSchedule {
+  startAt?: Date
+  endAt?: Date
+  window: CallingWindow
+}
+
+export interface BatchOptions {
+  schedule: BatchSchedule
+  attemptCap?: AttemptCap
+}
+
+/** A schedule that cannot be kept. */
+export class ScheduleError extends Error {
+  readonly statusCode = 400
+}
+
+/** The first moment a batch's calls may be dialled; throws ScheduleError when the window never opens in time. */
+export function firstDial (schedule: BatchSchedule, now = new Date()): Date {
+  const from = schedule.startAt && schedule.startAt > now ? schedule.startAt : now
+  if (schedule.endAt && schedule.endAt <= from) throw new ScheduleError('end_at must be after start_at and after now')
+  const opening = nextOpening(schedule.window, from)
+  if (schedule.endAt && opening >= schedule.endAt) {
+    throw new ScheduleError(`The calling window does not open before end_at (it opens at ${opening.toISOString()})`)
+  }
+  return opening
+}
+
+/** Each selected customer, and why it would be skipped (null: dialled). */
+function pickedSql (selection: BatchSelection, attemptCap: AttemptCap | undefined, params: unknown[]): string {
+  const where = 'customerIds' in selection
+    ? `WHERE id = ANY($${params.push(selection.customerIds)}::text[])`
+    : customerFilter(selection.filter, params)
+  return `SELECT customer.id, customer.name, customer.phone, customer.seq,
+      CASE WHEN EXISTS (SELECT 1 FROM call live WHERE live.customer_id = customer.id AND ${LIVE}) THEN 'in-progress'
+      ELSE ${blockedReason('customer.id', 'customer.phone', attemptCap, params)} END AS skip_reason
+    FROM customer ${where}`
+}
+
+export interface PlannedCall {
+  customer_id: string
+  action: 'dial' | 'skip'
+  /** Why it is skipped: in-progress, suppressed, attempt-cap, not-found. */
+  reason: SkipReason | null
+}
+
+export interface BatchPlan {
+  /** When the first calls would be dialled (the calling window's first opening from the start). */
+  firstDialAt: Date
+  calls: PlannedCall[]
+}
+
+/** What queueBatch would do, customer by customer, without doing it (a dry run). */
+export async function planBatch (db: Queryable, selection: BatchSelection, options: BatchOptions): Promise<BatchPlan> {
+  const firstDialAt = firstDial(options.schedule)
+  const params: unknown[] = []
+  const { rows } = await db.query<{ id: string, skip_reason: SkipReason | null }>(
+    `SELECT id, skip_reason FROM (${pickedSql(selection, options.attemptCap, params)}) picked ORDER BY seq`, params
+  )
+  const calls: PlannedCall[] = rows.map((row) => ({
+    customer_id: row.id, action: row.skip_reason ? 'skip' : 'dial', reason: row.skip_reason
+  }))
+  if ('customerIds' in selection) {
+    const found = new Set(rows.map((row) => row.id))
+    for (const id of new Set(selection.customerIds)) {
+      if (!found.has(id)) calls.push({ customer_id: id, action: 'skip', reason: 'not-found' })
+    }
+  }
+  return { firstDialAt, calls }
+}
+
 export interface QueuedBatch {
   /** Undefined when nothing was queued: then no batch is kept. */
   batchId?: string
   /** Customers selected. */
   matched: number
-  /** Calls queued: customers with a call already queued or in progress are skipped. */
+  /** Calls queued. */
   queued: number
+  /** Customers selected and not queued, by why: in-progress, suppressed, attempt-cap. */
+  skipped: Partial<Record<SkipReason, number>>
+  /** When the first calls may be dialled. */
+  firstDialAt: Date
 }
 
-/** Queues one call per selected customer, in one statement and one transaction, for the dispatcher to dial. */
-export async function queueBatch (db: Database, createdBy: string, selection: BatchSelection): Promise<QueuedBatch> {
+/**
+ * Queues one call per selected customer, in one statement and one transaction, for the dispatcher to dial from
+ * the schedule's first opening. Customers with a live call are left out; suppressed and capped ones get a call
+ * that is canceled at once with its reason, so that the batch's analytics show why they were not called.
+ */
+export async function queueBatch (db: Database, createdBy: string, selection: BatchSelection, options: BatchOptions):
+Promise<QueuedBatch> {
+  const { schedule } = options
+  const firstDialAt = firstDial(schedule)
   return await db.transaction(async (tx) => {
-    const params: unknown[] = [createdBy]
-    const where = 'customerIds' in selection
-      ? `WHERE id = ANY($${params.push(selection.customerIds)}::text[])`
-      : customerFilter(selection.filter, params)
-    const { rows } = await tx.query<QueuedBatch>(
-      `WITH batch AS (INSERT INTO call_batch (created_by) VALUES ($1) RETURNING id),
-       picked AS (SELECT id, name, phone, seq FROM customer ${where}),
+    const params: unknown[] = [createdBy, schedule.startAt ?? null, schedule.endAt ?? null, schedule.window, firstDialAt]
+    const { rows } = await tx.query<{ batchId: string, matched: number, queued: number, suppressed: number, capped: number }>(
+      `WITH batch AS (
+         INSERT INTO call_batch (created_by, start_at, end_at, calling_window) VALUES ($1, $2, $3, $4) RETURNING id
+       ),
+       picked AS (${pickedSql(selection, options.attemptCap, params)}),
        queued AS (
-         INSERT INTO call (customer_id, customer_name, phone, triggered_by, batch_id, status)
-         SELECT picked.id, picked.name, picked.phone, $1, batch.id, 'queued' FROM picked, batch ORDER BY picked.seq
+         INSERT INTO call (customer_id, customer_name, phone, triggered_by, batch_id, status, not_before)
+         SELECT picked.id, picked.name, picked.phone, $1, batch.id, 'queued', $5 FROM picked, batch
+         WHERE picked.skip_reason IS NULL ORDER BY picked.seq
          ${SKIP_IF_LIVE}
          RETURNING id, customer_id
        ),
+       skipped AS (
+         INSERT INTO call (customer_id, customer_name, phone, triggered_by, batch_id, status, skip_reason, ended_at)
+         SELECT picked.id, picked.name, picked.phone, $1, batch.id, 'canceled', picked.skip_reason, now() FROM picked, batch
+         WHERE picked.skip_reason IN ('suppressed', 'attempt-cap') ORDER BY picked.seq
+         RETURNING id, skip_reason
+       ),
        events AS (
-         INSERT INTO call_event (call_id, status, source, dedupe_key) SELECT id, 'queued', 'api', 'queued' FROM queued
+         INSERT INTO call_event (call_id, status, source, dedupe_key, detail)
+         SELECT id, 'queued', 'api', 'queued', '{}'::jsonb FROM queued
+         UNION ALL SELECT id, 'canceled', 'api', 'skipped', jsonb_build_object('reason', skip_reason) FROM skipped
        ),
        touched AS (
          UPDATE customer SET last_call_status = 'queued', last_call_at = now() WHERE id IN (SELECT customer_id FROM queued)
        )
-       SELECT (SELECT id FROM batch) AS "batchId", (SELECT count(*) FROM picked) AS matched,
-         (SELECT count(*) FROM queued) AS queued`,
+       SELECT (SELECT id FROM batch) AS "batchId", (SELECT count(*) FROM picked)::int AS matched,
+         (SELECT count(*) FROM queued)::int AS queued,
+         (SELECT count(*) FROM skipped WHERE skip_reason = 'suppressed')::int AS suppressed,
+         (SELECT count(*) FROM skipped WHERE skip_reason = 'attempt-cap')::int AS capped`,
       params
     )
-    const batch = rows[0]!
-    if (batch.queued === 0) {
-      await tx.query('DELETE FROM call_batch WHERE id = $1', [batch.batchId])
-      return { matched: batch.matched, queued: 0 }
+    const { batchId, matched, queued, suppressed, capped } = rows[0]!
+    const skipped: QueuedBatch['skipped'] = {}
+    const inProgress = matched - queued - suppressed - capped
+    if (inProgress > 0) skipped['in-progress'] = inProgress
+    if (suppressed > 0) skipped.suppressed = suppressed
+    if (capped > 0) skipped['attempt-cap'] = capped
+    if (queued === 0) {
+      await tx.query('DELETE FROM call WHERE batch_id = $1', [batchId])
+      await tx.query('DELETE FROM call_batch WHERE id = $1', [batchId])
+      return { matched, queued: 0, skipped, firstDialAt }
     }
-    await tx.query('UPDATE call_batch SET total = $2 WHERE id = $1', [batch.batchId, batch.queued])
-    await announce(tx, { type: 'batch', batch: { id: batch.batchId!, change: 'queued', calls: batch.queued } })
-    return batch
+    await tx.query('UPDATE call_batch SET total = $2 WHERE id = $1', [batchId, queued])
+    await announce(tx, { type: 'batch', batch: { id: batchId, change: 'queued', calls: queued } })
+    return { batchId, matched, queued, skipped, firstDialAt }
   })
 }
 
@@ -60,6 +160,9 @@ export interface BatchProgress {
   created_at: Date
   canceled_at: Date | null
   total: number
+  start_at: Date | null
+  end_at: Date | null
+  calling_window: CallingWindow
   /** running while any of its calls is queued or in flight; then finished, or canceled. */
   status: 'running' | 'finished' | 'canceled'
   /** Each customer's latest attempt, by status. */
@@ -70,7 +173,7 @@ export interface BatchProgress {
 
 export async function getBatch (db: Queryable, id: string): Promise<BatchProgress | undefined> {
   const { rows } = await db.query<Omit<BatchProgress, 'status' | 'counts' | 'retries'>>(
-    'SELECT id, created_by, created_at, canceled_at, total FROM call_batch WHERE id = $1', [id]
+    'SELECT id, created_by, created_at, canceled_at, total, start_at, end_at, calling_window FROM call_batch WHERE id = $1', [id]
   )
   if (!rows[0]) return undefined
   const { rows: latest } = await db.query<{ status: CallStatus, n: number }>(
@@ -114,7 +217,7 @@ export async function cancelBatch (db: Database, id: string): Promise<number | u
     if (rowCount === 0) return undefined
     const { rows } = await tx.query<{ n: number }>(
       `WITH canceled AS (
-         UPDATE call SET status = 'canceled', ended_at = now(), updated_at = now()
+         UPDATE call SET status = 'canceled', skip_reason = 'canceled', ended_at = now(), updated_at = now()
          WHERE batch_id = $1 AND status = 'queued' AND claimed_at IS NULL RETURNING id, customer_id
        ),
        events AS (

@@ -2,6 +2,7 @@ import type { CALL_STATUSES } from '../../schemas/calls.js'
 import type { Database, Queryable } from '../db/database.js'
 import { getConversation, type Conversation } from './conversation.js'
 import { announce, callEvent } from './events.js'
+import type { SkipReason } from './rules.js'
 
 export type CallStatus = (typeof CALL_STATUSES)[number]
 
@@ -16,8 +17,8 @@ export const isTerminal = (status: string): status is CallStatus => RANK[status 
  * Skips the insert of a call for a customer who has a live one: the predicate of the index
  * call_one_live_per_customer (migration 003), which an ON CONFLICT clause must repeat to name it.
  */
-export const SKIP_IF_LIVE =
-  "ON CONFLICT (customer_id) WHERE status IN ('queued', 'initiated', 'ringing', 'in-progress') DO NOTHING"
+export const LIVE = "status IN ('queued', 'initiated', 'ringing', 'in-progress')"
+export const SKIP_IF_LIVE = `ON CONFLICT (customer_id) WHERE ${LIVE} DO NOTHING`
 
 export interface Call {
   id: string
@@ -38,6 +39,10 @@ export interface Call {
   answered_at: Date | null
   ended_at: Date | null
   updated_at: Date
+  /** Not dialled before this time (a retry's delay, the calling window). */
+  not_before: Date
+  /** Why a canceled call was never dialled. */
+  skip_reason: SkipReason | null
 }
 
 export interface CallEvent {
@@ -47,8 +52,9 @@ export interface CallEvent {
   created_at: Date
 }
 
-const COLUMNS = `id, customer_id, customer_name, phone, batch_id, attempt, status, triggered_by, exotel_sid, error,
-  answered_by, duration_seconds, recording_url, created_at, dialled_at, answered_at, ended_at, updated_at`
+export const COLUMNS = `id, customer_id, customer_name, phone, batch_id, attempt, status, triggered_by, exotel_sid, error,
+  answered_by, duration_seconds, recording_url, created_at, dialled_at, answered_at, ended_at, updated_at, not_before,
+  skip_reason`
 
 /** The customer already has a call queued or going on. */
 export class CallInProgressError extends Error {
@@ -103,6 +109,8 @@ export interface StatusReport {
   answeredBy?: string
   durationSeconds?: number
   recordingUrl?: string
+  /** Why a call canceled before it was dialled was skipped. */
+  skipReason?: SkipReason
 }
 
 export type Locator = { id: string } | { exotelSid: string }
@@ -136,13 +144,14 @@ Promise<{ call: Call, changed: boolean } | undefined> {
          answered_by = COALESCE($6, answered_by),
          duration_seconds = COALESCE($7, duration_seconds),
          recording_url = COALESCE($8, recording_url),
+         skip_reason = CASE WHEN $2 THEN COALESCE($10, skip_reason) ELSE skip_reason END,
          dialled_at = CASE WHEN $2 AND $3 = 'initiated' THEN now() ELSE dialled_at END,
          answered_at = CASE WHEN $2 AND $3 = 'in-progress' THEN now() ELSE answered_at END,
          ended_at = CASE WHEN $2 AND $9 THEN now() ELSE ended_at END,
          updated_at = now()
        WHERE id = $1 RETURNING ${COLUMNS}`,
       [call.id, forward, report.status, report.exotelSid ?? null, report.error ?? null, report.answeredBy ?? null,
-        report.durationSeconds ?? null, report.recordingUrl ?? null, isTerminal(report.status)]
+        report.durationSeconds ?? null, report.recordingUrl ?? null, isTerminal(report.status), report.skipReason ?? null]
     )
     if (forward) {
       await touchCustomer(tx, call.customer_id, report.status)

@@ -1,14 +1,19 @@
-import type { Database } from '../db/database.js'
-import type { ExotelClient } from '../exotel/exotel-client.js'
-import { applyReport, isTerminal, type Call, type RetryPolicy } from './calls.js'
+import type { Database, Queryable } from '../db/database.js'
+import type { ExotelCall, ExotelClient } from '../exotel/exotel-client.js'
+import { applyReport, COLUMNS, isTerminal, type Call, type RetryPolicy } from './calls.js'
+import { isOpen, nextOpening, type CallingWindow } from './calling-window.js'
 import { dial } from './dialler.js'
+import { announce } from './events.js'
+import { blockedReason, type AttemptCap, type SkipReason } from './rules.js'
 
 export interface DispatchPolicy {
   /** Most calls dialled in any minute, counted over every instance (single calls included). */
   callsPerMinute: number
   /** Most calls in flight at once: claimed for dialling, or dialled and not yet ended. */
   maxInFlight: number
-  /** A call with no final status after this long is looked up at Exotel, then failed. */
+  /** A call in flight with no news this long is looked up in Exotel's Call Details API (reconciliation). */
+  reconcileAfterMs?: number
+  /** A call dialled this long ago with no final status, from Exotel's callback or its Call Details, is failed. */
   callTimeoutMs: number
   /** A call claimed this long ago without an Exotel answer was being dialled by a run that ended. */
   claimTimeoutMs?: number
@@ -16,6 +21,12 @@ export interface DispatchPolicy {
   tickMs?: number
   /** Busy and unanswered batch calls are dialled again (applied as their status arrives). */
   retry: RetryPolicy
+  /** Lines of maxInFlight that batches leave free for single calls (the priority lane; default 1). */
+  priorityLines?: number
+  /** The calling window of a batch queued without one. */
+  defaultWindow: CallingWindow
+  /** Most dials to one customer in a period, over every batch. */
+  attemptCap?: AttemptCap
 }
 
 export interface DispatcherOptions {
@@ -25,6 +36,19 @@ export interface DispatcherOptions {
   policy: DispatchPolicy
   onError?: (error: unknown, call?: Call) => void
 }
+
+/** A batch's own rules, as the claim reads them. */
+interface BatchRules {
+  window: CallingWindow
+  end_at: string | null
+}
+
+function inSchedule (schedule: BatchRules, now: Date): boolean {
+  return (!schedule.end_at || new Date(schedule.end_at) > now) && isOpen(schedule.window, now)
+}
+
+/** Exotel's words for a call still going on, as our statuses. */
+const STEP: Record<string, Call['status']> = { queued: 'initiated', ringing: 'ringing', 'in-progress': 'in-progress' }
 
 const DISPATCH_LOCK = 727_001 // one dispatcher at a time decides, whatever the number of instances
 const MAX_CLAIM = 50
@@ -77,7 +101,12 @@ export class Dispatcher {
     } catch {
       return 0 // nowhere for Exotel to report to yet (not listening): nothing is dialled
     }
-    const claimed = await this.#claim()
+    const { dial: claimed, skip } = await this.#claim()
+    for (const { call, reason } of skip) {
+      await applyReport(this.#options.db, { id: call.id }, {
+        status: 'canceled', source: 'dispatcher', dedupeKey: 'skipped', skipReason: reason, detail: { reason }
+      })
+    }
     await Promise.all(claimed.map(async (call) => {
       try {
         await dial(this.#options.db, this.#options.exotel, call, statusCallback)
@@ -92,19 +121,28 @@ export class Dispatcher {
     return claimed.length
   }
 
-  async #claim (): Promise<Call[]> {
+  /**
+   * Claims the calls to dial now. Batches take turns (a call of each batch with calls due, then a second of each,
+   * ...) and leave `priorityLines` free for single calls, which are dialled at once by their request. Right before
+   * a dial each call is checked again: a suppressed or capped one is skipped; one whose batch's calling window is
+   * closed waits, with the rest of its batch, for the next opening; past the batch's end_at, they are skipped.
+   */
+  async #claim (): Promise<{ dial: Call[], skip: Array<{ call: Call, reason: SkipReason }> }> {
     const { db, policy } = this.#options
     this.#dueInMs = undefined
+    const nothing = { dial: [], skip: [] }
     const waiting = await db.query(
       "SELECT 1 FROM call WHERE status = 'queued' AND claimed_at IS NULL AND not_before <= now() LIMIT 1"
     )
-    if (waiting.rowCount === 0) return []
+    if (waiting.rowCount === 0) return nothing
     return await db.transaction(async (tx) => {
       await tx.query('SELECT pg_advisory_xact_lock($1)', [DISPATCH_LOCK])
-      const { rows } = await tx.query<{ in_flight: number, last_minute: number, since_last_ms: number | null }>(
+      const { rows } = await tx.query<{ in_flight: number, single: number, last_minute: number, since_last_ms: number | null }>(
         `SELECT
            count(*) FILTER (WHERE status IN ('initiated', 'ringing', 'in-progress') OR claimed_at IS NOT NULL
              AND status = 'queued') AS in_flight,
+           count(*) FILTER (WHERE batch_id IS NULL AND (status IN ('initiated', 'ringing', 'in-progress') OR claimed_at IS NOT NULL
+             AND status = 'queued')) AS single,
            count(*) FILTER (WHERE COALESCE(claimed_at, dialled_at) > clock_timestamp() - interval '1 minute') AS last_minute,
            extract(epoch FROM clock_timestamp() - max(COALESCE(claimed_at, dialled_at))) * 1000 AS since_last_ms
          FROM call
@@ -112,24 +150,82 @@ export class Dispatcher {
             OR (status = 'queued' AND claimed_at IS NOT NULL)
             OR COALESCE(claimed_at, dialled_at) > clock_timestamp() - interval '1 minute'`
       )
-      const { in_flight: inFlight, last_minute: lastMinute, since_last_ms: sinceLast } = rows[0]!
+      const { in_flight: inFlight, single, last_minute: lastMinute, since_last_ms: sinceLast } = rows[0]!
       const spacingMs = 60_000 / policy.callsPerMinute
       // Calls are spaced evenly: one per spacing since the last one dialled (one at once after a quiet minute).
       const sinceLastMs = Number(sinceLast ?? spacingMs)
       const paced = Math.floor(sinceLastMs / spacingMs)
-      const allowed = Math.min(policy.maxInFlight - inFlight, policy.callsPerMinute - lastMinute, paced, MAX_CLAIM)
+      // Single calls in flight use the priority lines first; batches have what is left.
+      const lines = policy.maxInFlight - Math.max(policy.priorityLines ?? 1, Number(single)) - (Number(inFlight) - Number(single))
+      const allowed = Math.min(lines, policy.callsPerMinute - lastMinute, paced, MAX_CLAIM)
       this.#dueInMs = allowed > 0 ? spacingMs : spacingMs - sinceLastMs % spacingMs
-      if (allowed <= 0) return []
-      const { rows: claimed } = await tx.query<Call>(
+      if (allowed <= 0) return nothing
+      const params: unknown[] = [allowed]
+      const { rows: claimed } = await tx.query<Call & { blocked: SkipReason | null, schedule: BatchRules | null }>(
         `UPDATE call SET claimed_at = clock_timestamp(), updated_at = now()
          WHERE id IN (
-           SELECT id FROM call WHERE status = 'queued' AND claimed_at IS NULL AND not_before <= now()
-           ORDER BY not_before, created_at LIMIT $1 FOR UPDATE SKIP LOCKED
-         )
-         RETURNING *`, [allowed]
+           SELECT id FROM (
+             SELECT id, not_before, created_at,
+               row_number() OVER (PARTITION BY batch_id ORDER BY not_before, created_at) AS turn
+             FROM call WHERE status = 'queued' AND claimed_at IS NULL AND not_before <= now()
+           ) due ORDER BY turn, not_before, created_at LIMIT $1
+         ) AND status = 'queued' AND claimed_at IS NULL
+         RETURNING ${COLUMNS}, ${blockedReason('call.customer_id', 'call.phone', policy.attemptCap, params)} AS blocked,
+           (SELECT jsonb_build_object('window', calling_window, 'end_at', end_at) FROM call_batch
+            WHERE call_batch.id = call.batch_id) AS schedule`, params
       )
-      return claimed
+      const result: { dial: Call[], skip: Array<{ call: Call, reason: SkipReason }> } = { dial: [], skip: [] }
+      const closed = new Map<string, BatchRules>()
+      const now = new Date()
+      for (const { blocked, schedule, ...call } of claimed) {
+        // Every claimed call is a batch's (single calls are claimed by their request).
+        if (closed.has(call.batch_id!) || !inSchedule(schedule!, now)) {
+          closed.set(call.batch_id!, schedule!)
+        } else if (blocked) {
+          result.skip.push({ call, reason: blocked })
+        } else {
+          result.dial.push(call)
+        }
+      }
+      for (const [batchId, schedule] of closed) await this.#defer(tx, batchId, schedule, now)
+      return result
     })
+  }
+
+  /**
+   * A batch whose calling window is closed: its waiting calls (those just claimed included) wait for the next
+   * opening, recorded in each one's timeline; when that is past the batch's end_at, they are skipped instead.
+   */
+  async #defer (tx: Queryable, batchId: string, schedule: BatchRules, now: Date): Promise<void> {
+    const opening = nextOpening(schedule.window, now)
+    const endAt = schedule.end_at ? new Date(schedule.end_at) : undefined
+    if (endAt && opening >= endAt) {
+      const { rows } = await tx.query<{ n: number }>(
+        `WITH skipped AS (
+           UPDATE call SET status = 'canceled', skip_reason = 'outside-window', ended_at = now(), updated_at = now(), claimed_at = NULL
+           WHERE batch_id = $1 AND status = 'queued' AND exotel_sid IS NULL RETURNING id, customer_id
+         ),
+         events AS (
+           INSERT INTO call_event (call_id, status, source, dedupe_key, detail)
+           SELECT id, 'canceled', 'dispatcher', 'skipped', '{"reason": "outside-window"}'::jsonb FROM skipped
+         ),
+         touched AS (
+           UPDATE customer SET last_call_status = 'canceled', last_call_at = now() WHERE id IN (SELECT customer_id FROM skipped)
+         )
+         SELECT count(*)::int AS n FROM skipped`, [batchId]
+      )
+      await announce(tx, { type: 'batch', batch: { id: batchId, change: 'ended', calls: rows[0]!.n } })
+      return
+    }
+    await tx.query(
+      `WITH deferred AS (
+         UPDATE call SET not_before = $2, claimed_at = NULL, updated_at = now()
+         WHERE batch_id = $1 AND status = 'queued' AND exotel_sid IS NULL AND not_before < $2 RETURNING id
+       )
+       INSERT INTO call_event (call_id, status, source, dedupe_key, detail)
+       SELECT id, 'queued', 'dispatcher', 'deferred-' || $3, jsonb_build_object('reason', 'outside-window', 'until', $3)
+       FROM deferred ON CONFLICT (call_id, dedupe_key) DO NOTHING`, [batchId, opening, opening.toISOString()]
+    )
   }
 
   /**
@@ -150,20 +246,39 @@ export class Dispatcher {
         error: 'The server stopped while dialling: the customer may have been called, so the call is not retried'
       })
     }
-    const { rows } = await db.query<{ id: string, exotel_sid: string }>(
-      `SELECT id, exotel_sid FROM call WHERE status IN ('initiated', 'ringing', 'in-progress')
-       AND updated_at < now() - $1 * interval '1 millisecond' LIMIT 20`, [policy.callTimeoutMs]
+    const { rows } = await db.query<{ id: string, exotel_sid: string, status: Call['status'], overdue: boolean }>(
+      `SELECT id, exotel_sid, status, dialled_at < now() - $2 * interval '1 millisecond' AS overdue
+       FROM call WHERE status IN ('initiated', 'ringing', 'in-progress')
+       AND updated_at < now() - $1 * interval '1 millisecond' LIMIT 20`,
+      [policy.reconcileAfterMs ?? policy.callTimeoutMs, policy.callTimeoutMs]
     )
-    for (const { id, exotel_sid: sid } of rows) {
-      const record = await exotel.callDetails(sid).catch(() => undefined)
-      const status = record && isTerminal(record.status) ? record.status : 'failed'
-      await applyReport(db, { id }, {
-        status,
-        source: 'dispatcher',
-        dedupeKey: 'timeout',
-        durationSeconds: record?.duration ?? undefined,
-        error: status === 'failed' ? 'No final status from Exotel in time' : undefined
-      })
+    for (const { id, exotel_sid: sid, status, overdue } of rows) {
+      let record: ExotelCall | undefined
+      let problem: string | undefined
+      try {
+        record = await exotel.callDetails(sid)
+      } catch (error) {
+        problem = (error as Error).message
+      }
+      const detail = { via: 'exotel-call-details', exotel_status: record?.status ?? null, ...problem ? { problem } : {} }
+      if (record && isTerminal(record.status)) {
+        await applyReport(db, { id }, {
+          status: record.status,
+          source: 'reconciliation',
+          dedupeKey: 'reconciled',
+          durationSeconds: record.duration ?? undefined,
+          recordingUrl: record.recordingUrl ?? undefined,
+          detail
+        }, policy.retry)
+      } else if (overdue) {
+        await applyReport(db, { id }, {
+          status: 'failed', source: 'reconciliation', dedupeKey: 'timeout', error: 'No final status from Exotel in time', detail
+        })
+      } else {
+        // Still going on at Exotel (or Exotel did not answer): noted, and asked again after another interval.
+        const now = record && record.status in STEP ? STEP[record.status]! : status
+        await applyReport(db, { id }, { status: now, source: 'reconciliation', dedupeKey: `checked-${Date.now()}`, detail })
+      }
     }
   }
 }

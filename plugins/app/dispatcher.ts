@@ -1,9 +1,10 @@
 import fp from 'fastify-plugin'
+import { windowOf } from '../../lib/calls/calling-window.js'
 import { Dispatcher } from '../../lib/calls/dispatcher.js'
 
 declare module 'fastify' {
   interface FastifyInstance {
-    /** Dials queued batch calls within the rate and concurrency limits; holds the retry policy. */
+    /** Dials queued batch calls within the rate and concurrency limits; holds the campaign policy (retries, window, cap). */
     dispatcher: Dispatcher
   }
 }
@@ -19,7 +20,11 @@ export default fp(async function dispatcher (fastify) {
       callsPerMinute: config.CALLS_PER_MINUTE,
       maxInFlight: config.MAX_CONCURRENT_CALLS,
       callTimeoutMs: config.CALL_TIMEOUT_SECONDS * 1000,
-      retry: { retries: config.CALL_RETRIES, delayMs: config.CALL_RETRY_DELAY_SECONDS * 1000 }
+      reconcileAfterMs: config.RECONCILE_AFTER_SECONDS * 1000,
+      retry: { retries: config.CALL_RETRIES, delayMs: config.CALL_RETRY_DELAY_SECONDS * 1000 },
+      priorityLines: config.PRIORITY_LINES,
+      defaultWindow: windowOf(config.CALLING_HOURS, config.CALLING_DAYS, config.CALLING_TIMEZONE),
+      attemptCap: { attempts: config.ATTEMPT_CAP, periodMs: config.ATTEMPT_CAP_HOURS * 3600_000 }
     },
     onError: (error, call) => fastify.log.warn({ err: error, callId: call?.id }, 'dispatch failed')
   })

@@ -1,6 +1,7 @@
 import fastifyEnv from '@fastify/env'
 import fp from 'fastify-plugin'
 import { Config } from '../../schemas/config.js'
+import { checkWindow, windowOf } from '../../lib/calls/calling-window.js'
 import { ConfigError } from '../../lib/config-error.js'
 
 declare module 'fastify' {
@@ -45,5 +46,10 @@ function missingCompanions (config: Config): string | undefined {
     if (missing.length > 0) return `Invalid configuration: ${missing.join(', ')} must be set with ${lead}`
   }
   if (config.ASSISTANT === 'openai' && !config.OPENAI_API_KEY) return 'Invalid configuration: ASSISTANT=openai needs OPENAI_API_KEY'
+  try {
+    checkWindow(windowOf(config.CALLING_HOURS, config.CALLING_DAYS, config.CALLING_TIMEZONE))
+  } catch (error) {
+    return `Invalid configuration: CALLING_HOURS, CALLING_DAYS or CALLING_TIMEZONE: ${(error as Error).message}`
+  }
   return undefined
 }

@@ -1,8 +1,9 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { callAnalytics } from '../../lib/calls/analytics.js'
-import { cancelBatch, getBatch, listBatches, queueBatch } from '../../lib/calls/batches.js'
+import { cancelBatch, getBatch, listBatches, planBatch, queueBatch } from '../../lib/calls/batches.js'
+import { checkWindow } from '../../lib/calls/calling-window.js'
 import {
-  BatchCanceled, BatchList, BatchParams, BatchQueued, BatchResponse, TriggerBulkCallsBody
+  BatchCanceled, BatchDryRun, BatchList, BatchParams, BatchQueued, BatchResponse, TriggerBulkCallsBody
 } from '../../schemas/calls.js'
 import { PageQuery } from '../../schemas/customers.js'
 import { ErrorRef, IdempotencyHeaders } from '../../schemas/common.js'
@@ -16,22 +17,59 @@ const batches: FastifyPluginAsyncTypebox = async (fastify) => {
       tags: ['api'],
       summary: 'Call many customers: queued at once (202), dialled within the rate and concurrency limits',
       description: 'Give `customer_ids`, or a `filter` like GET /api/customers takes (`{}` for every customer). ' +
-        'Customers with a call already queued or in progress are skipped. Follow the batch with GET /api/batches/:id.',
+        'Customers with a call already queued or in progress are skipped; suppressed numbers and customers at the ' +
+        'attempt cap are skipped too, each with a canceled call saying why. Calls are dialled from `start_at`, only ' +
+        'inside `calling_window`, and skipped if not dialled by `end_at`. `dry_run: true` answers 200 with what ' +
+        'would happen to each customer, and dials nobody. Follow the batch with GET /api/batches/:id.',
       security,
       headers: IdempotencyHeaders,
       body: TriggerBulkCallsBody,
-      response: { 202: BatchQueued, 400: ErrorRef, 401: ErrorRef, 409: ErrorRef }
+      response: { 200: BatchDryRun, 202: BatchQueued, 400: ErrorRef, 401: ErrorRef, 409: ErrorRef }
     }
   }, async (request, reply) => {
-    const { customer_ids: customerIds, filter } = request.body
+    const { customer_ids: customerIds, filter, start_at: startAt, end_at: endAt, calling_window: window, dry_run: dryRun } = request.body
     if (!customerIds && !filter) {
       return reply.code(400).send({ success: false, message: 'Give customer_ids, or a filter ({} for every customer)' })
     }
-    const batch = await queueBatch(fastify.db, request.user!.sub, customerIds ? { customerIds } : { filter: filter! })
+    const selection = customerIds ? { customerIds } : { filter: filter! }
+    const { policy } = fastify.dispatcher
+    const options = {
+      schedule: {
+        startAt: startAt ? new Date(startAt) : undefined,
+        endAt: endAt ? new Date(endAt) : undefined,
+        window: window ?? policy.defaultWindow
+      },
+      attemptCap: policy.attemptCap
+    }
+    if (window) checkWindow(window)
+    if (dryRun) {
+      const plan = await planBatch(fastify.db, selection, options)
+      const skipped: Record<string, number> = {}
+      for (const call of plan.calls) if (call.reason) skipped[call.reason] = (skipped[call.reason] ?? 0) + 1
+      const wouldDial = plan.calls.filter((call) => call.action === 'dial').length
+      return reply.code(200).send({
+        success: true as const,
+        dry_run: true as const,
+        message: `Would queue ${wouldDial} calls and skip ${plan.calls.length - wouldDial}; nobody was dialled`,
+        would_dial: wouldDial,
+        would_skip: plan.calls.length - wouldDial,
+        skipped_by_reason: skipped,
+        first_dial_at: plan.firstDialAt,
+        calls: plan.calls
+      })
+    }
+    const batch = await queueBatch(fastify.db, request.user!.sub, selection, options)
+    const notFound = customerIds ? new Set(customerIds).size - batch.matched : 0
+    const skipped = notFound > 0 ? { ...batch.skipped, 'not-found': notFound } : batch.skipped
     if (!batch.batchId) {
+      const reasons = Object.entries(batch.skipped).map(([reason, n]) => `${n} ${reason}`).join(', ')
       return reply.code(400).send({
         success: false,
-        message: batch.matched === 0 ? 'No customers to call' : 'Every customer selected already has a call queued or in progress'
+        message: batch.matched === 0
+          ? 'No customers to call'
+          : batch.skipped['in-progress'] === batch.matched
+            ? 'Every customer selected already has a call queued or in progress'
+            : `None of the customers selected can be called (${reasons})`
       })
     }
     request.log.info({ batchId: batch.batchId, queued: batch.queued }, 'batch queued')
@@ -40,7 +78,9 @@ const batches: FastifyPluginAsyncTypebox = async (fastify) => {
       message: `Queued ${batch.queued} calls`,
       batch_id: batch.batchId,
       queued: batch.queued,
-      skipped: (customerIds?.length ?? batch.matched) - batch.queued
+      skipped: (customerIds?.length ?? batch.matched) - batch.queued,
+      skipped_by_reason: skipped,
+      first_dial_at: batch.firstDialAt
     })
   })
 

@@ -1,6 +1,7 @@
 import path from 'node:path'
 import t from 'tap'
 import { queueBatch } from '../../../lib/calls/batches.js'
+import { windowOf } from '../../../lib/calls/calling-window.js'
 import { applyReport, createCall } from '../../../lib/calls/calls.js'
 import { Dispatcher, type DispatchPolicy } from '../../../lib/calls/dispatcher.js'
 import { openDatabase, type Database } from '../../../lib/db/database.js'
@@ -9,6 +10,8 @@ import { ExotelClient } from '../../../lib/exotel/exotel-client.js'
 import { startExotelSimulator } from '../../../lib/exotel/simulator.js'
 import { projectRoot } from '../../../lib/project-root.js'
 
+const ALWAYS = windowOf('00:00-24:00', 'mon-sun', 'UTC')
+const ANYTIME = { schedule: { window: ALWAYS } }
 const credentials = { accountSid: 'acme1', apiKey: 'key', apiToken: 'token' }
 // Nobody listens there: calls stay in flight (no callback ends them), as long calls do.
 const NOWHERE = 'http://127.0.0.1:9/exotel-webhook'
@@ -30,7 +33,10 @@ function dispatcher (db: Database, exotel: ExotelClient, policy: Partial<Dispatc
     db,
     exotel,
     statusCallbackUrl: callback,
-    policy: { callsPerMinute: 200, maxInFlight: 100, callTimeoutMs: 60_000, retry: { retries: 0, delayMs: 0 }, ...policy }
+    policy: {
+      callsPerMinute: 200, maxInFlight: 100, callTimeoutMs: 60_000, retry: { retries: 0, delayMs: 0 }, priorityLines: 0,
+      defaultWindow: ALWAYS, ...policy
+    }
   })
 }
 
@@ -39,7 +45,7 @@ const dialled = async (db: Database) =>
 
 t.test('never more calls in flight than the cap', async (t) => {
   const { db, exotel, simulator } = await setup(t, 8)
-  await queueBatch(db, 'sub', { filter: {} })
+  await queueBatch(db, 'sub', { filter: {} }, ANYTIME)
   const running = dispatcher(db, exotel, { maxInFlight: 3, callsPerMinute: 200, tickMs: 10 })
   running.start()
   t.teardown(() => running.stop())
@@ -56,7 +62,7 @@ t.test('never more calls in flight than the cap', async (t) => {
 
 t.test('calls are spaced to the rate', async (t) => {
   const { db, exotel } = await setup(t, 4)
-  await queueBatch(db, 'sub', { filter: {} })
+  await queueBatch(db, 'sub', { filter: {} }, ANYTIME)
   const running = dispatcher(db, exotel, { callsPerMinute: 200 }) // one every 300 ms
   running.start()
   t.teardown(() => running.stop())
@@ -69,7 +75,7 @@ t.test('calls are spaced to the rate', async (t) => {
 
 t.test('a call claimed by a run that ended is failed, never dialled again; nothing is dialled without a callback URL', async (t) => {
   const { db, exotel, simulator } = await setup(t, 2)
-  await queueBatch(db, 'sub', { customerIds: ['D1', 'D2'] })
+  await queueBatch(db, 'sub', { customerIds: ['D1', 'D2'] }, ANYTIME)
   await db.query("UPDATE call SET claimed_at = now() - interval '2 minutes' WHERE customer_id = 'D1'") // the crashed run's
   const notListening = dispatcher(db, exotel, {}, () => { throw new Error('not listening') })
   t.equal(await notListening.tick(), 0, 'not listening: nothing dialled')
@@ -87,7 +93,7 @@ t.test('a call claimed by a run that ended is failed, never dialled again; nothi
 
 t.test('a call in flight past the timeout takes Exotel\'s word, else fails', async (t) => {
   const { db, exotel, simulator } = await setup(t, 2)
-  await queueBatch(db, 'sub', { filter: {} })
+  await queueBatch(db, 'sub', { filter: {} }, ANYTIME)
   const running = dispatcher(db, exotel, { callTimeoutMs: 50 })
   await running.tick()
   await new Promise((resolve) => setTimeout(resolve, 400))
@@ -108,7 +114,7 @@ t.test('a call in flight past the timeout takes Exotel\'s word, else fails', asy
 t.test('single calls count toward the rate, and are never claimed by the dispatcher', async (t) => {
   const { db, exotel } = await setup(t, 2)
   const single = await createCall(db, { customerId: 'D1', customerName: null, phone: '+919000000015', triggeredBy: 'sub', claimed: true })
-  await queueBatch(db, 'sub', { customerIds: ['D2'] })
+  await queueBatch(db, 'sub', { customerIds: ['D2'] }, ANYTIME)
   const running = dispatcher(db, exotel, { callsPerMinute: 1 })
   t.equal(await running.tick(), 0, 'the single call used the minute')
   const { rows } = await db.query<{ status: string }>('SELECT status FROM call WHERE id = $1', [single.id])
@@ -117,13 +123,13 @@ t.test('single calls count toward the rate, and are never claimed by the dispatc
 
 t.test('a round that fails is reported, and the next one runs', async (t) => {
   const { db, exotel } = await setup(t, 1)
-  await queueBatch(db, 'sub', { filter: {} })
+  await queueBatch(db, 'sub', { filter: {} }, ANYTIME)
   const errors: unknown[] = []
   const running = new Dispatcher({
     db,
     exotel,
     statusCallbackUrl: () => NOWHERE,
-    policy: { callsPerMinute: 200, maxInFlight: 10, callTimeoutMs: 60_000, retry: { retries: 0, delayMs: 0 }, tickMs: 10 },
+    policy: { callsPerMinute: 200, maxInFlight: 10, callTimeoutMs: 60_000, retry: { retries: 0, delayMs: 0 }, tickMs: 10, defaultWindow: ALWAYS },
     onError: (error) => errors.push(error)
   })
   await db.close() // every query now fails
