@@ -36,7 +36,7 @@ export async function callAnalytics (db: Queryable, scope: AnalyticsScope = {}):
   if (scope.since) where.push(`call.created_at >= $${params.push(scope.since)}`)
   if (scope.until) where.push(`call.created_at < $${params.push(scope.until)}`)
   const filter = where.length > 0 ? `WHERE ${where.join(' AND ')}` : ''
-  const { rows } = await db.query<Omit<CallAnalytics, 'pick_up_rate' | 'outcomes' | 'skipped'> & { canceled: number }>(
+  const { rows } = await db.query<Omit<CallAnalytics, 'pick_up_rate' | 'outcomes' | 'skipped'> & { skipped: Record<string, number> | null }>(
     `SELECT count(*)::int AS calls,
        count(DISTINCT customer_id)::int AS customers,
        count(*) FILTER (WHERE dialled_at IS NOT NULL)::int AS dialled,
@@ -45,7 +45,10 @@ export async function callAnalytics (db: Queryable, scope: AnalyticsScope = {}):
        count(*) FILTER (WHERE status = 'busy')::int AS busy,
        count(*) FILTER (WHERE status = 'no-answer')::int AS no_answer,
        count(*) FILTER (WHERE status = 'failed')::int AS failed,
-       count(*) FILTER (WHERE status = 'canceled')::int AS canceled,
+       (SELECT jsonb_object_agg(reason, n) FROM (
+          SELECT COALESCE(skip_reason, 'canceled') AS reason, count(*)::int AS n FROM call ${filter}
+          ${filter ? 'AND' : 'WHERE'} status = 'canceled' GROUP BY 1
+        ) skips) AS skipped,
        count(*) FILTER (WHERE status IN ('initiated', 'ringing', 'in-progress'))::int AS in_flight,
        count(*) FILTER (WHERE status = 'queued')::int AS queued,
        round(avg(duration_seconds) FILTER (WHERE answered_at IS NOT NULL AND duration_seconds IS NOT NULL), 1)::float8
@@ -56,11 +59,11 @@ export async function callAnalytics (db: Queryable, scope: AnalyticsScope = {}):
     `SELECT conversation.outcome, count(*)::int AS n FROM call_conversation conversation JOIN call ON call.id = conversation.call_id
      ${filter ? `${filter} AND` : 'WHERE'} conversation.outcome IS NOT NULL GROUP BY conversation.outcome ORDER BY conversation.outcome`, params
   )
-  const { canceled, ...counts } = rows[0]!
+  const { skipped, ...counts } = rows[0]!
   return {
     ...counts,
     pick_up_rate: counts.dialled > 0 ? Math.round((counts.answered / counts.dialled) * 1000) / 1000 : null,
     outcomes: Object.fromEntries(outcomes.map((row) => [row.outcome, row.n])),
-    skipped: canceled > 0 ? { canceled } : {}
+    skipped: skipped ?? {}
   }
 }

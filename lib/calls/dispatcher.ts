@@ -47,6 +47,25 @@ function inSchedule (schedule: BatchRules, now: Date): boolean {
   return (!schedule.end_at || new Date(schedule.end_at) > now) && isOpen(schedule.window, now)
 }
 
+/** The calls of a batch past its end_at that were not dialled: skipped, outside-window. */
+async function skipWaiting (tx: Queryable, batchId: string, claimedNow: string[] = []): Promise<void> {
+  const { rows } = await tx.query<{ n: number }>(
+    `WITH skipped AS (
+       UPDATE call SET status = 'canceled', skip_reason = 'outside-window', ended_at = now(), updated_at = now(), claimed_at = NULL
+       WHERE batch_id = $1 AND status = 'queued' AND (claimed_at IS NULL OR id = ANY($2::uuid[])) RETURNING id, customer_id
+     ),
+     events AS (
+       INSERT INTO call_event (call_id, status, source, dedupe_key, detail)
+       SELECT id, 'canceled', 'dispatcher', 'skipped', '{"reason": "outside-window"}'::jsonb FROM skipped
+     ),
+     touched AS (
+       UPDATE customer SET last_call_status = 'canceled', last_call_at = now() WHERE id IN (SELECT customer_id FROM skipped)
+     )
+     SELECT count(*)::int AS n FROM skipped`, [batchId, claimedNow]
+  )
+  await announce(tx, { type: 'batch', batch: { id: batchId, change: 'ended', calls: rows[0]!.n } })
+}
+
 /** Exotel's words for a call still going on, as our statuses. */
 const STEP: Record<string, Call['status']> = { queued: 'initiated', ringing: 'ringing', 'in-progress': 'in-progress' }
 
@@ -122,8 +141,9 @@ export class Dispatcher {
   }
 
   /**
-   * Claims the calls to dial now. Batches take turns (a call of each batch with calls due, then a second of each,
-   * ...) and leave `priorityLines` free for single calls, which are dialled at once by their request. Right before
+   * Claims the calls to dial now. Batches share fairly: the next call is the one of the batch using least (its
+   * calls in flight and dialled in the last minute), so a small batch is not stuck behind a large one. They leave
+   * `priorityLines` free for single calls, which are dialled at once by their request. Right before
    * a dial each call is checked again: a suppressed or capped one is skipped; one whose batch's calling window is
    * closed waits, with the rest of its batch, for the next opening; past the batch's end_at, they are skipped.
    */
@@ -162,12 +182,19 @@ export class Dispatcher {
       if (allowed <= 0) return nothing
       const params: unknown[] = [allowed]
       const { rows: claimed } = await tx.query<Call & { blocked: SkipReason | null, schedule: BatchRules | null }>(
-        `UPDATE call SET claimed_at = clock_timestamp(), updated_at = now()
+        `WITH share AS (
+           SELECT batch_id, count(*) AS used FROM call
+           WHERE batch_id IS NOT NULL AND (status IN ('initiated', 'ringing', 'in-progress')
+             OR (status = 'queued' AND claimed_at IS NOT NULL) OR claimed_at > clock_timestamp() - interval '1 minute')
+           GROUP BY batch_id
+         )
+         UPDATE call SET claimed_at = clock_timestamp(), updated_at = now()
          WHERE id IN (
            SELECT id FROM (
-             SELECT id, not_before, created_at,
-               row_number() OVER (PARTITION BY batch_id ORDER BY not_before, created_at) AS turn
-             FROM call WHERE status = 'queued' AND claimed_at IS NULL AND not_before <= now()
+             SELECT call.id, call.not_before, call.created_at, COALESCE(share.used, 0)
+               + row_number() OVER (PARTITION BY call.batch_id ORDER BY call.not_before, call.created_at) AS turn
+             FROM call LEFT JOIN share ON share.batch_id = call.batch_id
+             WHERE call.status = 'queued' AND call.claimed_at IS NULL AND call.not_before <= now()
            ) due ORDER BY turn, not_before, created_at LIMIT $1
          ) AND status = 'queued' AND claimed_at IS NULL
          RETURNING ${COLUMNS}, ${blockedReason('call.customer_id', 'call.phone', policy.attemptCap, params)} AS blocked,
@@ -175,19 +202,22 @@ export class Dispatcher {
             WHERE call_batch.id = call.batch_id) AS schedule`, params
       )
       const result: { dial: Call[], skip: Array<{ call: Call, reason: SkipReason }> } = { dial: [], skip: [] }
-      const closed = new Map<string, BatchRules>()
+      const closed = new Map<string, { schedule: BatchRules, claimed: string[] }>()
       const now = new Date()
       for (const { blocked, schedule, ...call } of claimed) {
         // Every claimed call is a batch's (single calls are claimed by their request).
-        if (closed.has(call.batch_id!) || !inSchedule(schedule!, now)) {
-          closed.set(call.batch_id!, schedule!)
+        const batch = closed.get(call.batch_id!)
+        if (batch) {
+          batch.claimed.push(call.id)
+        } else if (!inSchedule(schedule!, now)) {
+          closed.set(call.batch_id!, { schedule: schedule!, claimed: [call.id] })
         } else if (blocked) {
           result.skip.push({ call, reason: blocked })
         } else {
           result.dial.push(call)
         }
       }
-      for (const [batchId, schedule] of closed) await this.#defer(tx, batchId, schedule, now)
+      for (const [batchId, { schedule, claimed }] of closed) await this.#defer(tx, batchId, schedule, claimed, now)
       return result
     })
   }
@@ -196,35 +226,23 @@ export class Dispatcher {
    * A batch whose calling window is closed: its waiting calls (those just claimed included) wait for the next
    * opening, recorded in each one's timeline; when that is past the batch's end_at, they are skipped instead.
    */
-  async #defer (tx: Queryable, batchId: string, schedule: BatchRules, now: Date): Promise<void> {
+  async #defer (tx: Queryable, batchId: string, schedule: BatchRules, claimedNow: string[], now: Date): Promise<void> {
     const opening = nextOpening(schedule.window, now)
     const endAt = schedule.end_at ? new Date(schedule.end_at) : undefined
     if (endAt && opening >= endAt) {
-      const { rows } = await tx.query<{ n: number }>(
-        `WITH skipped AS (
-           UPDATE call SET status = 'canceled', skip_reason = 'outside-window', ended_at = now(), updated_at = now(), claimed_at = NULL
-           WHERE batch_id = $1 AND status = 'queued' AND exotel_sid IS NULL RETURNING id, customer_id
-         ),
-         events AS (
-           INSERT INTO call_event (call_id, status, source, dedupe_key, detail)
-           SELECT id, 'canceled', 'dispatcher', 'skipped', '{"reason": "outside-window"}'::jsonb FROM skipped
-         ),
-         touched AS (
-           UPDATE customer SET last_call_status = 'canceled', last_call_at = now() WHERE id IN (SELECT customer_id FROM skipped)
-         )
-         SELECT count(*)::int AS n FROM skipped`, [batchId]
-      )
-      await announce(tx, { type: 'batch', batch: { id: batchId, change: 'ended', calls: rows[0]!.n } })
+      await skipWaiting(tx, batchId, claimedNow)
       return
     }
+    // Calls claimed by an earlier round are being dialled: only those of this round and unclaimed ones wait.
     await tx.query(
       `WITH deferred AS (
          UPDATE call SET not_before = $2, claimed_at = NULL, updated_at = now()
-         WHERE batch_id = $1 AND status = 'queued' AND exotel_sid IS NULL AND not_before < $2 RETURNING id
+         WHERE batch_id = $1 AND status = 'queued' AND (claimed_at IS NULL OR id = ANY($4::uuid[])) AND not_before < $2
+         RETURNING id
        )
        INSERT INTO call_event (call_id, status, source, dedupe_key, detail)
-       SELECT id, 'queued', 'dispatcher', 'deferred-' || $3, jsonb_build_object('reason', 'outside-window', 'until', $3)
-       FROM deferred ON CONFLICT (call_id, dedupe_key) DO NOTHING`, [batchId, opening, opening.toISOString()]
+       SELECT id, 'queued', 'dispatcher', 'deferred-' || $3::text, jsonb_build_object('reason', 'outside-window', 'until', $3::text)
+       FROM deferred ON CONFLICT (call_id, dedupe_key) DO NOTHING`, [batchId, opening, opening.toISOString(), claimedNow]
     )
   }
 
@@ -234,6 +252,17 @@ export class Dispatcher {
    */
   async #expire (): Promise<void> {
     const { db, exotel, policy } = this.#options
+    // Batches past their end_at with calls still waiting (for the rate, or lines): those are skipped.
+    const { rows: ended } = await db.query<{ id: string }>(
+      `SELECT id FROM call_batch WHERE end_at <= now() AND EXISTS (
+         SELECT 1 FROM call WHERE call.batch_id = call_batch.id AND status = 'queued' AND claimed_at IS NULL)`
+    )
+    for (const { id } of ended) {
+      await db.transaction(async (tx) => {
+        await tx.query('SELECT pg_advisory_xact_lock($1)', [DISPATCH_LOCK])
+        await skipWaiting(tx, id)
+      })
+    }
     const { rows: interrupted } = await db.query<{ id: string }>(
       `SELECT id FROM call WHERE status = 'queued' AND claimed_at < now() - $1 * interval '1 millisecond'
        AND exotel_sid IS NULL LIMIT 100`, [policy.claimTimeoutMs ?? 60_000]

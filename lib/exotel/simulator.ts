@@ -27,6 +27,8 @@ export interface SimulatorOptions {
   ringMs?: number
   /** How long an answered call lasts (with a media stream: the longest the caller stays on). */
   talkMs?: number
+  /** The share of final StatusCallbacks never sent (0 to 1), as Exotel warns can happen: the call details still tell. */
+  loseCallbacks?: number
   /** Stream the caller's audio in real time (default), or ten times faster (tests). */
   realtime?: boolean
   /** Told of every request the simulator could not deliver to us. */
@@ -112,6 +114,7 @@ export async function startExotelSimulator (options: SimulatorOptions): Promise<
 
   function callback (call: SimulatedCall, eventType: 'answered' | 'terminal') {
     if (!call.events.includes(eventType)) return
+    if (eventType === 'terminal' && Math.random() < (options.loseCallbacks ?? 0)) return
     const fields: Record<string, string> = {
       CallSid: call.sid,
       EventType: eventType,

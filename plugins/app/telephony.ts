@@ -80,6 +80,7 @@ export default fp(async function telephony (fastify) {
       ringMs: config.EXOTEL_SIMULATOR_RING_MS,
       talkMs: config.EXOTEL_SIMULATOR_TALK_MS,
       realtime: config.EXOTEL_SIMULATOR_REALTIME,
+      loseCallbacks: config.EXOTEL_SIMULATOR_LOSE_CALLBACKS,
       onDeliveryError: (url, error) => fastify.log.warn({ url: redactUrl(url), err: error }, 'Exotel simulator: a request to us failed')
     })
     exotel = new ExotelClient({ ...credentials, baseUrl: simulator.baseUrl, callerId: '+918000000000', appId: '100001' })

@@ -1,12 +1,54 @@
+import { mkdtemp, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import path from 'node:path'
 import multipart from '@fastify/multipart'
 import fp from 'fastify-plugin'
+import { CustomerFileError } from '../../lib/customers/customer-file.js'
+import { saveUpload } from '../../lib/customers/save-upload.js'
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    /**
+     * Saves the file of the multipart field "file" to a temporary folder, gives its path and name to `use`, and
+     * removes it after. Refused with 415, 400 or 413 (in the API's words) when there is no such file or it is too big.
+     */
+    withUploadedFile<T> (use: (file: string, fileName: string) => Promise<T>): Promise<T>
+  }
+}
 
 /**
- * multipart/form-data bodies, read as streams by the routes that take files (the customer upload): one file of
- * at most UPLOAD_MAX_BYTES and a few small fields. A larger file fails with 413 as it streams in.
+ * multipart/form-data bodies, read as streams by the routes that take files (customer and suppression uploads):
+ * one file of at most UPLOAD_MAX_BYTES and a few small fields. A larger file fails with 413 as it streams in.
  */
 export default fp(async function multipartPlugin (fastify) {
+  const { UPLOAD_MAX_BYTES } = fastify.config
+  const sizeLimit = UPLOAD_MAX_BYTES >= 1024 * 1024
+    ? `${Math.round(UPLOAD_MAX_BYTES / 1024 / 1024 * 10) / 10} MB`
+    : `${Math.ceil(UPLOAD_MAX_BYTES / 1024)} KB`
   await fastify.register(multipart, {
-    limits: { fileSize: fastify.config.UPLOAD_MAX_BYTES, files: 1, fields: 10, fieldSize: 1024, parts: 20 }
+    limits: { fileSize: UPLOAD_MAX_BYTES, files: 1, fields: 10, fieldSize: 1024, parts: 20 }
+  })
+  fastify.decorateRequest('withUploadedFile', async function <T> (this: import('fastify').FastifyRequest,
+    use: (file: string, fileName: string) => Promise<T>): Promise<T> {
+    if (!this.isMultipart()) {
+      throw new CustomerFileError(415, 'Send the file as multipart/form-data, in a field named "file"')
+    }
+    const part = await this.file().catch((error: Error & { statusCode?: number }) => {
+      throw error.statusCode === 413 // past the limits on parts and fields
+        ? new CustomerFileError(413, 'The form has too many fields: send only the file, in a field named "file"')
+        : new CustomerFileError(400, `The upload is not multipart/form-data that can be read (${error.message})`)
+    })
+    if (!part) throw new CustomerFileError(400, 'No file uploaded: send it in a multipart field named "file"')
+    // On disk first, so that a slow upload holds no database transaction open; memory stays flat.
+    const dir = await mkdtemp(path.join(tmpdir(), 'vcm-upload-'))
+    try {
+      const file = path.join(dir, 'upload')
+      await saveUpload(part.file, file)
+      // At the limit the stream just ends early, marked truncated.
+      if (part.file.truncated) throw new CustomerFileError(413, `The file is larger than the ${sizeLimit} limit`)
+      return await use(file, part.filename)
+    } finally {
+      await rm(dir, { recursive: true, force: true })
+    }
   })
 }, { name: 'multipart', dependencies: ['env'] })

@@ -2,6 +2,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { callAnalytics } from '../../lib/calls/analytics.js'
 import { createCall, getCall, listCalls } from '../../lib/calls/calls.js'
 import { dial } from '../../lib/calls/dialler.js'
+import { isSuppressed } from '../../lib/calls/suppressions.js'
 import { getCustomer } from '../../lib/customers/repository.js'
 import {
   AnalyticsQuery, AnalyticsResponse, CallDetail, CallList, CallListQuery, CallParams, CallResponse, TriggerSingleCallBody
@@ -17,7 +18,9 @@ const calls: FastifyPluginAsyncTypebox = async (fastify) => {
       tags: ['api'],
       summary: 'Call one customer now',
       description: 'Dials the customer through Exotel and connects them to the voice assistant. The answer comes ' +
-        'once Exotel has accepted the call (status initiated); follow it with GET /api/calls/:id.',
+        'once Exotel has accepted the call (status initiated); follow it with GET /api/calls/:id. Single calls ' +
+        'take the priority lane: dialled at once whatever batches are running, at any hour (the calling window is ' +
+        "batches'), and counted toward the attempt cap without being held by it. A suppressed number is refused (409).",
       security,
       headers: IdempotencyHeaders,
       body: TriggerSingleCallBody,
@@ -26,6 +29,9 @@ const calls: FastifyPluginAsyncTypebox = async (fastify) => {
   }, async (request, reply) => {
     const customer = await getCustomer(fastify.db, request.body.customer_id)
     if (!customer) return reply.code(404).send({ success: false, message: 'Customer not found' })
+    if (await isSuppressed(fastify.db, customer.phone)) {
+      return reply.code(409).send({ success: false, message: "This customer's number is on the suppression list" })
+    }
     const queued = await createCall(fastify.db, {
       customerId: customer.id,
       customerName: customer.name,

@@ -1,12 +1,7 @@
-import { mkdtemp, rm } from 'node:fs/promises'
-import { tmpdir } from 'node:os'
-import path from 'node:path'
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
-import { CustomerFileError } from '../../lib/customers/customer-file.js'
 import { importCustomers } from '../../lib/customers/import.js'
 import { phoneNormaliser } from '../../lib/customers/phone.js'
 import { deleteCustomer, getCustomer, listCustomers } from '../../lib/customers/repository.js'
-import { saveUpload } from '../../lib/customers/save-upload.js'
 import { MessageResponse } from '../../schemas/auth.js'
 import { ErrorRef } from '../../schemas/common.js'
 import {
@@ -16,11 +11,8 @@ import {
 const security = [{ bearerAuth: [] }]
 
 const customers: FastifyPluginAsyncTypebox = async (fastify) => {
-  const { UPLOAD_MAX_BYTES, UPLOAD_MAX_ROWS, DEFAULT_PHONE_REGION } = fastify.config
+  const { UPLOAD_MAX_ROWS, DEFAULT_PHONE_REGION } = fastify.config
   const normalisePhone = phoneNormaliser(DEFAULT_PHONE_REGION)
-  const sizeLimit = UPLOAD_MAX_BYTES >= 1024 * 1024
-    ? `${Math.round(UPLOAD_MAX_BYTES / 1024 / 1024 * 10) / 10} MB`
-    : `${Math.ceil(UPLOAD_MAX_BYTES / 1024)} KB`
 
   fastify.post('/upload-customers', {
     schema: {
@@ -38,25 +30,10 @@ const customers: FastifyPluginAsyncTypebox = async (fastify) => {
     // The file is streamed to disk below, not parsed into a body: the schema above documents it only.
     validatorCompiler: () => () => true
   }, async (request) => {
-    if (!request.isMultipart()) {
-      throw new CustomerFileError(415, 'Send the file as multipart/form-data, in a field named "file"')
-    }
-    const part = await request.file().catch((error: Error & { statusCode?: number }) => {
-      throw error.statusCode === 413 // past the limits on parts and fields
-        ? new CustomerFileError(413, 'The form has too many fields: send only the file, in a field named "file"')
-        : new CustomerFileError(400, `The upload is not multipart/form-data that can be read (${error.message})`)
-    })
-    if (!part) throw new CustomerFileError(400, 'No file uploaded: send it in a multipart field named "file"')
-    // On disk first, so that a slow upload holds no database transaction open; memory stays flat.
-    const dir = await mkdtemp(path.join(tmpdir(), 'vcm-upload-'))
-    try {
-      const file = path.join(dir, 'customers')
-      await saveUpload(part.file, file)
-      // At the limit the stream just ends early, marked truncated.
-      if (part.file.truncated) throw new CustomerFileError(413, `The file is larger than the ${sizeLimit} limit`)
+    return await request.withUploadedFile(async (file, fileName) => {
       const report = await importCustomers(fastify.db, {
         path: file,
-        fileName: part.filename,
+        fileName,
         userSub: request.user!.sub,
         maxRows: UPLOAD_MAX_ROWS,
         normalisePhone
@@ -73,9 +50,7 @@ const customers: FastifyPluginAsyncTypebox = async (fastify) => {
         rejected_rows: report.rejectedRows,
         rejected_rows_not_shown: report.rejectedNotShown
       }
-    } finally {
-      await rm(dir, { recursive: true, force: true })
-    }
+    })
   })
 
   fastify.get('/customers', {

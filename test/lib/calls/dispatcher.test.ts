@@ -138,3 +138,64 @@ t.test('a round that fails is reported, and the next one runs', async (t) => {
   await running.stop()
   t.ok(errors.length >= 2, 'each failed round is told')
 })
+
+t.test('batches take turns: a later batch is not stuck behind an earlier, larger one', async (t) => {
+  const { db, exotel } = await setup(t, 8)
+  const first = await queueBatch(db, 'sub', { customerIds: ['D1', 'D2', 'D3', 'D4', 'D5'] }, ANYTIME)
+  const second = await queueBatch(db, 'sub', { customerIds: ['D6', 'D7', 'D8'] }, ANYTIME)
+  const running = dispatcher(db, exotel, { callsPerMinute: 200, tickMs: 10 })
+  running.start()
+  t.teardown(() => running.stop())
+  for (let i = 0; i < 300 && await dialled(db) < 8; i++) await new Promise((resolve) => setTimeout(resolve, 20))
+  const { rows } = await db.query<{ batch_id: string }>('SELECT batch_id FROM call ORDER BY claimed_at')
+  const order = rows.map((row) => row.batch_id === first.batchId ? 'A' : row.batch_id === second.batchId ? 'B' : '?').join('')
+  t.equal(order, 'ABABABAA', 'one of each in turn while both have calls waiting')
+})
+
+t.test('the priority lane: batches leave lines free for single calls, and single calls use them first', async (t) => {
+  const { db, exotel } = await setup(t, 8)
+  await queueBatch(db, 'sub', { customerIds: ['D1', 'D2', 'D3', 'D4', 'D5', 'D6'] }, ANYTIME)
+  const running = dispatcher(db, exotel, { maxInFlight: 4, priorityLines: 1, callsPerMinute: 200, tickMs: 10 })
+  running.start()
+  t.teardown(() => running.stop())
+  const batchDialled = async () => (await db.query<{ n: number }>(
+    'SELECT count(*)::int AS n FROM call WHERE batch_id IS NOT NULL AND claimed_at IS NOT NULL')).rows[0]!.n
+  for (let i = 0; i < 100 && await batchDialled() < 3; i++) await new Promise((resolve) => setTimeout(resolve, 20))
+  await new Promise((resolve) => setTimeout(resolve, 400)) // long enough to dial a fourth, were it allowed
+  t.equal(await batchDialled(), 3, 'the batch keeps one of four lines free')
+
+  // Single calls are dialled by their request at once. One takes the free line; a second takes one from the batch.
+  for (const id of ['D7', 'D8']) {
+    await createCall(db, { customerId: id, customerName: null, phone: `+91900000000${id.at(-1)}5`, triggeredBy: 'sub', claimed: true })
+  }
+  const first = (await db.query<{ id: string }>("SELECT id FROM call WHERE customer_id = 'D1'")).rows[0]!
+  await applyReport(db, { id: first.id }, { status: 'completed', source: 'test', dedupeKey: 'done' })
+  await new Promise((resolve) => setTimeout(resolve, 400))
+  t.equal(await batchDialled(), 3, 'the ended batch call\'s line went to the second single call, not to the batch')
+})
+
+t.test('a call due while its batch\'s window is closed waits, with the rest of the batch, for the next opening', async (t) => {
+  const { db, exotel, simulator } = await setup(t, 3)
+  const { batchId } = await queueBatch(db, 'sub', { customerIds: ['D1', 'D2', 'D3'] }, ANYTIME)
+  // The window changes after queueing, as for a retry due at 21:05: nothing may be dialled before it opens.
+  const tomorrow = ['sun', 'mon', 'tue', 'wed', 'thu', 'fri', 'sat'][(new Date().getUTCDay() + 1) % 7]
+  await db.query('UPDATE call_batch SET calling_window = $2 WHERE id = $1',
+    [batchId, { timezone: 'UTC', days: [tomorrow], hours: ['08:00-09:00'] }])
+  const running = dispatcher(db, exotel, {})
+  t.equal(await running.tick(), 0, 'nothing dialled')
+  t.equal(simulator.calls.size, 0)
+  const opening = new Date(Date.UTC(new Date().getUTCFullYear(), new Date().getUTCMonth(), new Date().getUTCDate() + 1, 8))
+  const { rows } = await db.query<{ not_before: Date, claimed_at: Date | null }>('SELECT not_before, claimed_at FROM call')
+  t.same(rows.map((row) => [row.not_before.toISOString(), row.claimed_at]), Array(3).fill([opening.toISOString(), null]),
+    'all three wait for tomorrow 08:00 UTC, unclaimed')
+  const { rows: events } = await db.query<{ source: string, detail: object }>("SELECT source, detail FROM call_event WHERE status = 'queued' AND source = 'dispatcher'")
+  t.same(events.map((event) => event.detail), Array(3).fill({ reason: 'outside-window', until: opening.toISOString() }), 'each timeline says why')
+  t.equal(await running.tick(), 0, 'and the next round finds nothing due')
+
+  // If the batch ends before that opening, its calls are skipped instead.
+  await db.query("UPDATE call SET not_before = now() WHERE batch_id = $1", [batchId])
+  await db.query("UPDATE call_batch SET end_at = now() + interval '1 hour' WHERE id = $1", [batchId])
+  t.equal(await running.tick(), 0)
+  const { rows: skipped } = await db.query<{ status: string, skip_reason: string }>('SELECT status, skip_reason FROM call')
+  t.same(skipped, Array(3).fill({ status: 'canceled', skip_reason: 'outside-window' }))
+})

@@ -1,0 +1,238 @@
+import t from 'tap'
+import { WEEKDAYS } from '../../../lib/calls/calling-window.js'
+import { build, capturingLogger, multipartFile, testUsers } from '../../helper.js'
+
+// Numbers by what the simulator does with them (last digit): 5 answers and presses 2, 1 is busy.
+const CSV = [
+  'customer_id,name,phone',
+  'A1,Answers One,9000000105',
+  'A2,Answers Two,9000000205',
+  'A3,Answers Three,9000000305',
+  'B1,Busy One,9000000101'
+].join('\n') + '\n'
+
+async function campaignApp (t: Parameters<typeof build>[0], env: Record<string, string> = {}) {
+  const { lines, logger } = capturingLogger()
+  const app = await build(t, {
+    logger,
+    env: { EXOTEL_SIMULATOR_RING_MS: '50', EXOTEL_SIMULATOR_TALK_MS: '200', CALLS_PER_MINUTE: '200', CALL_RETRIES: '0', ...env }
+  })
+  await app.listen({ host: '127.0.0.1', port: 0 })
+  const user = await testUsers(app, lines).signedIn()
+  const authorization = `Bearer ${user.access_token as string}`
+  const { payload, headers } = multipartFile(CSV)
+  await app.inject({ method: 'POST', url: '/api/upload-customers', payload, headers: { ...headers, authorization } })
+  const post = (url: string, body?: object) => app.inject({ method: 'POST', url, payload: body, headers: { authorization } })
+  const get = (url: string) => app.inject({ url, headers: { authorization } })
+  const callsOf = async (customerId: string) => (await get(`/api/calls?customer_id=${customerId}`)).json().calls
+  return { app, post, get, callsOf, lines, authorization }
+}
+
+async function until (check: () => Promise<boolean>, what: string) {
+  for (let i = 0; i < 600; i++) {
+    if (await check()) return
+    await new Promise((resolve) => setTimeout(resolve, 25))
+  }
+  throw new Error(`timed out waiting for ${what}`)
+}
+
+t.test('the suppression list: add, list, search, upload, remove; in the envelope; no number in the log', async (t) => {
+  const { app, post, get, lines, authorization } = await campaignApp(t)
+  const added = await post('/api/suppressions', { phones: ['9000000105', '+91 90000 00205', '9000000105'], reason: 'asked not to be called' })
+  t.equal(added.statusCode, 201)
+  t.same(added.json(), { success: true, message: 'Added 2 numbers to the suppression list', added: 2, already: 1 })
+  t.match((await post('/api/suppressions', { phones: ['+919000000105'] })).json(), { added: 0, already: 1 })
+
+  const bad = await post('/api/suppressions', { phones: ['9000000305', 'not a number'] })
+  t.equal(bad.statusCode, 400)
+  t.same(bad.json(), { success: false, message: 'phones[1]: phone has characters a phone number does not' })
+  t.equal((await post('/api/suppressions', { phones: [] })).statusCode, 400, 'at least one number')
+
+  const list = (await get('/api/suppressions')).json()
+  t.equal(list.total, 2, 'nothing of the refused request was added')
+  t.match(list.suppressions[0], { phone: /^\+9190000001?05$|^\+919000000205$/, reason: 'asked not to be called', created_by: /./ })
+  t.same((await get('/api/suppressions?search=0205')).json().suppressions.map((s: { phone: string }) => s.phone), ['+919000000205'])
+
+  const file = multipartFile('Mobile,Reason\n9000000305,complained\n123,\n+919000000105,again\n\n')
+  const upload = await app.inject({ method: 'POST', url: '/api/suppressions/upload', ...file, headers: { ...file.headers, authorization } })
+  t.equal(upload.statusCode, 200)
+  t.match(upload.json(), { success: true, total: 3, added: 1, already: 1, rejected: 1, rejected_rows: [{ row: 3, reason: /not a valid number/ }] })
+  t.match((await get('/api/suppressions?search=0305')).json().suppressions, [{ phone: '+919000000305', reason: 'complained' }])
+  const noPhone = multipartFile('name\nSomeone\n')
+  const refused = await app.inject({ method: 'POST', url: '/api/suppressions/upload', ...noPhone, headers: { ...noPhone.headers, authorization } })
+  t.equal(refused.statusCode, 400)
+  t.match(refused.json(), { success: false, message: /No phone column/ })
+  const empty = multipartFile('\n\n')
+  t.match((await app.inject({ method: 'POST', url: '/api/suppressions/upload', ...empty, headers: { ...empty.headers, authorization } })).json(),
+    { success: false, message: 'The file is empty' })
+
+  // A + left unencoded arrives as a space, and is read as the + it was.
+  const removed = await app.inject({ method: 'DELETE', url: '/api/suppressions?phone=+919000000305', headers: { authorization } })
+  t.same(removed.json(), { success: true, message: 'Number taken off the suppression list' })
+  const again = await app.inject({ method: 'DELETE', url: '/api/suppressions?phone=%2B919000000305', headers: { authorization } })
+  t.equal(again.statusCode, 404)
+  t.same(again.json(), { success: false, message: 'That number is not on the suppression list' })
+  t.equal((await app.inject({ method: 'DELETE', url: '/api/suppressions?phone=abc', headers: { authorization } })).statusCode, 400)
+  t.equal((await app.inject({ method: 'GET', url: '/api/suppressions' })).statusCode, 401, 'signed-in users only')
+  t.equal((await get('/api/suppressions')).json().total, 2, 'the removed number is off the list')
+  t.notOk(lines.some((line) => /9000000[123]05/.test(line)), 'no suppressed number reaches the log')
+})
+
+t.test('suppressed and capped customers: refused as single calls, skipped at enqueue with their reason; dry run says the same first', async (t) => {
+  const { app, post, get, callsOf } = await campaignApp(t, { ATTEMPT_CAP: '1' })
+  await post('/api/suppressions', { phones: ['9000000205'] })
+  const single = await post('/api/trigger-single-call', { customer_id: 'A2' })
+  t.equal(single.statusCode, 409)
+  t.same(single.json(), { success: false, message: "This customer's number is on the suppression list" })
+  t.equal((await callsOf('A2')).length, 0, 'nothing written')
+
+  // A1 was dialled once today: at the cap of 1. B1 has a call going on.
+  t.equal((await post('/api/trigger-single-call', { customer_id: 'A1' })).statusCode, 200)
+  await until(async () => (await callsOf('A1'))[0].status === 'completed', 'the call to A1 to end')
+  await app.db.query("INSERT INTO call (customer_id, phone, status, triggered_by) VALUES ('B1', '+919000000101', 'ringing', 'someone')")
+
+  const selection = { customer_ids: ['A1', 'A2', 'A3', 'B1', 'nobody'] }
+  const dry = await post('/api/trigger-bulk-calls', { ...selection, dry_run: true })
+  t.equal(dry.statusCode, 200)
+  t.match(dry.json(), {
+    success: true,
+    dry_run: true,
+    message: 'Would queue 1 calls and skip 4; nobody was dialled',
+    would_dial: 1,
+    would_skip: 4,
+    skipped_by_reason: { 'attempt-cap': 1, suppressed: 1, 'in-progress': 1, 'not-found': 1 }
+  })
+  t.same(dry.json().calls, [
+    { customer_id: 'A1', action: 'skip', reason: 'attempt-cap' },
+    { customer_id: 'A2', action: 'skip', reason: 'suppressed' },
+    { customer_id: 'A3', action: 'dial', reason: null },
+    { customer_id: 'B1', action: 'skip', reason: 'in-progress' },
+    { customer_id: 'nobody', action: 'skip', reason: 'not-found' }
+  ])
+  t.equal((await get('/api/calls?limit=100')).json().total, 2, 'the dry run wrote nothing')
+
+  const real = await post('/api/trigger-bulk-calls', selection)
+  t.equal(real.statusCode, 202)
+  t.match(real.json(), { queued: 1, skipped: 4 })
+  t.same(real.json().skipped_by_reason, dry.json().skipped_by_reason, 'the real run skipped what the dry run said')
+  const batchId = real.json().batch_id
+  t.match((await callsOf('A2'))[0], { batch_id: batchId, status: 'canceled', skip_reason: 'suppressed', exotel_sid: null })
+  t.match((await callsOf('A1'))[0], { batch_id: batchId, status: 'canceled', skip_reason: 'attempt-cap' })
+  const detail = (await get(`/api/calls/${(await callsOf('A2'))[0].id}`)).json().call
+  t.match(detail.events, [{ status: 'canceled', source: 'api', detail: { reason: 'suppressed' } }])
+  await until(async () => (await get(`/api/batches/${batchId}`)).json().batch.status === 'finished', 'the batch to finish')
+  const { batch } = (await get(`/api/batches/${batchId}`)).json()
+  t.match(batch, { total: 1, counts: { completed: 1, canceled: 2 } })
+  t.same(batch.analytics.skipped, { 'attempt-cap': 1, suppressed: 1 })
+
+  // Everyone left is skipped: refused, with the reasons, and nothing kept.
+  const none = await post('/api/trigger-bulk-calls', { customer_ids: ['A1', 'A2'] })
+  t.equal(none.statusCode, 400)
+  t.same(none.json(), { success: false, message: 'None of the customers selected can be called (1 suppressed, 1 attempt-cap)' })
+  t.equal((await get('/api/batches')).json().total, 1)
+})
+
+t.test('suppressed after queueing: the retry is skipped right before its dial; so is one past the attempt cap', async (t) => {
+  const { post, callsOf } = await campaignApp(t, { CALL_RETRIES: '2', CALL_RETRY_DELAY_SECONDS: '2', ATTEMPT_CAP: '2' })
+  const queued = await post('/api/trigger-bulk-calls', { customer_ids: ['B1'] })
+  t.equal(queued.statusCode, 202)
+  await until(async () => (await callsOf('B1')).length === 2, 'the first retry to be queued')
+  let calls = await callsOf('B1')
+  t.match(calls, [{ attempt: 2, status: 'queued' }, { attempt: 1, status: 'busy' }])
+  await until(async () => (await callsOf('B1')).length === 3, 'the second retry to be queued')
+  calls = await callsOf('B1')
+  t.match(calls[0], { attempt: 3, status: 'queued' })
+  await until(async () => (await callsOf('B1'))[0].status === 'canceled', 'the third attempt to be skipped')
+  t.match((await callsOf('B1'))[0], { attempt: 3, status: 'canceled', skip_reason: 'attempt-cap', exotel_sid: null })
+
+  // Suppression, likewise, for a retry already queued.
+  const again = await campaignApp(t, { CALL_RETRIES: '1', CALL_RETRY_DELAY_SECONDS: '3' })
+  await again.post('/api/trigger-bulk-calls', { customer_ids: ['B1'] })
+  await until(async () => (await again.callsOf('B1')).length === 2, 'the retry to be queued')
+  await again.post('/api/suppressions', { phones: ['9000000101'] })
+  await until(async () => (await again.callsOf('B1'))[0].status === 'canceled', 'the retry to be skipped')
+  const retry = (await again.callsOf('B1'))[0]
+  t.match(retry, { attempt: 2, skip_reason: 'suppressed', exotel_sid: null })
+  const { call } = (await again.get(`/api/calls/${retry.id}`)).json()
+  t.match(call.events.at(-1), { status: 'canceled', source: 'dispatcher', detail: { reason: 'suppressed' } })
+  t.same((await again.get('/api/analytics')).json().analytics.skipped, { suppressed: 1 })
+})
+
+t.test('calling windows: a batch waits for its window, from start_at; end_at skips what was not dialled', async (t) => {
+  const { post, get, callsOf } = await campaignApp(t)
+  const tomorrow = WEEKDAYS[(new Date().getUTCDay() + 1) % 7]!
+  const midnight = new Date(Date.UTC(new Date().getUTCFullYear(), new Date().getUTCMonth(), new Date().getUTCDate() + 1))
+  const closed = { timezone: 'UTC', days: [tomorrow], hours: ['00:00-24:00'] }
+
+  const dry = await post('/api/trigger-bulk-calls', { customer_ids: ['A1'], calling_window: closed, dry_run: true })
+  t.match(dry.json(), { would_dial: 1, first_dial_at: midnight.toISOString() })
+  const waiting = await post('/api/trigger-bulk-calls', { customer_ids: ['A1'], calling_window: closed })
+  t.equal(waiting.statusCode, 202)
+  t.equal(waiting.json().first_dial_at, midnight.toISOString(), 'dialled from the next opening: midnight UTC')
+  t.match((await get(`/api/batches/${waiting.json().batch_id}`)).json().batch, { calling_window: closed, start_at: null, end_at: null })
+  t.match((await callsOf('A1'))[0], { status: 'queued', not_before: midnight.toISOString() })
+
+  // Open now, from two seconds ahead.
+  const startAt = new Date(Date.now() + 2000)
+  const later = await post('/api/trigger-bulk-calls', { customer_ids: ['A2'], start_at: startAt.toISOString() })
+  t.equal(later.json().first_dial_at, startAt.toISOString())
+  await until(async () => (await callsOf('A2'))[0].dialled_at !== null, 'A2 to be dialled')
+  t.ok(Date.parse((await callsOf('A2'))[0].dialled_at) >= startAt.getTime(), 'not before start_at')
+  t.equal((await callsOf('A1'))[0].status, 'queued', 'A1 still waits for its window')
+
+  // Refused: a window that never opens before end_at, a window that cannot be, end_at before start_at.
+  const soon = new Date(Date.now() + 60_000).toISOString()
+  const never = await post('/api/trigger-bulk-calls', { customer_ids: ['A3'], calling_window: closed, end_at: soon })
+  t.equal(never.statusCode, 400)
+  t.match(never.json(), { success: false, message: /does not open before end_at/ })
+  for (const [calling_window, message] of [
+    [{ ...closed, timezone: 'Mars/Olympus' }, /Unknown timezone/],
+    [{ ...closed, hours: ['21:00-09:00'] }, /start before end/],
+    [{ ...closed, hours: ['9-21'] }, /pattern/],
+    [{ ...closed, days: ['someday'] }, /days/]
+  ] as const) {
+    const refused = await post('/api/trigger-bulk-calls', { customer_ids: ['A3'], calling_window, dry_run: true })
+    t.equal(refused.statusCode, 400)
+    t.match(refused.json(), { success: false, message })
+  }
+  const backwards = await post('/api/trigger-bulk-calls', { customer_ids: ['A3'], start_at: soon, end_at: new Date().toISOString() })
+  t.match(backwards.json(), { success: false, message: 'end_at must be after start_at and after now' })
+  t.equal((await callsOf('A3')).length, 0, 'nothing queued by a refused request')
+
+  // end_at passes while calls wait for the rate: they are skipped, outside-window.
+  const slow = await campaignApp(t, { CALLS_PER_MINUTE: '1' })
+  const ending = await slow.post('/api/trigger-bulk-calls', { customer_ids: ['A1', 'A2', 'A3'], end_at: new Date(Date.now() + 1500).toISOString() })
+  const batchId = ending.json().batch_id
+  await until(async () => (await slow.get(`/api/batches/${batchId}`)).json().batch.status === 'finished', 'the batch to end')
+  const { batch } = (await slow.get(`/api/batches/${batchId}`)).json()
+  t.equal(batch.counts.completed, 1, 'one dialled in its minute')
+  t.same(batch.analytics.skipped, { 'outside-window': 2 }, 'the others skipped when end_at passed')
+})
+
+t.test('the default window comes from CALLING_HOURS, CALLING_DAYS and CALLING_TIMEZONE, retries included', async (t) => {
+  const today = WEEKDAYS[new Date().getUTCDay()]!
+  const { post, callsOf } = await campaignApp(t, {
+    CALLING_HOURS: '00:00-24:00', CALLING_DAYS: today, CALLING_TIMEZONE: 'UTC', CALL_RETRIES: '1', CALL_RETRY_DELAY_SECONDS: '0'
+  })
+  // Open today (UTC) only: the busy call's retry is due now, and dialled. (A test run across midnight UTC would wait.)
+  const queued = await post('/api/trigger-bulk-calls', { customer_ids: ['B1'] })
+  t.match(queued.json(), { queued: 1 })
+  await until(async () => (await callsOf('B1')).length === 2 && (await callsOf('B1'))[0].status === 'busy', 'the retry to be dialled')
+
+  const closedToday = await campaignApp(t, {
+    CALLING_HOURS: '09:00-10:00', CALLING_DAYS: WEEKDAYS[(new Date().getUTCDay() + 2) % 7]!, CALLING_TIMEZONE: 'UTC'
+  })
+  const waiting = await closedToday.post('/api/trigger-bulk-calls', { customer_ids: ['A1'] })
+  t.ok(Date.parse(waiting.json().first_dial_at) > Date.now() + 86_400_000, 'the day after tomorrow, at 09:00 UTC')
+  t.match(new Date(waiting.json().first_dial_at).toISOString(), /T09:00:00.000Z$/)
+})
+
+t.test('reconciliation: a call whose final callback was lost is settled from Exotel\'s call details', async (t) => {
+  const { post, get, callsOf } = await campaignApp(t, { EXOTEL_SIMULATOR_LOSE_CALLBACKS: '1', RECONCILE_AFTER_SECONDS: '1' })
+  t.equal((await post('/api/trigger-single-call', { customer_id: 'B1' })).statusCode, 200)
+  await until(async () => (await callsOf('B1'))[0].status === 'busy', 'the sweeper to find the call busy')
+  const { call } = (await get(`/api/calls/${(await callsOf('B1'))[0].id}`)).json()
+  t.notOk(call.events.some((event: { source: string }) => event.source === 'exotel-callback'), 'no callback came')
+  t.match(call.events.at(-1), { status: 'busy', source: 'reconciliation', detail: { via: 'exotel-call-details', exotel_status: 'busy' } })
+  t.ok(call.ended_at)
+})
