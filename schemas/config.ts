@@ -119,7 +119,8 @@ export const Config = Type.Object({
     default: 2400, minimum: 1, description: 'A call with no final status after this long is looked up at Exotel, then failed'
   }),
   CALLING_HOURS: Type.String({
-    default: '09:00-21:00', pattern: '^\\d{2}:\\d{2}-\\d{2}:\\d{2}(,\\d{2}:\\d{2}-\\d{2}:\\d{2})*$',
+    default: '09:00-21:00',
+    pattern: '^\\d{2}:\\d{2}-\\d{2}:\\d{2}(,\\d{2}:\\d{2}-\\d{2}:\\d{2})*$',
     description: "Batches' default calling window: local HH:MM-HH:MM ranges, comma-separated"
   }),
   CALLING_DAYS: Type.String({ default: 'mon-sun', description: "Batches' default calling days: mon-fri, sat,sun, ..." }),

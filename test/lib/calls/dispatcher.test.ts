@@ -34,8 +34,13 @@ function dispatcher (db: Database, exotel: ExotelClient, policy: Partial<Dispatc
     exotel,
     statusCallbackUrl: callback,
     policy: {
-      callsPerMinute: 200, maxInFlight: 100, callTimeoutMs: 60_000, retry: { retries: 0, delayMs: 0 }, priorityLines: 0,
-      defaultWindow: ALWAYS, ...policy
+      callsPerMinute: 200,
+      maxInFlight: 100,
+      callTimeoutMs: 60_000,
+      retry: { retries: 0, delayMs: 0 },
+      priorityLines: 0,
+      defaultWindow: ALWAYS,
+      ...policy
     }
   })
 }
@@ -193,7 +198,7 @@ t.test('a call due while its batch\'s window is closed waits, with the rest of t
   t.equal(await running.tick(), 0, 'and the next round finds nothing due')
 
   // If the batch ends before that opening, its calls are skipped instead.
-  await db.query("UPDATE call SET not_before = now() WHERE batch_id = $1", [batchId])
+  await db.query('UPDATE call SET not_before = now() WHERE batch_id = $1', [batchId])
   await db.query("UPDATE call_batch SET end_at = now() + interval '1 hour' WHERE id = $1", [batchId])
   t.equal(await running.tick(), 0)
   const { rows: skipped } = await db.query<{ status: string, skip_reason: string }>('SELECT status, skip_reason FROM call')

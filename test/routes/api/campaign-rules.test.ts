@@ -185,13 +185,13 @@ t.test('calling windows: a batch waits for its window, from start_at; end_at ski
   const never = await post('/api/trigger-bulk-calls', { customer_ids: ['A3'], calling_window: closed, end_at: soon })
   t.equal(never.statusCode, 400)
   t.match(never.json(), { success: false, message: /does not open before end_at/ })
-  for (const [calling_window, message] of [
+  for (const [window, message] of [
     [{ ...closed, timezone: 'Mars/Olympus' }, /Unknown timezone/],
     [{ ...closed, hours: ['21:00-09:00'] }, /start before end/],
     [{ ...closed, hours: ['9-21'] }, /pattern/],
     [{ ...closed, days: ['someday'] }, /days/]
   ] as const) {
-    const refused = await post('/api/trigger-bulk-calls', { customer_ids: ['A3'], calling_window, dry_run: true })
+    const refused = await post('/api/trigger-bulk-calls', { customer_ids: ['A3'], calling_window: window, dry_run: true })
     t.equal(refused.statusCode, 400)
     t.match(refused.json(), { success: false, message })
   }
