@@ -19,7 +19,8 @@ export async function startBenchApp (env: Record<string, string>, setup?: (serve
     }
   })
   const server = Fastify({ logger: { level: 'info', stream }, disableRequestLogging: true, pluginTimeout: 0 })
-  server.register(fp(app), { env: { DATA_DIR: 'memory://', ...env } })
+  // Any hour, no attempt cap: a benchmark measures dialling whenever it runs.
+  server.register(fp(app), { env: { DATA_DIR: 'memory://', CALLING_HOURS: '00:00-24:00', ATTEMPT_CAP: '0', ...env } })
   if (setup) server.after(() => setup(server))
   const url = await server.listen({ host: '127.0.0.1', port: 0 })
   const email = `bench.${Date.now()}@example.com`

@@ -10,7 +10,7 @@ const CAP = 10
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 20)
 
 async function startServer (env: Record<string, string>) {
-  const { server, authorization } = await startBenchApp({ CALLS_PER_MINUTE: String(RATE), ...env })
+  const { server, authorization } = await startBenchApp({ CALLS_PER_MINUTE: String(RATE), PRIORITY_LINES: '0', ...env })
   await server.db.query(`INSERT INTO customer (id, name, phone)
     SELECT 'B' || n, 'Customer ' || n, '+9190' || lpad(n::text, 8, '0') FROM generate_series(1, $1) n`, [CUSTOMERS])
   const queue = () => server.inject({

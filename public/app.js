@@ -212,7 +212,11 @@ async function callOne (customerId, label) {
 
 async function startBatch (body) {
   const result = await post('/api/trigger-bulk-calls', body)
-  say(result.queued ? `${result.message}${result.skipped ? ` (${result.skipped} skipped: already called or unknown)` : ''}` : 'Nobody to call: every one selected has a call queued or in progress')
+  // Why some were left out (in-progress, suppressed, attempt-cap, not-found), and when dialling starts if not now.
+  const reasons = Object.entries(result.skipped_by_reason).map(([reason, n]) => `${n} ${reason}`).join(', ')
+  const start = new Date(result.first_dial_at)
+  const later = start.getTime() > Date.now() + 5000 ? `; dialling starts ${start.toLocaleString()} (calling hours)` : ''
+  say(`${result.message}${reasons ? ` (skipped: ${reasons})` : ''}${later}`)
   state.selected.clear()
   await Promise.all([loadCustomers(), loadBatches()])
 }

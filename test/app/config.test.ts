@@ -41,7 +41,11 @@ t.test('a bad value stops the start with one line naming the variable and the pr
     [{ PORT: '-1', LOG_LEVEL: 'x' }, /^Invalid configuration: PORT must be >= 0; LOG_LEVEL must be one of/],
     [{ COGNITO_USER_POOL_ID: 'ap-south-1_abc' }, /^Invalid configuration: COGNITO_CLIENT_ID must be set with COGNITO_USER_POOL_ID$/],
     [{ EXOTEL_API_KEY: 'key', EXOTEL_APP_ID: '42' }, /^Invalid configuration: EXOTEL_API_TOKEN, EXOTEL_ACCOUNT_SID, EXOTEL_CALLER_ID, EXOTEL_WEBHOOK_TOKEN must be set with EXOTEL_API_KEY$/],
-    [{ ASSISTANT: 'openai' }, /^Invalid configuration: ASSISTANT=openai needs OPENAI_API_KEY$/]
+    [{ ASSISTANT: 'openai' }, /^Invalid configuration: ASSISTANT=openai needs OPENAI_API_KEY$/],
+    [{ CALLING_TIMEZONE: 'Mars/Olympus' }, /^Invalid configuration: CALLING_HOURS, CALLING_DAYS or CALLING_TIMEZONE: Unknown timezone/],
+    [{ CALLING_HOURS: '21:00-09:00' }, /start before end/],
+    [{ CALLING_DAYS: 'weekdays' }, /Unknown weekday/],
+    [{ CALLING_HOURS: '9-5' }, /^Invalid configuration: CALLING_HOURS must match/]
   ]
   for (const [env, message] of cases) {
     const error = await load(env).then(() => null, (error: unknown) => error)

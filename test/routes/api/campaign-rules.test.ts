@@ -236,3 +236,19 @@ t.test('reconciliation: a call whose final callback was lost is settled from Exo
   t.match(call.events.at(-1), { status: 'busy', source: 'reconciliation', detail: { via: 'exotel-call-details', exotel_status: 'busy' } })
   t.ok(call.ended_at)
 })
+
+t.test('a single call overtakes a batch that holds every batch line', async (t) => {
+  const { app, post, callsOf } = await campaignApp(t, {
+    MAX_CONCURRENT_CALLS: '2', PRIORITY_LINES: '1', ASSISTANT: 'echo', EXOTEL_SIMULATOR_TALK_MS: '60000'
+  })
+  const queued = await post('/api/trigger-bulk-calls', { customer_ids: ['A1', 'A2', 'A3'] })
+  t.equal(queued.statusCode, 202)
+  const waiting = async () => (await app.db.query<{ n: number }>(
+    "SELECT count(*)::int AS n FROM call WHERE batch_id = $1 AND status = 'queued' AND claimed_at IS NULL", [queued.json().batch_id])).rows[0]!.n
+  await until(async () => await waiting() === 2, 'the batch to take its one line')
+  const single = await post('/api/trigger-single-call', { customer_id: 'B1' })
+  t.equal(single.statusCode, 200)
+  t.match(single.json().call, { status: 'initiated', exotel_sid: /./ }, 'dialled at once')
+  t.equal(await waiting(), 2, 'while two of the batch\'s calls still wait for a line')
+  t.equal((await callsOf('B1')).length, 1)
+})
