@@ -279,7 +279,8 @@ export class Dispatcher {
       `SELECT id, exotel_sid, status, dialled_at < now() - $2 * interval '1 millisecond' AS overdue
        FROM call WHERE status IN ('initiated', 'ringing', 'in-progress')
        AND updated_at < now() - $1 * interval '1 millisecond' LIMIT 20`,
-      [policy.reconcileAfterMs ?? policy.callTimeoutMs, policy.callTimeoutMs]
+      // Never later than the timeout: a call is looked up before it may be failed.
+      [Math.min(policy.reconcileAfterMs ?? policy.callTimeoutMs, policy.callTimeoutMs), policy.callTimeoutMs]
     )
     for (const { id, exotel_sid: sid, status, overdue } of rows) {
       let record: ExotelCall | undefined

@@ -1,6 +1,6 @@
 import t from 'tap'
 import { WEEKDAYS } from '../../../lib/calls/calling-window.js'
-import { build, capturingLogger, multipartFile, testUsers } from '../../helper.js'
+import { build, capturingLogger, engines, multipartFile, testUsers } from '../../helper.js'
 
 // Numbers by what the simulator does with them (last digit): 5 answers and presses 2, 1 is busy.
 const CSV = [
@@ -78,85 +78,87 @@ t.test('the suppression list: add, list, search, upload, remove; in the envelope
   t.notOk(lines.some((line) => /9000000[123]05/.test(line)), 'no suppressed number reaches the log')
 })
 
-t.test('suppressed and capped customers: refused as single calls, skipped at enqueue with their reason; dry run says the same first', async (t) => {
-  const { app, post, get, callsOf } = await campaignApp(t, { ATTEMPT_CAP: '1' })
-  await post('/api/suppressions', { phones: ['9000000205'] })
-  const single = await post('/api/trigger-single-call', { customer_id: 'A2' })
-  t.equal(single.statusCode, 409)
-  t.same(single.json(), { success: false, message: "This customer's number is on the suppression list" })
-  t.equal((await callsOf('A2')).length, 0, 'nothing written')
+for (const engine of engines) {
+  t.test(`${engine.name}: suppressed and capped customers: refused as single calls, skipped at enqueue with their reason; dry run says the same first`, async (t) => {
+    const { app, post, get, callsOf } = await campaignApp(t, { ATTEMPT_CAP: '1', ...await engine.env(t) })
+    await post('/api/suppressions', { phones: ['9000000205'] })
+    const single = await post('/api/trigger-single-call', { customer_id: 'A2' })
+    t.equal(single.statusCode, 409)
+    t.same(single.json(), { success: false, message: "This customer's number is on the suppression list" })
+    t.equal((await callsOf('A2')).length, 0, 'nothing written')
 
-  // A1 was dialled once today: at the cap of 1. B1 has a call going on.
-  t.equal((await post('/api/trigger-single-call', { customer_id: 'A1' })).statusCode, 200)
-  await until(async () => (await callsOf('A1'))[0].status === 'completed', 'the call to A1 to end')
-  await app.db.query("INSERT INTO call (customer_id, phone, status, triggered_by) VALUES ('B1', '+919000000101', 'ringing', 'someone')")
+    // A1 was dialled once today: at the cap of 1. B1 has a call going on.
+    t.equal((await post('/api/trigger-single-call', { customer_id: 'A1' })).statusCode, 200)
+    await until(async () => (await callsOf('A1'))[0].status === 'completed', 'the call to A1 to end')
+    await app.db.query("INSERT INTO call (customer_id, phone, status, triggered_by) VALUES ('B1', '+919000000101', 'ringing', 'someone')")
 
-  const selection = { customer_ids: ['A1', 'A2', 'A3', 'B1', 'nobody'] }
-  const dry = await post('/api/trigger-bulk-calls', { ...selection, dry_run: true })
-  t.equal(dry.statusCode, 200)
-  t.match(dry.json(), {
-    success: true,
-    dry_run: true,
-    message: 'Would queue 1 calls and skip 4; nobody was dialled',
-    would_dial: 1,
-    would_skip: 4,
-    skipped_by_reason: { 'attempt-cap': 1, suppressed: 1, 'in-progress': 1, 'not-found': 1 }
+    const selection = { customer_ids: ['A1', 'A2', 'A3', 'B1', 'nobody'] }
+    const dry = await post('/api/trigger-bulk-calls', { ...selection, dry_run: true })
+    t.equal(dry.statusCode, 200)
+    t.match(dry.json(), {
+      success: true,
+      dry_run: true,
+      message: 'Would queue 1 calls and skip 4; nobody was dialled',
+      would_dial: 1,
+      would_skip: 4,
+      skipped_by_reason: { 'attempt-cap': 1, suppressed: 1, 'in-progress': 1, 'not-found': 1 }
+    })
+    t.same(dry.json().calls, [
+      { customer_id: 'A1', action: 'skip', reason: 'attempt-cap' },
+      { customer_id: 'A2', action: 'skip', reason: 'suppressed' },
+      { customer_id: 'A3', action: 'dial', reason: null },
+      { customer_id: 'B1', action: 'skip', reason: 'in-progress' },
+      { customer_id: 'nobody', action: 'skip', reason: 'not-found' }
+    ])
+    t.equal((await get('/api/calls?limit=100')).json().total, 2, 'the dry run wrote nothing')
+
+    const real = await post('/api/trigger-bulk-calls', selection)
+    t.equal(real.statusCode, 202)
+    t.match(real.json(), { queued: 1, skipped: 4 })
+    t.same(real.json().skipped_by_reason, dry.json().skipped_by_reason, 'the real run skipped what the dry run said')
+    const batchId = real.json().batch_id
+    t.match((await callsOf('A2'))[0], { batch_id: batchId, status: 'canceled', skip_reason: 'suppressed', exotel_sid: null })
+    t.match((await callsOf('A1'))[0], { batch_id: batchId, status: 'canceled', skip_reason: 'attempt-cap' })
+    const detail = (await get(`/api/calls/${(await callsOf('A2'))[0].id}`)).json().call
+    t.match(detail.events, [{ status: 'canceled', source: 'api', detail: { reason: 'suppressed' } }])
+    await until(async () => (await get(`/api/batches/${batchId}`)).json().batch.status === 'finished', 'the batch to finish')
+    const { batch } = (await get(`/api/batches/${batchId}`)).json()
+    t.match(batch, { total: 1, counts: { completed: 1, canceled: 2 } })
+    t.same(batch.analytics.skipped, { 'attempt-cap': 1, suppressed: 1 })
+
+    // Everyone left is skipped: refused, with the reasons, and nothing kept.
+    const none = await post('/api/trigger-bulk-calls', { customer_ids: ['A1', 'A2'] })
+    t.equal(none.statusCode, 400)
+    t.same(none.json(), { success: false, message: 'None of the customers selected can be called (1 suppressed, 1 attempt-cap)' })
+    t.equal((await get('/api/batches')).json().total, 1)
   })
-  t.same(dry.json().calls, [
-    { customer_id: 'A1', action: 'skip', reason: 'attempt-cap' },
-    { customer_id: 'A2', action: 'skip', reason: 'suppressed' },
-    { customer_id: 'A3', action: 'dial', reason: null },
-    { customer_id: 'B1', action: 'skip', reason: 'in-progress' },
-    { customer_id: 'nobody', action: 'skip', reason: 'not-found' }
-  ])
-  t.equal((await get('/api/calls?limit=100')).json().total, 2, 'the dry run wrote nothing')
 
-  const real = await post('/api/trigger-bulk-calls', selection)
-  t.equal(real.statusCode, 202)
-  t.match(real.json(), { queued: 1, skipped: 4 })
-  t.same(real.json().skipped_by_reason, dry.json().skipped_by_reason, 'the real run skipped what the dry run said')
-  const batchId = real.json().batch_id
-  t.match((await callsOf('A2'))[0], { batch_id: batchId, status: 'canceled', skip_reason: 'suppressed', exotel_sid: null })
-  t.match((await callsOf('A1'))[0], { batch_id: batchId, status: 'canceled', skip_reason: 'attempt-cap' })
-  const detail = (await get(`/api/calls/${(await callsOf('A2'))[0].id}`)).json().call
-  t.match(detail.events, [{ status: 'canceled', source: 'api', detail: { reason: 'suppressed' } }])
-  await until(async () => (await get(`/api/batches/${batchId}`)).json().batch.status === 'finished', 'the batch to finish')
-  const { batch } = (await get(`/api/batches/${batchId}`)).json()
-  t.match(batch, { total: 1, counts: { completed: 1, canceled: 2 } })
-  t.same(batch.analytics.skipped, { 'attempt-cap': 1, suppressed: 1 })
+  t.test(`${engine.name}: suppressed after queueing: the retry is skipped right before its dial; so is one past the attempt cap`, async (t) => {
+    const { post, callsOf } = await campaignApp(t, { CALL_RETRIES: '2', CALL_RETRY_DELAY_SECONDS: '2', ATTEMPT_CAP: '2', ...await engine.env(t) })
+    const queued = await post('/api/trigger-bulk-calls', { customer_ids: ['B1'] })
+    t.equal(queued.statusCode, 202)
+    await until(async () => (await callsOf('B1')).length === 2, 'the first retry to be queued')
+    let calls = await callsOf('B1')
+    t.match(calls, [{ attempt: 2, status: 'queued' }, { attempt: 1, status: 'busy' }])
+    await until(async () => (await callsOf('B1')).length === 3, 'the second retry to be queued')
+    calls = await callsOf('B1')
+    t.match(calls[0], { attempt: 3, status: 'queued' })
+    await until(async () => (await callsOf('B1'))[0].status === 'canceled', 'the third attempt to be skipped')
+    t.match((await callsOf('B1'))[0], { attempt: 3, status: 'canceled', skip_reason: 'attempt-cap', exotel_sid: null })
 
-  // Everyone left is skipped: refused, with the reasons, and nothing kept.
-  const none = await post('/api/trigger-bulk-calls', { customer_ids: ['A1', 'A2'] })
-  t.equal(none.statusCode, 400)
-  t.same(none.json(), { success: false, message: 'None of the customers selected can be called (1 suppressed, 1 attempt-cap)' })
-  t.equal((await get('/api/batches')).json().total, 1)
-})
-
-t.test('suppressed after queueing: the retry is skipped right before its dial; so is one past the attempt cap', async (t) => {
-  const { post, callsOf } = await campaignApp(t, { CALL_RETRIES: '2', CALL_RETRY_DELAY_SECONDS: '2', ATTEMPT_CAP: '2' })
-  const queued = await post('/api/trigger-bulk-calls', { customer_ids: ['B1'] })
-  t.equal(queued.statusCode, 202)
-  await until(async () => (await callsOf('B1')).length === 2, 'the first retry to be queued')
-  let calls = await callsOf('B1')
-  t.match(calls, [{ attempt: 2, status: 'queued' }, { attempt: 1, status: 'busy' }])
-  await until(async () => (await callsOf('B1')).length === 3, 'the second retry to be queued')
-  calls = await callsOf('B1')
-  t.match(calls[0], { attempt: 3, status: 'queued' })
-  await until(async () => (await callsOf('B1'))[0].status === 'canceled', 'the third attempt to be skipped')
-  t.match((await callsOf('B1'))[0], { attempt: 3, status: 'canceled', skip_reason: 'attempt-cap', exotel_sid: null })
-
-  // Suppression, likewise, for a retry already queued.
-  const again = await campaignApp(t, { CALL_RETRIES: '1', CALL_RETRY_DELAY_SECONDS: '3' })
-  await again.post('/api/trigger-bulk-calls', { customer_ids: ['B1'] })
-  await until(async () => (await again.callsOf('B1')).length === 2, 'the retry to be queued')
-  await again.post('/api/suppressions', { phones: ['9000000101'] })
-  await until(async () => (await again.callsOf('B1'))[0].status === 'canceled', 'the retry to be skipped')
-  const retry = (await again.callsOf('B1'))[0]
-  t.match(retry, { attempt: 2, skip_reason: 'suppressed', exotel_sid: null })
-  const { call } = (await again.get(`/api/calls/${retry.id}`)).json()
-  t.match(call.events.at(-1), { status: 'canceled', source: 'dispatcher', detail: { reason: 'suppressed' } })
-  t.same((await again.get('/api/analytics')).json().analytics.skipped, { suppressed: 1 })
-})
+    // Suppression, likewise, for a retry already queued.
+    const again = await campaignApp(t, { CALL_RETRIES: '1', CALL_RETRY_DELAY_SECONDS: '3' })
+    await again.post('/api/trigger-bulk-calls', { customer_ids: ['B1'] })
+    await until(async () => (await again.callsOf('B1')).length === 2, 'the retry to be queued')
+    await again.post('/api/suppressions', { phones: ['9000000101'] })
+    await until(async () => (await again.callsOf('B1'))[0].status === 'canceled', 'the retry to be skipped')
+    const retry = (await again.callsOf('B1'))[0]
+    t.match(retry, { attempt: 2, skip_reason: 'suppressed', exotel_sid: null })
+    const { call } = (await again.get(`/api/calls/${retry.id}`)).json()
+    t.match(call.events.at(-1), { status: 'canceled', source: 'dispatcher', detail: { reason: 'suppressed' } })
+    t.same((await again.get('/api/analytics')).json().analytics.skipped, { suppressed: 1 })
+  })
+}
 
 t.test('calling windows: a batch waits for its window, from start_at; end_at skips what was not dialled', async (t) => {
   const { post, get, callsOf } = await campaignApp(t)
@@ -209,22 +211,16 @@ t.test('calling windows: a batch waits for its window, from start_at; end_at ski
   t.same(batch.analytics.skipped, { 'outside-window': 2 }, 'the others skipped when end_at passed')
 })
 
-t.test('the default window comes from CALLING_HOURS, CALLING_DAYS and CALLING_TIMEZONE, retries included', async (t) => {
-  const today = WEEKDAYS[new Date().getUTCDay()]!
-  const { post, callsOf } = await campaignApp(t, {
-    CALLING_HOURS: '00:00-24:00', CALLING_DAYS: today, CALLING_TIMEZONE: 'UTC', CALL_RETRIES: '1', CALL_RETRY_DELAY_SECONDS: '0'
-  })
-  // Open today (UTC) only: the busy call's retry is due now, and dialled. (A test run across midnight UTC would wait.)
-  const queued = await post('/api/trigger-bulk-calls', { customer_ids: ['B1'] })
-  t.match(queued.json(), { queued: 1 })
-  await until(async () => (await callsOf('B1')).length === 2 && (await callsOf('B1'))[0].status === 'busy', 'the retry to be dialled')
-
+t.test('the default window comes from CALLING_HOURS, CALLING_DAYS and CALLING_TIMEZONE', async (t) => {
   const closedToday = await campaignApp(t, {
     CALLING_HOURS: '09:00-10:00', CALLING_DAYS: WEEKDAYS[(new Date().getUTCDay() + 2) % 7]!, CALLING_TIMEZONE: 'UTC'
   })
   const waiting = await closedToday.post('/api/trigger-bulk-calls', { customer_ids: ['A1'] })
+  t.equal(waiting.statusCode, 202)
   t.ok(Date.parse(waiting.json().first_dial_at) > Date.now() + 86_400_000, 'the day after tomorrow, at 09:00 UTC')
   t.match(new Date(waiting.json().first_dial_at).toISOString(), /T09:00:00.000Z$/)
+  t.match((await closedToday.get(`/api/batches/${waiting.json().batch_id}`)).json().batch.calling_window,
+    { timezone: 'UTC', hours: ['09:00-10:00'] })
 })
 
 t.test('reconciliation: a call whose final callback was lost is settled from Exotel\'s call details', async (t) => {
