@@ -75,7 +75,9 @@ const batches: FastifyPluginAsyncTypebox = async (fastify) => {
     request.log.info({ batchId: batch.batchId, queued: batch.queued }, 'batch queued')
     return reply.code(202).send({
       success: true as const,
-      message: `Queued ${batch.queued} calls`,
+      message: `Queued ${batch.queued} calls` + (batch.firstDialAt.getTime() > Date.now() + 1000
+        ? `, to be dialled from ${batch.firstDialAt.toISOString()} (the calling window)`
+        : ''),
       batch_id: batch.batchId,
       queued: batch.queued,
       skipped: (customerIds?.length ?? batch.matched) - batch.queued,

@@ -171,6 +171,7 @@ t.test('calling windows: a batch waits for its window, from start_at; end_at ski
   const waiting = await post('/api/trigger-bulk-calls', { customer_ids: ['A1'], calling_window: closed })
   t.equal(waiting.statusCode, 202)
   t.equal(waiting.json().first_dial_at, midnight.toISOString(), 'dialled from the next opening: midnight UTC')
+  t.equal(waiting.json().message, `Queued 1 calls, to be dialled from ${midnight.toISOString()} (the calling window)`)
   t.match((await get(`/api/batches/${waiting.json().batch_id}`)).json().batch, { calling_window: closed, start_at: null, end_at: null })
   t.match((await callsOf('A1'))[0], { status: 'queued', not_before: midnight.toISOString() })
 
