@@ -172,37 +172,43 @@ export interface BatchProgress {
 }
 
 export async function getBatch (db: Queryable, id: string): Promise<BatchProgress | undefined> {
-  const { rows } = await db.query<Omit<BatchProgress, 'status' | 'counts' | 'retries'>>(
-    'SELECT id, created_by, created_at, canceled_at, total, start_at, end_at, calling_window FROM call_batch WHERE id = $1', [id]
-  )
-  if (!rows[0]) return undefined
-  const { rows: latest } = await db.query<{ status: CallStatus, n: number }>(
-    `SELECT status, count(*) AS n FROM (
-       SELECT DISTINCT ON (customer_id) status FROM call WHERE batch_id = $1 ORDER BY customer_id, attempt DESC
-     ) latest GROUP BY status`, [id]
-  )
-  const { rows: retried } = await db.query<{ n: number }>(
-    'SELECT count(*) AS n FROM call WHERE batch_id = $1 AND attempt > 1', [id]
-  )
-  const counts = {
-    queued: 0, initiated: 0, ringing: 0, 'in-progress': 0, completed: 0, busy: 0, 'no-answer': 0, failed: 0, canceled: 0
-  }
-  for (const row of latest) counts[row.status] = row.n
-  const running = latest.some((row) => !isTerminal(row.status))
-  return {
-    ...rows[0],
-    status: running ? 'running' : rows[0].canceled_at ? 'canceled' : 'finished',
-    counts,
-    retries: retried[0]!.n
-  }
+  return (await batchesWhere(db, 'id = $1', [id]))[0]
 }
 
 /** The latest batches, newest first, each with its progress. */
 export async function listBatches (db: Queryable, limit: number, offset: number): Promise<{ batches: BatchProgress[], total: number }> {
-  const { rows } = await db.query<{ id: string }>('SELECT id FROM call_batch ORDER BY created_at DESC, id LIMIT $1 OFFSET $2', [limit, offset])
-  const { rows: counted } = await db.query<{ total: number }>('SELECT count(*) AS total FROM call_batch')
-  const batches = await Promise.all(rows.map(async ({ id }) => (await getBatch(db, id))!))
+  const batches = await batchesWhere(db, 'true ORDER BY created_at DESC, id LIMIT $1 OFFSET $2', [limit, offset])
+  const { rows: counted } = await db.query<{ total: number }>('SELECT count(*)::int AS total FROM call_batch')
   return { batches, total: counted[0]!.total }
+}
+
+/** Batches with their progress, in two queries whatever their number: the rows, then their calls grouped. */
+async function batchesWhere (db: Queryable, where: string, params: unknown[]): Promise<BatchProgress[]> {
+  const { rows } = await db.query<Omit<BatchProgress, 'status' | 'counts' | 'retries'>>(
+    `SELECT id, created_by, created_at, canceled_at, total, start_at, end_at, calling_window FROM call_batch WHERE ${where}`, params
+  )
+  if (rows.length === 0) return []
+  // Each customer's latest attempt by status, and the attempts beyond the first, per batch.
+  const { rows: latest } = await db.query<{ batch_id: string, status: CallStatus, n: number, retries: number }>(
+    `SELECT batch_id, status, count(*)::int AS n, sum(attempt - 1)::int AS retries FROM (
+       SELECT DISTINCT ON (batch_id, customer_id) batch_id, status, attempt FROM call
+       WHERE batch_id = ANY($1::uuid[]) ORDER BY batch_id, customer_id, attempt DESC
+     ) latest GROUP BY batch_id, status`, [rows.map((row) => row.id)]
+  )
+  return rows.map((row) => {
+    const counts = {
+      queued: 0, initiated: 0, ringing: 0, 'in-progress': 0, completed: 0, busy: 0, 'no-answer': 0, failed: 0, canceled: 0
+    }
+    let retries = 0
+    let running = false
+    for (const group of latest) {
+      if (group.batch_id !== row.id) continue
+      counts[group.status] = group.n
+      retries += group.retries
+      running ||= !isTerminal(group.status)
+    }
+    return { ...row, status: running ? 'running' : row.canceled_at ? 'canceled' : 'finished', counts, retries }
+  })
 }
 
 /**
