@@ -1,6 +1,7 @@
 // The operator dashboard: account (sign up, confirm, log in, forgot password, log out), customer upload with
 // progress and report, customers (search, filter, pages, select, call), campaigns with progress and cancel, a live
-// board of calls fed by /api/events, and a page per call with its timeline, keys, transcript and outcome.
+// board of calls fed by /api/events, the do-not-call list, and a page per call with its timeline, keys, transcript
+// and outcome.
 import { VoiceAssistantAuth } from '/vcm-auth.js'
 
 const auth = new VoiceAssistantAuth()
@@ -249,6 +250,43 @@ $('call-matching').addEventListener('click', attempt(() => {
 $('prev-page').addEventListener('click', attempt(() => { state.offset = Math.max(0, state.offset - PAGE); return loadCustomers() }))
 $('next-page').addEventListener('click', attempt(() => { state.offset += PAGE; return loadCustomers() }))
 
+// ---- Do not call ---------------------------------------------------------------------------------------------
+
+async function loadSuppressions () {
+  const { suppressions, total } = await api('/api/suppressions?limit=20')
+  $('suppression-total').textContent = `(${total})`
+  $('suppressions').replaceChildren(...suppressions.map((entry) => {
+    const remove = el('button', { class: 'quiet', 'aria-label': `Allow calls to ${entry.phone} again` }, 'Remove')
+    remove.addEventListener('click', attempt(async () => {
+      const result = await api(`/api/suppressions?phone=${encodeURIComponent(entry.phone)}`, { method: 'DELETE' })
+      say(result.message)
+      await loadSuppressions()
+    }))
+    return el('li', { 'data-phone': entry.phone }, `${entry.phone}${entry.reason ? ` (${entry.reason})` : ''} `, remove)
+  }))
+}
+
+$('suppress').addEventListener('submit', attempt(async (event) => {
+  event.preventDefault()
+  const form = event.target
+  const phones = form.elements.phones.value.split(/[\n,;]+/).map((phone) => phone.trim()).filter(Boolean)
+  const reason = form.elements.reason.value.trim()
+  const result = await post('/api/suppressions', reason ? { phones, reason } : { phones })
+  say(`${result.message}${result.already ? ` (${result.already} already on it)` : ''}`)
+  form.reset()
+  await loadSuppressions()
+}))
+
+$('suppress-file').addEventListener('submit', attempt(async (event) => {
+  event.preventDefault()
+  const body = new FormData()
+  body.set('file', event.target.elements.file.files[0])
+  const result = await api('/api/suppressions/upload', { method: 'POST', body })
+  say(`${result.message}${result.rejected ? ` (${result.rejected} rows without a valid number)` : ''}`)
+  event.target.reset()
+  await loadSuppressions()
+}))
+
 // ---- Campaigns -----------------------------------------------------------------------------------------------
 
 const LIVE = ['queued', 'initiated', 'ringing', 'in-progress']
@@ -404,7 +442,7 @@ async function route () {
       listen()
     }
     if (match) await loadCallPage(match[1])
-    else await Promise.all([loadCustomers(), loadBatches(), loadBoard()])
+    else await Promise.all([loadCustomers(), loadBatches(), loadBoard(), loadSuppressions()])
   } catch (error) {
     say(error.message, true)
   }

@@ -90,6 +90,25 @@ t.test('a new operator signs up, uploads customers, runs a campaign and reads a 
   t.match(await page.locator('#batches').textContent(), /3 of 3 finished/)
   await shot('5-campaign-finished')
 
+  // Do not call: numbers typed in, then a file; one taken off again.
+  const suppress = page.locator('#suppress')
+  await suppress.getByLabel('Numbers').fill('9000000997, +91 90000 00998')
+  await suppress.getByLabel('Reason').fill('asked not to be called')
+  await suppress.getByRole('button', { name: 'Add' }).click()
+  await page.getByText('Added 2 numbers to the suppression list').waitFor()
+  await page.locator('#suppress-file input[type=file]').setInputFiles({
+    name: 'dnc.csv', mimeType: 'text/csv', buffer: Buffer.from('phone\n9000000999\n9000000998\nnope\n')
+  })
+  await page.getByRole('button', { name: "Add the file's numbers" }).click()
+  await page.getByText('Added 1 numbers to the suppression list (1 rows without a valid number)').waitFor()
+  await page.waitForFunction("document.querySelectorAll('#suppressions li').length === 3")
+  t.match(await page.locator('#suppressions').textContent(), /\+919000000998 \(asked not to be called\)/)
+  await page.getByRole('button', { name: 'Allow calls to +919000000997 again' }).click()
+  await page.getByText('Number taken off the suppression list').waitFor()
+  await page.waitForFunction("document.querySelectorAll('#suppressions li').length === 2")
+  t.equal(await page.locator('#suppression-total').textContent(), '(2)')
+  await shot('6-do-not-call')
+
   // One call's page: timeline, keys, transcript, outcome.
   await page.getByRole('link', { name: 'Asha Rao' }).click()
   await page.getByRole('heading', { name: 'Call to Asha Rao' }).waitFor()
@@ -99,14 +118,14 @@ t.test('a new operator signs up, uploads customers, runs a campaign and reads a 
   t.match(conversation, /Keys pressed1/)
   t.match(await page.locator('#transcript').textContent(), /Assistant: Hello.*Caller: \(pressed 1\).*Assistant: Thank you/s)
   t.match(await page.locator('#timeline').textContent(), /queued.*initiated.*in-progress.*completed/s)
-  await shot('6-call-page')
+  await shot('7-call-page')
 
   // Back, on a phone-sized screen: nothing is wider than the screen but the tables, which scroll.
   await page.setViewportSize({ width: 390, height: 844 })
   await page.getByRole('link', { name: '← Back' }).click()
   await page.getByRole('heading', { name: /Customers/ }).waitFor()
   t.same(await page.evaluate('[...document.querySelectorAll("body *")].filter((e) => e.getBoundingClientRect().right > window.innerWidth + 0.5 && !e.closest(".scroll")).map((e) => e.tagName + "#" + e.id + "." + e.className)'), [], 'no sideways scrolling')
-  await shot('7-phone')
+  await shot('8-phone')
   await page.getByRole('button', { name: 'Log out' }).click()
   await page.locator('#login').waitFor()
   t.match(await message.textContent(), 'Logged out')
