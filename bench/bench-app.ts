@@ -1,5 +1,5 @@
 import { Writable } from 'node:stream'
-import Fastify, { type FastifyInstance } from 'fastify'
+import Fastify, { LogController, type FastifyInstance } from 'fastify'
 import fp from 'fastify-plugin'
 import app from '../app.js'
 
@@ -18,7 +18,9 @@ export async function startBenchApp (env: Record<string, string>, setup?: (serve
       done()
     }
   })
-  const server = Fastify({ logger: { level: 'info', stream }, disableRequestLogging: true, pluginTimeout: 0 })
+  const server = Fastify({
+    logger: { level: 'info', stream }, logController: new LogController({ disableRequestLogging: true }), pluginTimeout: 0
+  })
   // Any hour, no attempt cap: a benchmark measures dialling whenever it runs.
   server.register(fp(app), { env: { DATA_DIR: 'memory://', CALLING_HOURS: '00:00-24:00', ATTEMPT_CAP: '0', ...env } })
   if (setup) server.after(() => setup(server))

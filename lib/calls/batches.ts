@@ -199,14 +199,10 @@ async function batchesWhere (db: Queryable, where: string, params: unknown[]): P
     const counts = {
       queued: 0, initiated: 0, ringing: 0, 'in-progress': 0, completed: 0, busy: 0, 'no-answer': 0, failed: 0, canceled: 0
     }
-    let retries = 0
-    let running = false
-    for (const group of latest) {
-      if (group.batch_id !== row.id) continue
-      counts[group.status] = group.n
-      retries += group.retries
-      running ||= !isTerminal(group.status)
-    }
+    const groups = latest.filter((group) => group.batch_id === row.id)
+    for (const group of groups) counts[group.status] = group.n
+    const retries = groups.reduce((sum, group) => sum + group.retries, 0)
+    const running = groups.some((group) => !isTerminal(group.status))
     return { ...row, status: running ? 'running' : row.canceled_at ? 'canceled' : 'finished', counts, retries }
   })
 }

@@ -104,17 +104,15 @@ export function nextOpening (window: CallingWindow, from: Date): Date {
   if (isOpen(window, from)) return from
   const wall = wallClock(from.getTime(), compiled.timezone)
   const midnight = wall - (wall % DAY)
-  // Eight days cover a week whatever the day; a range's start is found on the wall clock, then made an instant.
-  for (let day = 0; day <= 8; day++) {
+  // A valid window opens within eight days whatever the day: a range's start is found on the wall clock, then
+  // made an instant (a range wholly inside a DST gap is not open that day, and the search goes on to the next).
+  for (let day = 0; ; day++) {
     const date = midnight + day * DAY
     if (!compiled.days.has(new Date(date).getUTCDay())) continue
-    for (const [start] of compiled.ranges) {
-      const instant = instantOf(date + start * 60_000, compiled.timezone)
-      if (instant > from.getTime() && isOpen(window, new Date(instant))) return new Date(instant)
-    }
+    const opening = compiled.ranges.map(([start]) => instantOf(date + start * 60_000, compiled.timezone))
+      .find((instant) => instant > from.getTime() && isOpen(window, new Date(instant)))
+    if (opening !== undefined) return new Date(opening)
   }
-  /* c8 ignore next */
-  throw new CallingWindowError('The calling window never opens')
 }
 
 /** Parses `mon-fri`, `mon,wed,fri`, `sat-sun` ...: ranges wrap around the week (`fri-mon`). */

@@ -21,8 +21,8 @@ export interface DispatchPolicy {
   tickMs?: number
   /** Busy and unanswered batch calls are dialled again (applied as their status arrives). */
   retry: RetryPolicy
-  /** Lines of maxInFlight that batches leave free for single calls (the priority lane; default 1). */
-  priorityLines?: number
+  /** Lines of maxInFlight that batches leave free for single calls (the priority lane). */
+  priorityLines: number
   /** The calling window of a batch queued without one. */
   defaultWindow: CallingWindow
   /** Most dials to one customer in a period, over every batch. */
@@ -65,9 +65,6 @@ async function skipWaiting (tx: Queryable, batchId: string, claimedNow: string[]
   )
   await announce(tx, { type: 'batch', batch: { id: batchId, change: 'ended', calls: rows[0]!.n } })
 }
-
-/** Exotel's words for a call still going on, as our statuses. */
-const STEP: Record<string, Call['status']> = { queued: 'initiated', ringing: 'ringing', 'in-progress': 'in-progress' }
 
 const DISPATCH_LOCK = 727_001 // one dispatcher at a time decides, whatever the number of instances
 const MAX_CLAIM = 50
@@ -176,7 +173,7 @@ export class Dispatcher {
       const sinceLastMs = Number(sinceLast ?? spacingMs)
       const paced = Math.floor(sinceLastMs / spacingMs)
       // Single calls in flight use the priority lines first; batches have what is left.
-      const lines = policy.maxInFlight - Math.max(policy.priorityLines ?? 1, Number(single)) - (Number(inFlight) - Number(single))
+      const lines = policy.maxInFlight - Math.max(policy.priorityLines, Number(single)) - (Number(inFlight) - Number(single))
       const allowed = Math.min(lines, policy.callsPerMinute - lastMinute, paced, MAX_CLAIM)
       this.#dueInMs = allowed > 0 ? spacingMs : spacingMs - sinceLastMs % spacingMs
       if (allowed <= 0) return nothing
@@ -305,9 +302,9 @@ export class Dispatcher {
           status: 'failed', source: 'reconciliation', dedupeKey: 'timeout', error: 'No final status from Exotel in time', detail
         })
       } else {
-        // Still going on at Exotel (or Exotel did not answer): noted, and asked again after another interval.
-        const now = record && record.status in STEP ? STEP[record.status]! : status
-        await applyReport(db, { id }, { status: now, source: 'reconciliation', dedupeKey: `checked-${Date.now()}`, detail })
+        // Still going on at Exotel, or Exotel did not answer: noted, and asked again after another interval. The
+        // status stays: Exotel's `in-progress` covers ringing too, so it does not say the customer answered.
+        await applyReport(db, { id }, { status, source: 'reconciliation', dedupeKey: `checked-${Date.now()}`, detail })
       }
     }
   }

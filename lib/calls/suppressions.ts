@@ -94,13 +94,14 @@ export async function importSuppressions (db: Database, options: {
     if (++report.total > options.maxRows) {
       throw new CustomerFileError(413, `The file has more than ${options.maxRows} rows; split it into smaller files`)
     }
-    const phone = options.normalisePhone((cells[phoneAt] ?? '').trim())
+    const cell = (index: number) => (cells[index] ?? '').trim()
+    const phone = options.normalisePhone(cell(phoneAt))
     if ('error' in phone) {
       report.rejected++
       if (report.rejectedRows.length < 100) report.rejectedRows.push({ row: number, reason: phone.error })
       continue
     }
-    const reason = reasonAt === undefined ? null : (cells[reasonAt] ?? '').trim().slice(0, 200) || null
+    const reason = reasonAt === undefined ? null : cell(reasonAt).slice(0, 200) || null
     const phones = byReason.get(reason) ?? []
     phones.push(phone.phone)
     byReason.set(reason, phones)

@@ -53,16 +53,18 @@ t.test('the suppression list: add, list, search, upload, remove; in the envelope
   t.match(list.suppressions[0], { phone: /^\+9190000001?05$|^\+919000000205$/, reason: 'asked not to be called', created_by: /./ })
   t.same((await get('/api/suppressions?search=0205')).json().suppressions.map((s: { phone: string }) => s.phone), ['+919000000205'])
 
-  const file = multipartFile('Mobile,Reason\n9000000305,complained\n123,\n+919000000105,again\n\n')
+  // A reason column kept; a blank reason, and a short row without it, read as none.
+  const file = multipartFile('Mobile,Note,Reason\n9000000305,x,complained\n123\n+919000000105,,\n9000000405\n\n')
   const upload = await app.inject({ method: 'POST', url: '/api/suppressions/upload', ...file, headers: { ...file.headers, authorization } })
   t.equal(upload.statusCode, 200)
-  t.match(upload.json(), { success: true, total: 3, added: 1, already: 1, rejected: 1, rejected_rows: [{ row: 3, reason: /not a valid number/ }] })
+  t.match(upload.json(), { success: true, total: 4, added: 2, already: 1, rejected: 1, rejected_rows: [{ row: 3, reason: /not a valid number/ }] })
+  t.match((await get('/api/suppressions?search=0405')).json().suppressions, [{ phone: '+919000000405', reason: null }])
   t.match((await get('/api/suppressions?search=0305')).json().suppressions, [{ phone: '+919000000305', reason: 'complained' }])
   const noPhone = multipartFile('name\nSomeone\n')
   const refused = await app.inject({ method: 'POST', url: '/api/suppressions/upload', ...noPhone, headers: { ...noPhone.headers, authorization } })
   t.equal(refused.statusCode, 400)
   t.match(refused.json(), { success: false, message: /No phone column/ })
-  const empty = multipartFile('\n\n')
+  const empty = multipartFile(',,,\n,,\n') // separators only: no header
   t.match((await app.inject({ method: 'POST', url: '/api/suppressions/upload', ...empty, headers: { ...empty.headers, authorization } })).json(),
     { success: false, message: 'The file is empty' })
 
@@ -74,8 +76,23 @@ t.test('the suppression list: add, list, search, upload, remove; in the envelope
   t.same(again.json(), { success: false, message: 'That number is not on the suppression list' })
   t.equal((await app.inject({ method: 'DELETE', url: '/api/suppressions?phone=abc', headers: { authorization } })).statusCode, 400)
   t.equal((await app.inject({ method: 'GET', url: '/api/suppressions' })).statusCode, 401, 'signed-in users only')
-  t.equal((await get('/api/suppressions')).json().total, 2, 'the removed number is off the list')
+  t.equal((await get('/api/suppressions')).json().total, 3, 'the removed number is off the list')
   t.notOk(lines.some((line) => /9000000[123]05/.test(line)), 'no suppressed number reaches the log')
+})
+
+t.test('a suppression file: the first 100 bad rows are listed; past UPLOAD_MAX_ROWS the file is refused whole', async (t) => {
+  const { app, get, authorization } = await campaignApp(t, { UPLOAD_MAX_ROWS: '150' })
+  const upload = (csv: string) => {
+    const file = multipartFile(csv)
+    return app.inject({ method: 'POST', url: '/api/suppressions/upload', ...file, headers: { ...file.headers, authorization } })
+  }
+  const bad = await upload(`phone\n${'12\n'.repeat(102)}9000000105\n`)
+  t.match(bad.json(), { success: true, total: 103, added: 1, rejected: 102 })
+  t.equal(bad.json().rejected_rows.length, 100)
+  const big = await upload(`phone\n${Array.from({ length: 151 }, (_, i) => `9000001${String(i).padStart(3, '0')}`).join('\n')}\n`)
+  t.equal(big.statusCode, 413)
+  t.same(big.json(), { success: false, message: 'The file has more than 150 rows; split it into smaller files' })
+  t.equal((await get('/api/suppressions')).json().total, 1, 'nothing of the refused file was added')
 })
 
 for (const engine of engines) {
