@@ -154,18 +154,18 @@ export class Dispatcher {
     if (waiting.rowCount === 0) return nothing
     return await db.transaction(async (tx) => {
       await tx.query('SELECT pg_advisory_xact_lock($1)', [DISPATCH_LOCK])
+      // In flight: dialled and not ended, or claimed and being dialled. Each part is read through its own index.
       const { rows } = await tx.query<{ in_flight: number, single: number, last_minute: number, since_last_ms: number | null }>(
-        `SELECT
-           count(*) FILTER (WHERE status IN ('initiated', 'ringing', 'in-progress') OR claimed_at IS NOT NULL
-             AND status = 'queued') AS in_flight,
-           count(*) FILTER (WHERE batch_id IS NULL AND (status IN ('initiated', 'ringing', 'in-progress') OR claimed_at IS NOT NULL
-             AND status = 'queued')) AS single,
-           count(*) FILTER (WHERE COALESCE(claimed_at, dialled_at) > clock_timestamp() - interval '1 minute') AS last_minute,
-           extract(epoch FROM clock_timestamp() - max(COALESCE(claimed_at, dialled_at))) * 1000 AS since_last_ms
-         FROM call
-         WHERE status IN ('initiated', 'ringing', 'in-progress')
-            OR (status = 'queued' AND claimed_at IS NOT NULL)
-            OR COALESCE(claimed_at, dialled_at) > clock_timestamp() - interval '1 minute'`
+        `WITH live AS (
+           SELECT id, batch_id, claimed_at FROM call WHERE status IN ('initiated', 'ringing', 'in-progress')
+           UNION ALL SELECT id, batch_id, claimed_at FROM call WHERE status = 'queued' AND claimed_at IS NOT NULL
+         ),
+         recent AS (SELECT id, claimed_at FROM call WHERE claimed_at > now() - interval '1 minute')
+         SELECT (SELECT count(*) FROM live)::int AS in_flight,
+           (SELECT count(*) FROM live WHERE batch_id IS NULL)::int AS single,
+           (SELECT count(*) FROM recent)::int AS last_minute,
+           extract(epoch FROM clock_timestamp() - (SELECT max(claimed_at) FROM (
+             SELECT claimed_at FROM live UNION ALL SELECT claimed_at FROM recent) seen)) * 1000 AS since_last_ms`
       )
       const { in_flight: inFlight, single, last_minute: lastMinute, since_last_ms: sinceLast } = rows[0]!
       const spacingMs = 60_000 / policy.callsPerMinute
@@ -179,21 +179,36 @@ export class Dispatcher {
       if (allowed <= 0) return nothing
       const params: unknown[] = [allowed]
       const { rows: claimed } = await tx.query<Call & { blocked: SkipReason | null, schedule: BatchRules | null }>(
-        `WITH share AS (
-           SELECT batch_id, count(*) AS used FROM call
-           WHERE batch_id IS NOT NULL AND (status IN ('initiated', 'ringing', 'in-progress')
-             OR (status = 'queued' AND claimed_at IS NOT NULL) OR claimed_at > clock_timestamp() - interval '1 minute')
-           GROUP BY batch_id
+        `WITH RECURSIVE waiting AS (
+           -- The batches with calls waiting, one index probe each (a loose index scan).
+           (SELECT batch_id FROM call WHERE status = 'queued' AND claimed_at IS NULL AND batch_id IS NOT NULL
+            ORDER BY batch_id LIMIT 1)
+           UNION ALL
+           SELECT (SELECT next.batch_id FROM call next WHERE next.status = 'queued' AND next.claimed_at IS NULL
+                   AND next.batch_id > waiting.batch_id ORDER BY next.batch_id LIMIT 1)
+           FROM waiting WHERE waiting.batch_id IS NOT NULL
+         ),
+         share AS (
+           SELECT batch_id, count(*) AS used FROM (
+             SELECT id, batch_id FROM call WHERE status IN ('initiated', 'ringing', 'in-progress')
+             UNION SELECT id, batch_id FROM call WHERE status = 'queued' AND claimed_at IS NOT NULL
+             UNION SELECT id, batch_id FROM call WHERE claimed_at > now() - interval '1 minute'
+           ) busy GROUP BY batch_id
+         ),
+         due AS (
+           -- The first calls due of each batch, numbered; a batch's turn is its number plus what it already uses.
+           SELECT first.id, first.not_before, first.created_at, COALESCE(share.used, 0) + first.n AS turn
+           FROM waiting
+           CROSS JOIN LATERAL (
+             SELECT id, not_before, created_at, row_number() OVER (ORDER BY not_before, created_at) AS n FROM call
+             WHERE call.batch_id = waiting.batch_id AND status = 'queued' AND claimed_at IS NULL AND not_before <= now()
+             ORDER BY not_before, created_at LIMIT $1
+           ) first
+           LEFT JOIN share ON share.batch_id = waiting.batch_id
          )
          UPDATE call SET claimed_at = clock_timestamp(), updated_at = now()
-         WHERE id IN (
-           SELECT id FROM (
-             SELECT call.id, call.not_before, call.created_at, COALESCE(share.used, 0)
-               + row_number() OVER (PARTITION BY call.batch_id ORDER BY call.not_before, call.created_at) AS turn
-             FROM call LEFT JOIN share ON share.batch_id = call.batch_id
-             WHERE call.status = 'queued' AND call.claimed_at IS NULL AND call.not_before <= now()
-           ) due ORDER BY turn, not_before, created_at LIMIT $1
-         ) AND status = 'queued' AND claimed_at IS NULL
+         WHERE id IN (SELECT id FROM due ORDER BY turn, not_before, created_at LIMIT $1)
+           AND status = 'queued' AND claimed_at IS NULL
          RETURNING ${COLUMNS}, ${blockedReason('call.customer_id', 'call.phone', policy.attemptCap, params)} AS blocked,
            (SELECT jsonb_build_object('window', calling_window, 'end_at', end_at) FROM call_batch
             WHERE call_batch.id = call.batch_id) AS schedule`, params
