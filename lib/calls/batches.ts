@@ -60,6 +60,8 @@ export interface BatchPlan {
   /** When the first calls would be dialled (the calling window's first opening from the start). */
   firstDialAt: Date
   calls: PlannedCall[]
+  /** Customers that would be skipped, by why. */
+  skipped: Partial<Record<SkipReason, number>>
 }
 
 /** What queueBatch would do, customer by customer, without doing it (a dry run). */
@@ -78,7 +80,9 @@ export async function planBatch (db: Queryable, selection: BatchSelection, optio
       if (!found.has(id)) calls.push({ customer_id: id, action: 'skip', reason: 'not-found' })
     }
   }
-  return { firstDialAt, calls }
+  const skipped: BatchPlan['skipped'] = {}
+  for (const { reason } of calls) if (reason) skipped[reason] = (skipped[reason] ?? 0) + 1
+  return { firstDialAt, calls, skipped }
 }
 
 export interface QueuedBatch {
@@ -88,7 +92,7 @@ export interface QueuedBatch {
   matched: number
   /** Calls queued. */
   queued: number
-  /** Customers selected and not queued, by why: in-progress, suppressed, attempt-cap. */
+  /** Customers selected and not queued, by why: in-progress, suppressed, attempt-cap, not-found. */
   skipped: Partial<Record<SkipReason, number>>
   /** When the first calls may be dialled. */
   firstDialAt: Date
@@ -140,9 +144,11 @@ Promise<QueuedBatch> {
     const { batchId, matched, queued, suppressed, capped } = rows[0]!
     const skipped: QueuedBatch['skipped'] = {}
     const inProgress = matched - queued - suppressed - capped
+    const notFound = 'customerIds' in selection ? new Set(selection.customerIds).size - matched : 0
     if (inProgress > 0) skipped['in-progress'] = inProgress
     if (suppressed > 0) skipped.suppressed = suppressed
     if (capped > 0) skipped['attempt-cap'] = capped
+    if (notFound > 0) skipped['not-found'] = notFound
     if (queued === 0) {
       await tx.query('DELETE FROM call WHERE batch_id = $1', [batchId])
       await tx.query('DELETE FROM call_batch WHERE id = $1', [batchId])

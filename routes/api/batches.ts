@@ -1,7 +1,6 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { callAnalytics } from '../../lib/calls/analytics.js'
 import { cancelBatch, getBatch, listBatches, planBatch, queueBatch } from '../../lib/calls/batches.js'
-import { checkWindow } from '../../lib/calls/calling-window.js'
 import {
   BatchCanceled, BatchDryRun, BatchList, BatchParams, BatchQueued, BatchResponse, TriggerBulkCallsBody
 } from '../../schemas/calls.js'
@@ -41,11 +40,8 @@ const batches: FastifyPluginAsyncTypebox = async (fastify) => {
       },
       attemptCap: policy.attemptCap
     }
-    if (window) checkWindow(window)
     if (dryRun) {
       const plan = await planBatch(fastify.db, selection, options)
-      const skipped: Record<string, number> = {}
-      for (const call of plan.calls) if (call.reason) skipped[call.reason] = (skipped[call.reason] ?? 0) + 1
       const wouldDial = plan.calls.filter((call) => call.action === 'dial').length
       return reply.code(200).send({
         success: true as const,
@@ -53,14 +49,12 @@ const batches: FastifyPluginAsyncTypebox = async (fastify) => {
         message: `Would queue ${wouldDial} calls and skip ${plan.calls.length - wouldDial}; nobody was dialled`,
         would_dial: wouldDial,
         would_skip: plan.calls.length - wouldDial,
-        skipped_by_reason: skipped,
+        skipped_by_reason: plan.skipped,
         first_dial_at: plan.firstDialAt,
         calls: plan.calls
       })
     }
     const batch = await queueBatch(fastify.db, request.user!.sub, selection, options)
-    const notFound = customerIds ? new Set(customerIds).size - batch.matched : 0
-    const skipped = notFound > 0 ? { ...batch.skipped, 'not-found': notFound } : batch.skipped
     if (!batch.batchId) {
       const reasons = Object.entries(batch.skipped).map(([reason, n]) => `${n} ${reason}`).join(', ')
       return reply.code(400).send({
@@ -81,7 +75,7 @@ const batches: FastifyPluginAsyncTypebox = async (fastify) => {
       batch_id: batch.batchId,
       queued: batch.queued,
       skipped: (customerIds?.length ?? batch.matched) - batch.queued,
-      skipped_by_reason: skipped,
+      skipped_by_reason: batch.skipped,
       first_dial_at: batch.firstDialAt
     })
   })
