@@ -145,6 +145,8 @@ Promise<{ call: Call, changed: boolean } | undefined> {
          duration_seconds = COALESCE($7, duration_seconds),
          recording_url = COALESCE($8, recording_url),
          skip_reason = CASE WHEN $2 THEN COALESCE($10, skip_reason) ELSE skip_reason END,
+         -- A call skipped at its dial gives back its claim, which would count against the rate.
+         claimed_at = CASE WHEN $2 AND $10 IS NOT NULL THEN NULL ELSE claimed_at END,
          dialled_at = CASE WHEN $2 AND $3 = 'initiated' THEN now() ELSE dialled_at END,
          answered_at = CASE WHEN $2 AND $3 = 'in-progress' THEN now() ELSE answered_at END,
          ended_at = CASE WHEN $2 AND $9 THEN now() ELSE ended_at END,

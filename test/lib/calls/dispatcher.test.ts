@@ -227,3 +227,19 @@ t.test('reconciliation: a call still going on at Exotel is noted and asked about
     { customer_id: 'D2', status: 'initiated', detail: { via: 'exotel-call-details', exotel_status: null, problem: /not found/ } }
   ], 'both left as they were, each check in its timeline')
 })
+
+t.test('a call skipped at its dial does not use the rate: the next call is dialled in the same minute', async (t) => {
+  const { db, exotel } = await setup(t, 2)
+  await queueBatch(db, 'sub', { customerIds: ['D1'] }, ANYTIME)
+  await queueBatch(db, 'sub', { customerIds: ['D2'] }, ANYTIME)
+  await db.query("INSERT INTO suppression (phone, created_by) VALUES ('+9190000000015', 'sub')") // D1's, after queueing
+  const running = dispatcher(db, exotel, { callsPerMinute: 1 })
+  t.equal(await running.tick(), 0, 'D1, due first, is skipped')
+  t.equal(await running.tick(), 1, 'and D2 is dialled at once, within the one call a minute')
+  const { rows } = await db.query<{ customer_id: string, status: string, skip_reason: string | null, claimed_at: Date | null }>(
+    'SELECT customer_id, status, skip_reason, claimed_at FROM call ORDER BY customer_id')
+  t.match(rows, [
+    { customer_id: 'D1', status: 'canceled', skip_reason: 'suppressed', claimed_at: null },
+    { customer_id: 'D2', status: 'initiated', skip_reason: null }
+  ])
+})
