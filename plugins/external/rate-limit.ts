@@ -1,13 +1,16 @@
 import rateLimit from '@fastify/rate-limit'
 import fp from 'fastify-plugin'
+import { databaseStore } from '../../lib/rate-limits.js'
 
 /**
  * `fastify.rateLimit(options)` hooks for the routes that need one (sign-in and the code routes); nothing is
- * limited globally. A refusal is a 429 in the seed envelope, with Retry-After.
+ * limited globally. A refusal is a 429 in the seed envelope, with Retry-After. Counts are kept in the database
+ * (read when a request comes, by then open), so every instance shares them.
  */
 export default fp(async function rateLimitPlugin (fastify) {
   await fastify.register(rateLimit, {
     global: false,
+    store: databaseStore(() => fastify.db),
     errorResponseBuilder: (_request, context) => ({
       statusCode: 429,
       message: `Too many attempts; try again in ${context.after}`

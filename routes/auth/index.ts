@@ -1,6 +1,6 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import type { FastifyReply, FastifyRequest } from 'fastify'
-import { AttemptCounter } from '../../lib/attempt-counter.js'
+import { AttemptCounter } from '../../lib/rate-limits.js'
 import { decodeJwtPayload } from '../../lib/cognito.js'
 import {
   ChangePasswordBody, ConfirmForgotPasswordBody, ConfirmSignupBody, EmailBody, LoginBody, LoginResponse, LogoutBody, MeResponse, MessageResponse, RefreshBody,
@@ -16,9 +16,9 @@ const auth: FastifyPluginAsyncTypebox = async (fastify) => {
   // (before the body is read) and per email named in the body.
   // (@fastify/rate-limit runs one limit a request, so the per-email count is kept by an AttemptCounter.)
   const perIp = fastify.rateLimit({ max: fastify.config.AUTH_RATE_LIMIT_PER_IP, timeWindow: 60_000 })
-  const emails = new AttemptCounter(fastify.config.AUTH_RATE_LIMIT_PER_EMAIL, 60_000)
+  const emails = new AttemptCounter(() => fastify.db, 'email', fastify.config.AUTH_RATE_LIMIT_PER_EMAIL, 60_000)
   const perEmail = async (request: FastifyRequest, reply: FastifyReply) => {
-    const attempt = emails.hit((request.body as { email: string }).email.toLowerCase())
+    const attempt = await emails.hit((request.body as { email: string }).email.toLowerCase())
     if (!attempt.allowed) {
       const seconds = attempt.retryAfterSeconds
       return reply.code(429).header('retry-after', seconds)
