@@ -307,7 +307,10 @@ async function loadBatches () {
       el('div', { class: 'row' }, el('strong', {}, `${new Date(batch.created_at).toLocaleString()}: ${batch.total} calls`), badge(batch.status),
         batch.status === 'running' ? cancel : undefined),
       el('progress', { max: String(batch.total), value: String(done), 'aria-label': `Campaign progress: ${done} of ${batch.total} finished` }),
-      el('div', { class: 'muted' }, `${done} of ${batch.total} finished${counts ? `: ${counts}` : ''}${batch.retries ? `; ${batch.retries} retries` : ''}`))
+      el('div', { class: 'muted' }, `${done} of ${batch.total} finished${counts ? `: ${counts}` : ''}${batch.retries ? `; ${batch.retries} retries` : ''}` +
+        (batch.next_dial_at && Date.parse(batch.next_dial_at) > Date.now() + 5000
+          ? `; next dial ${new Date(batch.next_dial_at).toLocaleString()}`
+          : '')))
   }))
   if (!batches.length) $('batches').replaceChildren(el('li', { class: 'muted' }, 'No campaigns yet: select customers and call them'))
 }

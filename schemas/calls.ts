@@ -181,7 +181,10 @@ export const Batch = Type.Object({
   end_at: Nullable(Timestamp),
   calling_window: CallingWindowSchema,
   counts: Type.Composite([StatusCounts], { description: "Each customer's latest attempt, by status" }),
-  retries: Type.Integer({ description: 'Calls made beyond the first attempt' })
+  retries: Type.Integer({ description: 'Calls made beyond the first attempt' }),
+  next_dial_at: Nullable(Type.Unsafe<Date | string>({
+    type: 'string', format: 'date-time', description: 'When the earliest waiting call may be dialled (retry delay, calling window); null when none waits'
+  }))
 }, { additionalProperties: false })
 
 export const Analytics = Type.Object({

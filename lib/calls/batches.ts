@@ -175,6 +175,8 @@ export interface BatchProgress {
   counts: Record<CallStatus, number>
   /** Calls made beyond the first attempt. */
   retries: number
+  /** When the earliest call still waiting may be dialled (its retry delay or the calling window): null when none waits. */
+  next_dial_at: Date | null
 }
 
 export async function getBatch (db: Queryable, id: string): Promise<BatchProgress | undefined> {
@@ -190,14 +192,15 @@ export async function listBatches (db: Queryable, limit: number, offset: number)
 
 /** Batches with their progress, in two queries whatever their number: the rows, then their calls grouped. */
 async function batchesWhere (db: Queryable, where: string, params: unknown[]): Promise<BatchProgress[]> {
-  const { rows } = await db.query<Omit<BatchProgress, 'status' | 'counts' | 'retries'>>(
+  const { rows } = await db.query<Omit<BatchProgress, 'status' | 'counts' | 'retries' | 'next_dial_at'>>(
     `SELECT id, created_by, created_at, canceled_at, total, start_at, end_at, calling_window FROM call_batch WHERE ${where}`, params
   )
   if (rows.length === 0) return []
   // Each customer's latest attempt by status, and the attempts beyond the first, per batch.
-  const { rows: latest } = await db.query<{ batch_id: string, status: CallStatus, n: number, retries: number }>(
-    `SELECT batch_id, status, count(*)::int AS n, sum(attempt - 1)::int AS retries FROM (
-       SELECT DISTINCT ON (batch_id, customer_id) batch_id, status, attempt FROM call
+  const { rows: latest } = await db.query<{ batch_id: string, status: CallStatus, n: number, retries: number, next: Date | null }>(
+    `SELECT batch_id, status, count(*)::int AS n, sum(attempt - 1)::int AS retries,
+       min(not_before) FILTER (WHERE claimed_at IS NULL AND status = 'queued') AS next FROM (
+       SELECT DISTINCT ON (batch_id, customer_id) batch_id, status, attempt, not_before, claimed_at FROM call
        WHERE batch_id = ANY($1::uuid[]) ORDER BY batch_id, customer_id, attempt DESC
      ) latest GROUP BY batch_id, status`, [rows.map((row) => row.id)]
   )
@@ -209,7 +212,8 @@ async function batchesWhere (db: Queryable, where: string, params: unknown[]): P
     for (const group of groups) counts[group.status] = group.n
     const retries = groups.reduce((sum, group) => sum + group.retries, 0)
     const running = groups.some((group) => !isTerminal(group.status))
-    return { ...row, status: running ? 'running' : row.canceled_at ? 'canceled' : 'finished', counts, retries }
+    const nextDialAt = groups.find((group) => group.status === 'queued')?.next ?? null
+    return { ...row, status: running ? 'running' : row.canceled_at ? 'canceled' : 'finished', counts, retries, next_dial_at: nextDialAt }
   })
 }
 

@@ -55,6 +55,7 @@ t.test('a bulk campaign on the simulator: queued at once, dialled within the cap
     status: 'finished',
     total: 10,
     retries: 2,
+    next_dial_at: null,
     counts: { queued: 0, completed: 6, busy: 1, 'no-answer': 1, failed: 2, canceled: 0 }
   })
   t.match((await get('/api/calls?customer_id=X1')).json().calls[0], { status: 'failed', error: /From must be a phone number/ })

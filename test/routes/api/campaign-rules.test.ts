@@ -189,7 +189,8 @@ t.test('calling windows: a batch waits for its window, from start_at; end_at ski
   t.equal(waiting.statusCode, 202)
   t.equal(waiting.json().first_dial_at, midnight.toISOString(), 'dialled from the next opening: midnight UTC')
   t.equal(waiting.json().message, `Queued 1 calls, to be dialled from ${midnight.toISOString()} (the calling window)`)
-  t.match((await get(`/api/batches/${waiting.json().batch_id}`)).json().batch, { calling_window: closed, start_at: null, end_at: null })
+  t.match((await get(`/api/batches/${waiting.json().batch_id}`)).json().batch,
+    { calling_window: closed, start_at: null, end_at: null, status: 'running', next_dial_at: midnight.toISOString() })
   t.match((await callsOf('A1'))[0], { status: 'queued', not_before: midnight.toISOString() })
 
   // Open now, from two seconds ahead.
