@@ -227,20 +227,34 @@ export async function cancelBatch (db: Database, id: string): Promise<number | u
       'UPDATE call_batch SET canceled_at = COALESCE(canceled_at, now()) WHERE id = $1', [id]
     )
     if (rowCount === 0) return undefined
-    const { rows } = await tx.query<{ n: number }>(
-      `WITH canceled AS (
-         UPDATE call SET status = 'canceled', skip_reason = 'canceled', ended_at = now(), updated_at = now()
-         WHERE batch_id = $1 AND status = 'queued' AND claimed_at IS NULL RETURNING id, customer_id
-       ),
-       events AS (
-         INSERT INTO call_event (call_id, status, source, dedupe_key) SELECT id, 'canceled', 'api', 'canceled' FROM canceled
-       ),
-       touched AS (
-         UPDATE customer SET last_call_status = 'canceled', last_call_at = now() WHERE id IN (SELECT customer_id FROM canceled)
-       )
-       SELECT count(*) AS n FROM canceled`, [id]
-    )
-    await announce(tx, { type: 'batch', batch: { id, change: 'canceled', calls: rows[0]!.n } })
-    return rows[0]!.n
+    const canceled = await cancelWaiting(tx, id, { reason: 'canceled', source: 'api', dedupeKey: 'canceled', detail: {} })
+    await announce(tx, { type: 'batch', batch: { id, change: 'canceled', calls: canceled } })
+    return canceled
   })
+}
+
+/**
+ * Cancels a batch's calls that wait to be dialled (and those in `claimedNow`, claimed by the caller's own round),
+ * each with its skip reason and a timeline event; answers how many. A call claimed by another round is being
+ * dialled, and goes on.
+ */
+export async function cancelWaiting (tx: Queryable, batchId: string,
+  skip: { reason: SkipReason, source: string, dedupeKey: string, detail: Record<string, unknown> }, claimedNow: string[] = []):
+  Promise<number> {
+  const { rows } = await tx.query<{ n: number }>(
+    `WITH canceled AS (
+       UPDATE call SET status = 'canceled', skip_reason = $3, ended_at = now(), updated_at = now(), claimed_at = NULL
+       WHERE batch_id = $1 AND status = 'queued' AND (claimed_at IS NULL OR id = ANY($2::uuid[])) RETURNING id, customer_id
+     ),
+     events AS (
+       INSERT INTO call_event (call_id, status, source, dedupe_key, detail)
+       SELECT id, 'canceled', $4, $5, $6::jsonb FROM canceled
+     ),
+     touched AS (
+       UPDATE customer SET last_call_status = 'canceled', last_call_at = now() WHERE id IN (SELECT customer_id FROM canceled)
+     )
+     SELECT count(*)::int AS n FROM canceled`,
+    [batchId, claimedNow, skip.reason, skip.source, skip.dedupeKey, JSON.stringify(skip.detail)]
+  )
+  return rows[0]!.n
 }

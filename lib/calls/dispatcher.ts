@@ -1,5 +1,6 @@
 import type { Database, Queryable } from '../db/database.js'
 import type { ExotelCall, ExotelClient } from '../exotel/exotel-client.js'
+import { cancelWaiting } from './batches.js'
 import { applyReport, COLUMNS, isTerminal, type Call, type RetryPolicy } from './calls.js'
 import { isOpen, nextOpening, type CallingWindow } from './calling-window.js'
 import { dial } from './dialler.js'
@@ -49,21 +50,9 @@ function inSchedule (schedule: BatchRules, now: Date): boolean {
 
 /** The calls of a batch past its end_at that were not dialled: skipped, outside-window. */
 async function skipWaiting (tx: Queryable, batchId: string, claimedNow: string[] = []): Promise<void> {
-  const { rows } = await tx.query<{ n: number }>(
-    `WITH skipped AS (
-       UPDATE call SET status = 'canceled', skip_reason = 'outside-window', ended_at = now(), updated_at = now(), claimed_at = NULL
-       WHERE batch_id = $1 AND status = 'queued' AND (claimed_at IS NULL OR id = ANY($2::uuid[])) RETURNING id, customer_id
-     ),
-     events AS (
-       INSERT INTO call_event (call_id, status, source, dedupe_key, detail)
-       SELECT id, 'canceled', 'dispatcher', 'skipped', '{"reason": "outside-window"}'::jsonb FROM skipped
-     ),
-     touched AS (
-       UPDATE customer SET last_call_status = 'canceled', last_call_at = now() WHERE id IN (SELECT customer_id FROM skipped)
-     )
-     SELECT count(*)::int AS n FROM skipped`, [batchId, claimedNow]
-  )
-  await announce(tx, { type: 'batch', batch: { id: batchId, change: 'ended', calls: rows[0]!.n } })
+  const skipped = await cancelWaiting(tx, batchId,
+    { reason: 'outside-window', source: 'dispatcher', dedupeKey: 'skipped', detail: { reason: 'outside-window' } }, claimedNow)
+  await announce(tx, { type: 'batch', batch: { id: batchId, change: 'ended', calls: skipped } })
 }
 
 const DISPATCH_LOCK = 727_001 // one dispatcher at a time decides, whatever the number of instances
