@@ -92,8 +92,11 @@ const DAY = 86_400_000
 
 /** Whether the window is open at `at`. */
 export function isOpen (window: CallingWindow, at: Date): boolean {
-  const compiled = compile(window)
-  const wall = wallClock(at.getTime(), compiled.timezone)
+  return openAt(compile(window), at.getTime())
+}
+
+function openAt (compiled: Compiled, time: number): boolean {
+  const wall = wallClock(time, compiled.timezone)
   const minute = Math.floor((wall % DAY) / 60_000)
   return compiled.days.has(new Date(wall).getUTCDay()) && compiled.ranges.some(([start, end]) => minute >= start && minute < end)
 }
@@ -101,7 +104,7 @@ export function isOpen (window: CallingWindow, at: Date): boolean {
 /** The first instant from `from` on when the window is open: `from` itself when it is open then. */
 export function nextOpening (window: CallingWindow, from: Date): Date {
   const compiled = compile(window)
-  if (isOpen(window, from)) return from
+  if (openAt(compiled, from.getTime())) return from
   const wall = wallClock(from.getTime(), compiled.timezone)
   const midnight = wall - (wall % DAY)
   // A valid window opens within eight days whatever the day: a range's start is found on the wall clock, then
@@ -110,7 +113,7 @@ export function nextOpening (window: CallingWindow, from: Date): Date {
     const date = midnight + day * DAY
     if (!compiled.days.has(new Date(date).getUTCDay())) continue
     const opening = compiled.ranges.map(([start]) => instantOf(date + start * 60_000, compiled.timezone))
-      .find((instant) => instant > from.getTime() && isOpen(window, new Date(instant)))
+      .find((instant) => instant > from.getTime() && openAt(compiled, instant))
     if (opening !== undefined) return new Date(opening)
   }
 }
