@@ -1,11 +1,11 @@
 // The dispatcher's every-round queries on a busy database (PGlite, in this process: each millisecond here is a
 // millisecond the server's event loop is held): 10 000 calls waiting, in one batch or spread over 20, beside
 // 50 000 finished calls of history. Measured against the plainest claim, the first due call in due order (FIFO,
-// no fair share), in the same run. The SQL is taken from lib/calls/dispatcher.ts itself.
-import { readFileSync } from 'node:fs'
+// no fair share), in the same run. The SQL is lib/calls/dispatcher.ts's own.
 import path from 'node:path'
 import { queueBatch } from '../lib/calls/batches.js'
 import { windowOf } from '../lib/calls/calling-window.js'
+import { COUNTS_SQL, DUE_SQL } from '../lib/calls/dispatcher.js'
 import { openDatabase, type Database } from '../lib/db/database.js'
 import { loadMigrations, migrate } from '../lib/db/migrate.js'
 
@@ -13,10 +13,8 @@ const WAITING = 10_000
 const HISTORY = 50_000
 const ROUNDS = 50
 
-const source = readFileSync(path.join(import.meta.dirname, '..', 'lib', 'calls', 'dispatcher.ts'), 'utf8')
-const between = (from: string, to: string) => source.slice(source.indexOf(from) + 1, source.indexOf(to, source.indexOf(from)))
-const stats = between('`WITH live AS', '`\n      )')
-const claim = `${between('`WITH RECURSIVE', '         UPDATE call SET claimed_at')} SELECT id FROM due ORDER BY turn, not_before, created_at LIMIT $1`
+const stats = COUNTS_SQL
+const claim = `${DUE_SQL} SELECT id FROM due ORDER BY turn, not_before, created_at LIMIT $1`
 const fifo = "SELECT id FROM call WHERE status = 'queued' AND claimed_at IS NULL AND not_before <= now() ORDER BY not_before, created_at LIMIT $1"
 
 async function database (batches: number): Promise<Database> {

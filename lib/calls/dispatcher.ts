@@ -55,6 +55,45 @@ async function skipWaiting (tx: Queryable, batchId: string, claimedNow: string[]
   await announce(tx, { type: 'batch', batch: { id: batchId, change: 'ended', calls: skipped } })
 }
 
+/** Calls in flight: dialled and not ended, or claimed and being dialled. Each part is read through its own index. */
+const IN_FLIGHT = `SELECT id, batch_id, claimed_at FROM call WHERE status IN ('initiated', 'ringing', 'in-progress')
+  UNION ALL SELECT id, batch_id, claimed_at FROM call WHERE status = 'queued' AND claimed_at IS NOT NULL`
+/** Calls claimed in the last minute: what the rate counts. */
+const LAST_MINUTE = "SELECT id, batch_id, claimed_at FROM call WHERE claimed_at > now() - interval '1 minute'"
+
+/** A round's counts: calls in flight (single calls apart), claimed in the last minute, and ms since the last claim. */
+export const COUNTS_SQL = `WITH live AS (${IN_FLIGHT}), recent AS (${LAST_MINUTE})
+  SELECT (SELECT count(*) FROM live)::int AS in_flight,
+    (SELECT count(*) FROM live WHERE batch_id IS NULL)::int AS single,
+    (SELECT count(*) FROM recent)::int AS last_minute,
+    extract(epoch FROM clock_timestamp() - (SELECT max(claimed_at) FROM (
+      SELECT claimed_at FROM live UNION ALL SELECT claimed_at FROM recent) seen)) * 1000 AS since_last_ms`
+
+/** The calls due, each with its batch's turn (fair share), as the CTE `due`; $1 is how many to claim. */
+export const DUE_SQL = `WITH RECURSIVE waiting AS (
+    -- The batches with calls waiting, one index probe each (a loose index scan).
+    (SELECT batch_id FROM call WHERE status = 'queued' AND claimed_at IS NULL AND batch_id IS NOT NULL
+     ORDER BY batch_id LIMIT 1)
+    UNION ALL
+    SELECT (SELECT next.batch_id FROM call next WHERE next.status = 'queued' AND next.claimed_at IS NULL
+            AND next.batch_id > waiting.batch_id ORDER BY next.batch_id LIMIT 1)
+    FROM waiting WHERE waiting.batch_id IS NOT NULL
+  ),
+  share AS (
+    SELECT batch_id, count(*) AS used FROM (${IN_FLIGHT} UNION ${LAST_MINUTE}) busy GROUP BY batch_id
+  ),
+  due AS (
+    -- The first calls due of each batch, numbered; a batch's turn is its number plus what it already uses.
+    SELECT first.id, first.not_before, first.created_at, COALESCE(share.used, 0) + first.n AS turn
+    FROM waiting
+    CROSS JOIN LATERAL (
+      SELECT id, not_before, created_at, row_number() OVER (ORDER BY not_before, created_at) AS n FROM call
+      WHERE call.batch_id = waiting.batch_id AND status = 'queued' AND claimed_at IS NULL AND not_before <= now()
+      ORDER BY not_before, created_at LIMIT $1
+    ) first
+    LEFT JOIN share ON share.batch_id = waiting.batch_id
+  )`
+
 const DISPATCH_LOCK = 727_001 // one dispatcher at a time decides, whatever the number of instances
 const MAX_CLAIM = 50
 
@@ -143,19 +182,7 @@ export class Dispatcher {
     if (waiting.rowCount === 0) return nothing
     return await db.transaction(async (tx) => {
       await tx.query('SELECT pg_advisory_xact_lock($1)', [DISPATCH_LOCK])
-      // In flight: dialled and not ended, or claimed and being dialled. Each part is read through its own index.
-      const { rows } = await tx.query<{ in_flight: number, single: number, last_minute: number, since_last_ms: number | null }>(
-        `WITH live AS (
-           SELECT id, batch_id, claimed_at FROM call WHERE status IN ('initiated', 'ringing', 'in-progress')
-           UNION ALL SELECT id, batch_id, claimed_at FROM call WHERE status = 'queued' AND claimed_at IS NOT NULL
-         ),
-         recent AS (SELECT id, claimed_at FROM call WHERE claimed_at > now() - interval '1 minute')
-         SELECT (SELECT count(*) FROM live)::int AS in_flight,
-           (SELECT count(*) FROM live WHERE batch_id IS NULL)::int AS single,
-           (SELECT count(*) FROM recent)::int AS last_minute,
-           extract(epoch FROM clock_timestamp() - (SELECT max(claimed_at) FROM (
-             SELECT claimed_at FROM live UNION ALL SELECT claimed_at FROM recent) seen)) * 1000 AS since_last_ms`
-      )
+      const { rows } = await tx.query<{ in_flight: number, single: number, last_minute: number, since_last_ms: number | null }>(COUNTS_SQL)
       const { in_flight: inFlight, single, last_minute: lastMinute, since_last_ms: sinceLast } = rows[0]!
       const spacingMs = 60_000 / policy.callsPerMinute
       // Calls are spaced evenly: one per spacing since the last one dialled (one at once after a quiet minute).
@@ -168,33 +195,7 @@ export class Dispatcher {
       if (allowed <= 0) return nothing
       const params: unknown[] = [allowed]
       const { rows: claimed } = await tx.query<Call & { blocked: SkipReason | null, schedule: BatchRules | null }>(
-        `WITH RECURSIVE waiting AS (
-           -- The batches with calls waiting, one index probe each (a loose index scan).
-           (SELECT batch_id FROM call WHERE status = 'queued' AND claimed_at IS NULL AND batch_id IS NOT NULL
-            ORDER BY batch_id LIMIT 1)
-           UNION ALL
-           SELECT (SELECT next.batch_id FROM call next WHERE next.status = 'queued' AND next.claimed_at IS NULL
-                   AND next.batch_id > waiting.batch_id ORDER BY next.batch_id LIMIT 1)
-           FROM waiting WHERE waiting.batch_id IS NOT NULL
-         ),
-         share AS (
-           SELECT batch_id, count(*) AS used FROM (
-             SELECT id, batch_id FROM call WHERE status IN ('initiated', 'ringing', 'in-progress')
-             UNION SELECT id, batch_id FROM call WHERE status = 'queued' AND claimed_at IS NOT NULL
-             UNION SELECT id, batch_id FROM call WHERE claimed_at > now() - interval '1 minute'
-           ) busy GROUP BY batch_id
-         ),
-         due AS (
-           -- The first calls due of each batch, numbered; a batch's turn is its number plus what it already uses.
-           SELECT first.id, first.not_before, first.created_at, COALESCE(share.used, 0) + first.n AS turn
-           FROM waiting
-           CROSS JOIN LATERAL (
-             SELECT id, not_before, created_at, row_number() OVER (ORDER BY not_before, created_at) AS n FROM call
-             WHERE call.batch_id = waiting.batch_id AND status = 'queued' AND claimed_at IS NULL AND not_before <= now()
-             ORDER BY not_before, created_at LIMIT $1
-           ) first
-           LEFT JOIN share ON share.batch_id = waiting.batch_id
-         )
+        `${DUE_SQL}
          UPDATE call SET claimed_at = clock_timestamp(), updated_at = now()
          WHERE id IN (SELECT id FROM due ORDER BY turn, not_before, created_at LIMIT $1)
            AND status = 'queued' AND claimed_at IS NULL
