@@ -157,6 +157,32 @@ export async function finishedConversation (app: FastifyInstance, authorization:
   throw new Error(`the call to ${customerId} did not finish`)
 }
 
+/**
+ * The app listening on loopback with the simulator, a user signed up and in, and `csv`'s customers uploaded:
+ * `post` and `get` go as that user. `lines` is the log.
+ */
+export async function appWithCustomers (t: Test, env: Record<string, string>, csv: string) {
+  const { lines, logger } = capturingLogger()
+  const app = await build(t, { logger, env })
+  await app.listen({ host: '127.0.0.1', port: 0 })
+  const user = await testUsers(app, lines).signedIn()
+  const authorization = `Bearer ${user.access_token as string}`
+  const { payload, headers } = multipartFile(csv)
+  await app.inject({ method: 'POST', url: '/api/upload-customers', payload, headers: { ...headers, authorization } })
+  const post = (url: string, body?: object) => app.inject({ method: 'POST', url, payload: body, headers: { authorization } })
+  const get = (url: string) => app.inject({ url, headers: { authorization } })
+  return { app, post, get, lines, authorization }
+}
+
+/** Asks `check` every 25 ms until it holds; after `tries`, fails naming `what`. */
+export async function until (check: () => Promise<boolean>, what: string, tries = 400) {
+  for (let i = 0; i < tries; i++) {
+    if (await check()) return
+    await new Promise((resolve) => setTimeout(resolve, 25))
+  }
+  throw new Error(`timed out waiting for ${what}`)
+}
+
 export function multipartFile (content: string | Buffer, fileName = 'customers.csv', field = 'file') {
   const boundary = `----vcm${randomBytes(8).toString('hex')}`
   const payload = Buffer.concat([

@@ -1,29 +1,8 @@
 import t from 'tap'
-import { build, capturingLogger, multipartFile, testUsers } from '../../helper.js'
+import { appWithCustomers, until } from '../../helper.js'
 
-async function batchApp (t: Parameters<typeof build>[0], env: Record<string, string>, csv: string) {
-  const { lines, logger } = capturingLogger()
-  const app = await build(t, {
-    logger,
-    env: { EXOTEL_SIMULATOR_RING_MS: '100', EXOTEL_SIMULATOR_TALK_MS: '200', CALLS_PER_MINUTE: '200', ...env }
-  })
-  await app.listen({ host: '127.0.0.1', port: 0 })
-  const user = await testUsers(app, lines).signedIn()
-  const authorization = `Bearer ${user.access_token as string}`
-  const { payload, headers } = multipartFile(csv)
-  await app.inject({ method: 'POST', url: '/api/upload-customers', payload, headers: { ...headers, authorization } })
-  const post = (url: string, body?: object) => app.inject({ method: 'POST', url, payload: body, headers: { authorization } })
-  const get = (url: string) => app.inject({ url, headers: { authorization } })
-  return { app, post, get }
-}
-
-async function until (check: () => Promise<boolean>, what: string) {
-  for (let i = 0; i < 400; i++) {
-    if (await check()) return
-    await new Promise((resolve) => setTimeout(resolve, 25))
-  }
-  throw new Error(`timed out waiting for ${what}`)
-}
+const batchApp = (t: Parameters<typeof appWithCustomers>[0], env: Record<string, string>, csv: string) => appWithCustomers(t,
+  { EXOTEL_SIMULATOR_RING_MS: '100', EXOTEL_SIMULATOR_TALK_MS: '200', CALLS_PER_MINUTE: '200', ...env }, csv)
 
 t.test('a bulk campaign on the simulator: queued at once, dialled within the cap, retried, finished', async (t) => {
   const rows = ['customer_id,name,phone']

@@ -1,6 +1,6 @@
 import t from 'tap'
 import { WEEKDAYS } from '../../../lib/calls/calling-window.js'
-import { build, capturingLogger, engines, multipartFile, testUsers } from '../../helper.js'
+import { appWithCustomers, engines, multipartFile, until as waitFor } from '../../helper.js'
 
 // Numbers by what the simulator does with them (last digit): 5 answers and presses 2, 1 is busy.
 const CSV = [
@@ -11,30 +11,15 @@ const CSV = [
   'B1,Busy One,9000000101'
 ].join('\n') + '\n'
 
-async function campaignApp (t: Parameters<typeof build>[0], env: Record<string, string> = {}) {
-  const { lines, logger } = capturingLogger()
-  const app = await build(t, {
-    logger,
-    env: { EXOTEL_SIMULATOR_RING_MS: '50', EXOTEL_SIMULATOR_TALK_MS: '200', CALLS_PER_MINUTE: '200', CALL_RETRIES: '0', ...env }
-  })
-  await app.listen({ host: '127.0.0.1', port: 0 })
-  const user = await testUsers(app, lines).signedIn()
-  const authorization = `Bearer ${user.access_token as string}`
-  const { payload, headers } = multipartFile(CSV)
-  await app.inject({ method: 'POST', url: '/api/upload-customers', payload, headers: { ...headers, authorization } })
-  const post = (url: string, body?: object) => app.inject({ method: 'POST', url, payload: body, headers: { authorization } })
-  const get = (url: string) => app.inject({ url, headers: { authorization } })
-  const callsOf = async (customerId: string) => (await get(`/api/calls?customer_id=${customerId}`)).json().calls
-  return { app, post, get, callsOf, lines, authorization }
+async function campaignApp (t: Parameters<typeof appWithCustomers>[0], env: Record<string, string> = {}) {
+  const app = await appWithCustomers(t,
+    { EXOTEL_SIMULATOR_RING_MS: '50', EXOTEL_SIMULATOR_TALK_MS: '200', CALLS_PER_MINUTE: '200', CALL_RETRIES: '0', ...env }, CSV)
+  const callsOf = async (customerId: string) => (await app.get(`/api/calls?customer_id=${customerId}`)).json().calls
+  return { ...app, callsOf }
 }
 
-async function until (check: () => Promise<boolean>, what: string) {
-  for (let i = 0; i < 600; i++) {
-    if (await check()) return
-    await new Promise((resolve) => setTimeout(resolve, 25))
-  }
-  throw new Error(`timed out waiting for ${what}`)
-}
+// Calls here can wait out a retry delay of a few seconds.
+const until = (check: () => Promise<boolean>, what: string) => waitFor(check, what, 600)
 
 t.test('the suppression list: add, list, search, upload, remove; in the envelope; no number in the log', async (t) => {
   const { app, post, get, lines, authorization } = await campaignApp(t)
