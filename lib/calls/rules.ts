@@ -1,5 +1,7 @@
+import type { SKIP_REASONS } from '../../schemas/calls.js'
+
 /** Why a call is not dialled: its reason, stored on the call (status canceled) or given by a dry run. */
-export type SkipReason = 'suppressed' | 'attempt-cap' | 'outside-window' | 'canceled' | 'in-progress' | 'not-found'
+export type SkipReason = (typeof SKIP_REASONS)[number]
 
 /** The most calls dialled to one customer within a period, over every batch and single call (attempts 0: none). */
 export interface AttemptCap {
