@@ -9,7 +9,7 @@ export const SignupBody = Type.Object({
   password: Password,
   first_name: Type.Optional(Type.String({ maxLength: 100 })),
   last_name: Type.Optional(Type.String({ maxLength: 100 }))
-})
+}, { additionalProperties: false })
 
 export const SignupResponse = Type.Object({
   success: Success,
@@ -21,11 +21,11 @@ export const SignupResponse = Type.Object({
 export const ConfirmSignupBody = Type.Object({
   email: Email,
   confirmation_code: Type.String({ minLength: 1, maxLength: 32 })
-})
+}, { additionalProperties: false })
 
 export const MessageResponse = Type.Object({ success: Success, message: Type.String() })
 
-export const LoginBody = Type.Object({ email: Email, password: Password })
+export const LoginBody = Type.Object({ email: Email, password: Password }, { additionalProperties: false })
 
 export const LoginUser = Type.Object({
   sub: Type.String(),
@@ -49,7 +49,7 @@ export const RefreshBody = Type.Object({
   username: Type.Optional(Type.String({
     description: 'The user\'s Cognito username (the `username` claim); needed only by confidential app clients'
   }))
-})
+}, { additionalProperties: false })
 
 export const RefreshResponse = Type.Object({
   success: Success,
@@ -61,7 +61,7 @@ export const RefreshResponse = Type.Object({
 
 export const LogoutBody = Type.Object({
   refresh_token: Type.Optional(Type.String({ minLength: 1, description: 'Revoked too when given' }))
-})
+}, { additionalProperties: false })
 
 export const MeResponse = Type.Object({
   success: Success,
@@ -81,15 +81,15 @@ export const MeResponse = Type.Object({
   })
 })
 
-export const EmailBody = Type.Object({ email: Email })
+export const EmailBody = Type.Object({ email: Email }, { additionalProperties: false })
 
 export const ConfirmForgotPasswordBody = Type.Object({
   email: Email,
   confirmation_code: Type.String({ minLength: 1, maxLength: 32 }),
   new_password: Password
-})
+}, { additionalProperties: false })
 
 export const ChangePasswordBody = Type.Object({
   previous_password: Password,
   proposed_password: Password
-})
+}, { additionalProperties: false })

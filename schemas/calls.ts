@@ -51,7 +51,7 @@ export const CallEvent = Type.Object({
 
 export const TriggerSingleCallBody = Type.Object({
   customer_id: Type.String({ minLength: 1, maxLength: 100, description: 'The id of an uploaded customer' })
-})
+}, { additionalProperties: false })
 
 export const CallResponse = Type.Object({ success: Type.Literal(true), message: Type.String(), call: Call })
 
@@ -60,7 +60,12 @@ export const CallListQuery = Type.Object({
   offset: Type.Integer({ minimum: 0, default: 0 }),
   status: Type.Optional(CallStatus),
   customer_id: Type.Optional(Type.String({ minLength: 1, maxLength: 100 })),
-  batch_id: Type.Optional(Type.String({ format: 'uuid' }))
+  batch_id: Type.Optional(Type.String({ format: 'uuid' })),
+  outcome: Type.Optional(Type.Array(Type.String({ pattern: '^[a-z0-9_-]{1,40}(,[a-z0-9_-]{1,40})*$' }), {
+    maxItems: 20,
+    description: 'What came of the call\'s conversation: one or several outcomes (`?outcome=confirmed&outcome=callback` ' +
+      'or `?outcome=confirmed,callback`); `none` for calls with no outcome recorded'
+  }))
 }, { additionalProperties: false })
 
 export const CallList = Type.Object({
@@ -100,7 +105,10 @@ export const CallDetail = Type.Object({
 
 export const WebhookQuery = Type.Object({
   token: Type.Optional(Type.String({ maxLength: 200, description: 'The webhook token' }))
-}, { additionalProperties: true })
+}, {
+  additionalProperties: true,
+  description: 'Tolerant on purpose: Exotel adds fields over time, so fields this server does not know are accepted and ignored'
+})
 
 export const WebhookResponse = Type.Object({ success: Type.Literal(true), message: Type.String() })
 
@@ -126,7 +134,8 @@ export const TriggerBulkCallsBody = Type.Object({
   })),
   filter: Type.Optional(Type.Object({
     search: Type.Optional(Type.String({ minLength: 1, maxLength: 100 })),
-    status: Type.Optional(Type.Union([...CALL_STATUSES, 'none'].map((status) => Type.Literal(status))))
+    status: Type.Optional(Type.Union([...CALL_STATUSES, 'none'].map((status) => Type.Literal(status)))),
+    upload_id: Type.Optional(Type.String({ format: 'uuid' }))
   }, { additionalProperties: false, description: 'Or every customer matching this filter (as GET /api/customers); {} for all' })),
   start_at: Type.Optional(Type.String({ format: 'date-time', description: 'Dial nothing before this time (default: now)' })),
   end_at: Type.Optional(Type.String({

@@ -25,7 +25,8 @@ export const CustomerListQuery = Type.Object({
   search: Type.Optional(Type.String({ minLength: 1, maxLength: 100, description: 'Part of a name, customer id or phone' })),
   status: Type.Optional(Type.Union([...CALL_STATUSES, 'none'].map((status) => Type.Literal(status)), {
     description: 'Status of the last call; none: never called'
-  }))
+  })),
+  upload_id: Type.Optional(Type.String({ format: 'uuid', description: 'Customers this upload wrote (the upload that last wrote each one)' }))
 }, { additionalProperties: false })
 
 export const CustomerList = Type.Object({

@@ -5,7 +5,7 @@ import { mkdtemp, readdir, readFile, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { Writable } from 'node:stream'
-import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify'
+import Fastify, { type FastifyInstance, type FastifyServerOptions, type RouteOptions } from 'fastify'
 import fp from 'fastify-plugin'
 import pg from 'pg'
 import app, { type AppOptions } from '../app.js'
@@ -53,13 +53,16 @@ export const ANY_HOUR = { CALLING_HOURS: '00:00-24:00' }
 export interface BuildOptions extends Omit<AppOptions, 'env'> {
   env?: Record<string, string>
   logger?: FastifyServerOptions['logger']
+  /** Told of every route as it is added. */
+  onRoute?: (route: RouteOptions) => void
 }
 
 /** Builds the app without listening, on in-memory PGlite unless told otherwise; closed when the test ends. */
 export async function build (t: Test, options: BuildOptions = {}): Promise<FastifyInstance> {
-  const { logger = false, env, ...appOptions } = options
+  const { logger = false, env, onRoute, ...appOptions } = options
   // No plugin timeout: starting PGlite and the emulator on a busy machine can take more than avvio's 10 s.
   const server = Fastify({ logger, pluginTimeout: 0 })
+  if (onRoute) server.addHook('onRoute', onRoute)
   server.register(fp(app), { ...appOptions, env: { DATA_DIR: 'memory://', ...ANY_HOUR, ...env } })
   t.teardown(() => server.close())
   await server.ready()

@@ -1,5 +1,5 @@
 import type { Database, Queryable } from '../db/database.js'
-import { customerFilter, type CustomerQuery } from '../customers/repository.js'
+import { customerFilter, type CustomerFilter } from '../customers/repository.js'
 import { isTerminal, LIVE, SKIP_IF_LIVE, type CallStatus } from './calls.js'
 import { nextOpening, type CallingWindow } from './calling-window.js'
 import { announce } from './events.js'
@@ -8,7 +8,7 @@ import { blockedReason, type AttemptCap, type SkipReason } from './rules.js'
 /** Who to call in a batch: these customer ids, or every customer matching a filter (all of them when empty). */
 export type BatchSelection =
   | { customerIds: string[] }
-  | { filter: Pick<CustomerQuery, 'search' | 'status'> }
+  | { filter: CustomerFilter }
 
 /** When a batch's calls may be dialled: from `startAt` (default now), inside `window`, until `endAt` (if given). */
 export interface BatchSchedule {

@@ -199,6 +199,8 @@ export interface CallQuery {
   status?: CallStatus
   customerId?: string
   batchId?: string
+  /** Outcomes of the call's conversation; `none` matches calls with none recorded. */
+  outcomes?: string[]
 }
 
 /** Calls, newest first, filtered, each with its conversation's outcome; `total` counts every match. */
@@ -208,6 +210,15 @@ export async function listCalls (db: Queryable, query: CallQuery): Promise<{ cal
   if (query.status) where.push(`status = $${params.push(query.status)}`)
   if (query.customerId) where.push(`customer_id = $${params.push(query.customerId)}`)
   if (query.batchId) where.push(`batch_id = $${params.push(query.batchId)}`)
+  if (query.outcomes && query.outcomes.length > 0) {
+    const outcome = '(SELECT outcome FROM call_conversation WHERE call_id = call.id)'
+    const named = query.outcomes.filter((name) => name !== 'none')
+    const either = [
+      ...named.length > 0 ? [`${outcome} = ANY($${params.push(named)}::text[])`] : [],
+      ...query.outcomes.includes('none') ? [`${outcome} IS NULL`] : []
+    ]
+    where.push(`(${either.join(' OR ')})`)
+  }
   const filter = where.length > 0 ? `WHERE ${where.join(' AND ')}` : ''
   const { rows: counted } = await db.query<{ total: number }>(`SELECT count(*) AS total FROM call ${filter}`, params)
   const { rows } = await db.query<Call & { outcome: string | null }>(

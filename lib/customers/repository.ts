@@ -24,7 +24,11 @@ export interface CustomerQuery {
   search?: string
   /** The status of the customer's last call; `none` for customers never called. */
   status?: string
+  /** The upload that last wrote the customer. */
+  upload_id?: string
 }
+
+export type CustomerFilter = Pick<CustomerQuery, 'search' | 'status' | 'upload_id'>
 
 export interface CustomerPage {
   customers: Customer[]
@@ -48,8 +52,8 @@ export class InvalidCursorError extends Error {
   }
 }
 
-/** The WHERE clause (or nothing) selecting customers by search text and last call status; adds to `params`. */
-export function customerFilter (query: Pick<CustomerQuery, 'search' | 'status'>, params: unknown[]): string {
+/** The WHERE clause (or nothing) selecting customers by search text, last call status and upload; adds to `params`. */
+export function customerFilter (query: CustomerFilter, params: unknown[]): string {
   const where: string[] = []
   const param = (value: unknown) => `$${params.push(value)}`
   if (query.search) {
@@ -60,6 +64,7 @@ export function customerFilter (query: Pick<CustomerQuery, 'search' | 'status'>,
   }
   if (query.status === 'none') where.push('last_call_status IS NULL')
   else if (query.status) where.push(`last_call_status = ${param(query.status)}`)
+  if (query.upload_id) where.push(`upload_id = ${param(query.upload_id)}`)
   return where.length > 0 ? `WHERE ${where.join(' AND ')}` : ''
 }
 

@@ -46,6 +46,10 @@ export default fp(async function multipartPlugin (fastify) {
       await saveUpload(part.file, file)
       // At the limit the stream just ends early, marked truncated.
       if (part.file.truncated) throw new CustomerFileError(413, `The file is larger than the ${sizeLimit} limit`)
+      // Form fields beside the file are not understood: refused, not ignored (those sent after the file as well,
+      // when they have arrived by the time the file has been read).
+      const unknown = Object.keys(part.fields).find((name) => name !== part.fieldname)
+      if (unknown) throw new CustomerFileError(400, `body has no property '${unknown}': send only the file, in a field named "file"`)
       return await use(file, part.filename)
     } finally {
       await rm(dir, { recursive: true, force: true })

@@ -64,14 +64,15 @@ const calls: FastifyPluginAsyncTypebox = async (fastify) => {
   fastify.get('/calls', {
     schema: {
       tags: ['api'],
-      summary: 'Calls, newest first, filtered by status, customer or batch',
+      summary: 'Calls, newest first, filtered by status, customer, batch or outcome',
       security,
       querystring: CallListQuery,
       response: { 200: CallList, 400: ErrorRef, 401: ErrorRef }
     }
   }, async (request) => {
-    const { limit, offset, status, customer_id: customerId, batch_id: batchId } = request.query
-    return { success: true as const, ...await listCalls(fastify.db, { limit, offset, status, customerId, batchId }) }
+    const { limit, offset, status, customer_id: customerId, batch_id: batchId, outcome } = request.query
+    const outcomes = outcome?.flatMap((value) => value.split(','))
+    return { success: true as const, ...await listCalls(fastify.db, { limit, offset, status, customerId, batchId, outcomes }) }
   })
 
   fastify.get('/calls/:id', {

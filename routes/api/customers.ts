@@ -56,14 +56,14 @@ const customers: FastifyPluginAsyncTypebox = async (fastify) => {
   fastify.get('/customers', {
     schema: {
       tags: ['api'],
-      summary: 'Customers in upload order, a page at a time, with search and a filter on the last call status',
+      summary: 'Customers in upload order, a page at a time, with search and filters on the last call status and the upload',
       security,
       querystring: CustomerListQuery,
       response: { 200: CustomerList, 400: ErrorRef, 401: ErrorRef }
     }
   }, async (request) => {
-    const { limit, offset, cursor, search, status } = request.query
-    const page = await listCustomers(fastify.db, { limit, offset, cursor, search, status })
+    const { limit, offset, cursor, search, status, upload_id: uploadId } = request.query
+    const page = await listCustomers(fastify.db, { limit, offset, cursor, search, status, upload_id: uploadId })
     return {
       success: true as const,
       customers: page.customers,

@@ -18,7 +18,7 @@ const events: FastifyPluginAsyncTypebox = async (fastify) => {
         'what changed on the live call (`line`, `digit`, `bargeIn`, `outcome`, `problem`, `end`). `?batch_id=` keeps one batch\'s events. A comment ' +
         'line every EVENTS_HEARTBEAT_SECONDS keeps proxies from closing the stream.',
       security: [{ bearerAuth: [] }],
-      querystring: Type.Object({ batch_id: Type.Optional(Type.String({ format: 'uuid' })) }),
+      querystring: Type.Object({ batch_id: Type.Optional(Type.String({ format: 'uuid' })) }, { additionalProperties: false }),
       response: { 400: ErrorRef, 401: ErrorRef }
     }
   }, async (request, reply) => {

@@ -37,7 +37,7 @@ t.test('every failure answers in the seed envelope with the right status', async
 
   const invalid = await server.inject({ method: 'POST', url: '/echo', payload: { email: 'nope', count: 1 } })
   t.equal(invalid.statusCode, 400)
-  t.same(invalid.json(), { success: false, message: 'body/email must match format "email"' })
+  t.same(invalid.json(), { success: false, message: 'body.email must match format "email"' })
 
   const missing = await server.inject({ method: 'POST', url: '/echo', payload: { email: 'a@b.co' } })
   t.equal(missing.statusCode, 400)

@@ -24,7 +24,7 @@ async function customerCount (app: FastifyInstance): Promise<number> {
 
 for (const engine of engines) {
   t.test(`${engine.name}: an upload adds customers, and a second one updates them instead of duplicating`, async (t) => {
-    const { app, upload, get } = await signedInApp(t, await engine.env(t))
+    const { app, upload, get, authorization } = await signedInApp(t, await engine.env(t))
     const first = await upload(
       'customer_id,name,phone,email,language,amount_due,due_date\n' +
       'C1,Asha Rao,98765 43210,asha@example.com,hi,1200,2026-12-01\n' +
@@ -76,6 +76,19 @@ for (const engine of engines) {
     const meena = (await get('/api/customers?search=Meena')).json()
     t.equal(meena.total, 1)
     t.match(meena.customers[0], { id: /^cus_[0-9a-f]{16}$/, name: 'Meena I.', phone: '+919123400500' })
+
+    const idsOf = async (query: string) => (await get(`/api/customers?${query}`)).json().customers.map((c: { id: string }) => c.id)
+    t.same(await idsOf(`upload_id=${first.json().upload_id}`), ['C2'], 'the first upload last wrote only C2')
+    t.same(await idsOf(`upload_id=${second.json().upload_id}`), ['C1', meena.customers[0].id, 'C3'], 'the second wrote the rest')
+    t.same(await idsOf(`upload_id=${second.json().upload_id}&search=Asha`), ['C1'], 'with the other filters')
+    const dry = await app.inject({
+      method: 'POST',
+      url: '/api/trigger-bulk-calls',
+      payload: { filter: { upload_id: first.json().upload_id }, dry_run: true },
+      headers: { authorization }
+    })
+    t.match(dry.json(), { would_dial: 1, calls: [{ customer_id: 'C2', action: 'dial' }] }, 'a campaign selects by upload too')
+    t.same((await get('/api/customers?upload_id=not-a-uuid')).json(), { success: false, message: 'query.upload_id must match format "uuid"' })
   })
 
   t.test(`${engine.name}: a failure midway through a file leaves nothing written`, async (t) => {

@@ -94,7 +94,7 @@ t.test('sign-up and confirmation errors', async (t) => {
 
   const badEmail = await post('/auth/signup', { email: 'not-an-email', password: PASSWORD })
   t.equal(badEmail.statusCode, 400)
-  t.same(badEmail.json(), { success: false, message: 'body/email must match format "email"' })
+  t.same(badEmail.json(), { success: false, message: 'body.email must match format "email"' })
 
   const wrongCode = await post('/auth/confirm-signup', { email, confirmation_code: '000000' })
   t.equal(wrongCode.statusCode, 400)

@@ -17,7 +17,7 @@ await app.listen({ host: '127.0.0.1', port: 0 })
 const user = await testUsers(app, lines).signedIn()
 const authorization = `Bearer ${user.access_token as string}`
 const { payload, headers } = multipartFile('customer_id,name,phone,amount_due\n' +
-  'PRESSES1,Asha Rao,9000000000,1200\nTALKS,Ravi Talk,9000000004,300\nLATER,Meena Later,9000000005,50\nSILENT,Quiet One,9000000006,10\n')
+  'PRESSES1,Asha Rao,9000000000,1200\nTALKS,Ravi Talk,9000000004,300\nLATER,Meena Later,9000000005,50\nSILENT,Quiet One,9000000006,10\nBUSY,Busy Bee,9000000001,5\n')
 await app.inject({ method: 'POST', url: '/api/upload-customers', payload, headers: { ...headers, authorization } })
 
 const conversationOf = (customerId: string) => finishedConversation(app, authorization, customerId)
@@ -68,4 +68,30 @@ t.test('a caller who never answers the question: asked again twice, then no-resp
   const call = await conversationOf('SILENT')
   t.match(call.conversation, { dtmf: '', outcome: 'no-response' })
   t.same(call.conversation.transcript.map((line: { text: string }) => line.text.split(/[,?]/)[0]), ['Hello', 'Are you still there', 'Are you still there', 'We did not get your choice'])
+})
+
+t.test('calls are found by what came of them: one outcome, several, or none recorded', async (t) => {
+  const started = await app.inject({ method: 'POST', url: '/api/trigger-single-call', payload: { customer_id: 'BUSY' }, headers: { authorization } })
+  const busy = started.json().call.id as string
+  for (let i = 0; i < 200; i++) {
+    const { call } = (await app.inject({ url: `/api/calls/${busy}`, headers: { authorization } })).json()
+    if (call.status === 'busy') break
+    await new Promise((resolve) => setTimeout(resolve, 25))
+  }
+  const customersOf = async (query: string) => {
+    const answer = await app.inject({ url: `/api/calls?${query}`, headers: { authorization } })
+    t.equal(answer.statusCode, 200, query)
+    const { calls, total } = answer.json()
+    t.equal(total, calls.length, `${query}: total counts the matches`)
+    return calls.map((call: { customer_id: string, outcome: string | null }) => `${call.customer_id}:${call.outcome}`).sort()
+  }
+  t.same(await customersOf('outcome=confirmed'), ['PRESSES1:confirmed', 'TALKS:confirmed'])
+  t.same(await customersOf('outcome=callback&outcome=no-response'), ['LATER:callback', 'SILENT:no-response'])
+  t.same(await customersOf('outcome=callback,no-response'), ['LATER:callback', 'SILENT:no-response'], 'comma-separated as well')
+  t.same(await customersOf('outcome=none'), ['BUSY:null'], 'none: calls with no outcome recorded')
+  t.same(await customersOf('outcome=none,callback&customer_id=LATER'), ['LATER:callback'], 'with the other filters')
+  t.same(await customersOf('outcome=declined'), [])
+  const bad = await app.inject({ url: '/api/calls?outcome=Confirmed!', headers: { authorization } })
+  t.equal(bad.statusCode, 400)
+  t.match(bad.json().message, /^query\.outcome\[0\] must match pattern/)
 })
