@@ -6,6 +6,8 @@ const operations: FastifyPluginAsyncTypebox = async (fastify) => {
   fastify.get('/health', {
     schema: {
       tags: ['operations'],
+      operationId: 'getHealth',
+      security: [],
       summary: 'Liveness: the process is up and serving',
       response: { 200: Health }
     }
@@ -14,6 +16,8 @@ const operations: FastifyPluginAsyncTypebox = async (fastify) => {
   fastify.get('/ready', {
     schema: {
       tags: ['operations'],
+      operationId: 'getReadiness',
+      security: [],
       summary: 'Readiness: the database answers',
       response: { 200: Ready, 503: ErrorRef }
     }

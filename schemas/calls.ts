@@ -103,15 +103,6 @@ export const CallDetail = Type.Object({
   })
 })
 
-export const WebhookQuery = Type.Object({
-  token: Type.Optional(Type.String({ maxLength: 200, description: 'The webhook token' }))
-}, {
-  additionalProperties: true,
-  description: 'Tolerant on purpose: Exotel adds fields over time, so fields this server does not know are accepted and ignored'
-})
-
-export const WebhookResponse = Type.Object({ success: Type.Literal(true), message: Type.String() })
-
 const HOURS = '^([01]\\d|2[0-4]):[0-5]\\d-([01]\\d|2[0-4]):[0-5]\\d$'
 
 export const CallingWindowSchema = Type.Object({

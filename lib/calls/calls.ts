@@ -235,6 +235,13 @@ export async function callIdOf (db: Queryable, sid: string): Promise<string | un
   return rows[0]?.id
 }
 
+/** `id` when it is the id of a call of ours. */
+export async function callExists (db: Queryable, id: string): Promise<string | undefined> {
+  if (!/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(id)) return undefined
+  const { rows } = await db.query<{ id: string }>('SELECT id FROM call WHERE id = $1', [id])
+  return rows[0]?.id
+}
+
 /** One call with its timeline (oldest event first) and its live conversation, if it had one. */
 export async function getCall (db: Queryable, id: string):
 Promise<(Call & { events: CallEvent[], conversation: Conversation | null }) | undefined> {

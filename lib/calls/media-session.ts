@@ -3,7 +3,7 @@ import type { Database } from '../db/database.js'
 import { readExotelMessage, type MediaFormat } from '../exotel/media-codec.js'
 import type { MediaGrant } from '../exotel/media-token.js'
 import { Playback } from '../exotel/playback.js'
-import { applyReport, type StatusReport } from './calls.js'
+import { applyReport, callIdOf, type StatusReport } from './calls.js'
 import { callContextOf, recordConversation, startConversation, type ConversationChange } from './conversation.js'
 
 export interface MediaSessionOptions {
@@ -54,12 +54,12 @@ export class MediaSession {
   #held: string[] = []
   #endAfterStart: string | undefined
 
+  /** Our call: the token's, or, for a token /ws-url could not bind, the one the stream's `start` names. */
+  #callId: string | undefined
+
   constructor (options: MediaSessionOptions) {
     this.#options = options
-  }
-
-  get #callId () {
-    return this.#options.grant.callId
+    this.#callId = options.grant.callId
   }
 
   /**
@@ -133,10 +133,14 @@ export class MediaSession {
   }
 
   async #start (message: Extract<ReturnType<typeof readExotelMessage>, { event: 'start' }>) {
-    if (message.callSid !== this.#options.grant.callSid || this.#stream) {
-      this.#options.log('media stream: start for another call or a second start, skipped', { callId: this.#callId })
+    const { grant } = this.#options
+    const callId = grant.callSid === undefined ? await callIdOf(this.#options.db, message.callSid) : this.#callId
+    if (this.#stream || callId === undefined || (grant.callSid ?? message.callSid) !== message.callSid ||
+      (grant.callId !== undefined && callId !== grant.callId)) {
+      this.#options.log('media stream: start for another call, for a call we do not know, or a second start, skipped', { callId: this.#callId })
       return
     }
+    this.#callId = callId
     const { send, aheadMs, assistant } = this.#options
     const stream: Stream = {
       sid: message.streamSid,
@@ -145,21 +149,23 @@ export class MediaSession {
     }
     this.#stream = stream
     // Queued with the conversation's other writes, so that whatever happens next is recorded after it.
-    this.#queueWrite(() => startConversation(this.#options.db, this.#callId, assistant.name, message.streamSid))
+    this.#queueWrite(() => startConversation(this.#options.db, callId, assistant.name, message.streamSid))
+    // Exotel echoes our URL's query in custom_parameters: the media token is a credential, kept out of everything.
+    const { token: _token, ...customParameters } = message.customParameters
     this.#record(`stream-start:${message.streamSid}`, {
       stream_sid: message.streamSid,
       encoding: message.format.encoding,
       sample_rate: message.format.sampleRate,
-      custom_parameters: message.customParameters
+      custom_parameters: customParameters
     })
-    const customer = await callContextOf(this.#options.db, this.#callId)
+    const customer = await callContextOf(this.#options.db, callId)
     stream.assistant = assistant.start({
-      callId: this.#callId,
+      callId,
       callSid: message.callSid,
       streamSid: message.streamSid,
       format: message.format,
       customer,
-      customParameters: message.customParameters
+      customParameters
     }, this.#output(stream))
   }
 
@@ -195,7 +201,7 @@ export class MediaSession {
   }
 
   #write (change: ConversationChange) {
-    this.#queueWrite(() => recordConversation(this.#options.db, this.#callId, change))
+    this.#queueWrite(() => recordConversation(this.#options.db, this.#callId!, change))
   }
 
   #queueWrite (write: () => Promise<void>) {
@@ -207,6 +213,6 @@ export class MediaSession {
   /** An entry on the call's timeline. */
   #record (dedupeKey: string, detail: Record<string, unknown>) {
     const report: StatusReport = { status: 'in-progress', source: 'media-stream', dedupeKey, detail }
-    this.#queueWrite(async () => { await applyReport(this.#options.db, { id: this.#callId }, report) })
+    this.#queueWrite(async () => { await applyReport(this.#options.db, { id: this.#callId! }, report) })
   }
 }

@@ -3,10 +3,10 @@ import { recordUntilExpiry } from '../db/expiring-ids.js'
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto'
 
 export interface MediaGrant {
-  /** Our call id. */
-  callId: string
-  /** Exotel's Call Sid. */
-  callSid: string
+  /** Our call id; none when /ws-url was not told which call (the stream's `start` then says). */
+  callId?: string
+  /** Exotel's Call Sid, when /ws-url was told it. */
+  callSid?: string
   /** The token's own id, to refuse a second use. */
   jti: string
   /** When it stops being accepted (ms since the epoch). */
@@ -26,7 +26,7 @@ export class MediaTokens {
     this.#ttlMs = ttlMs
   }
 
-  issue (callId: string, callSid: string, now = Date.now()): string {
+  issue (callId: string | undefined, callSid: string | undefined, now = Date.now()): string {
     const body = Buffer.from(JSON.stringify({
       c: callId, s: callSid, j: randomBytes(12).toString('base64url'), e: now + this.#ttlMs
     })).toString('base64url')
@@ -40,7 +40,7 @@ export class MediaTokens {
     const expected = Buffer.from(this.#sign(body))
     const given = Buffer.from(signature)
     if (given.length !== expected.length || !timingSafeEqual(given, expected)) return { error: 'forged token' }
-    const claims = JSON.parse(Buffer.from(body, 'base64url').toString()) as { c: string, s: string, j: string, e: number }
+    const claims = JSON.parse(Buffer.from(body, 'base64url').toString()) as { c?: string, s?: string, j: string, e: number }
     if (claims.e <= now) return { error: 'expired token' }
     return { callId: claims.c, callSid: claims.s, jti: claims.j, expiresAt: claims.e }
   }

@@ -25,15 +25,16 @@ export default fp(async function validation (fastify) {
   fastify.setSchemaErrorFormatter((errors, part) => new Error(errors.map((error) => describe(error, part)).join(', ')))
 
   fastify.addHook('onRoute', (route) => {
+    // A multipart body (an uploaded file, Exotel's form posts) is read by its handler as it streams, not parsed
+    // into a body: its schema documents it, and the handler refuses what it cannot use.
+    if (route.schema?.consumes?.includes('multipart/form-data')) {
+      route.validatorCompiler = (options) => options.httpPart === 'body' ? () => true : compile(options)
+    }
     if (!STRICT.test(route.url) || route.websocket) return
     const schema: FastifySchema = route.schema ??= {}
     schema.querystring ??= Nothing
     if (!schema.body && route.method !== 'GET' && route.method !== 'HEAD') {
       route.preValidation = [refuseBody, ...[route.preValidation ?? []].flat()]
-    }
-    // An uploaded file is streamed to disk by its handler, not parsed into a body: its schema only documents it.
-    if (schema.consumes?.includes('multipart/form-data')) {
-      route.validatorCompiler = (options) => options.httpPart === 'body' ? () => true : compile(options)
     }
   })
 }, { name: 'validation' })

@@ -14,6 +14,7 @@ const batches: FastifyPluginAsyncTypebox = async (fastify) => {
     config: { idempotent: true },
     schema: {
       tags: ['api'],
+      operationId: 'triggerBulkCalls',
       summary: 'Call many customers: queued at once (202), dialled within the rate and concurrency limits',
       description: 'Give `customer_ids`, or a `filter` like GET /api/customers takes (`{}` for every customer). ' +
         'Customers with a call already queued or in progress are skipped; suppressed numbers and customers at the ' +
@@ -83,6 +84,7 @@ const batches: FastifyPluginAsyncTypebox = async (fastify) => {
   fastify.get('/batches', {
     schema: {
       tags: ['api'],
+      operationId: 'listBatches',
       summary: 'The latest batches, newest first, each with its progress',
       security,
       querystring: PageQuery,
@@ -96,6 +98,7 @@ const batches: FastifyPluginAsyncTypebox = async (fastify) => {
   fastify.get('/batches/:id', {
     schema: {
       tags: ['api'],
+      operationId: 'getBatch',
       summary: "A batch's progress (each customer's latest attempt, by status) and analytics (every attempt)",
       security,
       params: BatchParams,
@@ -110,6 +113,7 @@ const batches: FastifyPluginAsyncTypebox = async (fastify) => {
   fastify.post('/batches/:id/cancel', {
     schema: {
       tags: ['api'],
+      operationId: 'cancelBatch',
       summary: 'Stop a batch: calls not yet dialled are canceled, and nothing is retried',
       security,
       params: BatchParams,

@@ -16,6 +16,7 @@ const calls: FastifyPluginAsyncTypebox = async (fastify) => {
     config: { idempotent: true },
     schema: {
       tags: ['api'],
+      operationId: 'triggerSingleCall',
       summary: 'Call one customer now',
       description: 'Dials the customer through Exotel and connects them to the voice assistant. The answer comes ' +
         'once Exotel has accepted the call (status initiated); follow it with GET /api/calls/:id. Single calls ' +
@@ -47,6 +48,7 @@ const calls: FastifyPluginAsyncTypebox = async (fastify) => {
   fastify.get('/analytics', {
     schema: {
       tags: ['api'],
+      operationId: 'getAnalytics',
       summary: 'What came of calls: dialled, answered, pick-up rate, outcomes, busy / no-answer / failed, talk time',
       description: 'Over every call, or those created in [since, until), or one batch\'s (`batch_id`).',
       security,
@@ -64,6 +66,7 @@ const calls: FastifyPluginAsyncTypebox = async (fastify) => {
   fastify.get('/calls', {
     schema: {
       tags: ['api'],
+      operationId: 'listCalls',
       summary: 'Calls, newest first, filtered by status, customer, batch or outcome',
       security,
       querystring: CallListQuery,
@@ -78,6 +81,7 @@ const calls: FastifyPluginAsyncTypebox = async (fastify) => {
   fastify.get('/calls/:id', {
     schema: {
       tags: ['api'],
+      operationId: 'getCall',
       summary: 'One call with its timeline',
       security,
       params: CallParams,

@@ -1,7 +1,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
-import { Type } from '@sinclair/typebox'
 import type { LiveEvent } from '../../lib/calls/events.js'
 import { ErrorRef } from '../../schemas/common.js'
+import { EventsQuery, LiveEvent as LiveEventSchema } from '../../schemas/events.js'
 
 const events: FastifyPluginAsyncTypebox = async (fastify) => {
   const heartbeatMs = fastify.config.EVENTS_HEARTBEAT_SECONDS * 1000
@@ -12,14 +12,23 @@ const events: FastifyPluginAsyncTypebox = async (fastify) => {
   fastify.get('/events', {
     schema: {
       tags: ['api'],
+      operationId: 'streamEvents',
       summary: 'Live call and batch changes, as server-sent events (every instance sees every change)',
       description: 'text/event-stream: `event: call` with `{id, customer_id, batch_id, attempt, status, exotel_sid, ' +
         'updated_at}`, `event: batch` with `{id, change, calls}`, `event: conversation` with `{call_id, batch_id}` and ' +
         'what changed on the live call (`line`, `digit`, `bargeIn`, `outcome`, `problem`, `end`). `?batch_id=` keeps one batch\'s events. A comment ' +
         'line every EVENTS_HEARTBEAT_SECONDS keeps proxies from closing the stream.',
       security: [{ bearerAuth: [] }],
-      querystring: Type.Object({ batch_id: Type.Optional(Type.String({ format: 'uuid' })) }, { additionalProperties: false }),
-      response: { 400: ErrorRef, 401: ErrorRef }
+      querystring: EventsQuery,
+      produces: ['text/event-stream'],
+      response: {
+        200: {
+          description: 'The stream: it stays open, one message per change',
+          content: { 'text/event-stream': { schema: LiveEventSchema } }
+        },
+        400: ErrorRef,
+        401: ErrorRef
+      }
     }
   }, async (request, reply) => {
     const { batch_id: batchId } = request.query

@@ -20,6 +20,7 @@ const suppressions: FastifyPluginAsyncTypebox = async (fastify) => {
   fastify.get('/suppressions', {
     schema: {
       tags: ['api'],
+      operationId: 'listSuppressions',
       summary: 'Numbers never to call, newest first',
       security,
       querystring: SuppressionListQuery,
@@ -30,6 +31,7 @@ const suppressions: FastifyPluginAsyncTypebox = async (fastify) => {
   fastify.post('/suppressions', {
     schema: {
       tags: ['api'],
+      operationId: 'addSuppressions',
       summary: 'Add numbers to the suppression list',
       description: 'Numbers are stored in E.164 (national ones read as ' + DEFAULT_PHONE_REGION + '). A batch ' +
         'queued after this skips them, and so does every dial and retry of calls already queued. Any invalid ' +
@@ -52,6 +54,7 @@ const suppressions: FastifyPluginAsyncTypebox = async (fastify) => {
   fastify.post('/suppressions/upload', {
     schema: {
       tags: ['api'],
+      operationId: 'uploadSuppressions',
       summary: 'Add the numbers of a CSV or .xlsx file (field "file") to the suppression list',
       description: 'The number column is named as in the customer file (phone, mobile, number, ...); a `reason` ' +
         'column is kept. Rows without a valid number are reported; the others are added together or not at all.',
@@ -59,8 +62,7 @@ const suppressions: FastifyPluginAsyncTypebox = async (fastify) => {
       consumes: ['multipart/form-data'],
       body: UploadFileBody,
       response: { 200: SuppressionUploadReport, 400: ErrorRef, 401: ErrorRef, 413: ErrorRef, 415: ErrorRef }
-    },
-    validatorCompiler: () => () => true // the file is streamed, not parsed into a body: the schema documents it
+    }
   }, async (request) => {
     return await request.withUploadedFile(async (file) => {
       const report = await importSuppressions(fastify.db, {
@@ -81,6 +83,7 @@ const suppressions: FastifyPluginAsyncTypebox = async (fastify) => {
   fastify.delete('/suppressions', {
     schema: {
       tags: ['api'],
+      operationId: 'removeSuppression',
       summary: 'Take a number off the suppression list',
       description: 'The number is a query parameter (kept out of the logs), e.g. ?phone=%2B919876543210.',
       security,

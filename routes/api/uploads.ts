@@ -7,6 +7,7 @@ const uploads: FastifyPluginAsyncTypebox = async (fastify) => {
   fastify.get('/uploads', {
     schema: {
       tags: ['api'],
+      operationId: 'listUploads',
       summary: 'Customer uploads, newest first: who made each, when, and what came of it',
       security: [{ bearerAuth: [] }],
       querystring: PageQuery,

@@ -31,6 +31,8 @@ const auth: FastifyPluginAsyncTypebox = async (fastify) => {
     ...limited,
     schema: {
       tags: ['auth'],
+      operationId: 'signUp',
+      security: [],
       summary: 'Register a user; a confirmation code is emailed',
       body: SignupBody,
       response: { 201: SignupResponse, ...errors }
@@ -50,6 +52,8 @@ const auth: FastifyPluginAsyncTypebox = async (fastify) => {
     ...limited,
     schema: {
       tags: ['auth'],
+      operationId: 'confirmSignUp',
+      security: [],
       summary: 'Confirm a registration with the emailed code',
       body: ConfirmSignupBody,
       response: { 200: MessageResponse, ...errors, 404: ErrorRef }
@@ -63,6 +67,8 @@ const auth: FastifyPluginAsyncTypebox = async (fastify) => {
     ...limited,
     schema: {
       tags: ['auth'],
+      operationId: 'logIn',
+      security: [],
       summary: 'Sign in with email and password (USER_PASSWORD_AUTH)',
       body: LoginBody,
       response: { 200: LoginResponse, ...errors }
@@ -89,6 +95,8 @@ const auth: FastifyPluginAsyncTypebox = async (fastify) => {
   fastify.post('/refresh', {
     schema: {
       tags: ['auth'],
+      operationId: 'refreshTokens',
+      security: [],
       summary: 'New access and id tokens from a refresh token (REFRESH_TOKEN_AUTH)',
       body: RefreshBody,
       response: { 200: RefreshResponse, ...errors }
@@ -110,6 +118,7 @@ const auth: FastifyPluginAsyncTypebox = async (fastify) => {
     preValidation: async (request) => { request.body ??= {} },
     schema: {
       tags: ['auth'],
+      operationId: 'logOut',
       summary: 'Sign out everywhere: the access token is refused from now on, on every instance',
       security: bearer,
       body: LogoutBody,
@@ -126,6 +135,8 @@ const auth: FastifyPluginAsyncTypebox = async (fastify) => {
     ...limited,
     schema: {
       tags: ['auth'],
+      operationId: 'resendConfirmation',
+      security: [],
       summary: 'Email a new confirmation code (the answer is the same whether or not the email is registered)',
       body: EmailBody,
       response: { 200: MessageResponse, ...errors }
@@ -139,6 +150,8 @@ const auth: FastifyPluginAsyncTypebox = async (fastify) => {
     ...limited,
     schema: {
       tags: ['auth'],
+      operationId: 'forgotPassword',
+      security: [],
       summary: 'Email a password reset code (the answer is the same whether or not the email is registered)',
       body: EmailBody,
       response: { 200: MessageResponse, ...errors }
@@ -152,6 +165,8 @@ const auth: FastifyPluginAsyncTypebox = async (fastify) => {
     ...limited,
     schema: {
       tags: ['auth'],
+      operationId: 'confirmForgotPassword',
+      security: [],
       summary: 'Set a new password with the emailed reset code',
       body: ConfirmForgotPasswordBody,
       response: { 200: MessageResponse, ...errors }
@@ -166,6 +181,7 @@ const auth: FastifyPluginAsyncTypebox = async (fastify) => {
     onRequest: fastify.authenticate,
     schema: {
       tags: ['auth'],
+      operationId: 'changePassword',
       summary: 'Change the signed-in user\'s password',
       security: bearer,
       body: ChangePasswordBody,
@@ -181,6 +197,7 @@ const auth: FastifyPluginAsyncTypebox = async (fastify) => {
     onRequest: fastify.authenticate,
     schema: {
       tags: ['auth'],
+      operationId: 'getCurrentUser',
       summary: 'The signed-in user, from the access token and Cognito',
       security: bearer,
       response: { 200: MeResponse, ...errors }

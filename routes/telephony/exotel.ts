@@ -3,10 +3,12 @@ import type { FastifyRequest } from 'fastify'
 import { applyReport } from '../../lib/calls/calls.js'
 import { readPassthru, readStatusCallback, type Fields } from '../../lib/exotel/callbacks.js'
 import { ErrorRef } from '../../schemas/common.js'
-import { WebhookQuery, WebhookResponse } from '../../schemas/calls.js'
+import { StatusCallbackBody, WebhookQuery, WebhookResponse } from '../../schemas/telephony.js'
 
 // The seed's paths, at the root: /exotel-webhook and /passthru-handler.
 export const prefixOverride = ''
+
+const exotelToken = [{ exotelToken: [] }]
 
 /**
  * What Exotel calls: the StatusCallback of each call we placed and the Passthru applet of our flow. Exotel signs
@@ -21,9 +23,13 @@ const exotel: FastifyPluginAsyncTypebox = async (fastify) => {
     onRequest: fastify.telephony.requireWebhookToken,
     schema: {
       tags: ['telephony'],
+      operationId: 'receiveStatusCallback',
       summary: "Exotel's StatusCallback: a call was answered or ended",
       description: 'Multipart form data (Exotel\'s default), urlencoded or JSON; form arrays flattened as ' +
         '`Legs[0][Status]`. Repeated and late callbacks never move a call back.',
+      security: exotelToken,
+      consumes: ['multipart/form-data', 'application/x-www-form-urlencoded', 'application/json'],
+      body: StatusCallbackBody,
       querystring: WebhookQuery,
       response: { 200: WebhookResponse, 400: ErrorRef, 401: ErrorRef }
     }
@@ -54,7 +60,10 @@ const exotel: FastifyPluginAsyncTypebox = async (fastify) => {
     onRequest: fastify.telephony.requireWebhookToken,
     schema: {
       tags: ['telephony'],
+      operationId: 'receivePassthru',
       summary: "Exotel's Passthru applet: the flow reached us (the customer answered)",
+      description: 'A GET with query parameters (CallSid, CallStatus, digits, Stream[...], ...), recorded on the call\'s timeline.',
+      security: exotelToken,
       querystring: WebhookQuery,
       response: { 200: WebhookResponse, 400: ErrorRef, 401: ErrorRef }
     }

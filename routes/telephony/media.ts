@@ -1,9 +1,9 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
-import { Type } from '@sinclair/typebox'
-import { callIdOf } from '../../lib/calls/calls.js'
+import { callExists, callIdOf } from '../../lib/calls/calls.js'
 import { MediaSession } from '../../lib/calls/media-session.js'
 import { claimMediaToken } from '../../lib/exotel/media-token.js'
 import { ErrorRef } from '../../schemas/common.js'
+import { MEDIA_STREAM, StreamUrl, StreamUrlQuery } from '../../schemas/telephony.js'
 
 // The seed's paths, at the root.
 export const prefixOverride = ''
@@ -25,21 +25,24 @@ const media: FastifyPluginAsyncTypebox = async (fastify) => {
     onRequest: fastify.telephony.requireWebhookToken,
     schema: {
       tags: ['telephony'],
+      operationId: 'getStreamUrl',
       summary: "The Voicebot applet's dynamic URL: where to stream this call's audio",
       description: 'Answers `{"url": "wss://..."}`, or the bare URL as text/plain when asked with ' +
-        '`Accept: text/plain`. The URL holds a token bound to the call, good once, for one minute. ' +
-        '`sample-rate` (8000, 16000 or 24000) is passed on.',
-      querystring: Type.Object({
-        token: Type.Optional(Type.String()),
-        CallSid: Type.String({ minLength: 1, maxLength: 64 }),
-        'sample-rate': Type.Optional(Type.String())
-      }, { additionalProperties: true }),
-      response: { 200: Type.Object({ url: Type.String() }), 400: ErrorRef, 401: ErrorRef, 404: ErrorRef }
+        '`Accept: text/plain`. The URL holds a token good once, for one minute, bound to the call named by `CallSid` ' +
+        '(or `CustomField`, our call id); without either, the stream is bound to the call its `start` names. ' +
+        '`sample-rate` (8000, 16000 or 24000) is passed on.\n\n**The WebSocket at that URL (`/media`).** ' + MEDIA_STREAM,
+      security: [{ exotelToken: [] }],
+      querystring: StreamUrlQuery,
+      response: { 200: StreamUrl, 400: ErrorRef, 401: ErrorRef, 404: ErrorRef }
     }
   }, async (request, reply) => {
-    const { CallSid: callSid, 'sample-rate': rate } = request.query
-    const callId = await callIdOf(fastify.db, callSid)
-    if (!callId) return reply.code(404).send({ success: false, message: 'Unknown call' })
+    const { CallSid: callSid, CustomField: customField, 'sample-rate': rate } = request.query
+    // Exotel does not promise which parameters reach this URL: the call is found by its Sid, or by the CustomField
+    // we set (our call id); with neither, the token is bound to its call when the stream's `start` names it.
+    const callId = callSid
+      ? await callIdOf(fastify.db, callSid)
+      : customField ? await callExists(fastify.db, customField) : undefined
+    if ((callSid || customField) && !callId) return reply.code(404).send({ success: false, message: 'Unknown call' })
     const base = fastify.telephony.publicBaseUrl().replace(/^http/, 'ws')
     const url = new URL(`${base}/media`)
     url.searchParams.set('token', fastify.telephony.mediaTokens.issue(callId, callSid))
@@ -51,7 +54,8 @@ const media: FastifyPluginAsyncTypebox = async (fastify) => {
 
   fastify.get('/media', {
     websocket: true,
-    schema: { tags: ['telephony'], summary: "Exotel's media stream for one call (WebSocket; token from /ws-url)", hide: true }
+    // @fastify/websocket leaves WebSocket routes out of the document: GET /ws-url describes this one in words.
+    schema: { tags: ['telephony'], summary: "Exotel's media stream for one call (WebSocket; token from /ws-url)" }
   }, (socket, request) => {
     // Messages may arrive while the token is checked: they wait, in order.
     let handle = (frame: string) => { waiting.push(frame) }

@@ -81,7 +81,7 @@ t.test('messages outside the stream are skipped and logged', async (t) => {
   t.match(seen.context, { customer: { name: 'Sam', phone: '+919000000000', language: null, attributes: { due: 5 } } })
   t.same(logs, [
     'media stream: dtmf outside the stream, skipped',
-    'media stream: start for another call or a second start, skipped',
+    'media stream: start for another call, for a call we do not know, or a second start, skipped',
     'media stream: media outside the stream, skipped'
   ])
   media.end('stopped')

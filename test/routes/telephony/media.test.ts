@@ -49,7 +49,46 @@ t.test('/ws-url answers a wss URL for the call, as JSON or as text', async (t) =
 
   t.equal((await app.inject({ url: `/ws-url?CallSid=${sid}` })).statusCode, 401, 'the webhook token is required')
   t.same((await app.inject({ url: `/ws-url?token=${TOKEN}&CallSid=unknown` })).json(), { success: false, message: 'Unknown call' })
-  t.equal((await app.inject({ url: `/ws-url?token=${TOKEN}` })).statusCode, 400, 'CallSid is required')
+  t.same((await app.inject({ url: `/ws-url?token=${TOKEN}&CustomField=${'0'.repeat(8)}-0000-4000-8000-${'0'.repeat(12)}` })).json(),
+    { success: false, message: 'Unknown call' }, 'nor by a CustomField that is not ours')
+  t.equal((await app.inject({ url: `/ws-url?token=${TOKEN}&CustomField=not-a-call` })).statusCode, 404)
+  t.equal((await app.inject({ url: `/ws-url?token=${TOKEN}` })).statusCode, 200, 'without CallSid: a URL all the same')
+})
+
+/** Starts a stream on `url` for the call `sid`, with Exotel's echo of the URL's query; answers the call once it has started. */
+async function startStream (url: string, sid: string, id: string, streamSid: string) {
+  const { socket, opened } = open(url)
+  await opened
+  const echoed = Object.fromEntries(new URL(url).searchParams)
+  send(socket, { event: 'start', stream_sid: streamSid, start: { call_sid: sid, custom_parameters: echoed, media_format: {} } })
+  for (let i = 0; i < 100 && (await getCall(app.db, id))!.events.every((e) => e.source !== 'media-stream'); i++) {
+    await new Promise((resolve) => setTimeout(resolve, 20))
+  }
+  socket.close()
+  return (await getCall(app.db, id))!
+}
+
+t.test('a stream whose /ws-url had no CallSid is bound to its call by the Sid in its start, or by our CustomField', async (t) => {
+  const { id, sid } = await dialledCall()
+  const unbound = (await app.inject({ url: `/ws-url?token=${TOKEN}&sample-rate=16000` })).json().url as string
+  const call = await startStream(unbound, sid, id, '1'.repeat(32))
+  const started = call.events.filter((event) => event.source === 'media-stream')
+  t.same(started.map((event) => event.detail), [
+    { stream_sid: '1'.repeat(32), encoding: 'pcm16', sample_rate: 16000, custom_parameters: { 'sample-rate': '16000' } }
+  ], 'the stream started on its call; the echoed media token is kept out of the timeline')
+  t.notMatch(JSON.stringify(call), new URL(unbound).searchParams.get('token')!, 'the token is nowhere on the call')
+
+  const other = await dialledCall()
+  const byField = (await app.inject({ url: `/ws-url?token=${TOKEN}&CustomField=${other.id}` })).json().url as string
+  t.ok((await startStream(byField, other.sid, other.id, '2'.repeat(32))).events.some((event) => event.source === 'media-stream'), 'bound by CustomField')
+
+  const third = await dialledCall()
+  const wrong = (await app.inject({ url: `/ws-url?token=${TOKEN}&CustomField=${third.id}` })).json().url as string
+  const strayed = await startStream(wrong, other.sid, third.id, '3'.repeat(32))
+  t.notOk(strayed.events.some((event) => event.source === 'media-stream'), "a start for another call than the CustomField's is skipped")
+  const unknown = (await app.inject({ url: `/ws-url?token=${TOKEN}` })).json().url as string
+  const nobody = await startStream(unknown, 'f'.repeat(32), third.id, '4'.repeat(32))
+  t.notOk(nobody.events.some((event) => event.source === 'media-stream'), 'a start for a call we do not know is skipped')
 })
 
 t.test("a stream's start, keys, marks and stop are recorded on the call; bad messages are skipped", async (t) => {
