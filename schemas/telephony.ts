@@ -63,3 +63,16 @@ export const MEDIA_STREAM = [
   'the audio not yet played: the caller talked over the assistant). Closing the socket ends the assistant\'s part',
   'of the call; the flow goes on to its next applet.'
 ].join('\n')
+
+export const StreamPassthruBody = Type.Object({
+  CallSid: Type.String({ description: "Exotel's Call Sid" }),
+  EventType: Type.String({ description: 'stream-start or stream-stop' }),
+  StreamSid: Type.Optional(Type.String()),
+  StreamUrl: Type.Optional(Type.String({ description: 'The stream URL, with our token: never stored' })),
+  From: Type.Optional(Type.String()),
+  To: Type.Optional(Type.String()),
+  Direction: Type.Optional(Type.String())
+}, {
+  additionalProperties: true,
+  description: "What Exotel's Passthru applet for streams POSTs when a stream starts or stops. " + TOLERANT
+})

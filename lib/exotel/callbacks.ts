@@ -102,6 +102,27 @@ export function readPassthru (query: Fields): Passthru | { error: string } {
   }
 }
 
+export interface StreamPassthru {
+  sid: string
+  /** stream-start or stream-stop. */
+  eventType: string
+  streamSid?: string
+  direction?: string
+}
+
+/**
+ * The JSON that Exotel's newer Passthru applet for streams POSTs: `CallSid`, `StreamSid`, `StreamUrl`, `EventType`
+ * (`stream-start` / `stream-stop`), `From`, `To`, `Direction`. `StreamUrl` carries our media token and `From` and
+ * `To` are phone numbers: none of them is kept.
+ */
+export function readStreamPassthru (fields: Fields): StreamPassthru | { error: string } {
+  const sid = text(fields, 'CallSid')
+  if (!sid) return { error: 'CallSid is missing' }
+  const eventType = text(fields, 'EventType')?.toLowerCase()
+  if (!eventType) return { error: 'EventType is missing' }
+  return { sid, eventType, streamSid: text(fields, 'StreamSid'), direction: text(fields, 'Direction') }
+}
+
 /** Voicebot stream details: `Stream[Status]`-style fields, or one JSON string in `Stream`. */
 function readStream (query: Fields): Record<string, string> | undefined {
   const stream: Record<string, string> = {}

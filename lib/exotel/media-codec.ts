@@ -34,11 +34,16 @@ function number (source: Json, name: string): number | undefined {
   return Number.isFinite(value) ? value : undefined
 }
 
-/** `start.media_format`, read leniently; the sample rate we asked for in the URL is the truth when it differs. */
+/**
+ * `start.media_format`, read leniently. The rate an encoding carries (`audio/L16;rate=16000`) is the audio's own;
+ * else the sample rate we asked for in the URL is the truth when `sample_rate` differs.
+ */
 export function readMediaFormat (format: Json, askedRate?: number): MediaFormat {
-  const encoding = /ulaw|mulaw|pcmu/i.test(text(format, 'encoding') ?? '') ? 'mulaw' : 'pcm16'
-  const stated = Number.parseInt(text(format, 'sample_rate', 'sampleRate') ?? '', 10)
-  const rate = Number.isFinite(askedRate) ? askedRate : stated
+  const stated = text(format, 'encoding') ?? ''
+  const encoding = /ulaw|mulaw|pcmu/i.test(stated) ? 'mulaw' : 'pcm16'
+  const carried = Number.parseInt(/;\s*rate=(\d+)/i.exec(stated)?.[1] ?? '', 10)
+  const field = Number.parseInt(text(format, 'sample_rate', 'sampleRate') ?? '', 10)
+  const rate = Number.isFinite(carried) ? carried : Number.isFinite(askedRate) ? askedRate : field
   return { encoding, sampleRate: rate === 16000 || rate === 24000 ? rate : 8000 }
 }
 
@@ -124,10 +129,38 @@ export function mediaChunks (audio: Buffer, format: MediaFormat, chunkMs = 200):
   return chunks
 }
 
-export const mediaFrame = (streamSid: string, chunk: Buffer) =>
-  JSON.stringify({ event: 'media', stream_sid: streamSid, media: { payload: chunk.toString('base64') } })
+/**
+ * The frames we send on one stream, numbered as Exotel's own sample bots number them: every frame carries a
+ * `sequence_number`, and every media frame a `media.chunk` and a `media.timestamp` (ms of our audio before it), all
+ * strings counting up from 1 (and 0); Exotel's helper notes that some streams drop or end early without them.
+ */
+export class OutgoingFrames {
+  readonly #streamSid: string
+  readonly #bytesPerMs: number
+  #sequence = 0
+  #chunk = 0
+  #audioMs = 0
 
-export const markFrame = (streamSid: string, name: string) =>
-  JSON.stringify({ event: 'mark', stream_sid: streamSid, mark: { name } })
+  constructor (streamSid: string, format: MediaFormat) {
+    this.#streamSid = streamSid
+    this.#bytesPerMs = bytesPerSecond(format) / 1000
+  }
 
-export const clearFrame = (streamSid: string) => JSON.stringify({ event: 'clear', stream_sid: streamSid })
+  media (chunk: Buffer): string {
+    const timestamp = Math.round(this.#audioMs)
+    this.#audioMs += chunk.length / this.#bytesPerMs
+    return this.#frame('media', { media: { chunk: String(++this.#chunk), timestamp: String(timestamp), payload: chunk.toString('base64') } })
+  }
+
+  mark (name: string): string {
+    return this.#frame('mark', { mark: { name } })
+  }
+
+  clear (): string {
+    return this.#frame('clear', {})
+  }
+
+  #frame (event: string, body: object): string {
+    return JSON.stringify({ event, stream_sid: this.#streamSid, sequence_number: String(++this.#sequence), ...body })
+  }
+}

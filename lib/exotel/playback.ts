@@ -1,4 +1,4 @@
-import { bytesPerSecond, clearFrame, markFrame, mediaChunks, mediaFrame, type MediaFormat } from './media-codec.js'
+import { bytesPerSecond, mediaChunks, OutgoingFrames, type MediaFormat } from './media-codec.js'
 
 export interface PlaybackOptions {
   streamSid: string
@@ -11,7 +11,8 @@ export interface PlaybackOptions {
   chunkMs?: number
 }
 
-type Queued = { frame: string, ms: number } | { frame: string, mark: string }
+// Frames are built as they are sent, so that their numbers count up in the order Exotel receives them.
+type Queued = { audio: Buffer, ms: number } | { mark: string }
 
 /**
  * The bot's voice on one stream, paced near real time: audio is cut into Exotel-sized media frames and each is
@@ -22,6 +23,7 @@ type Queued = { frame: string, ms: number } | { frame: string, mark: string }
 export class Playback {
   readonly #options: Required<PlaybackOptions>
   readonly #chunkBytes: number
+  readonly #frames: OutgoingFrames
   #pending: Buffer[] = []
   #pendingBytes = 0
   #queue: Queued[] = []
@@ -35,6 +37,7 @@ export class Playback {
   constructor (options: PlaybackOptions) {
     this.#options = { chunkMs: 200, ...options }
     this.#chunkBytes = Math.round(this.#options.chunkMs * bytesPerSecond(options.format) / 1000 / 320) * 320
+    this.#frames = new OutgoingFrames(options.streamSid, options.format)
   }
 
   /** Milliseconds of audio sent or queued that have not yet played. */
@@ -70,7 +73,7 @@ export class Playback {
   mark (name: string): void {
     if (this.#stopped) return
     this.flush()
-    this.#queue.push({ frame: markFrame(this.#options.streamSid, name), mark: name })
+    this.#queue.push({ mark: name })
     this.#pump()
   }
 
@@ -96,7 +99,7 @@ export class Playback {
     clearTimeout(this.#timer)
     this.#timer = undefined
     this.#playhead = 0
-    this.#options.send(clearFrame(this.#options.streamSid))
+    this.#options.send(this.#frames.clear())
   }
 
   stop (): void {
@@ -108,7 +111,7 @@ export class Playback {
   #enqueue (audio: Buffer) {
     const bytesPerMs = bytesPerSecond(this.#options.format) / 1000
     for (const chunk of mediaChunks(audio, this.#options.format, this.#options.chunkMs)) {
-      this.#queue.push({ frame: mediaFrame(this.#options.streamSid, chunk), ms: chunk.length / bytesPerMs })
+      this.#queue.push({ audio: chunk, ms: chunk.length / bytesPerMs })
     }
   }
 
@@ -117,9 +120,13 @@ export class Playback {
     const now = Date.now()
     while (this.#queue.length > 0 && this.#playhead - now < this.#options.aheadMs) {
       const item = this.#queue.shift()!
-      this.#options.send(item.frame)
-      if ('ms' in item) this.#playhead = Math.max(this.#playhead, now) + item.ms
-      else this.#marks.set(item.mark, Math.max(this.#playhead, now))
+      if ('audio' in item) {
+        this.#options.send(this.#frames.media(item.audio))
+        this.#playhead = Math.max(this.#playhead, now) + item.ms
+      } else {
+        this.#options.send(this.#frames.mark(item.mark))
+        this.#marks.set(item.mark, Math.max(this.#playhead, now))
+      }
     }
     if (this.#queue.length > 0 && !this.#timer) {
       this.#timer = setTimeout(this.#pump, Math.max(1, this.#playhead - now - this.#options.aheadMs))

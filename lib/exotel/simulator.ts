@@ -45,8 +45,8 @@ export interface SimulatedCall {
   contentType: string
   record: boolean
   status: 'in-progress' | 'completed' | 'busy' | 'no-answer' | 'failed'
-  /** What the voice assistant sent on the media stream. */
-  bot: { audioBytes: number, marks: string[], clears: number }
+  /** What the voice assistant sent on the media stream; `misnumbered`: frames whose numbers did not count up as Exotel's do. */
+  bot: { audioBytes: number, marks: string[], clears: number, misnumbered: number }
   /** What the simulated caller did on the media stream. */
   caller: { digits: string[], spokeMs: number }
   startTime: Date
@@ -228,9 +228,15 @@ export async function startExotelSimulator (options: SimulatorOptions): Promise<
         call.caller.digits.push(digit)
         send({ event: 'dtmf', dtmf: { digit, duration: '250' } })
       }
+      let received = 0
+      let chunks = 0
       socket.on('message', (data) => {
-        const message = JSON.parse(String(data)) as { event: string, media?: { payload: string }, mark?: { name: string } }
+        const message = JSON.parse(String(data)) as {
+          event: string, sequence_number?: string, media?: { payload: string, chunk?: string, timestamp?: string }, mark?: { name: string }
+        }
         const now = Date.now()
+        if (message.sequence_number !== String(++received) ||
+          (message.media && message.media.chunk !== String(++chunks))) call.bot.misnumbered++
         if (message.event === 'media') {
           const bytes = Buffer.from(message.media!.payload, 'base64').length
           call.bot.audioBytes += bytes
@@ -253,7 +259,8 @@ export async function startExotelSimulator (options: SimulatorOptions): Promise<
       })
       const closed = once(socket, 'close')
       socket.send(JSON.stringify({ event: 'connected' }))
-      const custom = Object.fromEntries([...query].filter(([name]) => name !== 'token' && name !== 'sample-rate'))
+      // Exotel passes the stream URL's query parameters on, the token among them.
+      const custom = Object.fromEntries(query)
       send({
         event: 'start',
         start: {
@@ -321,7 +328,7 @@ export async function startExotelSimulator (options: SimulatorOptions): Promise<
       contentType: form.get('StatusCallbackContentType') ?? 'multipart/form-data',
       record: form.get('Record') === 'true',
       status: 'in-progress',
-      bot: { audioBytes: 0, marks: [], clears: 0 },
+      bot: { audioBytes: 0, marks: [], clears: 0, misnumbered: 0 },
       caller: { digits: [], spokeMs: 0 },
       startTime: new Date()
     }

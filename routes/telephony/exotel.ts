@@ -1,9 +1,9 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import type { FastifyRequest } from 'fastify'
 import { applyReport } from '../../lib/calls/calls.js'
-import { readPassthru, readStatusCallback, type Fields } from '../../lib/exotel/callbacks.js'
+import { readPassthru, readStatusCallback, readStreamPassthru, type Fields } from '../../lib/exotel/callbacks.js'
 import { ErrorRef } from '../../schemas/common.js'
-import { StatusCallbackBody, WebhookQuery, WebhookResponse } from '../../schemas/telephony.js'
+import { StatusCallbackBody, StreamPassthruBody, WebhookQuery, WebhookResponse } from '../../schemas/telephony.js'
 
 // The seed's paths, at the root: /exotel-webhook and /passthru-handler.
 export const prefixOverride = ''
@@ -78,6 +78,33 @@ const exotel: FastifyPluginAsyncTypebox = async (fastify) => {
       detail
     })
     if (!result) request.log.warn({ exotelSid: passthru.sid }, 'Passthru for a call we do not know')
+    return { success: true as const, message: 'OK' }
+  })
+
+  fastify.post('/passthru-handler', {
+    onRequest: fastify.telephony.requireWebhookToken,
+    schema: {
+      operationId: 'receiveStreamPassthru',
+      tags: ['telephony'],
+      summary: "Exotel's Passthru applet for streams: a call's stream started or stopped",
+      description: 'JSON (or urlencoded) `CallSid`, `StreamSid`, `StreamUrl`, `EventType` (`stream-start`, `stream-stop`), ' +
+        '`From`, `To`, `Direction`, recorded on the call\'s timeline (the URL and the numbers are not kept).',
+      security: exotelToken,
+      querystring: WebhookQuery,
+      body: StreamPassthruBody,
+      response: { 200: WebhookResponse, 400: ErrorRef, 401: ErrorRef }
+    }
+  }, async (request, reply) => {
+    const passthru = readStreamPassthru(request.body)
+    if ('error' in passthru) return reply.code(400).send({ success: false, message: passthru.error })
+    const detail = { event_type: passthru.eventType, stream_sid: passthru.streamSid ?? null, direction: passthru.direction ?? null }
+    const result = await applyReport(fastify.db, { exotelSid: passthru.sid }, {
+      status: 'in-progress',
+      source: 'passthru',
+      dedupeKey: `passthru:${passthru.eventType}:${passthru.streamSid ?? ''}`,
+      detail
+    })
+    if (!result) request.log.warn({ exotelSid: passthru.sid }, 'Stream Passthru for a call we do not know')
     return { success: true as const, message: 'OK' }
   })
 }

@@ -1,5 +1,5 @@
 import t from 'tap'
-import { bytesPerSecond, clearFrame, markFrame, mediaChunks, mediaFrame, readExotelMessage, readMediaFormat } from '../../../lib/exotel/media-codec.js'
+import { bytesPerSecond, mediaChunks, OutgoingFrames, readExotelMessage, readMediaFormat } from '../../../lib/exotel/media-codec.js'
 
 const sid = 'f'.repeat(32)
 
@@ -31,6 +31,9 @@ t.test('every Exotel event is read, with the variations real senders use', async
   for (const [message, error] of errors) t.same(readExotelMessage(JSON.stringify(message)), { error }, error)
   t.same(readExotelMessage('{'), { error: 'not JSON' })
   t.same(readMediaFormat({ encoding: 'PCMU', sample_rate: 'weird' }), { encoding: 'mulaw', sampleRate: 8000 })
+  t.same(readMediaFormat({ encoding: 'audio/L16;rate=16000', sample_rate: '8000' }, 8000), { encoding: 'pcm16', sampleRate: 16000 },
+    'the rate an encoding carries counts, over the one asked for and the field')
+  t.same(readMediaFormat({ encoding: 'audio/x-mulaw; rate=8000' }, 16000), { encoding: 'mulaw', sampleRate: 8000 })
 })
 
 t.test('audio goes out in chunks Exotel accepts: multiples of 320 bytes, 3 200 bytes to 100 KB', async (t) => {
@@ -49,7 +52,14 @@ t.test('audio goes out in chunks Exotel accepts: multiples of 320 bytes, 3 200 b
   t.equal(mulaw[0]!.at(-1), 0xff, 'mu-law silence is 0xFF')
   const big = mediaChunks(Buffer.alloc(300_000, 1), pcm8k, 60_000)
   t.ok(big.every((chunk) => chunk.length <= 100_000 && chunk.length % 320 === 0), 'never over 100 KB')
-  t.same(JSON.parse(mediaFrame(sid, mediaChunks(Buffer.alloc(320), pcm8k)[0]!)), { event: 'media', stream_sid: sid, media: { payload: Buffer.alloc(3200).toString('base64') } })
-  t.same(JSON.parse(markFrame(sid, 'greeting')), { event: 'mark', stream_sid: sid, mark: { name: 'greeting' } })
-  t.same(JSON.parse(clearFrame(sid)), { event: 'clear', stream_sid: sid })
+  const frames = new OutgoingFrames(sid, pcm8k)
+  const payload = Buffer.alloc(3200).toString('base64')
+  t.same(JSON.parse(frames.media(mediaChunks(Buffer.alloc(320), pcm8k)[0]!)),
+    { event: 'media', stream_sid: sid, sequence_number: '1', media: { chunk: '1', timestamp: '0', payload } })
+  t.same(JSON.parse(frames.mark('greeting')), { event: 'mark', stream_sid: sid, sequence_number: '2', mark: { name: 'greeting' } })
+  t.same(JSON.parse(frames.media(Buffer.alloc(3200))),
+    { event: 'media', stream_sid: sid, sequence_number: '3', media: { chunk: '2', timestamp: '200', payload } },
+    'numbers count up per stream as strings; the timestamp is the ms of audio sent before the chunk')
+  t.same(JSON.parse(frames.clear()), { event: 'clear', stream_sid: sid, sequence_number: '4' })
+  t.same(JSON.parse(new OutgoingFrames('other', { encoding: 'mulaw', sampleRate: 8000 }).media(Buffer.alloc(3200))).media.chunk, '1', 'each stream counts its own')
 })

@@ -46,6 +46,7 @@ t.test('a caller who presses 1 when asked: confirmed, and the bot hangs up after
   t.ok(simulated.bot.audioBytes >= 16000 * 9, 'the greeting (over 9 s) and the thanks were streamed')
   t.ok(simulated.bot.marks.includes('menu') && simulated.bot.marks.includes('hang-up'), 'marks answered as playback reached them')
   t.equal(simulated.bot.clears, 0)
+  t.equal(simulated.bot.misnumbered, 0, "every frame numbered as Exotel's sample bots number theirs")
 })
 
 t.test('a caller who talks over the bot: it stops (clear), asks for the keypad, then takes the key', async (t) => {
@@ -56,6 +57,7 @@ t.test('a caller who talks over the bot: it stops (clear), asks for the keypad, 
   ])
   const simulated = sim(call)
   t.equal(simulated.bot.clears, 1, 'Exotel was told to drop the rest of the greeting')
+  t.equal(simulated.bot.misnumbered, 0, 'the clear numbered in turn too')
   t.notOk(simulated.bot.marks.includes('menu'), 'the greeting never finished playing')
 })
 

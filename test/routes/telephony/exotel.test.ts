@@ -157,3 +157,39 @@ t.test('Passthru records the flow reaching us: answered, with digits and stream 
   t.same((await app.inject({ url: `/passthru-handler?token=${token}&CallSid=unknown` })).json(), { success: true, message: 'OK' },
     'an unknown call still gets its quick 200')
 })
+
+t.test("the stream Passthru's JSON POST: stream-start and stream-stop on the call's timeline, without the URL or the numbers", async (t) => {
+  const { id, sid } = await dialledCall()
+  const post = (body: object, query = `token=${token}`) => app.inject({ method: 'POST', url: `/passthru-handler?${query}`, payload: body })
+  const start = {
+    CallSid: sid,
+    StreamSid: 'a'.repeat(32),
+    StreamUrl: 'wss://calls.example.in/media?token=secret-media-token',
+    EventType: 'stream-start',
+    From: '09000000005',
+    To: '08000000001',
+    Direction: 'outbound-api',
+    SomethingNew: 'accepted'
+  }
+  t.same((await post(start)).json(), { success: true, message: 'OK' })
+  t.same((await post(start)).json(), { success: true, message: 'OK' }, 'a repeat is recorded once')
+  t.same((await post({ ...start, EventType: 'stream-stop' })).json(), { success: true, message: 'OK' })
+  t.equal((await callOf(id)).status, 'in-progress')
+  const { rows } = await app.db.query<{ detail: object }>(
+    "SELECT detail FROM call_event WHERE call_id = $1 AND source = 'passthru' ORDER BY id", [id])
+  t.same(rows.map((row) => row.detail), [
+    { event_type: 'stream-start', stream_sid: 'a'.repeat(32), direction: 'outbound-api' },
+    { event_type: 'stream-stop', stream_sid: 'a'.repeat(32), direction: 'outbound-api' }
+  ])
+  const form = await app.inject({
+    method: 'POST',
+    url: `/passthru-handler?token=${token}`,
+    payload: new URLSearchParams({ CallSid: sid, EventType: 'stream-start', StreamSid: 'b'.repeat(32) }).toString(),
+    headers: { 'content-type': 'application/x-www-form-urlencoded' }
+  })
+  t.equal(form.statusCode, 200, 'urlencoded as well')
+  t.equal((await post(start, 'token=wrong')).statusCode, 401)
+  t.match((await post({ StreamSid: 'x' })).json(), { success: false, message: /CallSid/ })
+  t.same((await post({ CallSid: sid, EventType: '' })).json(), { success: false, message: 'EventType is missing' })
+  t.same((await post({ ...start, CallSid: 'unknown' })).json(), { success: true, message: 'OK' }, 'an unknown call gets its 200')
+})
