@@ -107,7 +107,15 @@ export const Config = Type.Object({
   OPENAI_REALTIME_URL: Type.String({
     default: 'wss://api.openai.com/v1/realtime', pattern: '^wss?://', description: 'OpenAI Realtime WebSocket endpoint'
   }),
-  OPENAI_REALTIME_MODEL: Type.String({ default: 'gpt-realtime', description: 'OpenAI Realtime model' }),
+  OPENAI_REALTIME_MODEL: Type.String({ default: 'gpt-realtime-2.1', minLength: 1, description: 'OpenAI Realtime model' }),
+  OPENAI_TRANSCRIBE_MODEL: Type.String({
+    default: 'gpt-live-transcribe', minLength: 1, description: "OpenAI model that transcribes the caller's words"
+  }),
+  OPENAI_PASS_MULAW: Type.Boolean({
+    default: false,
+    description: 'Pass mu-law streams to OpenAI as audio/pcmu instead of converting them to 24 kHz PCM (Exotel\'s own ' +
+      'OpenAI bridge reports wrong pitch with audio/pcmu)'
+  }),
   OPENAI_VOICE: Type.String({ default: 'alloy', description: 'OpenAI Realtime voice' }),
   CALLS_PER_MINUTE: Type.Integer({
     default: 60, minimum: 1, maximum: 200, description: 'Most calls dialled a minute (Exotel allows about 200)'

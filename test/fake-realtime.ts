@@ -1,68 +1,133 @@
 import { once } from 'node:events'
+import { createServer } from 'node:http'
 import { WebSocketServer, type WebSocket } from 'ws'
 import { loudness } from '../lib/voice/audio.js'
 
 /**
- * A local stand-in for OpenAI's Realtime WebSocket, speaking the documented events the bridge uses (GA names):
- * session.created/updated, response.output_audio.delta/done, response.output_audio_transcript.done,
- * input_audio_buffer.speech_started/stopped, conversation.item.input_audio_transcription.completed,
- * response.function_call_arguments.done, response.done. It plays one conversation: a 3 s greeting; when the caller
- * talks (loud audio) it hears "I will pay on Friday", or a key pressed, and records the outcome, then says goodbye
- * and hangs up. `dropAfterGreeting` closes the connection once the greeting has been sent, as a failing service.
+ * A local stand-in for OpenAI's Realtime WebSocket that keeps the real server's lifecycle (GA event names):
+ * session.created/updated; each response is `response.created` ... `response.done`, and while one is active a
+ * `response.create` is refused with an `error` of code `conversation_already_has_active_response`; the caller
+ * starting to talk (`input_audio_buffer.speech_started`) cancels the active response (`response.done`, status
+ * `cancelled`), and, as server VAD does, their turn ends in a response the server starts itself; a truncate past
+ * the audio it sent is refused. It plays one conversation: a 3 s greeting; when the caller talks (loud audio) it
+ * hears "I will pay on Friday", or a key pressed, and records the outcome, then says goodbye and hangs up.
+ * `dropAfterGreeting` closes the connection once the greeting has been sent, as a failing service; `refusal`
+ * answers the connection with an HTTP error instead, as the service does a bad key or an unknown model.
  */
 export async function startFakeRealtime () {
-  const server = new WebSocketServer({ host: '127.0.0.1', port: 0 })
-  await once(server, 'listening')
+  const http = createServer()
+  const server = new WebSocketServer({ noServer: true })
+  http.listen(0, '127.0.0.1')
+  await once(http, 'listening')
   const fake = {
-    url: `ws://127.0.0.1:${(server.address() as { port: number }).port}/v1/realtime`,
+    url: `ws://127.0.0.1:${(http.address() as { port: number }).port}/v1/realtime`,
     /** Every connection: its request URL, its Authorization header, and the client events it sent. */
     sessions: [] as Array<{ url: string, authorization?: string, events: Array<Record<string, any>> }>,
+    /** Every error event sent, by code. */
+    errors: [] as string[],
     dropAfterGreeting: false,
-    /** Sends server events to every connection, as the service would. */
-    push (...events: object[]) {
-      for (const client of server.clients) for (const event of events) client.send(JSON.stringify(event))
+    refusal: undefined as { status: number, body: string } | undefined,
+    /** Sends server events to every connection, as the service would (audio deltas count as audio it sent). */
+    push (...events: Array<Record<string, any>>) {
+      for (const client of server.clients) {
+        for (const event of events) {
+          if (event.type === 'response.output_audio.delta' || event.type === 'response.audio.delta') {
+            connections.get(client)?.sent(event.item_id, Buffer.from(event.delta ?? '', 'base64').length)
+          }
+          client.send(JSON.stringify(event))
+        }
+      }
     },
     async close () {
       for (const client of server.clients) client.terminate()
-      server.close()
-      await once(server, 'close')
+      http.closeAllConnections()
+      http.close()
+      await once(http, 'close')
     }
   }
-  server.on('connection', (socket, request) => {
-    const session = { url: request.url!, authorization: request.headers.authorization, events: [] as Array<Record<string, any>> }
-    fake.sessions.push(session)
-    converse(socket, session.events, fake.dropAfterGreeting)
+  const connections = new Map<WebSocket, { sent (item: string, bytes: number): void }>()
+  http.on('upgrade', (request, socket, head) => {
+    if (fake.refusal) {
+      const { status, body } = fake.refusal
+      socket.end(`HTTP/1.1 ${status} Refused\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(body)}\r\n\r\n${body}`)
+      return
+    }
+    server.handleUpgrade(request, socket, head, (client) => {
+      const session = { url: request.url!, authorization: request.headers.authorization, events: [] as Array<Record<string, any>> }
+      fake.sessions.push(session)
+      connections.set(client, converse(client, session.events, fake.errors, fake.dropAfterGreeting))
+    })
   })
   return fake
 }
 
-function converse (socket: WebSocket, events: Array<Record<string, any>>, drop: boolean) {
+function converse (socket: WebSocket, events: Array<Record<string, any>>, errors: string[], drop: boolean) {
   let counter = 0
   const id = (kind: string) => `${kind}_${++counter}`
-  const send = (event: object) => socket.send(JSON.stringify({ event_id: id('event'), ...event }))
+  const send = (event: object) => { if (socket.readyState === socket.OPEN) socket.send(JSON.stringify({ event_id: id('event'), ...event })) }
+  const refuse = (code: string, message: string) => {
+    errors.push(code)
+    send({ type: 'error', error: { type: 'invalid_request_error', code, message } })
+  }
   let pcmu = false
   let speech: { item: string, loudMs: number, quietMs: number } | undefined
   let turn: 'greeting' | 'listening' | 'answered' | 'done' = 'greeting'
+  /** The last text the client added to the conversation (a key pressed). */
+  let typed: string | undefined
+  /** The active response: its id and how to cancel what it has not sent yet. */
+  let active: { id: string, cancel: () => void } | undefined
+  /** Milliseconds of audio sent for each item, for truncation. */
+  const sentMs = new Map<string, number>()
+  const sent = (item: string, bytes: number) => sentMs.set(item, (sentMs.get(item) ?? 0) + bytes / (pcmu ? 8 : 48))
 
-  function speak (text: string, ms: number) {
+  /** A response: created at once; its parts a little later, as a model generates them; done after them. */
+  function respond (parts: (response: string) => object[]) {
+    if (active) return refuse('conversation_already_has_active_response', `Conversation already has an active response in progress: ${active.id}.`)
     const response = id('resp')
-    const item = id('item')
-    // A tone, in the session's format: mu-law bytes (8 kHz) or 16-bit PCM at 24 kHz.
-    const bytes = pcmu ? 8 * ms : 48 * ms
-    const audio = Buffer.alloc(bytes, pcmu ? 0x20 : 0x40)
-    for (let at = 0; at < bytes; at += bytes / 10) {
-      send({ type: 'response.output_audio.delta', response_id: response, item_id: item, output_index: 0, content_index: 0, delta: audio.subarray(at, at + bytes / 10).toString('base64') })
+    send({ type: 'response.created', response: { id: response, status: 'in_progress' } })
+    let timer = setTimeout(() => {
+      for (const event of parts(response)) send(event)
+      timer = setTimeout(() => {
+        active = undefined
+        send({ type: 'response.done', response: { id: response, status: 'completed' } })
+      }, 10)
+    }, 20)
+    active = {
+      id: response,
+      cancel: () => {
+        clearTimeout(timer)
+        active = undefined
+        send({ type: 'response.done', response: { id: response, status: 'cancelled' } })
+      }
     }
-    send({ type: 'response.output_audio.done', response_id: response, item_id: item })
-    send({ type: 'response.output_audio_transcript.done', response_id: response, item_id: item, transcript: text })
-    send({ type: 'response.done', response: { id: response, status: 'completed' } })
   }
 
-  function callFunction (name: string, args: object) {
-    const response = id('resp')
-    send({ type: 'response.function_call_arguments.done', response_id: response, item_id: id('item'), call_id: id('call'), name, arguments: JSON.stringify(args) })
-    send({ type: 'response.done', response: { id: response, status: 'completed' } })
+  function speak (text: string, ms: number, then: object[] = []) {
+    const item = id('item')
+    respond((response) => {
+      // A tone, in the session's format: mu-law bytes (8 kHz) or 16-bit PCM at 24 kHz.
+      const bytes = pcmu ? 8 * ms : 48 * ms
+      const audio = Buffer.alloc(bytes, pcmu ? 0x20 : 0x40)
+      sent(item, bytes)
+      const deltas = Array.from({ length: 10 }, (_, n) => ({
+        type: 'response.output_audio.delta',
+        response_id: response,
+        item_id: item,
+        output_index: 0,
+        content_index: 0,
+        delta: audio.subarray(n * bytes / 10, (n + 1) * bytes / 10).toString('base64')
+      }))
+      return [
+        ...deltas,
+        { type: 'response.output_audio.done', response_id: response, item_id: item },
+        { type: 'response.output_audio_transcript.done', response_id: response, item_id: item, transcript: text },
+        ...then.map((event) => ({ ...event, response_id: response }))
+      ]
+    })
   }
+
+  const functionCall = (name: string, args: object) =>
+    ({ type: 'response.function_call_arguments.done', item_id: id('item'), call_id: id('call'), name, arguments: JSON.stringify(args) })
 
   send({ type: 'session.created', session: { id: id('sess'), type: 'realtime' } })
   socket.on('message', (data) => {
@@ -73,23 +138,32 @@ function converse (socket: WebSocket, events: Array<Record<string, any>>, drop: 
         pcmu = event.session.audio.input.format.type === 'audio/pcmu'
         return send({ type: 'session.updated', session: event.session })
       case 'response.create':
+        if (active) return refuse('conversation_already_has_active_response', `Conversation already has an active response in progress: ${active.id}.`)
         if (turn === 'greeting') {
           speak('Hello, this is a call about your account. Will you confirm your payment?', 3000)
           turn = 'listening'
-          if (drop) socket.close(1011, 'server error')
+          if (drop) setTimeout(() => socket.close(1011, 'server error'), 30)
+        } else if (turn === 'listening' && typed) {
+          const result = typed.includes('pressed 2') ? 'callback' : 'confirmed'
+          turn = 'answered'
+          respond(() => [functionCall('record_outcome', { result })])
         } else if (turn === 'answered') {
-          speak('Thank you, goodbye.', 500)
-          callFunction('end_call', {})
+          speak('Thank you, goodbye.', 500, [functionCall('end_call', {})])
           turn = 'done'
+        } else {
+          respond(() => [])
         }
         return
       case 'conversation.item.create':
-        if (turn === 'listening' && event.item.type === 'message') {
-          const text = event.item.content[0].text as string
-          callFunction('record_outcome', { result: text.includes('pressed 2') ? 'callback' : 'confirmed' })
-          turn = 'answered'
-        }
+        // An item is only added: the client's response.create asks for the answer.
+        if (event.item.type === 'message') typed = event.item.content[0].text as string
         return
+      case 'conversation.item.truncate': {
+        const ms = sentMs.get(event.item_id)
+        if (ms === undefined) return refuse('item_truncate_invalid_item_id', `Item ${String(event.item_id)} not found`)
+        if (event.audio_end_ms > ms) return refuse('invalid_value', `Audio content of ${ms}ms is already shorter than ${String(event.audio_end_ms)}ms`)
+        return send({ type: 'conversation.item.truncated', item_id: event.item_id, content_index: 0, audio_end_ms: event.audio_end_ms })
+      }
       case 'input_audio_buffer.append': {
         if (turn !== 'listening') return
         const audio = Buffer.from(event.audio, 'base64')
@@ -98,6 +172,7 @@ function converse (socket: WebSocket, events: Array<Record<string, any>>, drop: 
         if (loud && !speech) {
           speech = { item: id('item'), loudMs: 0, quietMs: 0 }
           send({ type: 'input_audio_buffer.speech_started', audio_start_ms: 0, item_id: speech.item })
+          active?.cancel()
         }
         if (!speech) return
         if (loud) speech.loudMs += ms
@@ -105,11 +180,13 @@ function converse (socket: WebSocket, events: Array<Record<string, any>>, drop: 
         if (speech.quietMs >= 500) {
           send({ type: 'input_audio_buffer.speech_stopped', audio_end_ms: speech.loudMs, item_id: speech.item })
           send({ type: 'conversation.item.input_audio_transcription.completed', item_id: speech.item, content_index: 0, transcript: 'I will pay on Friday' })
-          callFunction('record_outcome', { result: 'confirmed', note: 'pays on Friday' })
           turn = 'answered'
           speech = undefined
+          // Server VAD answers the turn itself: here, with the outcome.
+          respond(() => [functionCall('record_outcome', { result: 'confirmed', note: 'pays on Friday' })])
         }
       }
     }
   })
+  return { sent }
 }

@@ -48,6 +48,8 @@ export interface AssistantOutput {
   hangUp (): void
   /** Something went wrong that the call should show (e.g. the AI service dropped): logged and kept on the call. */
   problem (message: string): void
+  /** Worth a line in the log, and no more: not kept on the call. */
+  log (message: string): void
 }
 
 export interface AssistantSession {

@@ -1,6 +1,8 @@
+import type { IncomingMessage } from 'node:http'
+import type { RealtimeClientEvent } from 'openai/resources/realtime/realtime'
 import WebSocket from 'ws'
 import type { MediaFormat } from '../exotel/media-codec.js'
-import { resample } from '../voice/audio.js'
+import { fromPcm, resample, toPcm } from '../voice/audio.js'
 import type { Assistant, AssistantOutput, AssistantSession, CallContext } from './assistant.js'
 
 export interface OpenAIRealtimeOptions {
@@ -8,13 +10,17 @@ export interface OpenAIRealtimeOptions {
   /** The Realtime WebSocket endpoint (OpenAI's, or a compatible server). */
   url: string
   model: string
+  /** The model that transcribes the caller's words. */
+  transcribeModel: string
   voice: string
+  /** Pass mu-law streams to the model as `audio/pcmu` rather than as 24 kHz PCM. */
+  passMulaw?: boolean
   /** Instructions, with {{name}}, {{phone}}, {{language}}, {{attributes}} and {{<uploaded column>}} filled in. */
   prompt: string
 }
 
 /** The tools the model is given: recording what came of the call, and hanging up. */
-const TOOLS = [
+const TOOLS: Array<{ type: 'function', name: string, description: string, parameters: object }> = [
   {
     type: 'function',
     name: 'record_outcome',
@@ -50,9 +56,11 @@ export function fillPrompt (template: string, customer: CallContext['customer'])
 
 /**
  * OpenAI Realtime, speech to speech over WebSocket: the caller's audio goes to the model as it arrives, the
- * model's voice comes back to the call. Mu-law 8 kHz streams pass through untouched (`audio/pcmu`); 16-bit PCM is
- * resampled to and from the model's 24 kHz. The model's speech detection drives barge-in: when the caller starts
- * talking, Exotel is told to `clear` and the model's reply is truncated to what the caller heard.
+ * model's voice comes back to the call, resampled between the stream's format and the model's 24 kHz PCM (mu-law
+ * passes through as `audio/pcmu` only with `passMulaw`: Exotel's own bridge reports wrong pitch with it). The
+ * model's speech detection drives barge-in: when the caller starts talking, Exotel is told to `clear` and the
+ * model's reply is truncated to what the caller heard. Every event sent is checked by the compiler against the
+ * official `openai` package's client-event types.
  */
 export class OpenAIRealtimeAssistant implements Assistant {
   readonly name = 'openai'
@@ -76,12 +84,14 @@ interface ServerEvent {
   name?: string
   call_id?: string
   arguments?: string
-  error?: { message?: string }
+  error?: { message?: string, code?: string | null }
 }
 
 const MODEL_RATE = 24000
 /** Caller audio kept while the model's connection opens: at most this many chunks (about 10 s). */
 const MAX_EARLY_CHUNKS = 100
+/** Errors of the protocol's ordinary course: logged, not kept on the call as its problem. */
+const BENIGN = new Set(['conversation_already_has_active_response', 'response_cancel_not_active'])
 
 class RealtimeSession implements AssistantSession {
   readonly #output: AssistantOutput
@@ -92,15 +102,19 @@ class RealtimeSession implements AssistantSession {
   #ended = false
   /** The reply being played: its item, and how much of its audio has been sent to the call. */
   #reply: { itemId: string, ms: number } | undefined
+  /** A response is active (or asked for): the server refuses another until its `response.done`. */
+  #responding = false
+  /** A response is wanted once the active one is done (a tool's result, a key pressed while the model spoke). */
+  #responseWanted = false
 
   constructor (options: OpenAIRealtimeOptions, context: CallContext, output: AssistantOutput) {
     this.#output = output
     this.#format = context.format
-    this.#passthrough = context.format.encoding === 'mulaw'
+    this.#passthrough = context.format.encoding === 'mulaw' && options.passMulaw === true
     const url = new URL(options.url)
     url.searchParams.set('model', options.model)
     this.#socket = new WebSocket(url, { headers: { authorization: `Bearer ${options.apiKey}` } })
-    const format = this.#passthrough ? { type: 'audio/pcmu' } : { type: 'audio/pcm', rate: MODEL_RATE }
+    const format = this.#passthrough ? { type: 'audio/pcmu' as const } : { type: 'audio/pcm' as const, rate: MODEL_RATE as 24000 }
     this.#socket.on('open', () => {
       this.#send({
         type: 'session.update',
@@ -108,28 +122,24 @@ class RealtimeSession implements AssistantSession {
           type: 'realtime',
           instructions: fillPrompt(options.prompt, context.customer),
           audio: {
-            input: { format, transcription: { model: 'gpt-4o-mini-transcribe' }, turn_detection: { type: 'server_vad' } },
+            input: { format, transcription: { model: options.transcribeModel }, turn_detection: { type: 'server_vad' } },
             output: { format, voice: options.voice }
           },
           tools: TOOLS,
           tool_choice: 'auto'
         }
       })
-      this.#send({ type: 'response.create' }) // the bot speaks first
+      this.#requestResponse() // the bot speaks first
       for (const audio of this.#early.splice(0)) this.#send({ type: 'input_audio_buffer.append', audio })
     })
     this.#socket.on('message', (data) => this.#receive(JSON.parse(String(data)) as ServerEvent))
+    this.#socket.on('unexpected-response', (_request, response) => this.#refused(response))
     this.#socket.on('error', () => {}) // the close that follows tells the call
-    this.#socket.on('close', (code) => {
-      if (this.#ended) return
-      this.#ended = true
-      this.#output.problem(`The OpenAI Realtime connection closed (${code}) during the call`)
-      this.#output.hangUp()
-    })
+    this.#socket.on('close', (code) => this.#fail(`The OpenAI Realtime connection closed (${code}) during the call`))
   }
 
   audio (chunk: Buffer): void {
-    const audio = (this.#passthrough ? chunk : resample(chunk, this.#format.sampleRate, MODEL_RATE)).toString('base64')
+    const audio = this.#toModel(chunk).toString('base64')
     if (this.#socket.readyState === WebSocket.OPEN) return this.#send({ type: 'input_audio_buffer.append', audio })
     if (this.#socket.readyState === WebSocket.CONNECTING && this.#early.length < MAX_EARLY_CHUNKS) this.#early.push(audio)
   }
@@ -140,7 +150,7 @@ class RealtimeSession implements AssistantSession {
       type: 'conversation.item.create',
       item: { type: 'message', role: 'user', content: [{ type: 'input_text', text: `(The caller pressed ${digit} on the keypad.)` }] }
     })
-    this.#send({ type: 'response.create' })
+    this.#requestResponse()
   }
 
   marked (): void {}
@@ -150,19 +160,43 @@ class RealtimeSession implements AssistantSession {
     this.#socket.close(1000)
   }
 
-  #send (event: object) {
+  #toModel (chunk: Buffer): Buffer {
+    return this.#passthrough ? chunk : resample(toPcm(chunk, this.#format), this.#format.sampleRate, MODEL_RATE)
+  }
+
+  #send (event: RealtimeClientEvent) {
     if (this.#socket.readyState === WebSocket.OPEN) this.#socket.send(JSON.stringify(event))
+  }
+
+  /** Asks for a response now, or once the active one is done: the server refuses a second at once. */
+  #requestResponse () {
+    if (this.#responding) {
+      this.#responseWanted = true
+      return
+    }
+    this.#responding = true
+    this.#send({ type: 'response.create' })
   }
 
   #receive (event: ServerEvent) {
     switch (event.type) {
+      case 'response.created':
+        this.#responding = true
+        return
+      case 'response.done':
+        this.#responding = false
+        if (this.#responseWanted) {
+          this.#responseWanted = false
+          this.#requestResponse()
+        }
+        return
       case 'response.output_audio.delta':
       case 'response.audio.delta': { // the beta interface's name
         const audio = Buffer.from(event.delta ?? '', 'base64')
         const itemId = event.item_id ?? ''
         if (this.#reply?.itemId !== itemId) this.#reply = { itemId, ms: 0 }
         this.#reply.ms += audio.length / (this.#passthrough ? 8 : MODEL_RATE * 2 / 1000)
-        this.#output.play(this.#passthrough ? audio : resample(audio, MODEL_RATE, this.#format.sampleRate))
+        this.#output.play(this.#passthrough ? audio : fromPcm(audio, MODEL_RATE, this.#format))
         return
       }
       case 'response.output_audio.done':
@@ -178,8 +212,18 @@ class RealtimeSession implements AssistantSession {
       case 'response.function_call_arguments.done':
         return this.#call(event)
       case 'error':
-        return this.#output.problem(`OpenAI Realtime: ${event.error?.message ?? 'error'}`)
+        return this.#error(event.error ?? {})
     }
+  }
+
+  #error (error: NonNullable<ServerEvent['error']>) {
+    const code = error.code ?? undefined
+    if (code && BENIGN.has(code)) {
+      // Our response.create crossed one the server started itself: ask again once that one is done.
+      if (code === 'conversation_already_has_active_response') this.#responseWanted = true
+      return this.#output.log(`OpenAI Realtime: ${code}`)
+    }
+    this.#output.problem(`OpenAI Realtime: ${error.message ?? 'error'}${code ? ` (${code})` : ''}`)
   }
 
   /** The caller talks over the reply: drop what has not played, and cut the model's memory of it to match. */
@@ -201,7 +245,30 @@ class RealtimeSession implements AssistantSession {
       this.#output.outcome({ result: args.result, detail: typeof args.note === 'string' ? { note: args.note } : {} })
     }
     if (event.name === 'end_call') return this.#output.hangUp()
-    this.#send({ type: 'conversation.item.create', item: { type: 'function_call_output', call_id: event.call_id, output: '{"ok":true}' } })
-    this.#send({ type: 'response.create' })
+    this.#send({ type: 'conversation.item.create', item: { type: 'function_call_output', call_id: event.call_id ?? '', output: '{"ok":true}' } })
+    this.#requestResponse()
+  }
+
+  /** The service answered the connection with an HTTP error (a bad key: 401; an unknown model: 4xx). */
+  #refused (response: IncomingMessage) {
+    let body = ''
+    response.setEncoding('utf8')
+    response.on('data', (chunk: string) => { if (body.length < 4096) body += chunk })
+    response.on('end', () => {
+      let message = body.trim()
+      try {
+        message = (JSON.parse(body) as { error?: { message?: string } }).error?.message ?? message
+      } catch {}
+      this.#fail(`OpenAI Realtime refused the connection: HTTP ${response.statusCode}${message ? ` (${message.slice(0, 200)})` : ''}`)
+      this.#socket.terminate()
+    })
+  }
+
+  /** The model is gone: the call shows why, and the bot's part ends. */
+  #fail (problem: string) {
+    if (this.#ended) return
+    this.#ended = true
+    this.#output.problem(problem)
+    this.#output.hangUp()
   }
 }

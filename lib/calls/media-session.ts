@@ -182,6 +182,7 @@ export class MediaSession {
       get unplayedMs () { return playback.unplayedMs },
       transcript: (speaker, text) => this.#write({ line: { speaker, text } }),
       outcome: (outcome: Outcome) => this.#write({ outcome }),
+      log: (message) => this.#options.log('media stream: assistant', { callId: this.#callId, message }),
       problem: (problem) => {
         this.#options.log('media stream: assistant problem', { callId: this.#callId, problem })
         this.#write({ problem })

@@ -20,7 +20,9 @@ export default fp(async function assistant (fastify) {
       apiKey: config.OPENAI_API_KEY!,
       url: config.OPENAI_REALTIME_URL,
       model: config.OPENAI_REALTIME_MODEL,
+      transcribeModel: config.OPENAI_TRANSCRIBE_MODEL,
       voice: config.OPENAI_VOICE,
+      passMulaw: config.OPENAI_PASS_MULAW,
       prompt: config.ASSISTANT_PROMPT
     })
     : choice === 'echo' ? new EchoAssistant() : new ScriptedAssistant({ replyTimeoutMs: config.ASSISTANT_REPLY_TIMEOUT_MS })

@@ -16,6 +16,7 @@ function recorder () {
     lines: [] as string[],
     outcomes: [] as Outcome[],
     problems: [] as string[],
+    logs: [] as string[],
     hangUps: 0,
     unplayed: 0
   }
@@ -28,7 +29,8 @@ function recorder () {
     transcript: (speaker, text) => { done.lines.push(`${speaker}: ${text}`) },
     outcome: (outcome) => { done.outcomes.push(outcome) },
     hangUp: () => { done.hangUps++ },
-    problem: (message) => { done.problems.push(message) }
+    problem: (message) => { done.problems.push(message) },
+    log: (message) => { done.logs.push(message) }
   }
   return { done, output }
 }
@@ -93,10 +95,13 @@ t.test('the prompt template takes the customer\'s fields', async (t) => {
   t.equal(fillPrompt('{{attributes}}', { ...customer, attributes: {} }), 'none')
 })
 
-t.test('openai: mu-law passes through both ways; audio before the connection opens is kept; beta event names work', async (t) => {
+const openai = (url: string, options: { passMulaw?: boolean } = {}) =>
+  new OpenAIRealtimeAssistant({ apiKey: 'k', url, model: 'm1', transcribeModel: 't1', voice: 'alloy', prompt: 'Hi {{name}}', ...options })
+
+t.test('openai: mu-law passes through both ways when asked; audio before the connection opens is kept; beta event names work', async (t) => {
   const fake = await startFakeRealtime()
   t.teardown(() => fake.close())
-  const assistant = new OpenAIRealtimeAssistant({ apiKey: 'k', url: fake.url, model: 'm1', voice: 'alloy', prompt: 'Hi {{name}}' })
+  const assistant = openai(fake.url, { passMulaw: true })
   t.equal(assistant.name, 'openai')
   const { done, output } = recorder()
   const session = assistant.start(context({ encoding: 'mulaw', sampleRate: 8000 }), output)
@@ -116,7 +121,7 @@ t.test('openai: mu-law passes through both ways; audio before the connection ope
     { type: 'response.audio.delta', item_id: 'beta1', delta: Buffer.alloc(1600, 0x11).toString('base64') },
     { type: 'response.audio.done', item_id: 'beta1' },
     { type: 'response.audio_transcript.done', item_id: 'beta1', transcript: 'Beta words' },
-    { type: 'error', error: { message: 'Conversation already has an active response' } },
+    { type: 'error', error: { message: 'The server had an error', code: 'server_error' } },
     { type: 'error' },
     { type: 'response.function_call_arguments.done', name: 'record_outcome', call_id: 'x1', arguments: 'not json' },
     { type: 'rate_limits.updated' }
@@ -125,7 +130,7 @@ t.test('openai: mu-law passes through both ways; audio before the connection ope
   t.equal(done.audio.at(-1)!.length, 1600)
   t.same(done.marks.at(-1), 'reply:beta1')
   t.same(done.lines.at(-1), 'assistant: Beta words')
-  t.same(done.problems, ['OpenAI Realtime: Conversation already has an active response', 'OpenAI Realtime: error'])
+  t.same(done.problems, ['OpenAI Realtime: The server had an error (server_error)', 'OpenAI Realtime: error'])
   t.same(done.outcomes, [], 'no outcome from arguments that are not JSON')
   t.same(events.slice(before).map((event) => event.type), ['conversation.item.create', 'response.create'], 'the tool call is still answered')
 
@@ -172,11 +177,94 @@ t.test('openai: a service that cannot be reached ends the call with the problem 
   const url = fake.url
   await fake.close()
   const { done, output } = recorder()
-  const session = new OpenAIRealtimeAssistant({ apiKey: 'k', url, model: 'm', voice: 'v', prompt: '' }).start(context(pcm8k), output)
+  const session = openai(url).start(context(pcm8k), output)
   session.audio(Buffer.alloc(320))
   await until(() => done.hangUps === 1)
   t.match(done.problems, [/The OpenAI Realtime connection closed \(1006\)/])
   session.audio(Buffer.alloc(320)) // after the close: dropped
+})
+
+t.test('openai: mu-law is converted to 24 kHz PCM for the model, and the model\'s voice back to mu-law', async (t) => {
+  const fake = await startFakeRealtime()
+  t.teardown(() => fake.close())
+  const { done, output } = recorder()
+  const session = openai(fake.url).start(context({ encoding: 'mulaw', sampleRate: 8000 }), output)
+  await until(() => done.marks.length === 1)
+  session.audio(Buffer.alloc(800, 0xff)) // 100 ms of mu-law
+  const events = fake.sessions[0]!.events
+  await until(() => events.some((event) => event.type === 'input_audio_buffer.append'))
+  t.same(events[0]!.session.audio.input.format, { type: 'audio/pcm', rate: 24000 })
+  t.same(events[0]!.session.audio.input.transcription, { model: 't1' })
+  t.equal(Buffer.from(events.find((event) => event.type === 'input_audio_buffer.append')!.audio, 'base64').length, 4800, '100 ms at 24 kHz')
+  t.equal(done.audio.reduce((sum, audio) => sum + audio.length, 0), 24_000, "three seconds of the model's voice, as 8 kHz mu-law")
+  session.end('stopped')
+})
+
+t.test('openai: a tool result and a key pressed while a response is active wait for its response.done', async (t) => {
+  const fake = await startFakeRealtime()
+  t.teardown(() => fake.close())
+  const { done, output } = recorder()
+  const session = openai(fake.url).start(context(pcm8k), output)
+  await until(() => done.marks.length === 1) // the greeting,
+  await wait(50) // whose response is done
+  const events = fake.sessions[0]!.events
+  const creates = () => events.filter((event) => event.type === 'response.create').length
+  t.equal(creates(), 1)
+  fake.push({ type: 'response.created', response: { id: 'r9' } })
+  fake.push({ type: 'response.function_call_arguments.done', name: 'record_outcome', call_id: 'c9', arguments: '{"result":"confirmed"}' })
+  await until(() => done.outcomes.length === 1)
+  session.dtmf('1')
+  await until(() => events.filter((event) => event.type === 'conversation.item.create').length === 2)
+  await wait(50)
+  t.equal(creates(), 1, 'no response.create while one is active')
+  const mark = events.length
+  fake.push({ type: 'response.done', response: { id: 'r9', status: 'completed' } })
+  await until(() => creates() === 2)
+  const after = events.slice(mark).map((event) => event.type)
+  t.same(after.slice(0, after.indexOf('conversation.item.create') + 1 || undefined).filter((type) => type === 'response.create'), ['response.create'],
+    'one response.create for both, once it was done')
+  await until(() => done.hangUps === 1) // the conversation goes on to its goodbye
+  t.same(fake.errors, [], 'the server refused nothing')
+  session.end('stopped')
+})
+
+t.test('openai: a response.create that crossed one the server started itself is logged, and asked again once that one is done', async (t) => {
+  const fake = await startFakeRealtime()
+  t.teardown(() => fake.close())
+  const { done, output } = recorder()
+  const session = openai(fake.url).start(context(pcm8k), output)
+  await until(() => done.marks.length === 1)
+  await wait(50)
+  const events = fake.sessions[0]!.events
+  const creates = () => events.filter((event) => event.type === 'response.create').length
+  fake.push({ type: 'response.created', response: { id: 'r10' } })
+  fake.push({ type: 'error', error: { type: 'invalid_request_error', code: 'conversation_already_has_active_response', message: 'busy' } })
+  await until(() => done.logs.length === 1)
+  t.same(done.logs, ['OpenAI Realtime: conversation_already_has_active_response'])
+  t.same(done.problems, [], 'not a problem of the call')
+  t.equal(creates(), 1)
+  fake.push({ type: 'response.done', response: { id: 'r10', status: 'completed' } })
+  await until(() => creates() === 2)
+  session.end('stopped')
+})
+
+t.test('openai: a refused connection is recorded with its HTTP status and message, not as a close', async (t) => {
+  const fake = await startFakeRealtime()
+  t.teardown(() => fake.close())
+  const cases: Array<[{ status: number, body: string }, string]> = [
+    [{ status: 401, body: JSON.stringify({ error: { message: 'Incorrect API key provided: sk-bad.', code: 'invalid_api_key' } }) },
+      'OpenAI Realtime refused the connection: HTTP 401 (Incorrect API key provided: sk-bad.)'],
+    [{ status: 404, body: 'model_not_found' }, 'OpenAI Realtime refused the connection: HTTP 404 (model_not_found)'],
+    [{ status: 400, body: '' }, 'OpenAI Realtime refused the connection: HTTP 400']
+  ]
+  for (const [refusal, problem] of cases) {
+    fake.refusal = refusal
+    const { done, output } = recorder()
+    openai(fake.url).start(context(pcm8k), output)
+    await until(() => done.hangUps === 1)
+    await wait(20)
+    t.same(done.problems, [problem])
+  }
 })
 
 async function until (check: () => boolean) {

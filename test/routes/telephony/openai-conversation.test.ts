@@ -29,10 +29,11 @@ t.test('the caller talks over the greeting: clear, truncation, their words and t
   const call = await conversationOf('TALKS')
   const session = fake.sessions.at(-1)!
   t.equal(session.authorization, 'Bearer sk-test-key')
-  t.match(session.url, /model=gpt-realtime/)
+  t.match(session.url, /model=gpt-realtime-2\.1$/, 'a model the openai package does not mark deprecated')
   const update = session.events.find((event) => event.type === 'session.update')!
   t.equal(update.session.instructions, 'Call Ravi Talk about 300 rupees (amount_due: 300); speak Hindi.')
   t.same(update.session.audio.input.format, { type: 'audio/pcm', rate: 24000 }, 'the 8 kHz PCM stream is resampled to 24 kHz')
+  t.same(update.session.audio.input.transcription, { model: 'gpt-live-transcribe' })
   t.equal(update.session.audio.output.voice, 'verse')
   t.same(update.session.tools.map((tool: { name: string }) => tool.name), ['record_outcome', 'end_call'])
 
@@ -52,6 +53,7 @@ t.test('the caller talks over the greeting: clear, truncation, their words and t
   const simulated = app.telephony.simulator!.calls.get(call.exotel_sid)!
   t.equal(simulated.bot.clears, 1, 'Exotel was told to drop the rest of the greeting')
   t.ok(simulated.bot.marks.includes('hang-up'), 'the bot hung up after its goodbye played')
+  t.same(fake.errors, [], 'the strict server refused nothing: no response.create while one was active, no truncate past its audio')
 })
 
 t.test('the AI service drops mid-call: the call ends cleanly and the problem is recorded', async (t) => {
