@@ -200,15 +200,21 @@ t.test('openai: mu-law is converted to 24 kHz PCM for the model, and the model\'
   session.end('stopped')
 })
 
-t.test('openai: a tool result and a key pressed while a response is active wait for its response.done', async (t) => {
+/** An OpenAI session on a strict fake whose greeting has been said, and its response done. */
+async function greeted (t: { teardown (fn: () => unknown): void }) {
   const fake = await startFakeRealtime()
   t.teardown(() => fake.close())
   const { done, output } = recorder()
   const session = openai(fake.url).start(context(pcm8k), output)
-  await until(() => done.marks.length === 1) // the greeting,
-  await wait(50) // whose response is done
+  await until(() => done.marks.length === 1)
+  await wait(50)
   const events = fake.sessions[0]!.events
   const creates = () => events.filter((event) => event.type === 'response.create').length
+  return { fake, done, session, events, creates }
+}
+
+t.test('openai: a tool result and a key pressed while a response is active wait for its response.done', async (t) => {
+  const { fake, done, session, events, creates } = await greeted(t)
   t.equal(creates(), 1)
   fake.push({ type: 'response.created', response: { id: 'r9' } })
   fake.push({ type: 'response.function_call_arguments.done', name: 'record_outcome', call_id: 'c9', arguments: '{"result":"confirmed"}' })
@@ -229,14 +235,7 @@ t.test('openai: a tool result and a key pressed while a response is active wait 
 })
 
 t.test('openai: a response.create that crossed one the server started itself is logged, and asked again once that one is done', async (t) => {
-  const fake = await startFakeRealtime()
-  t.teardown(() => fake.close())
-  const { done, output } = recorder()
-  const session = openai(fake.url).start(context(pcm8k), output)
-  await until(() => done.marks.length === 1)
-  await wait(50)
-  const events = fake.sessions[0]!.events
-  const creates = () => events.filter((event) => event.type === 'response.create').length
+  const { fake, done, session, creates } = await greeted(t)
   fake.push({ type: 'response.created', response: { id: 'r10' } })
   fake.push({ type: 'error', error: { type: 'invalid_request_error', code: 'conversation_already_has_active_response', message: 'busy' } })
   await until(() => done.logs.length === 1)
