@@ -65,8 +65,8 @@ export const MEDIA_STREAM = [
 ].join('\n')
 
 export const StreamPassthruBody = Type.Object({
-  CallSid: Type.String({ description: "Exotel's Call Sid" }),
-  EventType: Type.String({ description: 'stream-start or stream-stop' }),
+  CallSid: Type.Optional(Type.String({ description: "Exotel's Call Sid (required: a request without it is refused)" })),
+  EventType: Type.Optional(Type.String({ description: 'stream-start or stream-stop (required)' })),
   StreamSid: Type.Optional(Type.String()),
   StreamUrl: Type.Optional(Type.String({ description: 'The stream URL, with our token: never stored' })),
   From: Type.Optional(Type.String()),

@@ -53,5 +53,5 @@ function describe (error: ValidationError, part: string): string {
     .map((segment) => /^\d+$/.test(segment) ? `[${segment}]` : `.${segment}`)
     .join('')
   if (error.keyword === 'additionalProperties') return `${where} has no property '${String(error.params.additionalProperty)}'`
-  return `${where} ${error.message ?? 'is not valid'}`
+  return `${where} ${error.message}`
 }

@@ -57,7 +57,7 @@ export default fp(async function openapi (fastify) {
     },
     transformObject: (documents) => {
       const { openapiObject } = documents as { openapiObject: { paths?: Record<string, unknown> } }
-      for (const operations of Object.values(openapiObject.paths ?? {})) {
+      for (const operations of Object.values(openapiObject.paths!)) {
         for (const operation of Object.values(operations as Record<string, Operation>)) {
           // A parameter with a default may be left out, whatever the schema's `required` said to fill it in.
           for (const parameter of operation.parameters ?? []) {

@@ -62,6 +62,11 @@ t.test('the OpenAPI document describes the routes from their schemas', async (t)
   t.same(doc.servers, [{ url: 'http://localhost:8000', description: 'This server on its default address (PUBLIC_BASE_URL is not set)' }])
 })
 
+t.test('the servers are PUBLIC_BASE_URL when it is set', async (t) => {
+  const app = await build(t, { env: { PUBLIC_BASE_URL: 'https://calls.example.in' } })
+  t.same((await app.inject({ url: '/docs/json' })).json().servers, [{ url: 'https://calls.example.in', description: 'PUBLIC_BASE_URL' }])
+})
+
 t.test('npm run openapi writes a document that Redocly lints clean and that a generated client compiles against', async (t) => {
   const dir = await mkdtemp(path.join(tmpdir(), 'vcm-openapi-'))
   const file = path.join(dir, 'openapi.json')

@@ -148,6 +148,12 @@ t.test('every route under /api and /auth refuses what it does not understand, na
     }
   }
   for (const name of Object.keys(VALID)) t.ok(strict.includes(name), `${name} in the table is a route of the app`)
+  const cancel = (payload: string) => app.inject({
+    method: 'POST', url: `/api/batches/${BATCH}/cancel`, payload, headers: { authorization, 'content-type': 'application/json' }
+  })
+  t.same((await cancel('"force"')).json(), { success: false, message: 'This route takes no body' })
+  t.same((await cancel('[1]')).json(), { success: false, message: 'This route takes no body' })
+  t.equal((await cancel('null')).statusCode, 404, 'null, as no body: the batch is looked for')
 
   t.same(await counts(), before, 'no customer, call, batch, suppression or upload written or deleted')
   t.equal(app.telephony.simulator!.calls.size, 0, 'nobody dialled')

@@ -154,7 +154,7 @@ t.test('openai: mu-law passes through both ways when asked; audio before the con
     { type: 'response.output_audio.done' },
     { type: 'response.output_audio_transcript.done' },
     { type: 'conversation.item.input_audio_transcription.completed' },
-    { type: 'response.function_call_arguments.done', name: 'lookup', call_id: 'x2' }
+    { type: 'response.function_call_arguments.done', name: 'lookup' }
   )
   await until(() => events.length === answered + 2)
   t.equal(done.audio.at(-1)!.length, 0)
@@ -254,7 +254,8 @@ t.test('openai: a refused connection is recorded with its HTTP status and messag
     [{ status: 401, body: JSON.stringify({ error: { message: 'Incorrect API key provided: sk-bad.', code: 'invalid_api_key' } }) },
       'OpenAI Realtime refused the connection: HTTP 401 (Incorrect API key provided: sk-bad.)'],
     [{ status: 404, body: 'model_not_found' }, 'OpenAI Realtime refused the connection: HTTP 404 (model_not_found)'],
-    [{ status: 400, body: '' }, 'OpenAI Realtime refused the connection: HTTP 400']
+    [{ status: 400, body: '' }, 'OpenAI Realtime refused the connection: HTTP 400'],
+    [{ status: 403, body: '{"error":{}}' }, 'OpenAI Realtime refused the connection: HTTP 403 ({"error":{}})']
   ]
   for (const [refusal, problem] of cases) {
     fake.refusal = refusal

@@ -101,6 +101,7 @@ t.test('the assistant\'s output: barge-in, problems and lines recorded; hang-up 
   output.clear()
   output.transcript('caller', 'hello')
   output.problem('something went wrong')
+  output.log('an ordinary event of the AI service') // logged only
   output.outcome({ result: 'odd', detail: { big: 10n } }) // cannot be written: logged, and the next write goes on
   output.outcome({ result: 'done' })
   output.hangUp()
@@ -121,6 +122,7 @@ t.test('the assistant\'s output: barge-in, problems and lines recorded; hang-up 
     stop_reason: 'hung up by the assistant'
   })
   t.ok(logs.includes('media stream: assistant problem'))
+  t.ok(logs.includes('media stream: assistant'), 'the assistant\'s note is logged, not kept as the problem')
   t.ok(logs.includes('media stream: a change could not be recorded'))
   media.end('stream closed')
   output.hangUp()
