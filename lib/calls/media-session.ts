@@ -134,9 +134,11 @@ export class MediaSession {
 
   async #start (message: Extract<ReturnType<typeof readExotelMessage>, { event: 'start' }>) {
     const { grant } = this.#options
-    const callId = grant.callSid === undefined ? await callIdOf(this.#options.db, message.callSid) : this.#callId
-    if (this.#stream || callId === undefined || (grant.callSid ?? message.callSid) !== message.callSid ||
-      (grant.callId !== undefined && callId !== grant.callId)) {
+    // A token that names the Sid takes only that call's start; one that does not is bound by the start's Sid.
+    const callId = grant.callSid === undefined
+      ? await callIdOf(this.#options.db, message.callSid)
+      : message.callSid === grant.callSid ? grant.callId : undefined
+    if (this.#stream || callId === undefined || (grant.callId !== undefined && callId !== grant.callId)) {
       this.#options.log('media stream: start for another call, for a call we do not know, or a second start, skipped', { callId: this.#callId })
       return
     }
