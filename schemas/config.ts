@@ -50,7 +50,17 @@ export const Config = Type.Object({
   UPLOAD_MAX_ROWS: Type.Integer({
     default: 200_000,
     minimum: 1,
-    description: 'Most customer rows one upload may hold'
+    description: 'Most rows one upload may hold under its header, blank rows included'
+  }),
+  UPLOAD_MAX_CELL_CHARS: Type.Integer({
+    default: 32_767,
+    minimum: 100,
+    description: 'Longest cell an uploaded file may hold, in characters (a longer one refuses the file as it is read); Excel\'s own limit by default'
+  }),
+  UPLOAD_MAX_EXPANDED_BYTES: Type.Integer({
+    default: 128 * 1024 * 1024,
+    minimum: 1024 * 1024,
+    description: 'Most bytes an uploaded .xlsx workbook may expand to when unzipped, all its parts together'
   }),
   DEFAULT_PHONE_REGION: Type.String({
     default: 'IN',

@@ -1,6 +1,7 @@
 import type { Database, Queryable } from '../db/database.js'
 import { readHeader } from '../customers/columns.js'
-import { CustomerFileError, readRows, sniffFile } from '../customers/customer-file.js'
+import { CustomerFileError } from '../customers/customer-file.js'
+import type { OpenedFile } from '../customers/file-reader.js'
 import type { PhoneResult } from '../customers/phone.js'
 
 /** A number never to call. */
@@ -73,17 +74,15 @@ export interface SuppressionImport extends SuppressionsAdded {
  * all in one transaction: a file that cannot be read adds nothing. Rows with an invalid number are reported.
  */
 export async function importSuppressions (db: Database, options: {
-  path: string
+  file: OpenedFile
   createdBy: string
-  maxRows: number
   normalisePhone: (raw: string) => PhoneResult
 }): Promise<SuppressionImport> {
-  const format = await sniffFile(options.path)
   const report: SuppressionImport = { total: 0, added: 0, already: 0, rejected: 0, rejectedRows: [] }
   const byReason = new Map<string | null, string[]>()
   let phoneAt: number | undefined
   let reasonAt: number | undefined
-  for await (const { number, cells } of readRows(options.path, format)) {
+  for await (const { number, cells } of options.file.rows) {
     if (cells.every((cell) => cell.trim() === '')) continue
     if (phoneAt === undefined) {
       const columns = readHeader(cells)
@@ -91,9 +90,7 @@ export async function importSuppressions (db: Database, options: {
       reasonAt = columns.attributes.find(([, header]) => header.toLowerCase() === 'reason')?.[0]
       continue
     }
-    if (++report.total > options.maxRows) {
-      throw new CustomerFileError(413, `The file has more than ${options.maxRows} rows; split it into smaller files`)
-    }
+    report.total++
     const cell = (index: number) => (cells[index] ?? '').trim()
     const phone = options.normalisePhone(cell(phoneAt))
     if ('error' in phone) {

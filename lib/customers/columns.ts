@@ -56,9 +56,12 @@ export function readHeader (cells: string[]): Columns {
     attributes.push([index, key])
   })
   if (fields.phone === undefined) {
+    // The headers found, each and all cut short: a message (and the log line it makes) never repeats a file.
     const found = cells.map((cell) => cell.trim()).filter(Boolean)
+      .map((header) => header.length > 40 ? `${header.slice(0, 40)}...` : header)
+    const more = found.length > 10 ? ` and ${found.length - 10} more` : ''
     throw new CustomerFileError(400, `No phone column: name one of ${ALIASES.phone.join(', ')}. ` +
-      `Columns found: ${found.join(', ')}`)
+      `Columns found: ${found.slice(0, 10).join(', ')}${more}`)
   }
   return { fields, attributes }
 }

@@ -1,8 +1,10 @@
 import { createReadStream } from 'node:fs'
 import { open } from 'node:fs/promises'
-import { Transform, type Readable } from 'node:stream'
+import { Transform } from 'node:stream'
+import { TextDecoder } from 'node:util'
 import ExcelJS from 'exceljs'
 import { parse } from 'fast-csv'
+import { checkWorkbook } from './workbook-limits.js'
 
 /** A refusal of the whole file, with the HTTP status it answers. */
 export class CustomerFileError extends Error {
@@ -96,35 +98,119 @@ function delimiterOf (text: string): ',' | ';' | '\t' {
   return counts[best] > 0 ? best : ','
 }
 
-/** The file's records in order, read as a stream: memory stays flat whatever the file's size. */
-export function readRows (path: string, format: FileFormat): AsyncIterable<FileRow> {
-  return format.kind === 'xlsx' ? xlsxRows(path) : csvRows(path, format)
+/** What one file may hold and cost to read: exceeded, the whole file is refused (413) as soon as it is seen. */
+export interface ReadLimits {
+  /** Longest cell, in characters. */
+  maxCellChars: number
+  /** Most records read, blank ones and the header included. */
+  maxRecords: number
+  /** Most bytes an .xlsx workbook's entries may expand to when unzipped, together. */
+  maxExpandedBytes: number
 }
 
-async function * csvRows (path: string, format: Extract<FileFormat, { kind: 'csv' }>): AsyncIterable<FileRow> {
+/**
+ * The file's records in order, read as a stream: memory stays flat whatever the file's size, and every limit is
+ * checked before the record that breaks it is built. Runs on the file reader's worker thread (`file-reader.ts`).
+ */
+export function parseRows (path: string, format: FileFormat, limits: ReadLimits): AsyncIterable<FileRow> {
+  return format.kind === 'xlsx' ? xlsxRows(path, limits) : csvRows(path, format, limits)
+}
+
+function tooManyRecords (limits: ReadLimits) {
+  return new CustomerFileError(413,
+    `The file has more than ${limits.maxRecords - 1} rows; split it into smaller files`)
+}
+
+function cellTooLong (row: number, limits: ReadLimits) {
+  return new CustomerFileError(413, `Row ${row} has a cell longer than ${limits.maxCellChars} characters, the most a cell may hold`)
+}
+
+const ENCODING_NAMES: Record<Encoding, string> = {
+  'utf-8': 'UTF-8', 'utf-16le': 'UTF-16', 'utf-16be': 'UTF-16', 'windows-1252': 'Windows-1252'
+}
+
+/**
+ * Decodes a CSV file's bytes and checks them on the way to the parser, keeping the parser's own count of records
+ * (a newline inside quotes is part of its cell): a cell longer than the limit, a byte that is not valid in the
+ * file's encoding (decoded as U+FFFD, which is refused too, never stored) stops the file at that row.
+ */
+class CsvGuard extends Transform {
+  readonly #decoder: TextDecoder
+  #row = 1
+  #cell = 0
+  #quoted = false
+  #afterCR = false
+
+  constructor (readonly format: Extract<FileFormat, { kind: 'csv' }>, readonly limits: ReadLimits) {
+    super({ decodeStrings: true, readableObjectMode: false })
+    this.#decoder = new TextDecoder(format.encoding)
+  }
+
+  override _transform (chunk: Buffer, _encoding: BufferEncoding, done: (error?: Error | null, text?: string) => void) {
+    const text = this.#decoder.decode(chunk, { stream: true })
+    done(this.#check(text), text)
+  }
+
+  override _flush (done: (error?: Error | null, text?: string) => void) {
+    const text = this.#decoder.decode()
+    done(this.#check(text), text)
+  }
+
+  #check (text: string): CustomerFileError | null {
+    const delimiter = this.format.delimiter.charCodeAt(0)
+    for (let i = 0; i < text.length; i++) {
+      const char = text.charCodeAt(i)
+      const afterCR = this.#afterCR
+      this.#afterCR = false
+      if (char === 0xfffd) {
+        return new CustomerFileError(422, `Row ${this.#row} is not valid ${ENCODING_NAMES[this.format.encoding]} text: ` +
+          'save the whole file in one encoding (in Excel, "CSV UTF-8") and upload it again')
+      }
+      if (char === 0x22) this.#quoted = !this.#quoted
+      else if (!this.#quoted && (char === 0x0a || char === 0x0d)) {
+        if (!(char === 0x0a && afterCR)) this.#row++
+        this.#afterCR = char === 0x0d
+        this.#cell = 0
+        continue
+      } else if (!this.#quoted && char === delimiter) {
+        this.#cell = 0
+        continue
+      }
+      if (++this.#cell > this.limits.maxCellChars) return cellTooLong(this.#row, this.limits)
+    }
+    return null
+  }
+}
+
+async function * csvRows (path: string, format: Extract<FileFormat, { kind: 'csv' }>, limits: ReadLimits): AsyncIterable<FileRow> {
   const file = createReadStream(path, { start: format.bomBytes })
   const parser = parse({ delimiter: format.delimiter, ignoreEmpty: false, trim: false })
-  let source: Readable = file
-  if (format.encoding !== 'utf-8') {
-    const decoder = new TextDecoder(format.encoding)
-    source = file.pipe(new Transform({
-      transform (chunk: Buffer, _encoding, done) { done(null, decoder.decode(chunk, { stream: true })) },
-      flush (done) { done(null, decoder.decode()) }
-    }))
+  const guard = new CsvGuard(format, limits)
+  // What stopped the parser from outside: the guard's refusal, or the disk's failure (not the file's fault: a 500).
+  let stopped: Error | undefined
+  const stop = (error: Error) => {
+    stopped = error
+    parser.destroy(error)
   }
-  source.pipe(parser)
-  file.on('error', (error) => parser.destroy(error))
+  file.pipe(guard).pipe(parser)
+  guard.on('error', stop)
+  file.on('error', stop)
   let number = 0
   try {
-    for await (const cells of parser as AsyncIterable<string[]>) yield { number: ++number, cells }
+    for await (const cells of parser as AsyncIterable<string[]>) {
+      if (++number > limits.maxRecords) throw tooManyRecords(limits)
+      yield { number, cells }
+    }
   } catch (error) {
+    if (stopped) throw stopped
+    if (error instanceof CustomerFileError) throw error
     throw new CustomerFileError(400, `The file could not be read as CSV: ${(error as Error).message}`)
   } finally {
     file.destroy()
   }
 }
 
-async function * xlsxRows (path: string): AsyncIterable<FileRow> {
+async function * xlsxRows (path: string, limits: ReadLimits): AsyncIterable<FileRow> {
   const input = createReadStream(path)
   const reader = new ExcelJS.stream.xlsx.WorkbookReader(input, {
     sharedStrings: 'cache',
@@ -134,15 +220,22 @@ async function * xlsxRows (path: string): AsyncIterable<FileRow> {
     entries: 'ignore'
   })
   const worksheets = reader[Symbol.asyncIterator]()
+  let records = 0
   try {
+    // Every entry is unzipped once, counted and scanned, before ExcelJS builds anything from it.
+    await checkWorkbook(path, limits)
     // The first worksheet holds the customers; others (notes, pivots) are not read.
     const first = await worksheets.next()
     if (first.done) return
     for await (const row of first.value as AsyncIterable<ExcelJS.Row>) {
+      if (++records > limits.maxRecords) throw tooManyRecords(limits)
       const values = row.values as ExcelJS.CellValue[]
-      yield { number: row.number, cells: Array.from({ length: values.length - 1 }, (_, i) => cellText(values[i + 1])) }
+      const cells = Array.from({ length: values.length - 1 }, (_, i) => cellText(values[i + 1]))
+      if (cells.some((cell) => cell.length > limits.maxCellChars)) throw cellTooLong(row.number, limits)
+      yield { number: row.number, cells }
     }
   } catch (error) {
+    if (error instanceof CustomerFileError) throw error
     throw unsupported(`The workbook could not be read (${(error as Error).message})`)
   } finally {
     input.destroy()

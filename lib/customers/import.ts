@@ -1,16 +1,15 @@
 import { randomBytes } from 'node:crypto'
 import type { Database, Queryable } from '../db/database.js'
 import { readCustomer, readHeader, type CustomerRow } from './columns.js'
-import { CustomerFileError, readRows, sniffFile } from './customer-file.js'
+import { CustomerFileError } from './customer-file.js'
+import type { OpenedFile } from './file-reader.js'
 import type { PhoneResult } from './phone.js'
 
 export interface ImportOptions {
-  /** The uploaded file, already on disk. */
-  path: string
-  fileName: string
+  /** The uploaded file, opened. */
+  file: OpenedFile & { fileName: string }
   /** The Cognito `sub` of who uploaded it. */
   userSub: string
-  maxRows: number
   normalisePhone: (raw: string) => PhoneResult
 }
 
@@ -40,15 +39,15 @@ const REJECTED_SHOWN = 100
  * customer is made. The upload is recorded, with its outcome, whether it succeeds or not.
  */
 export async function importCustomers (db: Database, options: ImportOptions): Promise<ImportReport> {
-  const format = await sniffFile(options.path)
+  const { format, rows: records, fileName } = options.file
   const { rows } = await db.query<{ id: string }>(
     "INSERT INTO customer_upload (user_sub, file_name, format, status) VALUES ($1, $2, $3, 'processing') RETURNING id",
-    [options.userSub, options.fileName, format.kind]
+    [options.userSub, fileName, format.kind]
   )
   const uploadId = rows[0]!.id
   try {
     return await db.transaction(async (tx) => {
-      const report = await writeRows(tx, uploadId, readRows(options.path, format), options)
+      const report = await writeRows(tx, uploadId, records, options)
       await tx.query(
         `UPDATE customer_upload SET status = 'completed', total = $2, inserted = $3, updated = $4, rejected = $5,
            finished_at = now() WHERE id = $1`,
@@ -90,9 +89,7 @@ async function writeRows (tx: Queryable, uploadId: string, rows: AsyncIterable<{
         columns = readHeader(cells)
         continue
       }
-      if (++report.total > options.maxRows) {
-        throw new CustomerFileError(413, `The file has more than ${options.maxRows} rows; split it into smaller files`)
-      }
+      report.total++ // at most UPLOAD_MAX_ROWS: the reader refuses a file with more, blank rows included
       const customer = readCustomer(columns, cells, options.normalisePhone)
       if ('reason' in customer) {
         report.rejected++

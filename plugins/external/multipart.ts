@@ -4,15 +4,22 @@ import path from 'node:path'
 import multipart from '@fastify/multipart'
 import fp from 'fastify-plugin'
 import { CustomerFileError } from '../../lib/customers/customer-file.js'
+import { FileReader, type OpenedFile } from '../../lib/customers/file-reader.js'
 import { saveUpload } from '../../lib/customers/save-upload.js'
+
+/** An uploaded file, saved and opened: its name, what it is, and its records (parsed off the main thread). */
+export interface UploadedFile extends OpenedFile {
+  fileName: string
+}
 
 declare module 'fastify' {
   interface FastifyRequest {
     /**
-     * Saves the file of the multipart field "file" to a temporary folder, gives its path and name to `use`, and
-     * removes it after. Refused with 415, 400 or 413 (in the API's words) when there is no such file or it is too big.
+     * Saves the file of the multipart field "file" to a temporary folder, opens it for `use`, and removes it after.
+     * Refused with 415, 400 or 413 (in the API's words) when there is no such file, it is too big, or it is not a
+     * CSV file or workbook; its records are refused as they are read when they break the limits on cells and rows.
      */
-    withUploadedFile<T> (use: (file: string, fileName: string) => Promise<T>): Promise<T>
+    withUploadedFile<T> (use: (file: UploadedFile) => Promise<T>): Promise<T>
   }
 }
 
@@ -21,7 +28,11 @@ declare module 'fastify' {
  * one file of at most UPLOAD_MAX_BYTES and a few small fields. A larger file fails with 413 as it streams in.
  */
 export default fp(async function multipartPlugin (fastify) {
-  const { UPLOAD_MAX_BYTES } = fastify.config
+  const { UPLOAD_MAX_BYTES, UPLOAD_MAX_ROWS, UPLOAD_MAX_CELL_CHARS, UPLOAD_MAX_EXPANDED_BYTES } = fastify.config
+  const reader = new FileReader({
+    maxCellChars: UPLOAD_MAX_CELL_CHARS, maxRecords: UPLOAD_MAX_ROWS + 1, maxExpandedBytes: UPLOAD_MAX_EXPANDED_BYTES
+  })
+  fastify.addHook('onClose', async () => await reader.close())
   const sizeLimit = UPLOAD_MAX_BYTES >= 1024 * 1024
     ? `${Math.round(UPLOAD_MAX_BYTES / 1024 / 1024 * 10) / 10} MB`
     : `${Math.ceil(UPLOAD_MAX_BYTES / 1024)} KB`
@@ -29,7 +40,7 @@ export default fp(async function multipartPlugin (fastify) {
     limits: { fileSize: UPLOAD_MAX_BYTES, files: 1, fields: 10, fieldSize: 1024, parts: 20 }
   })
   fastify.decorateRequest('withUploadedFile', async function <T> (this: import('fastify').FastifyRequest,
-    use: (file: string, fileName: string) => Promise<T>): Promise<T> {
+    use: (file: UploadedFile) => Promise<T>): Promise<T> {
     if (!this.isMultipart()) {
       throw new CustomerFileError(415, 'Send the file as multipart/form-data, in a field named "file"')
     }
@@ -50,7 +61,7 @@ export default fp(async function multipartPlugin (fastify) {
       // when they have arrived by the time the file has been read).
       const unknown = Object.keys(part.fields).find((name) => name !== part.fieldname)
       if (unknown) throw new CustomerFileError(400, `body has no property '${unknown}': send only the file, in a field named "file"`)
-      return await use(file, part.filename)
+      return await use({ fileName: part.filename, ...await reader.open(file) })
     } finally {
       await rm(dir, { recursive: true, force: true })
     }

@@ -11,7 +11,7 @@ import {
 const security = [{ bearerAuth: [] }]
 
 const customers: FastifyPluginAsyncTypebox = async (fastify) => {
-  const { UPLOAD_MAX_ROWS, DEFAULT_PHONE_REGION } = fastify.config
+  const { DEFAULT_PHONE_REGION } = fastify.config
   const normalisePhone = phoneNormaliser(DEFAULT_PHONE_REGION)
 
   fastify.post('/upload-customers', {
@@ -29,12 +29,10 @@ const customers: FastifyPluginAsyncTypebox = async (fastify) => {
       response: { 200: UploadReport, 400: ErrorRef, 401: ErrorRef, 413: ErrorRef, 415: ErrorRef }
     }
   }, async (request) => {
-    return await request.withUploadedFile(async (file, fileName) => {
+    return await request.withUploadedFile(async (file) => {
       const report = await importCustomers(fastify.db, {
-        path: file,
-        fileName,
+        file,
         userSub: request.user!.sub,
-        maxRows: UPLOAD_MAX_ROWS,
         normalisePhone
       })
       request.log.info({ uploadId: report.uploadId, total: report.total, rejected: report.rejected }, 'customers uploaded')

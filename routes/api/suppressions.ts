@@ -12,7 +12,7 @@ const security = [{ bearerAuth: [] }]
 
 /** The suppression list: numbers never to call, checked when a batch is queued and before every dial and retry. */
 const suppressions: FastifyPluginAsyncTypebox = async (fastify) => {
-  const { DEFAULT_PHONE_REGION, UPLOAD_MAX_ROWS } = fastify.config
+  const { DEFAULT_PHONE_REGION } = fastify.config
   const normalise = phoneNormaliser(DEFAULT_PHONE_REGION)
   // A + left unencoded in a query string arrives as a space.
   const normalisePhone = (raw: string) => normalise(/^ \d/.test(raw) ? `+${raw.slice(1)}` : raw)
@@ -66,7 +66,7 @@ const suppressions: FastifyPluginAsyncTypebox = async (fastify) => {
   }, async (request) => {
     return await request.withUploadedFile(async (file) => {
       const report = await importSuppressions(fastify.db, {
-        path: file, createdBy: request.user!.sub, maxRows: UPLOAD_MAX_ROWS, normalisePhone
+        file, createdBy: request.user!.sub, normalisePhone
       })
       return {
         success: true as const,

@@ -1,4 +1,5 @@
 import ExcelJS from 'exceljs'
+import JSZip from 'jszip'
 import type { FastifyInstance } from 'fastify'
 import t from 'tap'
 import { build, capturingLogger, engines, multipartFile, testUsers } from '../../helper.js'
@@ -424,4 +425,89 @@ t.test('every customer route needs a token', async (t) => {
     t.same(response.json(), { success: false, message: 'Missing bearer token' })
   }
   t.equal(await customerCount(app), 0)
+})
+
+/** A real workbook (written by ExcelJS) with some of its parts replaced, zipped as Excel zips. */
+async function workbookWith (parts: Record<string, string>): Promise<Buffer> {
+  const workbook = new ExcelJS.Workbook()
+  workbook.addWorksheet('Customers').addRows([['customer_id', 'name', 'phone'], ['W1', 'Workbook', '9000000801']])
+  const zip = await JSZip.loadAsync(await workbook.xlsx.writeBuffer())
+  for (const [name, content] of Object.entries(parts)) zip.file(name, content)
+  return await zip.generateAsync({ type: 'nodebuffer', compression: 'DEFLATE', compressionOptions: { level: 9 } })
+}
+
+const sheet = (rows: string) =>
+  '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>' +
+  '<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData>' +
+  '<row r="1"><c r="A1" t="inlineStr"><is><t>phone</t></is></c></row>' +
+  `<row r="2"><c r="A2" t="inlineStr"><is><t>9000000802</t></is></c></row>${rows}</sheetData></worksheet>`
+
+t.test('files that would cost too much to read are refused as soon as a limit is crossed, naming it', async (t) => {
+  const { app, upload, authorization } = await signedInApp(t, {
+    UPLOAD_MAX_ROWS: '1000', UPLOAD_MAX_CELL_CHARS: '1000', UPLOAD_MAX_EXPANDED_BYTES: String(2 * 1024 * 1024)
+  })
+  const before = await customerCount(app)
+  const refused = async (name: string, content: string | Buffer, status: number, message: RegExp, fileName?: string) => {
+    const response = await upload(content, fileName)
+    t.equal(response.statusCode, status, name)
+    t.match(response.json(), { success: false, message }, name)
+  }
+
+  const longCell = `phone,note\n9000000803,short\n9000000804,${'x'.repeat(5_000_000)}\n9000000805,short\n`
+  await refused('a CSV cell of 5 MB', longCell, 413, /^Row 3 has a cell longer than 1000 characters, the most a cell may hold$/)
+  await refused('a quoted CSV cell with separators and newlines in it',
+    `phone,note\n9000000803,"${'a,b\n'.repeat(300)}"\n`, 413, /^Row 2 has a cell longer than 1000 characters/)
+  t.equal((await upload(`phone,note\n9000000806,"${'a,b\n'.repeat(240)}"\n`)).statusCode, 200, 'a cell just under the limit is read')
+
+  const longHeaders = Array.from({ length: 30 }, (_, i) => `${i}`.padEnd(900, 'h'))
+  const noPhone = await upload(`${longHeaders.join(',')}\n1,2\n`)
+  t.equal(noPhone.statusCode, 400)
+  t.match(noPhone.json().message, /^No phone column: .* Columns found: 0h{39}\.\.\., 1h{39}\.\.\., .* and 20 more$/,
+    'a message quotes the file\'s headers cut short, never the whole file')
+  t.ok(noPhone.json().message.length < 600)
+
+  const blankRows = `phone\n9000000807\n${'\n'.repeat(1000)}9000000808\n`
+  await refused('blank CSV rows count toward the row limit', blankRows, 413, /^The file has more than 1000 rows; split it/)
+  await refused('blank workbook rows too', await workbookWith({ 'xl/worksheets/sheet1.xml': sheet('<row/>'.repeat(1000)) }),
+    413, /^The file has more than 1000 rows/, 'blank.xlsx')
+
+  const utf8 = Buffer.from(`name,phone,note\n${Array.from({ length: 900 }, (_, i) => `Zoë ${i},${9000001000 + i},${'ë'.repeat(50)}`).join('\n')}\n`)
+  t.ok(utf8.length > 64 * 1024, 'past the sample that chooses the encoding')
+  await refused('Windows-1252 text after the first 64 KB of a UTF-8 file',
+    Buffer.concat([utf8, Buffer.from('José Müller,9000000810,x\n', 'latin1')]), 422,
+    /^Row 902 is not valid UTF-8 text: save the whole file in one encoding \(in Excel, "CSV UTF-8"\) and upload it again$/)
+
+  await refused('a workbook cell of 5 MB', await workbookWith({
+    'xl/worksheets/sheet1.xml': sheet(`<row r="3"><c r="A3" t="inlineStr"><is><t>${'9'.repeat(5_000_000)}</t></is></c></row>`)
+  }), 413, /^The workbook has a cell longer than 1000 characters/, 'cell.xlsx')
+  await refused('a workbook cell just over the limit, whose text passes the scan', await workbookWith({
+    'xl/worksheets/sheet1.xml': sheet(`<row r="3"><c r="A3" t="inlineStr"><is><t>${'9'.repeat(1001)}</t></is></c></row>`)
+  }), 413, /^Row 3 has a cell longer than 1000 characters/, 'cell.xlsx')
+  const bigRows = Array.from({ length: 900 }, (_, i) =>
+    `<row r="${i + 3}"><c r="A${i + 3}" t="inlineStr"><is><t>${String(i).repeat(1 + 3000 / String(i).length)}</t></is></c></row>`)
+  await refused('a workbook that expands past UPLOAD_MAX_EXPANDED_BYTES',
+    await workbookWith({ 'xl/worksheets/sheet1.xml': sheet(bigRows.join('')) }), 413,
+    /^The workbook expands to more than 2 MB when unzipped, the most a customer file may/, 'big.xlsx')
+  await refused('a shared-strings table past half of it', await workbookWith({
+    'xl/sharedStrings.xml': `<sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">${'<si><t>abc</t></si>'.repeat(80_000)}</sst>`
+  }), 413, /^The workbook's part xl\/sharedStrings\.xml expands to more than 1 MB when unzipped/, 'strings.xlsx')
+  await refused('any other part past an eighth of it', await workbookWith({ 'xl/theme/theme1.xml': `<a>${' '.repeat(300_000)}</a>` }),
+    413, /^The workbook's part xl\/theme\/theme1\.xml expands to more than 0\.3 MB/, 'theme.xlsx')
+
+  const { payload, headers } = multipartFile(longCell, 'numbers.csv')
+  const suppressions = await app.inject({ method: 'POST', url: '/api/suppressions/upload', payload, headers: { ...headers, authorization } })
+  t.equal(suppressions.statusCode, 413, 'the suppression upload has the same limits')
+  t.match(suppressions.json(), { success: false, message: /^Row 3 has a cell longer than 1000 characters/ })
+
+  t.equal(await customerCount(app), before + 1, 'nothing was written from a refused file')
+  t.equal((await upload('phone\n9000000811\n')).statusCode, 200, 'and the next upload works')
+})
+
+t.test('a workbook that expands more than 100 times its size is refused before it is read (blank rows by the million)', async (t) => {
+  const { upload } = await signedInApp(t)
+  const bomb = await workbookWith({ 'xl/worksheets/sheet1.xml': sheet('<row/>'.repeat(2_000_000)) })
+  t.ok(bomb.length < 200_000, `${bomb.length} bytes that expand to 12 MB`)
+  const response = await upload(bomb, 'blank.xlsx')
+  t.equal(response.statusCode, 413)
+  t.match(response.json(), { success: false, message: /^The workbook expands to more than 100 times its size when unzipped/ })
 })
