@@ -1,10 +1,38 @@
 import path from 'node:path'
 import autoload from '@fastify/autoload'
-import type { FastifyError, FastifyInstance } from 'fastify'
+import { STATUS_CODES } from 'node:http'
+import type { Duplex } from 'node:stream'
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest, FastifyServerOptions } from 'fastify'
 import type { DbPluginOptions } from './plugins/app/db.js'
 import type { EnvPluginOptions } from './plugins/external/env.js'
 
 export type AppOptions = EnvPluginOptions & DbPluginOptions
+
+/** An answer in the seed's envelope, for the layers that write to the socket themselves. */
+const envelope = (message: string) => JSON.stringify({ success: false, message })
+
+/**
+ * Server options every instance of the app is built with (server.ts, the tests, the OpenAPI script): the answers
+ * of the layers under the routes, in the envelope too. Node's HTTP parser refuses headers over 16 KB (a 70 KB
+ * query string, a huge token) and requests it cannot read; Fastify's router refuses a URL it cannot decode.
+ */
+export const options = {
+  clientErrorHandler (error: Error & { code?: string }, socket: Duplex) {
+    if (error.code === 'ECONNRESET' || !socket.writable) return
+    const [status, message] = error.code === 'HPE_HEADER_OVERFLOW'
+      ? [431, "The request's headers are too large (at most 16 KB together, the URL included)"]
+      : error.code === 'ERR_HTTP_REQUEST_TIMEOUT'
+        ? [408, 'The request took too long to arrive']
+        : [400, `The request could not be read as HTTP (${error.code ?? error.message})`]
+    const body = envelope(message as string)
+    socket.end(`HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nContent-Type: application/json; charset=utf-8\r\n` +
+      `Content-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`)
+  },
+  frameworkErrors (error: FastifyError, _request: FastifyRequest, reply: FastifyReply) {
+    const detail = error.message.length > 200 ? `${error.message.slice(0, 200)}...` : error.message
+    return reply.code(400).send({ success: false, message: `The URL could not be read: ${detail}` })
+  }
+} satisfies FastifyServerOptions
 
 /**
  * The application as one plugin: third-party plugins, then our own decorators, then the routes. Tests register
@@ -27,8 +55,17 @@ export default async function app (fastify: FastifyInstance, opts: AppOptions) {
   })
 
   fastify.setNotFoundHandler((request, reply) => {
-    const route = request.url.split('?', 1)[0]
-    return reply.code(404).send({ success: false, message: `Route ${request.method} ${route} not found` })
+    const route = request.url.split('?', 1)[0]!
+    const shown = route.length > 100 ? `${route.slice(0, 100)}...` : route
+    return reply.code(404).send({ success: false, message: `Route ${request.method} ${shown} not found` })
+  })
+
+  // The last net: an error answer a plugin wrote in its own words (CORS refusing a preflight as text/plain) is
+  // put in the envelope, its words as the message.
+  fastify.addHook('onSend', async (_request, reply, payload) => {
+    if (reply.statusCode < 400 || typeof payload !== 'string' || payload.startsWith('{"success":false,')) return payload
+    reply.type('application/json; charset=utf-8')
+    return envelope(payload)
   })
 
   fastify.register(autoload, { dir: path.join(import.meta.dirname, 'plugins/external'), options: opts })

@@ -1,12 +1,13 @@
 import closeWithGrace from 'close-with-grace'
 import Fastify from 'fastify'
 import fp from 'fastify-plugin'
-import app from './app.js'
+import app, { options } from './app.js'
 import { ConfigError } from './lib/config-error.js'
 import { logOptions } from './lib/log-options.js'
 
 // Generous to slow uploads and long-polling clients, strict with clients that never finish their headers.
 const server = Fastify({
+  ...options,
   logger: logOptions(),
   connectionTimeout: 120_000,
   requestTimeout: 120_000,

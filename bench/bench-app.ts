@@ -1,7 +1,7 @@
 import { Writable } from 'node:stream'
 import Fastify, { LogController, type FastifyInstance } from 'fastify'
 import fp from 'fastify-plugin'
-import app from '../app.js'
+import app, { options } from '../app.js'
 
 /**
  * The whole app listening on loopback with the local Cognito emulator, and a user signed up and signed in through
@@ -19,6 +19,7 @@ export async function startBenchApp (env: Record<string, string>, setup?: (serve
     }
   })
   const server = Fastify({
+    ...options,
     logger: { level: 'info', stream }, logController: new LogController({ disableRequestLogging: true }), pluginTimeout: 0
   })
   // Any hour, no attempt cap: a benchmark measures dialling whenever it runs.

@@ -45,8 +45,9 @@ export const LoginResponse = Type.Object({
 })
 
 export const RefreshBody = Type.Object({
-  refresh_token: Type.String({ minLength: 1 }),
+  refresh_token: Type.String({ minLength: 1, maxLength: 8192 }),
   username: Type.Optional(Type.String({
+    maxLength: 128,
     description: 'The user\'s Cognito username (the `username` claim); needed only by confidential app clients'
   }))
 }, { additionalProperties: false })
@@ -60,7 +61,7 @@ export const RefreshResponse = Type.Object({
 })
 
 export const LogoutBody = Type.Object({
-  refresh_token: Type.Optional(Type.String({ minLength: 1, description: 'Revoked too when given' }))
+  refresh_token: Type.Optional(Type.String({ minLength: 1, maxLength: 8192, description: 'Revoked too when given' }))
 }, { additionalProperties: false })
 
 export const MeResponse = Type.Object({

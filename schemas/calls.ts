@@ -57,11 +57,11 @@ export const CallResponse = Type.Object({ success: Type.Literal(true), message: 
 
 export const CallListQuery = Type.Object({
   limit: Type.Integer({ minimum: 1, maximum: 500, default: 50 }),
-  offset: Type.Integer({ minimum: 0, default: 0 }),
+  offset: Type.Integer({ minimum: 0, maximum: 2_147_483_647, default: 0 }),
   status: Type.Optional(CallStatus),
   customer_id: Type.Optional(Type.String({ minLength: 1, maxLength: 100 })),
   batch_id: Type.Optional(Type.String({ format: 'uuid' })),
-  outcome: Type.Optional(Type.Array(Type.String({ pattern: '^[a-z0-9_-]{1,40}(,[a-z0-9_-]{1,40})*$' }), {
+  outcome: Type.Optional(Type.Array(Type.String({ maxLength: 1000, pattern: '^[a-z0-9_-]{1,40}(,[a-z0-9_-]{1,40})*$' }), {
     maxItems: 20,
     description: 'What came of the call\'s conversation: one or several outcomes (`?outcome=confirmed&outcome=callback` ' +
       'or `?outcome=confirmed,callback`); `none` for calls with no outcome recorded'
@@ -110,7 +110,7 @@ export const CallingWindowSchema = Type.Object({
   days: Type.Array(Type.Union((['sun', 'mon', 'tue', 'wed', 'thu', 'fri', 'sat'] as const).map((day) => Type.Literal(day))), {
     minItems: 1, maxItems: 7, uniqueItems: true, description: 'Weekdays, in that timezone'
   }),
-  hours: Type.Array(Type.String({ pattern: HOURS }), {
+  hours: Type.Array(Type.String({ maxLength: 11, pattern: HOURS }), {
     minItems: 1, maxItems: 24, description: 'Local HH:MM-HH:MM ranges, start before end (24:00 for midnight), e.g. ["09:00-13:00", "14:00-21:00"]'
   })
 }, {

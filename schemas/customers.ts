@@ -20,7 +20,7 @@ export const Customer = Type.Object({
 
 export const CustomerListQuery = Type.Object({
   limit: Type.Integer({ minimum: 1, maximum: 500, default: 50 }),
-  offset: Type.Integer({ minimum: 0, default: 0 }),
+  offset: Type.Integer({ minimum: 0, maximum: 2_147_483_647, default: 0 }),
   cursor: Type.Optional(Type.String({ maxLength: 100, description: 'next_cursor of the previous page (replaces offset)' })),
   search: Type.Optional(Type.String({ minLength: 1, maxLength: 100, description: 'Part of a name, customer id or phone' })),
   status: Type.Optional(Type.Union([...CALL_STATUSES, 'none'].map((status) => Type.Literal(status)), {
@@ -80,7 +80,7 @@ export const Upload = Type.Object({
 
 export const PageQuery = Type.Object({
   limit: Type.Integer({ minimum: 1, maximum: 500, default: 50 }),
-  offset: Type.Integer({ minimum: 0, default: 0 })
+  offset: Type.Integer({ minimum: 0, maximum: 2_147_483_647, default: 0 })
 }, { additionalProperties: false })
 
 export const UploadList = Type.Object({

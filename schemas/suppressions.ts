@@ -11,7 +11,7 @@ export const Suppression = Type.Object({
 
 export const SuppressionListQuery = Type.Object({
   limit: Type.Integer({ minimum: 1, maximum: 500, default: 50 }),
-  offset: Type.Integer({ minimum: 0, default: 0 }),
+  offset: Type.Integer({ minimum: 0, maximum: 2_147_483_647, default: 0 }),
   search: Type.Optional(Type.String({ minLength: 1, maxLength: 20, description: 'Part of a number' }))
 }, { additionalProperties: false })
 

@@ -4,7 +4,7 @@ import { Type } from '@sinclair/typebox'
 // know are accepted and ignored here (unlike /api and /auth, which refuse them).
 const TOLERANT = 'Tolerant on purpose: Exotel adds fields over time, so fields this server does not know are accepted and ignored.'
 
-const Field = (description: string) => Type.Optional(Type.String({ description }))
+const Field = (description: string) => Type.Optional(Type.String({ maxLength: 2048, description }))
 
 /** The query of Exotel's requests: the webhook token (the `exotelToken` scheme) and whatever else Exotel adds. */
 export const WebhookQuery = Type.Object({}, { additionalProperties: true, description: TOLERANT })
@@ -12,7 +12,7 @@ export const WebhookQuery = Type.Object({}, { additionalProperties: true, descri
 export const WebhookResponse = Type.Object({ success: Type.Literal(true), message: Type.String() })
 
 export const StatusCallbackBody = Type.Object({
-  CallSid: Type.String({ description: "Exotel's Call Sid, as the dial answered it" }),
+  CallSid: Type.String({ maxLength: 64, description: "Exotel's Call Sid, as the dial answered it" }),
   EventType: Field('answered or terminal (only terminal without StatusCallbackEvents)'),
   Status: Field('completed, failed, busy, no-answer (CallStatus is accepted as well)'),
   CustomField: Field('Our call id, as we set it'),
@@ -41,7 +41,7 @@ export const StreamUrlQuery = Type.Object({
     description: "Exotel's Call Sid, when the flow passes it; without it the stream is bound to its call when it starts"
   })),
   CustomField: Type.Optional(Type.String({ maxLength: 128, description: 'Our call id, as we set it when dialling' })),
-  'sample-rate': Type.Optional(Type.String({ description: '8000 (default), 16000 or 24000: passed on to the stream URL' }))
+  'sample-rate': Type.Optional(Type.String({ maxLength: 8, description: '8000 (default), 16000 or 24000: passed on to the stream URL' }))
 }, { additionalProperties: true, description: TOLERANT })
 
 export const StreamUrl = Type.Object({ url: Type.String({ description: 'The wss:// URL to stream this call\'s audio to' }) })
@@ -65,13 +65,13 @@ export const MEDIA_STREAM = [
 ].join('\n')
 
 export const StreamPassthruBody = Type.Object({
-  CallSid: Type.Optional(Type.String({ description: "Exotel's Call Sid (required: a request without it is refused)" })),
-  EventType: Type.Optional(Type.String({ description: 'stream-start or stream-stop (required)' })),
-  StreamSid: Type.Optional(Type.String()),
-  StreamUrl: Type.Optional(Type.String({ description: 'The stream URL, with our token: never stored' })),
-  From: Type.Optional(Type.String()),
-  To: Type.Optional(Type.String()),
-  Direction: Type.Optional(Type.String())
+  CallSid: Type.Optional(Type.String({ maxLength: 64, description: "Exotel's Call Sid (required: a request without it is refused)" })),
+  EventType: Type.Optional(Type.String({ maxLength: 32, description: 'stream-start or stream-stop (required)' })),
+  StreamSid: Type.Optional(Type.String({ maxLength: 64 })),
+  StreamUrl: Type.Optional(Type.String({ maxLength: 2048, description: 'The stream URL, with our token: never stored' })),
+  From: Type.Optional(Type.String({ maxLength: 64 })),
+  To: Type.Optional(Type.String({ maxLength: 64 })),
+  Direction: Type.Optional(Type.String({ maxLength: 32 }))
 }, {
   additionalProperties: true,
   description: "What Exotel's Passthru applet for streams POSTs when a stream starts or stops. " + TOLERANT

@@ -4,10 +4,10 @@
 import { writeFile } from 'node:fs/promises'
 import Fastify from 'fastify'
 import fp from 'fastify-plugin'
-import app from '../app.js'
+import app, { options } from '../app.js'
 
 export async function openapiDocument (publicBaseUrl = process.env.PUBLIC_BASE_URL): Promise<Record<string, unknown>> {
-  const server = Fastify({ logger: false, pluginTimeout: 0 })
+  const server = Fastify({ ...options, logger: false, pluginTimeout: 0 })
   server.register(fp(app), {
     env: { NODE_ENV: 'production', DATA_DIR: 'memory://', ...publicBaseUrl ? { PUBLIC_BASE_URL: publicBaseUrl } : {} }
   })

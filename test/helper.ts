@@ -8,7 +8,7 @@ import { Writable } from 'node:stream'
 import Fastify, { type FastifyInstance, type FastifyServerOptions, type RouteOptions } from 'fastify'
 import fp from 'fastify-plugin'
 import pg from 'pg'
-import app, { type AppOptions } from '../app.js'
+import app, { options as serverOptions, type AppOptions } from '../app.js'
 import { logOptions } from '../lib/log-options.js'
 import { projectRoot } from '../lib/project-root.js'
 
@@ -61,7 +61,7 @@ export interface BuildOptions extends Omit<AppOptions, 'env'> {
 export async function build (t: Test, options: BuildOptions = {}): Promise<FastifyInstance> {
   const { logger = false, env, onRoute, ...appOptions } = options
   // No plugin timeout: starting PGlite and the emulator on a busy machine can take more than avvio's 10 s.
-  const server = Fastify({ logger, pluginTimeout: 0 })
+  const server = Fastify({ ...serverOptions, logger, pluginTimeout: 0 })
   if (onRoute) server.addHook('onRoute', onRoute)
   server.register(fp(app), { ...appOptions, env: { DATA_DIR: 'memory://', ...ANY_HOUR, ...env } })
   t.teardown(() => server.close())

@@ -20,9 +20,23 @@ interface ValidationError { keyword: string, instancePath: string, message?: str
  */
 export default fp(async function validation (fastify) {
   const externals = Object.fromEntries(sharedSchemas.map((schema) => [schema.$id, schema]))
-  const compile = AjvCompiler()(externals, { customOptions: { removeAdditional: false } }) as FastifySchemaCompiler<unknown>
+  const compile = AjvCompiler()(externals, {
+    // strictNumbers off: with it (Ajv's default), "Infinity" in a query string is coerced to Infinity and then
+    // skips maximum (Ajv 8 checks bounds only of finite numbers). Every number we take has a maximum instead
+    // (test/app/hostile-input.test.ts checks), which Infinity fails.
+    customOptions: { removeAdditional: false, strictNumbers: false },
+    onCreate: (ajv: { addFormat (name: string, format: { type: 'string', validate: (value: string) => boolean }): void }) =>
+      ajv.addFormat('date-time', { type: 'string', validate: isDateTime })
+  }) as FastifySchemaCompiler<unknown>
   fastify.setValidatorCompiler(compile)
   fastify.setSchemaErrorFormatter((errors, part) => new Error(errors.map((error) => describe(error, part)).join(', ')))
+
+  // PostgreSQL's text cannot hold NUL, and no name, number or reason has one: refused wherever it arrives,
+  // on every route (Exotel's too), before validation and long before a query.
+  fastify.addHook('preValidation', async (request) => {
+    const where = nulIn(request.params, 'params') ?? nulIn(request.query, 'query') ?? nulIn(request.body, 'body')
+    if (where) throw Object.assign(new Error(`${where} holds a NUL character`), { statusCode: 400 })
+  })
 
   fastify.addHook('onRoute', (route) => {
     // A multipart body (an uploaded file, Exotel's form posts) is read by its handler as it streams, not parsed
@@ -46,6 +60,29 @@ async function refuseBody (request: FastifyRequest) {
   throw Object.assign(new Error(first ? `body has no property '${first}'` : 'This route takes no body'), { statusCode: 400 })
 }
 
+/** Where in `value` (a path as error messages write it) the first string holding NUL is, if one does. */
+function nulIn (value: unknown, where: string): string | undefined {
+  if (typeof value === 'string') return value.includes('\u0000') ? where : undefined
+  if (typeof value !== 'object' || value === null) return undefined
+  for (const [key, item] of Object.entries(value)) {
+    const found = nulIn(item, Array.isArray(value) ? `${where}[${key}]` : `${where}.${key}`)
+    if (found) return found
+  }
+  return undefined
+}
+
+const RFC3339 = /^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}:\d{2}(\.\d+)?([Zz]|[+-]\d{2}:\d{2})$/
+
+/**
+ * A date-time as RFC 3339 writes it, that JavaScript and PostgreSQL read alike: none of year 0000, a leap second
+ * (23:59:60, which JavaScript cannot hold) or a year no call of ours is ever made in: between 2000 and 2100.
+ */
+function isDateTime (value: string): boolean {
+  if (!RFC3339.test(value)) return false
+  const time = Date.parse(value)
+  return time >= Date.UTC(2000, 0, 1) && time < Date.UTC(2100, 0, 1)
+}
+
 /** One validation error in words: where (`body.filter`, `query`), then what. */
 function describe (error: ValidationError, part: string): string {
   const where = (part === 'querystring' ? 'query' : part) + error.instancePath.split('/').slice(1)
@@ -53,5 +90,8 @@ function describe (error: ValidationError, part: string): string {
     .map((segment) => /^\d+$/.test(segment) ? `[${segment}]` : `.${segment}`)
     .join('')
   if (error.keyword === 'additionalProperties') return `${where} has no property '${String(error.params.additionalProperty)}'`
+  if (error.keyword === 'format' && error.params.format === 'date-time') {
+    return `${where} must be a date-time between 2000 and 2100, such as 2026-12-01T09:30:00+05:30`
+  }
   return `${where} ${error.message}`
 }

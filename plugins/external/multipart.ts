@@ -50,6 +50,8 @@ export default fp(async function multipartPlugin (fastify) {
         : new CustomerFileError(400, `The upload is not multipart/form-data that can be read (${error.message})`)
     })
     if (!part) throw new CustomerFileError(400, 'No file uploaded: send it in a multipart field named "file"')
+    if (part.filename.includes('\u0000')) throw new CustomerFileError(400, 'The file name holds a NUL character')
+    if (part.filename.length > 255) throw new CustomerFileError(400, 'The file name is longer than 255 characters')
     // On disk first, so that a slow upload holds no database transaction open; memory stays flat.
     const dir = await mkdtemp(path.join(tmpdir(), 'vcm-upload-'))
     try {
