@@ -20,7 +20,9 @@ export async function startBenchApp (env: Record<string, string>, setup?: (serve
   })
   const server = Fastify({
     ...options,
-    logger: { level: 'info', stream }, logController: new LogController({ disableRequestLogging: true }), pluginTimeout: 0
+    logger: { level: 'info', stream },
+    logController: new LogController({ disableRequestLogging: true }),
+    pluginTimeout: 0
   })
   // Any hour, no attempt cap: a benchmark measures dialling whenever it runs.
   server.register(fp(app), { env: { DATA_DIR: 'memory://', CALLING_HOURS: '00:00-24:00', ATTEMPT_CAP: '0', ...env } })
