@@ -111,6 +111,12 @@ export class Dispatcher {
   /** When the rate next allows a dial, if sooner than the next tick. */
   #dueInMs: number | undefined
   #lastExpiry = 0
+  /**
+   * Calls in flight untouched since before this dispatcher was made were left by a run that stopped (a crash, a
+   * restart): they hold lines, so the first sweep looks each of them up in Exotel's Call Details at once, rather
+   * than after `reconcileAfterMs`, and frees the lines of those that ended.
+   */
+  #recoverBefore: Date | undefined = new Date()
 
   constructor (options: DispatcherOptions) {
     this.#options = options
@@ -277,12 +283,15 @@ export class Dispatcher {
         error: 'The server stopped while dialling: the customer may have been called, so the call is not retried'
       })
     }
+    const recoverBefore = this.#recoverBefore
+    this.#recoverBefore = undefined
     const { rows } = await db.query<{ id: string, exotel_sid: string, status: Call['status'], overdue: boolean }>(
       `SELECT id, exotel_sid, status, dialled_at < now() - $2 * interval '1 millisecond' AS overdue
        FROM call WHERE status IN ('initiated', 'ringing', 'in-progress')
-       AND updated_at < now() - $1 * interval '1 millisecond' LIMIT 20`,
+       AND (updated_at < now() - $1 * interval '1 millisecond' OR updated_at < $3) LIMIT $4`,
       // Never later than the timeout: a call is looked up before it may be failed.
-      [Math.min(policy.reconcileAfterMs ?? policy.callTimeoutMs, policy.callTimeoutMs), policy.callTimeoutMs]
+      [Math.min(policy.reconcileAfterMs ?? policy.callTimeoutMs, policy.callTimeoutMs), policy.callTimeoutMs,
+        recoverBefore ?? null, recoverBefore ? 1000 : 20]
     )
     for (const { id, exotel_sid: sid, status, overdue } of rows) {
       let record: ExotelCall | undefined

@@ -31,6 +31,8 @@ export interface ImportReport {
 }
 
 const BATCH = 2000
+/** Held by the transaction importing an upload (with the upload's hash): an upload no one holds is no one's. */
+const UPLOAD_LOCK = 727_002
 const REJECTED_SHOWN = 100
 
 /**
@@ -47,6 +49,7 @@ export async function importCustomers (db: Database, options: ImportOptions): Pr
   const uploadId = rows[0]!.id
   try {
     return await db.transaction(async (tx) => {
+      await tx.query('SELECT pg_advisory_xact_lock($1, hashtext($2))', [UPLOAD_LOCK, uploadId])
       const report = await writeRows(tx, uploadId, records, options)
       await tx.query(
         `UPDATE customer_upload SET status = 'completed', total = $2, inserted = $3, updated = $4, rejected = $5,
@@ -154,4 +157,26 @@ async function writeBatch (tx: Queryable, uploadId: string, batch: CustomerRow[]
   )
   report.inserted += rows[0]!.inserted
   report.updated += rows[0]!.written - rows[0]!.inserted
+}
+
+/**
+ * Uploads left `processing` by a run that stopped (a crash, a restart) are failed, saying so: their transaction
+ * ended with the run, so none of their rows was written. One still being imported, by another instance, holds its
+ * lock and is left alone. Answers how many were failed.
+ */
+export async function failInterruptedUploads (db: Database): Promise<number> {
+  const { rows } = await db.query<{ id: string }>("SELECT id FROM customer_upload WHERE status = 'processing'")
+  let failed = 0
+  for (const { id } of rows) {
+    failed += await db.transaction(async (tx) => {
+      const { rows: [lock] } = await tx.query<{ free: boolean }>('SELECT pg_try_advisory_xact_lock($1, hashtext($2)) AS free', [UPLOAD_LOCK, id])
+      if (!lock!.free) return 0
+      const { rowCount } = await tx.query(
+        `UPDATE customer_upload SET status = 'failed', finished_at = now(),
+           error = 'Interrupted by a restart of the server: no customer was written; upload the file again'
+         WHERE id = $1 AND status = 'processing'`, [id])
+      return rowCount
+    })
+  }
+  return failed
 }

@@ -243,3 +243,24 @@ t.test('a call skipped at its dial does not use the rate: the next call is diall
     { customer_id: 'D2', status: 'initiated', skip_reason: null }
   ])
 })
+
+t.test('after a restart, calls left in flight are looked up at once, and the lines of those that ended are freed', async (t) => {
+  const { db, exotel, simulator } = await setup(t, 3)
+  await queueBatch(db, 'sub', { customerIds: ['D1', 'D2', 'D3'] }, ANYTIME)
+  const policy = { reconcileAfterMs: 600_000, maxInFlight: 2, callsPerMinute: 10_000 }
+  const before = dispatcher(db, exotel, policy)
+  await before.tick()
+  await before.tick()
+  t.equal(await dialled(db), 2, 'two lines, both in use')
+  const { rows: [ended] } = await db.query<{ exotel_sid: string }>("SELECT exotel_sid FROM call WHERE customer_id = 'D1'")
+  simulator.calls.get(ended!.exotel_sid)!.status = 'completed' // its final callback lost in the crash
+  await new Promise((resolve) => setTimeout(resolve, 1100)) // past the once-a-second sweep
+  t.equal(await before.tick(), 0, 'the run that dialled them waits for news, as reconcileAfterMs says')
+
+  const after = dispatcher(db, exotel, policy) // the restarted server's
+  await after.tick()
+  const { rows } = await db.query<{ customer_id: string, status: string }>('SELECT customer_id, status FROM call ORDER BY customer_id')
+  t.same(rows.slice(0, 2), [{ customer_id: 'D1', status: 'completed' }, { customer_id: 'D2', status: 'initiated' }],
+    'D1 settled from Call Details at once; D2 still going on at Exotel')
+  t.equal(await after.tick(), 1, 'and D3 is dialled on the line D1 held')
+})
