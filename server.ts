@@ -17,7 +17,7 @@ const server = Fastify({
   pluginTimeout: 120_000
 })
 
-server.register(fp(app))
+server.register(fp(app), { checkPort: true })
 
 // SIGINT/SIGTERM: stop accepting, let in-flight requests finish (up to 10 s), then close the database.
 closeWithGrace({ delay: 10_000 }, async ({ signal, err }) => {

@@ -3,6 +3,7 @@ import fp from 'fastify-plugin'
 import { Config } from '../../schemas/config.js'
 import { checkWindow, windowOf } from '../../lib/calls/calling-window.js'
 import { ConfigError } from '../../lib/config-error.js'
+import { assertPortFree } from '../../lib/port.js'
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -13,6 +14,8 @@ declare module 'fastify' {
 export interface EnvPluginOptions {
   /** The variables to read. Default: the process environment plus a `.env` file when there is one. */
   env?: Record<string, string | undefined>
+  /** Stop at once (a ConfigError) when HOST:PORT is taken, before anything else starts: set by server.ts. */
+  checkPort?: boolean
 }
 
 /**
@@ -32,6 +35,7 @@ export default fp<EnvPluginOptions>(async function env (fastify, opts) {
   const missing = missingCompanions(fastify.config)
   if (missing) throw new ConfigError(missing)
   fastify.log.level = fastify.config.LOG_LEVEL
+  if (opts.checkPort) await assertPortFree(fastify.config.HOST, fastify.config.PORT)
 }, { name: 'env' })
 
 // Variables that only make sense together: checked here, before anything starts, so a bad set starts nothing.

@@ -1,7 +1,12 @@
+import { existsSync } from 'node:fs'
+import { createServer, type AddressInfo } from 'node:net'
+import path from 'node:path'
 import Fastify from 'fastify'
 import t from 'tap'
 import envPlugin from '../../plugins/external/env.js'
 import { ConfigError } from '../../lib/config-error.js'
+import { assertPortFree } from '../../lib/port.js'
+import { build } from '../helper.js'
 
 async function load (env: Record<string, string>) {
   const app = Fastify({ pluginTimeout: 0 })
@@ -96,4 +101,23 @@ t.test('every variable is documented in .env.example and the README', async (t) 
     t.match(example, new RegExp(`^#? ?${name}=`, 'm'), `${name} in .env.example`)
     t.match(readme, new RegExp(`\`${name}\``), `${name} in the README`)
   }
+})
+
+t.test('a port already taken stops the start before the database or the emulator is touched', async (t) => {
+  const taken = createServer()
+  await new Promise<void>((resolve) => taken.listen({ host: '127.0.0.1', port: 0 }, resolve))
+  t.teardown(() => taken.close())
+  const port = (taken.address() as AddressInfo).port
+  const dataDir = path.join(t.testdir(), 'data')
+  const error = await build(t, { checkPort: true, env: { HOST: '127.0.0.1', PORT: String(port), DATA_DIR: dataDir } })
+    .then(() => null, (error: unknown) => error)
+  t.type(error, ConfigError)
+  t.equal((error as Error).message,
+    `Port ${port} on 127.0.0.1 is already in use (another copy of this server?): nothing was started or changed`)
+  t.notOk(existsSync(dataDir), 'no database folder opened, no emulator state rewritten')
+
+  const free = await build(t, { checkPort: true, env: { HOST: '127.0.0.1', PORT: '0' } })
+  t.ok(free.db, 'port 0 (any free port) starts')
+  const other = await assertPortFree('127.0.0.1', 65536).then(() => null, (error: unknown) => error)
+  t.notOk(other instanceof ConfigError, 'an error other than a taken port is passed on as it is')
 })
