@@ -23,6 +23,12 @@ export const Config = Type.Object({
     pattern: '^postgres(ql)?://',
     description: 'PostgreSQL server; when unset, the embedded PGlite database in DATA_DIR is used'
   })),
+  DATABASE_TIMEOUT_SECONDS: Type.Integer({
+    default: 30,
+    minimum: 1,
+    maximum: 3600,
+    description: 'Longest wait for the PostgreSQL server to connect, and longest statement, in seconds'
+  }),
   DATA_DIR: Type.String({
     default: './data',
     minLength: 1,

@@ -33,12 +33,14 @@ export interface DatabaseOptions {
   dataDir: string
   /** Told when an idle pooled connection to the server fails (the pool replaces it). */
   onIdleError?: (error: Error) => void
+  /** A server's longest wait to connect, and longest statement, in ms (default 30 s). */
+  timeoutMs?: number
 }
 
 export async function openDatabase (options: DatabaseOptions): Promise<Database> {
   if (options.url) {
     const { openPostgres } = await import('./postgres.js')
-    return openPostgres(options.url, options.onIdleError ?? (() => {}))
+    return openPostgres(options.url, options.onIdleError ?? (() => {}), options.timeoutMs)
   }
   const { openPglite } = await import('./pglite.js')
   return openPglite(options.dataDir)

@@ -21,12 +21,32 @@ function wrap (client: pg.Pool | pg.PoolClient): Queryable {
   }
 }
 
-/** A real PostgreSQL server through a connection pool: the engine for running many instances. */
-export async function openPostgres (url: string, onIdleError: (error: Error) => void): Promise<Database> {
-  const pool = new pg.Pool({ connectionString: url, types })
+/** The server, as error messages name it: host, port and database, never the user or password. */
+export function serverName (url: string): string {
+  const { hostname, port, pathname } = new URL(url)
+  return `${hostname}:${port || 5432}${pathname}`
+}
+
+/**
+ * A real PostgreSQL server through a connection pool: the engine for running many instances. A server that
+ * accepts connections but never answers fails the start (or the statement) after `timeoutMs`, naming it.
+ */
+export async function openPostgres (url: string, onIdleError: (error: Error) => void, timeoutMs = 30_000): Promise<Database> {
+  const pool = new pg.Pool({
+    connectionString: url,
+    types,
+    connectionTimeoutMillis: timeoutMs,
+    query_timeout: timeoutMs, // waited for here, so that a server gone silent cannot hold a request forever
+    statement_timeout: timeoutMs // and cancelled there, so that it does not go on working for nobody
+  })
   // An idle client that loses its connection emits here; without a listener that would crash the process.
   pool.on('error', onIdleError)
-  const client = await pool.connect() // fail now, not on the first request, when the server is unreachable
+  // Fail now, not on the first request, when the server is unreachable or silent.
+  const client = await pool.connect().catch(async (error: Error) => {
+    await pool.end()
+    throw new Error(`The database server ${serverName(url)} did not let us connect within ${timeoutMs / 1000} s ` +
+      `(${error.message}): check DATABASE_URL and that the server is up`, { cause: error })
+  })
   client.release()
   return {
     engine: 'postgres',

@@ -20,10 +20,11 @@ export interface DbPluginOptions {
  * Pending migrations run before the server accepts requests; the database closes after the last request.
  */
 export default fp<DbPluginOptions>(async function database (fastify, opts) {
-  const { DATABASE_URL, DATA_DIR } = fastify.config
+  const { DATABASE_URL, DATA_DIR, DATABASE_TIMEOUT_SECONDS } = fastify.config
   const db = await openDatabase({
     url: DATABASE_URL,
     dataDir: DATA_DIR,
+    timeoutMs: DATABASE_TIMEOUT_SECONDS * 1000,
     onIdleError: (error) => fastify.log.warn({ err: error }, 'database connection lost; the pool will reconnect')
   })
   let report

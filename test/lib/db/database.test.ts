@@ -1,3 +1,4 @@
+import { createServer, type AddressInfo, type Socket } from 'node:net'
 import t from 'tap'
 import { openDatabase } from '../../../lib/db/database.js'
 import { engines } from '../../helper.js'
@@ -42,9 +43,31 @@ for (const engine of engines) {
 
 if (process.env.TEST_DATABASE_URL) {
   t.test('postgres: an unreachable server fails at open, not at the first request', async (t) => {
-    await t.rejects(openDatabase({ url: 'postgres://nobody@127.0.0.1:1/none', dataDir: 'unused' }))
+    await t.rejects(openDatabase({ url: 'postgres://nobody@127.0.0.1:1/none', dataDir: 'unused' }),
+      { message: /^The database server 127\.0\.0\.1:1\/none did not let us connect within 30 s \(connect ECONNREFUSED/ })
+  })
+
+  t.test('postgres: a statement past the timeout is cancelled, with an error', async (t) => {
+    const db = await openDatabase({ url: (await engines.at(-1)!.env(t)).DATABASE_URL!, dataDir: 'unused', timeoutMs: 500 })
+    t.teardown(() => db.close())
+    await t.rejects(db.query('SELECT pg_sleep(3)'), { message: /statement timeout|Query read timeout/ })
+    t.same((await db.query('SELECT 1 AS one')).rows, [{ one: 1 }], 'and the pool carries on')
   })
 }
+
+t.test('a server that accepts connections but never answers fails the start in time, naming it (no password)', async (t) => {
+  const sockets: Socket[] = []
+  const silent = createServer((socket) => { sockets.push(socket) }) // reads nothing, answers nothing
+  await new Promise<void>((resolve) => silent.listen({ host: '127.0.0.1', port: 0 }, resolve))
+  t.teardown(() => { for (const socket of sockets) socket.destroy(); silent.close() })
+  const { port } = silent.address() as AddressInfo
+  const started = Date.now()
+  const error = await openDatabase({ url: `postgres://vcm:hunter2@127.0.0.1:${port}/calls`, dataDir: 'unused', timeoutMs: 300 })
+    .then(() => null, (error: Error) => error)
+  t.match(error?.message, new RegExp(`^The database server 127\\.0\\.0\\.1:${port}/calls did not let us connect within 0\\.3 s`))
+  t.notMatch(error?.message, /hunter2|vcm:/)
+  t.ok(Date.now() - started < 5000, 'in about the timeout, not minutes')
+})
 
 t.test('rowCount counts the rows of a SELECT, and none for DDL, on every engine', async (t) => {
   for (const engine of engines) {
