@@ -74,7 +74,7 @@ export async function openPostgres (url: string, onIdleError: (error: Error) => 
       }
     },
     async listen (channel, onMessage) {
-      return await listenOn(url, channel, onMessage, onIdleError)
+      return await listenOn(url, channel, onMessage, onIdleError, timeoutMs)
     },
     close: async () => {
       if (!pool.ended) await pool.end()
@@ -87,7 +87,7 @@ export async function openPostgres (url: string, onIdleError: (error: Error) => 
  * again until it works); notifications sent while it was gone are lost, as they are to any listener.
  */
 async function listenOn (url: string, channel: string, onMessage: (payload: string) => void,
-  onError: (error: Error) => void): Promise<() => Promise<void>> {
+  onError: (error: Error) => void, timeoutMs: number): Promise<() => Promise<void>> {
   let client: pg.Client | undefined
   let closed = false
   let retry: NodeJS.Timeout | undefined
@@ -96,7 +96,7 @@ async function listenOn (url: string, channel: string, onMessage: (payload: stri
     retry = setTimeout(() => { connect().catch((error: Error) => { onError(error); reconnect() }) }, 1000)
   }
   const connect = async () => {
-    const next = new pg.Client({ connectionString: url })
+    const next = new pg.Client({ connectionString: url, connectionTimeoutMillis: timeoutMs })
     next.on('notification', (message) => onMessage(String(message.payload))) // it listens on `channel` alone
     next.on('error', (error) => { // the connection is gone
       onError(error)
