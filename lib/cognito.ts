@@ -208,14 +208,21 @@ export class CognitoAuth {
   }
 
   /** Signs the user out of every device (Cognito) and revokes the refresh token when one is given. */
-  async logout (accessToken: string, refreshToken?: string): Promise<void> {
-    await this.call(() => this.client.send(new GlobalSignOutCommand({ AccessToken: accessToken })),
-      { NotAuthorizedException: [401, 'Invalid or expired token'] })
+  /**
+   * Signs the user out everywhere in Cognito, then revokes the refresh token given. Each step is tried whatever the
+   * other did; answers what failed, in words (nothing when all went well).
+   */
+  async logout (accessToken: string, refreshToken?: string): Promise<string[]> {
+    const failed: string[] = []
+    await this.call(() => this.client.send(new GlobalSignOutCommand({ AccessToken: accessToken })))
+      .catch((error: Error) => { failed.push(`Cognito did not sign out the user's other sessions (${error.message})`) })
     if (refreshToken) {
       await this.call(() => this.client.send(new RevokeTokenCommand({
         ClientId: this.clientId, ClientSecret: this.clientSecret, Token: refreshToken
-      })))
+      })), { NotAuthorizedException: [400, 'it is not a valid refresh token of this app'] })
+        .catch((error: Error) => { failed.push(`the refresh token given was not revoked: ${error.message}`) })
     }
+    return failed
   }
 }
 

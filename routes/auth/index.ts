@@ -126,9 +126,16 @@ const auth: FastifyPluginAsyncTypebox = async (fastify) => {
     }
   }, async (request) => {
     const user = request.user!
-    await fastify.cognito.logout(user.accessToken, request.body.refresh_token)
+    // First, and whatever Cognito then says: this access token is refused from now on, on every instance.
     if (user.jti) await fastify.revocations.revoke(user.jti, new Date(user.exp * 1000))
-    return { success: true as const, message: 'Logged out successfully' }
+    const failed = await fastify.cognito.logout(user.accessToken, request.body.refresh_token)
+    if (failed.length > 0) request.log.warn({ failed }, 'logout: the access token is revoked, but not all went well')
+    return {
+      success: true as const,
+      message: failed.length === 0
+        ? 'Logged out successfully'
+        : `Logged out: this access token is refused from now on; but ${failed.join('; ')}`
+    }
   })
 
   fastify.post('/resend-confirmation', {

@@ -41,7 +41,10 @@ t.test('a failed GlobalSignOut is reported, not swallowed', async (t) => {
     clientId: 'client',
     verifyAccessToken: async () => { throw new Error('unused') }
   })
-  await t.rejects(auth.logout('token'), { statusCode: 503, message: 'Authentication service unavailable' })
+  t.same(await auth.logout('token', 'refresh'), [
+    "Cognito did not sign out the user's other sessions (Authentication service unavailable)",
+    'the refresh token given was not revoked: Authentication service unavailable'
+  ], 'each step tried, each failure told')
   // Only unknown-user answers are kept quiet.
   await t.rejects(auth.forgotPassword('a@b.co'), { statusCode: 503, message: 'Authentication service unavailable' })
 })

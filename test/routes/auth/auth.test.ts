@@ -217,3 +217,16 @@ t.test('change password needs the token and the current password', async (t) => 
   t.same(changed.json(), { success: true, message: 'Password changed successfully' })
   t.equal((await post('/auth/login', { email, password: 'An0ther-pass' })).statusCode, 200)
 })
+
+t.test('logout with a wrong refresh token still logs out, and says what failed', async (t) => {
+  const { access_token: token } = await signedIn()
+  const logout = await post('/auth/logout', { refresh_token: 'not-a-refresh-token' }, token)
+  t.equal(logout.statusCode, 200)
+  t.match(logout.json(), {
+    success: true,
+    message: /^Logged out: this access token is refused from now on; but the refresh token given was not revoked: /
+  })
+  t.equal((await get('/auth/me', token)).statusCode, 401, 'the access token no longer works')
+  const again = await post('/auth/logout', {}, token)
+  t.equal(again.statusCode, 401, 'and cannot log out twice')
+})
