@@ -116,6 +116,9 @@ export const Config = Type.Object({
     description: 'OpenAI assistant: its instructions; {{name}}, {{phone}}, {{language}}, {{attributes}} and any ' +
       "uploaded column ({{amount_due}}, ...) are filled with the customer's values"
   }),
+  MEDIA_IDLE_TIMEOUT_SECONDS: Type.Integer({
+    default: 15, minimum: 1, maximum: 3600, description: 'A media stream that sends nothing this long is closed (Exotel streams audio all through a call)'
+  }),
   MEDIA_SEND_AHEAD_MS: Type.Integer({
     default: 400, minimum: 0, description: "How far ahead of playback the assistant's audio is sent (what a barge-in drops)"
   }),

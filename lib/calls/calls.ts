@@ -235,6 +235,12 @@ export async function callIdOf (db: Queryable, sid: string): Promise<string | un
   return rows[0]?.id
 }
 
+/** The call's status, when it is a call of ours. */
+export async function callStatusOf (db: Queryable, id: string): Promise<CallStatus | undefined> {
+  const { rows } = await db.query<{ status: CallStatus }>('SELECT status FROM call WHERE id = $1', [id])
+  return rows[0]?.status
+}
+
 /** `id` when it is the id of a call of ours. */
 export async function callExists (db: Queryable, id: string): Promise<string | undefined> {
   if (!/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(id)) return undefined

@@ -42,6 +42,10 @@ export async function startConversation (db: Queryable, callId: string, assistan
   )
 }
 
+/** What one call's conversation may hold, however long its streams go on: a call is minutes, not hours. */
+export const MAX_TRANSCRIPT_LINES = 1000
+export const MAX_KEYS = 200
+
 export async function recordConversation (db: Queryable, callId: string, change: ConversationChange): Promise<void> {
   const line = change.line ? JSON.stringify([{ ...change.line, at: new Date().toISOString() }]) : null
   const event: LiveEvent = { type: 'conversation', conversation: { call_id: callId, ...change } }
@@ -49,8 +53,9 @@ export async function recordConversation (db: Queryable, callId: string, change:
   await db.query(
     `WITH changed AS (
        UPDATE call_conversation SET
-         transcript = transcript || coalesce($2::jsonb, '[]'),
-         dtmf = dtmf || coalesce($3, ''),
+         transcript = CASE WHEN jsonb_array_length(transcript) < ${MAX_TRANSCRIPT_LINES}
+           THEN transcript || coalesce($2::jsonb, '[]') ELSE transcript END,
+         dtmf = CASE WHEN length(dtmf) < ${MAX_KEYS} THEN dtmf || coalesce($3, '') ELSE dtmf END,
          barge_ins = barge_ins + $4,
          outcome = coalesce($5, outcome),
          outcome_detail = CASE WHEN $5::text IS NULL THEN outcome_detail ELSE $6::jsonb END,

@@ -3,7 +3,7 @@ import type { Database } from '../db/database.js'
 import { readExotelMessage, type MediaFormat } from '../exotel/media-codec.js'
 import type { MediaGrant } from '../exotel/media-token.js'
 import { Playback } from '../exotel/playback.js'
-import { applyReport, callIdOf, type StatusReport } from './calls.js'
+import { applyReport, callIdOf, callStatusOf, isTerminal, type StatusReport } from './calls.js'
 import { callContextOf, recordConversation, startConversation, type ConversationChange } from './conversation.js'
 
 export interface MediaSessionOptions {
@@ -12,8 +12,8 @@ export interface MediaSessionOptions {
   assistant: Assistant
   /** Sends a frame to Exotel. */
   send: (frame: string) => void
-  /** Closes the stream (the bot's part of the call is over). */
-  close: () => void
+  /** Closes the stream: the bot's part of the call is over, or the call had ended before the stream started. */
+  close: (code: number, reason: string) => void
   /** How far ahead of playback the bot's audio is sent. */
   aheadMs: number
   /** The sample rate our WebSocket URL asked Exotel for. */
@@ -26,6 +26,8 @@ export interface MediaSessionOptions {
 const HANG_UP_MARK = 'hang-up'
 /** How long past the expected end of playback to wait for that mark before closing anyway. */
 const HANG_UP_GRACE_MS = 2000
+/** Most entries one stream adds to its call's timeline (keys, marks): past it they are counted, not written. */
+export const MAX_TIMELINE_ENTRIES = 300
 
 interface Stream {
   sid: string
@@ -45,6 +47,7 @@ export class MediaSession {
   #stream: Stream | undefined
   #audioBytes = 0
   #digits = 0
+  #timelineEntries = 0
   #ended = false
   #hangUpTimer: NodeJS.Timeout | undefined
   /** Writes to the call's timeline and conversation, in order; a failed one is logged and the next goes on. */
@@ -143,6 +146,14 @@ export class MediaSession {
       return
     }
     this.#callId = callId
+    // A call that has ended keeps the record it ended with: a stream for it (a replayed or forged URL) is refused.
+    const status = await callStatusOf(this.#options.db, callId)
+    if (isTerminal(status!)) {
+      this.#options.log('media stream: refused, the call has ended', { callId, status })
+      this.#ended = true
+      this.#options.close(1008, 'the call has ended')
+      return
+    }
     const { send, aheadMs, assistant } = this.#options
     const stream: Stream = {
       sid: message.streamSid,
@@ -200,7 +211,7 @@ export class MediaSession {
   /** The assistant's goodbye has played: its part of the call is over. */
   #closeAfterHangUp () {
     this.end('hung up by the assistant')
-    this.#options.close()
+    this.#options.close(1000, 'call handled')
   }
 
   #write (change: ConversationChange) {
@@ -213,8 +224,12 @@ export class MediaSession {
     })
   }
 
-  /** An entry on the call's timeline. */
+  /** An entry on the call's timeline; past MAX_TIMELINE_ENTRIES for this stream, only its end is. */
   #record (dedupeKey: string, detail: Record<string, unknown>) {
+    if (++this.#timelineEntries === MAX_TIMELINE_ENTRIES + 1) {
+      this.#options.log('media stream: timeline full, further keys and marks not recorded', { callId: this.#callId })
+    }
+    if (this.#timelineEntries > MAX_TIMELINE_ENTRIES && !dedupeKey.startsWith('stream-stop:')) return
     const report: StatusReport = { status: 'in-progress', source: 'media-stream', dedupeKey, detail }
     this.#queueWrite(async () => { await applyReport(this.#options.db, { id: this.#callId! }, report) })
   }

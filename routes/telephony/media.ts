@@ -1,5 +1,5 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
-import { callExists, callIdOf } from '../../lib/calls/calls.js'
+import { callExists, callIdOf, callStatusOf, isTerminal } from '../../lib/calls/calls.js'
 import { MediaSession } from '../../lib/calls/media-session.js'
 import { claimMediaToken } from '../../lib/exotel/media-token.js'
 import { ErrorRef } from '../../schemas/common.js'
@@ -33,7 +33,7 @@ const media: FastifyPluginAsyncTypebox = async (fastify) => {
         '`sample-rate` (8000, 16000 or 24000) is passed on.\n\n**The WebSocket at that URL (`/media`).** ' + MEDIA_STREAM,
       security: [{ exotelToken: [] }],
       querystring: StreamUrlQuery,
-      response: { 200: StreamUrl, 400: ErrorRef, 401: ErrorRef, 404: ErrorRef }
+      response: { 200: StreamUrl, 400: ErrorRef, 401: ErrorRef, 404: ErrorRef, 409: ErrorRef }
     }
   }, async (request, reply) => {
     const { CallSid: callSid, CustomField: customField, 'sample-rate': rate } = request.query
@@ -43,6 +43,10 @@ const media: FastifyPluginAsyncTypebox = async (fastify) => {
       ? await callIdOf(fastify.db, callSid)
       : customField ? await callExists(fastify.db, customField) : undefined
     if ((callSid || customField) && !callId) return reply.code(404).send({ success: false, message: 'Unknown call' })
+    const status = callId ? await callStatusOf(fastify.db, callId) : undefined
+    if (status && isTerminal(status)) {
+      return reply.code(409).send({ success: false, message: `The call has ended (${status}): nothing may be streamed for it` })
+    }
     const base = fastify.telephony.publicBaseUrl().replace(/^http/, 'ws')
     const url = new URL(`${base}/media`)
     url.searchParams.set('token', fastify.telephony.mediaTokens.issue(callId, callSid))
@@ -60,7 +64,20 @@ const media: FastifyPluginAsyncTypebox = async (fastify) => {
     // Messages may arrive while the token is checked: they wait, in order.
     let handle = (frame: string) => { waiting.push(frame) }
     const waiting: string[] = []
-    socket.on('message', (data) => handle(String(data)))
+    // Exotel streams audio all through a call: a socket silent this long is a stream that died without a word.
+    // Its session ends when the socket closes, with this reason.
+    let stopReason = 'stream closed'
+    const idleSeconds = fastify.config.MEDIA_IDLE_TIMEOUT_SECONDS
+    const idle = setTimeout(() => {
+      request.log.info({ seconds: idleSeconds }, 'media stream closed: silent too long')
+      stopReason = `no message for ${idleSeconds} s`
+      socket.close(1000, 'no media')
+    }, idleSeconds * 1000)
+    socket.on('message', (data) => {
+      idle.refresh()
+      handle(String(data))
+    })
+    socket.on('close', () => clearTimeout(idle))
 
     const query = request.query as Record<string, string | undefined>
     // Exotel may send the token as the password of a Basic header (wss://user:token@host/...).
@@ -78,23 +95,23 @@ const media: FastifyPluginAsyncTypebox = async (fastify) => {
         socket.close(1008, 'token already used')
         return
       }
-      const session = new MediaSession({
+      const live = new MediaSession({
         db: fastify.db,
         grant,
         assistant: fastify.assistant,
         send: (frame) => { if (socket.readyState === socket.OPEN) socket.send(frame) },
-        close: () => socket.close(1000, 'call handled'),
+        close: (code, reason) => socket.close(code, reason),
         aheadMs: fastify.config.MEDIA_SEND_AHEAD_MS,
         askedRate: Number(query['sample-rate']), // NaN without one: then the stream's own word is taken
         log: (message, detail) => request.log.info(detail, message)
       })
-      sessions.add(session)
+      sessions.add(live)
       socket.on('close', () => {
         // A stream that ends without a `stop` ends here; its last changes are written before it is let go.
-        session.end('stream closed')
-        session.settled().finally(() => sessions.delete(session))
+        live.end(stopReason)
+        live.settled().finally(() => sessions.delete(live))
       })
-      handle = (frame) => session.handle(frame)
+      handle = (frame) => live.handle(frame)
       for (const frame of waiting.splice(0)) handle(frame)
     }, (error: Error) => {
       request.log.error({ err: error }, 'media stream: the token could not be checked')

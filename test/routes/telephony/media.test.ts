@@ -222,3 +222,44 @@ t.test('a server that closes mid-stream ends the stream and records why before i
   t.teardown(() => db.close())
   t.same((await db.query('SELECT stop_reason FROM call_conversation WHERE call_id = $1', [call.id])).rows, [{ stop_reason: 'server closing' }])
 })
+
+t.test('a call that has ended keeps its record: no stream URL for it, and a stream for it is refused', async (t) => {
+  const { id, sid } = await dialledCall()
+  const url = await wsUrl(sid) // asked for while the call was live
+  await applyReport(app.db, { id }, { status: 'completed', source: 'exotel-callback', dedupeKey: 'terminal', durationSeconds: 30 })
+  const late = await app.inject({ url: `/ws-url?token=${TOKEN}&CallSid=${sid}` })
+  t.equal(late.statusCode, 409)
+  t.same(late.json(), { success: false, message: 'The call has ended (completed): nothing may be streamed for it' })
+  t.equal((await app.inject({ url: `/ws-url?token=${TOKEN}&CustomField=${id}` })).statusCode, 409, 'nor by our CustomField')
+
+  const before = (await getCall(app.db, id))!.events.length
+  const { socket, opened, closed } = open(url)
+  await opened
+  send(socket, { event: 'start', stream_sid: 'e'.repeat(32), start: { call_sid: sid, media_format: {} } })
+  send(socket, { event: 'dtmf', stream_sid: 'e'.repeat(32), dtmf: { digit: '2' } })
+  t.same(await closed, { code: 1008, reason: 'the call has ended' })
+  const after = (await getCall(app.db, id))!
+  t.equal(after.events.length, before, 'nothing added to its timeline')
+  t.equal(after.conversation, null, 'and no conversation written')
+})
+
+t.test('what one stream may record is bounded: 2,000 keys write at most 300 timeline entries and 200 keys', async (t) => {
+  const { id, sid } = await dialledCall()
+  const { socket, opened, closed } = open(await wsUrl(sid))
+  await opened
+  const streamSid = 'f'.repeat(32)
+  send(socket, { event: 'start', stream_sid: streamSid, start: { call_sid: sid, media_format: {} } })
+  for (let i = 0; i < 2000; i++) send(socket, { event: 'dtmf', stream_sid: streamSid, dtmf: { digit: String(i % 10) } })
+  send(socket, { event: 'stop', stream_sid: streamSid, stop: { reason: 'callended' } })
+  let call = (await getCall(app.db, id))!
+  for (let i = 0; i < 300 && !call.events.some((event) => event.detail.reason === 'callended'); i++) {
+    await new Promise((resolve) => setTimeout(resolve, 50))
+    call = (await getCall(app.db, id))!
+  }
+  const entries = call.events.filter((event) => event.source === 'media-stream')
+  t.equal(entries.length, 301, 'the start, 299 keys, and the stop, which is always written')
+  t.match(entries.at(-1), { detail: { reason: 'callended' } })
+  t.equal(call.conversation?.dtmf.length, 200)
+  socket.close()
+  await closed
+})
