@@ -1,8 +1,9 @@
-import path from 'node:path'
-import autoload from '@fastify/autoload'
 import { STATUS_CODES } from 'node:http'
+import path from 'node:path'
 import type { Duplex } from 'node:stream'
+import autoload from '@fastify/autoload'
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest, FastifyServerOptions } from 'fastify'
+import { redactPhones } from './lib/log-options.js'
 import type { DbPluginOptions } from './plugins/app/db.js'
 import type { EnvPluginOptions } from './plugins/external/env.js'
 
@@ -48,7 +49,7 @@ export default async function app (fastify: FastifyInstance, opts: AppOptions) {
     if (status >= 500) {
       request.log.error({ err: error }, 'request failed')
     } else {
-      request.log.info({ status, reason: error.message }, 'request refused')
+      request.log.info({ status, reason: redactPhones(error.message) }, 'request refused')
     }
     const message = status < 500 || error.expose === true ? error.message : 'Internal Server Error'
     return reply.code(status).send({ success: false, message })

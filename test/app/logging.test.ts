@@ -1,6 +1,6 @@
 import t from 'tap'
-import { redactUrl } from '../../lib/log-options.js'
-import { build, capturingLogger } from '../helper.js'
+import { redactPhones, redactUrl } from '../../lib/log-options.js'
+import { build, capturingLogger, multipartFile, testUsers } from '../helper.js'
 
 t.test('redactUrl hides the values of sensitive query parameters only', async (t) => {
   t.equal(redactUrl('/health'), '/health')
@@ -32,4 +32,27 @@ t.test('secrets, tokens, passwords and phone numbers never reach the log', async
   }
   t.ok(log.includes('a@b.co'), 'harmless fields stay')
   t.ok(log.includes('E_BOOM'), 'error codes are not mistaken for secrets')
+})
+
+t.test('phone numbers never reach the log from searches, errors and refusals that quote a file', async (t) => {
+  const { lines, logger } = capturingLogger('trace')
+  const app = await build(t, { logger })
+  const user = await testUsers(app, lines).signedIn()
+  const authorization = `Bearer ${user.access_token as string}`
+  await app.inject({ url: '/api/customers?search=98765%2043210&limit=5', headers: { authorization } })
+  const { payload, headers } = multipartFile('9876500011,Asha\n9876500012,Ravi\n') // no header: the first row is read as one
+  const refused = await app.inject({ method: 'POST', url: '/api/upload-customers', payload, headers: { ...headers, authorization } })
+  t.match(refused.json().message, /Columns found: 9876500011, Asha/, 'the operator is told what was found')
+  app.log.error({
+    err: Object.assign(new Error(`duplicate key value ${'x'.repeat(5000)}`), { detail: 'Key (phone)=(+91 98765-00013) already exists.' })
+  }, 'a database error')
+
+  const log = lines.join('\n')
+  for (const phone of ['98765', '9876500011', '9876500012', '98765-00013']) t.notOk(log.includes(phone), `${phone} is not in the log`)
+  t.ok(log.includes('search=[redacted]&limit=5'))
+  t.ok(log.includes('Columns found: [phone], Asha'), 'the refusal is logged, its number taken out')
+  const error = lines.map((line) => JSON.parse(line)).find((line) => line.msg === 'a database error')
+  t.equal(error.err.detail, 'Key (phone)=([phone]) already exists.')
+  t.equal(error.err.message.length, 1003, 'an error quotes at most 1,000 characters')
+  t.equal(redactPhones('call 1800-123-4567 or +91 (98765) 43210, order 1234567'), 'call [phone] or [phone], order 1234567')
 })
