@@ -46,7 +46,18 @@ export const Config = Type.Object({
   AUTH_RATE_LIMIT_PER_EMAIL: Type.Integer({
     default: 10,
     minimum: 1,
-    description: 'Requests a minute naming one email that those routes accept'
+    description: 'Requests a minute naming one email that those routes accept from one address'
+  }),
+  AUTH_RATE_LIMIT_PER_EMAIL_ALL_ADDRESSES: Type.Integer({
+    default: 60,
+    minimum: 1,
+    description: 'Requests a minute naming one email that those routes accept from all addresses together'
+  }),
+  TRUST_PROXY: Type.Integer({
+    default: 0,
+    minimum: 0,
+    maximum: 10,
+    description: 'Proxies in front of the server (a load balancer: 1) whose X-Forwarded-For tells the client address; 0: none, the header is ignored'
   }),
   UPLOAD_MAX_BYTES: Type.Integer({
     default: 25 * 1024 * 1024,

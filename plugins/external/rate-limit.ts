@@ -1,5 +1,6 @@
 import rateLimit from '@fastify/rate-limit'
 import fp from 'fastify-plugin'
+import { clientAddress } from '../../lib/client-address.js'
 import { databaseStore } from '../../lib/rate-limits.js'
 
 /**
@@ -11,9 +12,10 @@ export default fp(async function rateLimitPlugin (fastify) {
   await fastify.register(rateLimit, {
     global: false,
     store: databaseStore(() => fastify.db),
+    keyGenerator: (request) => clientAddress(request.ip, request.headers['x-forwarded-for'], fastify.config.TRUST_PROXY),
     errorResponseBuilder: (_request, context) => ({
       statusCode: 429,
       message: `Too many attempts; try again in ${context.after}`
     })
   })
-}, { name: 'rate-limit' })
+}, { name: 'rate-limit', dependencies: ['env'] })

@@ -1,5 +1,6 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import type { FastifyReply, FastifyRequest } from 'fastify'
+import { clientAddress } from '../../lib/client-address.js'
 import { AttemptCounter } from '../../lib/rate-limits.js'
 import { decodeJwtPayload } from '../../lib/cognito.js'
 import {
@@ -12,13 +13,19 @@ const errors = { 400: ErrorRef, 401: ErrorRef, 403: ErrorRef, 429: ErrorRef, 500
 const bearer = [{ bearerAuth: [] }]
 
 const auth: FastifyPluginAsyncTypebox = async (fastify) => {
-  // Brute-force protection for every route that takes a password or a code, or sends an email: per client IP
-  // (before the body is read) and per email named in the body.
-  // (@fastify/rate-limit runs one limit a request, so the per-email count is kept by an AttemptCounter.)
-  const perIp = fastify.rateLimit({ max: fastify.config.AUTH_RATE_LIMIT_PER_IP, timeWindow: 60_000 })
-  const emails = new AttemptCounter(() => fastify.db, 'email', fastify.config.AUTH_RATE_LIMIT_PER_EMAIL, 60_000)
+  // Brute-force protection for every route that takes a password or a code, or sends an email: per client address
+  // (before the body is read), per email named in the body from one address, and, looser, per email from all
+  // addresses together: someone guessing at another's email locks out their own address, not the owner.
+  // (@fastify/rate-limit runs one limit a request, so the per-email counts are kept by AttemptCounters.)
+  const config = fastify.config
+  const perIp = fastify.rateLimit({ max: config.AUTH_RATE_LIMIT_PER_IP, timeWindow: 60_000 })
+  const fromAddress = new AttemptCounter(() => fastify.db, 'email-address', config.AUTH_RATE_LIMIT_PER_EMAIL, 60_000)
+  const fromAnywhere = new AttemptCounter(() => fastify.db, 'email', config.AUTH_RATE_LIMIT_PER_EMAIL_ALL_ADDRESSES, 60_000)
   const perEmail = async (request: FastifyRequest, reply: FastifyReply) => {
-    const attempt = await emails.hit((request.body as { email: string }).email.toLowerCase())
+    const email = (request.body as { email: string }).email.toLowerCase()
+    const address = clientAddress(request.ip, request.headers['x-forwarded-for'], config.TRUST_PROXY)
+    const byAddress = await fromAddress.hit(`${email} ${address}`)
+    const attempt = byAddress.allowed ? await fromAnywhere.hit(email) : byAddress
     if (!attempt.allowed) {
       const seconds = attempt.retryAfterSeconds
       return reply.code(429).header('retry-after', seconds)

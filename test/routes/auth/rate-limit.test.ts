@@ -1,4 +1,5 @@
 import t from 'tap'
+import { clientAddress } from '../../../lib/client-address.js'
 import { build, freshPostgresDatabase } from '../../helper.js'
 
 t.test('sign-in attempts are limited per email and per address, with 429 and Retry-After', async (t) => {
@@ -32,4 +33,39 @@ t.test('the limits hold across instances: two servers on one PostgreSQL count to
   t.equal((await attempt(two)).statusCode, 401)
   t.equal((await attempt(one)).statusCode, 401)
   t.equal((await attempt(two)).statusCode, 429, 'the fourth attempt, on the other server, is refused')
+})
+
+t.test('behind a proxy (TRUST_PROXY): users are told apart by X-Forwarded-For, and guesses at an email lock out the guesser', async (t) => {
+  const app = await build(t, {
+    env: { TRUST_PROXY: '1', AUTH_RATE_LIMIT_PER_IP: '4', AUTH_RATE_LIMIT_PER_EMAIL: '2', AUTH_RATE_LIMIT_PER_EMAIL_ALL_ADDRESSES: '5' }
+  })
+  // The load balancer appends the address it saw; what the client put before it is its own word.
+  const attempt = (email: string, client: string, claimed = '1.1.1.1') => app.inject({
+    method: 'POST', url: '/auth/login', payload: { email, password: 'Wrong-passw0rd' }, headers: { 'x-forwarded-for': `${claimed}, ${client}` }
+  })
+  for (let i = 0; i < 2; i++) t.equal((await attempt('owner@example.com', '203.0.113.9', `10.0.0.${i}`)).statusCode, 401)
+  t.equal((await attempt('owner@example.com', '203.0.113.9', '10.0.0.9')).statusCode, 429,
+    'the guesser is stopped after two tries, whatever it claims to be')
+  t.equal((await attempt('owner@example.com', '198.51.100.7')).statusCode, 401, 'the owner, at another address, may still sign in')
+  t.equal((await attempt('someone@example.com', '198.51.100.8')).statusCode, 401)
+  t.equal((await attempt('someone@example.com', '198.51.100.8')).statusCode, 401)
+  t.equal((await attempt('else@example.com', '198.51.100.8')).statusCode, 401)
+  t.equal((await attempt('more@example.com', '198.51.100.8')).statusCode, 401)
+  t.equal((await attempt('fifth@example.com', '198.51.100.8')).statusCode, 429, 'each address has its own bucket of four')
+  t.equal((await attempt('fifth@example.com', '198.51.100.9')).statusCode, 401, 'and another address its own')
+
+  for (let i = 0; i < 2; i++) t.equal((await attempt('popular@example.com', `192.0.2.${i}`)).statusCode, 401)
+  for (let i = 2; i < 5; i++) t.equal((await attempt('popular@example.com', `192.0.2.${i}`)).statusCode, 401)
+  t.equal((await attempt('popular@example.com', '192.0.2.99')).statusCode, 429, 'past five a minute from all addresses, the email is limited')
+})
+
+t.test('without TRUST_PROXY, X-Forwarded-For is ignored: a client cannot choose its bucket', async (t) => {
+  const app = await build(t, { env: { AUTH_RATE_LIMIT_PER_IP: '2' } })
+  const attempt = (n: number) => app.inject({
+    method: 'POST', url: '/auth/login', payload: { email: `u${n}@example.com`, password: 'Wrong-passw0rd' }, headers: { 'x-forwarded-for': `10.9.9.${n}` }
+  })
+  t.equal((await attempt(1)).statusCode, 401)
+  t.equal((await attempt(2)).statusCode, 401)
+  t.equal((await attempt(3)).statusCode, 429)
+  t.equal(clientAddress('10.0.0.1', ['a, b', 'c'], 5), 'a', 'fewer entries than hops: the first')
 })
