@@ -1,9 +1,10 @@
 import { spawn } from 'node:child_process'
 import { once } from 'node:events'
-import { mkdir, readFile, writeFile } from 'node:fs/promises'
+import { readFile, writeFile } from 'node:fs/promises'
 import { createRequire } from 'node:module'
 import { createServer } from 'node:net'
 import path from 'node:path'
+import { privateDir } from './private-dir.js'
 import {
   CognitoIdentityProviderClient,
   CreateUserPoolClientCommand,
@@ -93,7 +94,7 @@ async function freePort (preferred = 0): Promise<number> {
  */
 export async function startLocalCognito (options: LocalCognitoOptions): Promise<LocalCognito> {
   const main = createRequire(import.meta.url).resolve('cognito-local')
-  await mkdir(options.dir, { recursive: true })
+  await privateDir(options.dir) // its users' passwords are in there, in plain text
   const portFile = path.join(options.dir, 'port')
   const port = await freePort(Number(await readFile(portFile, 'utf8').catch(() => '0')))
   const endpoint = `http://127.0.0.1:${port}`

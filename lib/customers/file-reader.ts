@@ -1,7 +1,7 @@
+import { fork, type ChildProcess } from 'node:child_process'
 import { once } from 'node:events'
 import { extname } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { Worker } from 'node:worker_threads'
 import { CustomerFileError, sniffFile, type FileFormat, type FileRow, type ReadLimits } from './customer-file.js'
 import type { FromWorker, ToWorker } from './file-worker.js'
 import { Mailbox } from './mailbox.js'
@@ -12,37 +12,50 @@ export interface OpenedFile {
   rows: AsyncIterable<FileRow>
 }
 
-/** The worker is the file's own extension: `.ts` when run from source, `.js` once built. */
+/** The reader's entry has this file's own extension: `.ts` when run from source, `.js` once built. */
 const WORKER = new URL(`./file-worker${extname(fileURLToPath(import.meta.url))}`, import.meta.url)
 
-/** The worker's errors that say the file was too large to read. */
-const TOO_LARGE: Record<string, number> = { ERR_WORKER_OUT_OF_MEMORY: 413 }
+/**
+ * The options of this process that the reader's needs too: those that load code (the TypeScript loader, when run
+ * from source; tap's coverage), never one that runs code of its own (`-e`, `-p`: the reader would run it again,
+ * and start a reader of its own).
+ */
+export function loaderOptions (execArgv: string[]): string[] {
+  const kept: string[] = []
+  for (let i = 0; i < execArgv.length; i++) {
+    const option = execArgv[i]!
+    if (/^--(import|loader|experimental-loader|require)=/.test(option) || option === '--enable-source-maps') kept.push(option)
+    else if (/^(--import|--loader|--experimental-loader|--require|-r)$/.test(option)) kept.push(option, execArgv[++i]!)
+  }
+  return kept
+}
 
 /**
- * Reads uploaded files on one worker thread, started at the first upload and kept for the next: parsing a large
- * workbook takes seconds of CPU, which on the main thread would stall live calls' audio. The worker's heap is
- * capped, so a file that gets past every limit and still needs too much memory ends that worker (then the next
+ * Reads uploaded files in one child process, started at the first upload and kept for the next: parsing a large
+ * workbook takes seconds of CPU, which on the server's thread would stall live calls' audio. (A process, not a
+ * worker thread: on Node 20 a worker thread does not get the TypeScript loader `npm run dev` runs under.) Its heap
+ * is capped, so a file that gets past every limit and still needs too much memory ends that process (the next
  * upload starts another), never the server.
  */
 export class FileReader {
-  #worker?: Worker
+  #child?: ChildProcess
   readonly #inboxes = new Map<number, Mailbox<FromWorker>>()
   #lastId = 0
 
   constructor (readonly limits: ReadLimits, readonly heapMb = 256) {}
 
-  /** What the file is (from its first bytes, here), and its records as the worker parses them. */
+  /** What the file is (from its first bytes, here), and its records as the reader parses them. */
   async open (path: string): Promise<OpenedFile> {
     const format = await sniffFile(path)
     return { format, rows: this.#rows(path, format) }
   }
 
   async * #rows (path: string, format: FileFormat): AsyncIterable<FileRow> {
-    const worker = this.#started()
+    const child = this.#started()
     const id = ++this.#lastId
     const inbox = new Mailbox<FromWorker>()
     this.#inboxes.set(id, inbox)
-    const send = (message: ToWorker) => worker.postMessage(message)
+    const send = (message: ToWorker) => child.send(message)
     let finished = false
     try {
       send({ type: 'read', id, path, format, limits: this.limits })
@@ -58,41 +71,44 @@ export class FileReader {
           finished = true
           return
         }
-        send({ type: 'more', id }) // the worker parses the next batch while this one is taken
+        send({ type: 'more', id }) // the reader parses the next batch while this one is taken
         yield * message.rows
       }
     } finally {
       this.#inboxes.delete(id)
-      if (!finished && this.#worker === worker) send({ type: 'cancel', id })
+      if (!finished && this.#child === child) send({ type: 'cancel', id })
     }
   }
 
-  #started (): Worker {
-    if (this.#worker) return this.#worker
-    const worker = new Worker(WORKER, { resourceLimits: { maxOldGenerationSizeMb: this.heapMb } })
-    worker.on('message', (message: FromWorker) => this.#inboxes.get(message.id)?.push(message))
-    worker.on('error', (error: Error & { code?: string }) => {
-      const failure = {
-        statusCode: TOO_LARGE[error.code!], // else a failure of ours: 500
-        message: `Reading the file stopped: ${error.message} (a file may use ${this.heapMb} MB of memory to read)`
-      }
+  #started (): ChildProcess {
+    if (this.#child) return this.#child
+    const child = fork(fileURLToPath(WORKER), [], {
+      execArgv: [...loaderOptions(process.execArgv), `--max-old-space-size=${this.heapMb}`],
+      serialization: 'advanced',
+      stdio: ['ignore', 'ignore', 'pipe', 'ipc']
+    })
+    let stderr = ''
+    child.stderr!.on('data', (chunk: Buffer) => { stderr = (stderr + String(chunk)).slice(-4096) })
+    child.on('message', (message: FromWorker) => this.#inboxes.get(message.id)?.push(message))
+    child.on('exit', () => {
+      if (this.#child === child) this.#child = undefined
+      // V8 ends a process whose heap is full with "Reached heap limit" ("JavaScript heap out of memory").
+      const failure = /heap limit|heap out of memory/i.test(stderr)
+        ? { statusCode: 413, message: `Reading the file needed more than the ${this.heapMb} MB of memory a file may use` }
+        : { message: 'The file reader stopped' }
       for (const [id, inbox] of this.#inboxes) inbox.push({ id, error: failure })
     })
-    worker.on('exit', () => {
-      if (this.#worker === worker) this.#worker = undefined
-      for (const [id, inbox] of this.#inboxes) inbox.push({ id, error: { message: 'The file reader stopped' } })
-    })
-    this.#worker = worker
-    return worker
+    this.#child = child
+    return child
   }
 
-  /** Lets the worker finish its own way (so that what it was doing is flushed), and waits until it has. */
+  /** Lets the reader finish its own way (so that what it was doing is flushed), and waits until it has. */
   async close () {
-    const worker = this.#worker
-    if (!worker) return
-    this.#worker = undefined
-    const exited = once(worker, 'exit')
-    worker.postMessage({ type: 'close' } satisfies ToWorker)
+    const child = this.#child
+    if (!child) return
+    this.#child = undefined
+    const exited = once(child, 'exit')
+    child.disconnect()
     await exited
   }
 }

@@ -1,13 +1,11 @@
-// The file reader's worker thread: parses uploaded files (`parseRows`) off the thread that carries live calls' audio,
-// and hands their records back in batches, one batch ahead of what the main thread has taken.
-import { parentPort } from 'node:worker_threads'
+// The file reader's process: parses uploaded files (`parseRows`) away from the server's thread, which carries live
+// calls' audio, and hands their records back in batches, one batch ahead of what the server has taken.
 import { CustomerFileError, parseRows, type FileFormat, type FileRow, type ReadLimits } from './customer-file.js'
 import { Mailbox } from './mailbox.js'
 
 export type ToWorker =
   | { type: 'read', id: number, path: string, format: FileFormat, limits: ReadLimits }
   | { type: 'more' | 'cancel', id: number }
-  | { type: 'close' }
 
 export type FromWorker =
   | { id: number, rows: FileRow[] }
@@ -17,20 +15,19 @@ export type FromWorker =
 /** Records a batch holds: enough to cross threads rarely, few enough to keep both threads busy. */
 const BATCH = 500
 
-const port = parentPort!
 /** Each job's instructions from the main thread, one a batch: read on (true), or stop (false). */
 const jobs = new Map<number, Mailbox<boolean>>()
 
-port.on('message', (message: ToWorker) => {
+// When the server lets go (or dies), the channel closes and this process ends once idle.
+process.on('message', (message: ToWorker) => {
   if (message.type === 'read') read(message) // never rejects: its errors are sent back
-  else if (message.type === 'close') port.close()
   else jobs.get(message.id)?.push(message.type === 'more')
 })
 
 async function read ({ id, path, format, limits }: Extract<ToWorker, { type: 'read' }>) {
   const instructions = new Mailbox<boolean>()
   jobs.set(id, instructions)
-  const send = (message: FromWorker) => port.postMessage(message)
+  const send = (message: FromWorker) => process.send!(message)
   try {
     let rows: FileRow[] = []
     for await (const row of parseRows(path, format, limits)) {

@@ -1,5 +1,5 @@
-import { mkdir } from 'node:fs/promises'
 import { PGlite, type Transaction } from '@electric-sql/pglite'
+import { privateDir } from '../private-dir.js'
 import type { Database, Queryable } from './database.js'
 
 const MEMORY = 'memory://'
@@ -18,7 +18,7 @@ function wrap (client: PGlite | Transaction): Queryable {
 
 /** The embedded engine: PostgreSQL compiled to WASM, one connection, files in `dataDir`. */
 export async function openPglite (dataDir: string): Promise<Database> {
-  if (!dataDir.startsWith(MEMORY)) await mkdir(dataDir, { recursive: true })
+  if (!dataDir.startsWith(MEMORY)) await privateDir(dataDir)
   const pglite = await PGlite.create(dataDir)
   return {
     engine: 'pglite',

@@ -1,4 +1,4 @@
-import { mkdtemp } from 'node:fs/promises'
+import { chmod, mkdir, mkdtemp, stat } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
@@ -19,6 +19,17 @@ t.test('data written before a restart is there after it (PGlite on disk)', async
   t.same(rows, [{ note: 'written before the restart' }])
   const migrations = await second.db.query('SELECT * FROM schema_migrations')
   t.ok(migrations.rowCount >= 0, 'the migration bookkeeping survived too')
+})
+
+t.test('the data folder is for the server\'s user only, even one made before with wider permissions', async (t) => {
+  const root = await mkdtemp(path.join(tmpdir(), 'vcm-perm-'))
+  const dataDir = path.join(root, 'data')
+  await mkdir(dataDir, { mode: 0o777 })
+  await chmod(dataDir, 0o777)
+  const app = await build(t, { env: { DATA_DIR: dataDir } })
+  await app.close()
+  t.equal((await stat(dataDir)).mode & 0o777, 0o700, 'the database folder (PGlite writes its files world-writable inside)')
+  t.equal((await stat(path.join(dataDir, 'cognito'))).mode & 0o777, 0o700, "the emulator's folder, with its users")
 })
 
 t.test('closing lets in-flight requests finish, then closes the database', async (t) => {

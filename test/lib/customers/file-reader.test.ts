@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os'
 import path from 'node:path'
 import t from 'tap'
 import { CustomerFileError } from '../../../lib/customers/customer-file.js'
-import { FileReader } from '../../../lib/customers/file-reader.js'
+import { FileReader, loaderOptions } from '../../../lib/customers/file-reader.js'
 
 const limits = { maxCellChars: 1000, maxRecords: 100_000, maxExpandedBytes: 2 * 1024 * 1024 }
 
@@ -56,13 +56,13 @@ t.test('a file gone before it is read fails with the reason, as a failure of our
   t.notOk(error instanceof CustomerFileError, 'not a refusal of the file: a 500')
 })
 
-t.test('a worker that runs out of memory fails the read with 413, and the next read starts another', async (t) => {
-  const reader = new FileReader(limits, 4) // far too little for any file: the worker dies as it starts reading
+t.test('a reader that runs out of memory fails the read with 413, and the next read starts another', async (t) => {
+  const reader = new FileReader(limits, 8) // far too little for any file: the reader dies as it starts
   t.teardown(() => reader.close())
   const file = await fileOf(t, rowsOf(3))
   for (let round = 0; round < 2; round++) {
     const read = async () => { for await (const row of (await reader.open(file)).rows) t.ok(row) }
-    await t.rejects(read(), { statusCode: 413, message: /^Reading the file stopped: .*memory.* \(a file may use 4 MB of memory to read\)$/ })
+    await t.rejects(read(), { statusCode: 413, message: 'Reading the file needed more than the 8 MB of memory a file may use' })
   }
 })
 
@@ -75,4 +75,11 @@ t.test('a reader closed during a read ends it with a failure, not a hang', async
   const rest = async () => { for (let next = await rows.next(); !next.done; next = await rows.next()); }
   await t.rejects(rest(), { message: 'The file reader stopped' })
   await reader.close() // twice is harmless
+})
+
+t.test("the reader takes this process's loaders, never code it runs", async (t) => {
+  t.same(loaderOptions(['--import=file:///tap.mjs', '--enable-source-maps', '--import', 'file:///tsx/loader.mjs', '-r', 'x.cjs']),
+    ['--import=file:///tap.mjs', '--enable-source-maps', '--import', 'file:///tsx/loader.mjs', '-r', 'x.cjs'])
+  t.same(loaderOptions(['--input-type=module', '-e', 'import("./server.js")', '--max-old-space-size=99', '-p', '1']), [],
+    'an -e, whose code would start a reader of its own, and a heap limit of its own')
 })
