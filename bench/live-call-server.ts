@@ -33,7 +33,7 @@ if (mode === 'ws') {
 } else {
   const token = 'bench-webhook-token-0123456789'
   const database = process.env.BENCH_DATABASE_URL ? await freshDatabase(process.env.BENCH_DATABASE_URL) : undefined
-  const { server, url } = await startBenchApp({
+  const { server, url, authorization } = await startBenchApp({
     ASSISTANT: 'echo', EXOTEL_WEBHOOK_TOKEN: token, LOG_LEVEL: 'warn', ...(database && { DATABASE_URL: database.url })
   })
   process.on('message', (message: { cmd: string }) => {
@@ -48,5 +48,5 @@ if (mode === 'ws') {
      SELECT id, name, phone, 'bench', 'in-progress', md5(id), now(), now(), now() FROM customers RETURNING exotel_sid`,
     [Number(count)]
   )
-  send({ ready: true, wsUrl: `${url}/ws-url?token=${token}&sample-rate=16000`, sids: rows.map((row) => row.exotel_sid) })
+  send({ ready: true, url, authorization, wsUrl: `${url}/ws-url?token=${token}&sample-rate=16000`, sids: rows.map((row) => row.exotel_sid) })
 }

@@ -1,0 +1,111 @@
+// Live callers for the benchmarks: each streams as Exotel does (connected, start, then 100 ms frames of 16 kHz audio
+// in real time) to a server started in its own process (live-call-server.ts), and times each frame's echo.
+import { fork, type ChildProcess } from 'node:child_process'
+import { once } from 'node:events'
+import WebSocket from 'ws'
+
+const FRAME_BYTES = 3200 // 100 ms at 16 kHz, 16-bit: one frame in, one frame out
+const RAMP_MS = Number(process.env.BENCH_RAMP_MS ?? 5000)
+
+export interface Ready { wsUrl?: string, sids?: string[], media?: string, url?: string, authorization?: string, pid?: number }
+
+export async function startServer (args: string[]) {
+  const child = fork(new URL('./live-call-server.ts', import.meta.url).pathname, args, {
+    execArgv: ['--import', 'tsx', ...(process.env.BENCH_PROFILE && args[0] === 'app' ? ['--cpu-prof', '--cpu-prof-dir=/tmp/prof'] : [])], env: { ...process.env, FASTIFY_AUTOLOAD_TYPESCRIPT: '1' }, stdio: ['ignore', 'inherit', 'inherit', 'ipc']
+  })
+  const [ready] = await once(child, 'message') as [Ready]
+  return { child, ready }
+}
+
+export async function cpuOf (child: ChildProcess): Promise<number> {
+  child.send({ cmd: 'cpu' })
+  const [{ cpu, loopP99, loopMax }] = await once(child, 'message') as [{ cpu: NodeJS.CpuUsage, loopP99: number, loopMax: number }]
+  if (process.env.BENCH_VERBOSE) console.log(`  server event loop delay since last asked: p99 ${loopP99.toFixed(1)} ms, max ${loopMax.toFixed(1)} ms`)
+  return (cpu.user + cpu.system) / 1000
+}
+
+/** The app's live calls: the URL each of its answered calls streams to, asked of /ws-url as Exotel does. */
+export async function appCallers (ready: Ready) {
+  return await Promise.all(ready.sids!.map(async (sid) => {
+    const answer = await fetch(`${ready.wsUrl!}&CallSid=${sid}`)
+    return { url: ((await answer.json()) as { url: string }).url, sid }
+  }))
+}
+
+/** Closes the app (dropping its database on a PostgreSQL server), then its process. */
+export async function stopApp (child: ChildProcess) {
+  child.send({ cmd: 'drop' })
+  await once(child, 'message')
+  child.send({ cmd: 'exit' })
+}
+
+/** Measuring starts once every caller is streaming; until then latencies are not counted. */
+const window = { from: Infinity, until: Infinity }
+
+/** One caller: streams frames in real time until the window ends, each carrying its number; records echo delays. */
+async function caller (url: string, sid: string, latencies: number[], opened: () => void) {
+  const socket = new WebSocket(url)
+  await once(socket, 'open')
+  const sent = new Map<number, number>()
+  socket.on('message', (data) => {
+    const message = JSON.parse(String(data))
+    if (message.event !== 'media') return
+    const seq = Buffer.from(message.media.payload, 'base64').readUInt32LE(0)
+    const at = sent.get(seq)
+    if (at !== undefined && at >= window.from && at < window.until) latencies.push(performance.now() - at)
+    sent.delete(seq)
+  })
+  const streamSid = sid.padEnd(32, '0')
+  socket.send(JSON.stringify({ event: 'connected' }))
+  socket.send(JSON.stringify({
+    event: 'start',
+    stream_sid: streamSid,
+    start: { stream_sid: streamSid, call_sid: sid, custom_parameters: {}, media_format: { encoding: 'audio/x-raw', sample_rate: '16000', bit_rate: '16' } }
+  }))
+  opened()
+  const frame = Buffer.alloc(FRAME_BYTES)
+  const started = performance.now()
+  for (let seq = 0; performance.now() < window.until; seq++) {
+    frame.writeUInt32LE(seq, 0)
+    sent.set(seq, performance.now())
+    socket.send(JSON.stringify({ event: 'media', stream_sid: streamSid, media: { chunk: String(seq + 1), timestamp: String(seq * 100), payload: frame.toString('base64') } }))
+    const next = started + (seq + 1) * 100
+    await new Promise((resolve) => setTimeout(resolve, Math.max(0, next - performance.now())))
+  }
+  await new Promise((resolve) => setTimeout(resolve, 300)) // the last echoes
+  socket.close()
+  await once(socket, 'close')
+}
+
+export const percentile = (values: number[], p: number) => {
+  const sorted = [...values].sort((a, b) => a - b)
+  return sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * p))] ?? NaN
+}
+
+/**
+ * N callers join over RAMP_MS, then stream together for `seconds`, while `during` (if given) runs: answers the echo
+ * delays' p50 and p99, and the server's CPU per call.
+ */
+export async function run (n: number, server: { child: ChildProcess }, urls: () => Promise<Array<{ url: string, sid: string }>>,
+  seconds: number, during?: () => Promise<unknown>) {
+  const targets = await urls()
+  const latencies: number[] = []
+  window.from = Infinity
+  window.until = Infinity
+  let open = 0
+  let allOpen: () => void
+  const streaming = new Promise<void>((resolve) => { allOpen = resolve })
+  // Calls come in over RAMP_MS (a real campaign adds at most a few a second), then all stream together.
+  const callers = targets.map(({ url, sid }, i) => new Promise((resolve) => setTimeout(resolve, (i * RAMP_MS) / targets.length))
+    .then(() => caller(url, sid, latencies, () => { if (++open === n) allOpen() })))
+  await streaming
+  await new Promise((resolve) => setTimeout(resolve, 1000)) // settle: every stream has started and is echoing
+  const cpuBefore = await cpuOf(server.child)
+  window.from = performance.now()
+  window.until = window.from + seconds * 1000
+  await Promise.all([new Promise((resolve) => setTimeout(resolve, seconds * 1000)), during?.()])
+  const cpuMs = await cpuOf(server.child) - cpuBefore
+  await Promise.all(callers)
+  const expected = n * seconds * 10
+  return { p50: percentile(latencies, 0.5), p99: percentile(latencies, 0.99), cpuPerCall: cpuMs / seconds / n, echoes: latencies.length, expected }
+}
