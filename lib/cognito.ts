@@ -77,6 +77,10 @@ export function toAuthError (error: unknown, overrides: Record<string, [number, 
   if (['ECONNREFUSED', 'ENOTFOUND', 'ETIMEDOUT', 'ECONNRESET'].includes(code) || name === 'TimeoutError') {
     return new AuthError(503, 'Authentication service unavailable')
   }
+  // An answer the SDK could not read (an HTML error page from a proxy, or from the emulator): the upstream's fault.
+  if (name === 'SyntaxError' && '$metadata' in (error as object)) {
+    return new AuthError(502, 'The authentication service gave an answer that could not be read')
+  }
   throw error
 }
 

@@ -9,7 +9,7 @@ import {
 } from '../../schemas/auth.js'
 import { ErrorRef } from '../../schemas/common.js'
 
-const errors = { 400: ErrorRef, 401: ErrorRef, 403: ErrorRef, 429: ErrorRef, 500: ErrorRef, 503: ErrorRef }
+const errors = { 400: ErrorRef, 401: ErrorRef, 403: ErrorRef, 429: ErrorRef, 500: ErrorRef, 502: ErrorRef, 503: ErrorRef }
 const bearer = [{ bearerAuth: [] }]
 
 const auth: FastifyPluginAsyncTypebox = async (fastify) => {

@@ -1,6 +1,7 @@
 import { createHmac } from 'node:crypto'
 import { once } from 'node:events'
 import { mkdtemp, rm } from 'node:fs/promises'
+import { createServer as createHttpServer } from 'node:http'
 import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
@@ -122,4 +123,17 @@ t.test('a verified token is remembered until it expires, and only that exact tok
   await verify('two')
   await verify('one')
   t.same(verified.slice(5), ['two', 'one'], 'past the limit the oldest is forgotten')
+})
+
+t.test('an upstream that answers an HTML page (a proxy, the emulator given a huge token) is a 502, not a 500', async (t) => {
+  const html = createHttpServer((_request, response) => {
+    response.writeHead(413, { 'content-type': 'text/html' }).end('<html><body>Payload Too Large</body></html>')
+  })
+  await new Promise<void>((resolve) => html.listen(0, '127.0.0.1', resolve))
+  t.teardown(() => html.close())
+  const client = localCognitoClient(`http://127.0.0.1:${(html.address() as { port: number }).port}`)
+  t.teardown(() => client.destroy())
+  const auth = new CognitoAuth({ client, clientId: 'client', verifyAccessToken: async () => { throw new Error('unused') } })
+  await t.rejects(auth.refresh('token'), { statusCode: 502, message: 'The authentication service gave an answer that could not be read' })
+  t.throws(() => toAuthError(new SyntaxError('ours')), SyntaxError, 'a SyntaxError of our own stays ours (500)')
 })
