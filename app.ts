@@ -61,9 +61,14 @@ export default async function app (fastify: FastifyInstance, opts: AppOptions) {
     return reply.code(404).send({ success: false, message: `Route ${request.method} ${shown} not found` })
   })
 
+  // Closing: answers to the requests still running end their connections, so that the close waits for nothing
+  // (an idle keep-alive connection would hold it until its timeout).
+  let closing = false
+  fastify.addHook('preClose', async () => { closing = true })
   // The last net: an error answer a plugin wrote in its own words (CORS refusing a preflight as text/plain) is
   // put in the envelope, its words as the message.
   fastify.addHook('onSend', async (_request, reply, payload) => {
+    if (closing) reply.header('connection', 'close')
     if (reply.statusCode < 400 || typeof payload !== 'string' || payload.startsWith('{"success":false,')) return payload
     reply.type('application/json; charset=utf-8')
     return envelope(payload)

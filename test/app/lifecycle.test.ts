@@ -51,6 +51,7 @@ t.test('closing lets in-flight requests finish, then closes the database', async
   const response = await inFlight
   t.equal(response.status, 200, 'the request that was running when the close began completes')
   t.same(await response.json(), { answer: 42 }, 'and could still use the database')
+  t.equal(response.headers.get('connection'), 'close', 'and ends its connection: the close waits for no keep-alive timeout')
   await closing
   await t.rejects(fetch(`http://127.0.0.1:${port}/health`), 'no new connection is accepted')
   await t.rejects(server.db.query('SELECT 1'), 'the database is closed last')
