@@ -35,8 +35,11 @@ t.test('the data folder is for the server\'s user only, even one made before wit
 t.test('closing lets in-flight requests finish, then closes the database', async (t) => {
   const server = Fastify({ pluginTimeout: 0 })
   server.register(fp(app), { env: { DATA_DIR: 'memory://' } })
+  let arrived: () => void
+  const reached = new Promise<void>((resolve) => { arrived = resolve })
   server.register(async (routes) => {
     routes.get('/slow', async () => {
+      arrived()
       await sleep(300)
       const { rows } = await server.db.query<{ answer: number }>('SELECT 42 AS answer')
       return rows[0]
@@ -46,7 +49,7 @@ t.test('closing lets in-flight requests finish, then closes the database', async
   const { port } = server.server.address() as { port: number }
 
   const inFlight = fetch(`http://127.0.0.1:${port}/slow`)
-  await sleep(50)
+  await reached // under load the request may take a while to arrive: the close begins once it is running
   const closing = server.close()
   const response = await inFlight
   t.equal(response.status, 200, 'the request that was running when the close began completes')
