@@ -1,8 +1,9 @@
 import { fork, type ChildProcess } from 'node:child_process'
 import { once } from 'node:events'
+import { stat } from 'node:fs/promises'
 import { extname } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { CustomerFileError, sniffFile, type FileFormat, type FileRow, type ReadLimits } from './customer-file.js'
+import { CustomerFileError, parseRows, sniffFile, type FileFormat, type FileRow, type ReadLimits } from './customer-file.js'
 import type { FromWorker, ToWorker } from './file-worker.js'
 import { Mailbox } from './mailbox.js'
 
@@ -42,12 +43,16 @@ export class FileReader {
   readonly #inboxes = new Map<number, Mailbox<FromWorker>>()
   #lastId = 0
 
-  constructor (readonly limits: ReadLimits, readonly heapMb = 256) {}
+  /**
+   * `inlineBytes`: a file this small is parsed here, where it lands: its whole parse costs a few milliseconds,
+   * less than handing it to the reader process (and, the first time, starting that process).
+   */
+  constructor (readonly limits: ReadLimits, readonly heapMb = 256, readonly inlineBytes = 64 * 1024) {}
 
-  /** What the file is (from its first bytes, here), and its records as the reader parses them. */
+  /** What the file is (from its first bytes, here), and its records as they are parsed. */
   async open (path: string): Promise<OpenedFile> {
-    const format = await sniffFile(path)
-    return { format, rows: this.#rows(path, format) }
+    const [format, { size }] = await Promise.all([sniffFile(path), stat(path)])
+    return { format, rows: size <= this.inlineBytes ? parseRows(path, format, this.limits) : this.#rows(path, format) }
   }
 
   async * #rows (path: string, format: FileFormat): AsyncIterable<FileRow> {

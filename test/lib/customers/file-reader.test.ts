@@ -17,8 +17,18 @@ async function fileOf (t: { teardown (fn: () => unknown): void }, content: strin
 
 const rowsOf = (count: number) => `phone\n${Array.from({ length: count }, (_, i) => 9000000000 + i).join('\n')}\n`
 
-t.test('records come in order from the worker, in batches, and one worker serves read after read', async (t) => {
-  const reader = new FileReader(limits)
+t.test('a small file is parsed where it lands, a larger one by the reader process', async (t) => {
+  const reader = new FileReader(limits, 256, 1024)
+  t.teardown(() => reader.close())
+  for (const customers of [10, 1000]) {
+    let count = 0
+    for await (const row of (await reader.open(await fileOf(t, rowsOf(customers)))).rows) count += row.cells.length
+    t.equal(count, customers + 1)
+  }
+})
+
+t.test('records come in order from the reader, in batches, and one reader serves read after read', async (t) => {
+  const reader = new FileReader(limits, 256, 0)
   t.teardown(() => reader.close())
   for (const records of [1235, 1000]) { // batches of 500: the last one part full, then all full
     const file = await fileOf(t, rowsOf(records - 1))
@@ -31,7 +41,7 @@ t.test('records come in order from the worker, in batches, and one worker serves
 })
 
 t.test('a read left early is cancelled, and the worker goes on serving others', async (t) => {
-  const reader = new FileReader(limits)
+  const reader = new FileReader(limits, 256, 0)
   t.teardown(() => reader.close())
   const file = await fileOf(t, rowsOf(5000))
   let taken = 0
@@ -45,7 +55,7 @@ t.test('a read left early is cancelled, and the worker goes on serving others', 
 })
 
 t.test('a file gone before it is read fails with the reason, as a failure of ours', async (t) => {
-  const reader = new FileReader(limits)
+  const reader = new FileReader(limits, 256, 0)
   t.teardown(() => reader.close())
   const file = await fileOf(t, rowsOf(3))
   const opened = await reader.open(file)
@@ -57,7 +67,7 @@ t.test('a file gone before it is read fails with the reason, as a failure of our
 })
 
 t.test('a reader that runs out of memory fails the read with 413, and the next read starts another', async (t) => {
-  const reader = new FileReader(limits, 8) // far too little for any file: the reader dies as it starts
+  const reader = new FileReader(limits, 8, 0) // far too little for any file: the reader dies as it starts
   t.teardown(() => reader.close())
   const file = await fileOf(t, rowsOf(3))
   for (let round = 0; round < 2; round++) {
@@ -67,7 +77,7 @@ t.test('a reader that runs out of memory fails the read with 413, and the next r
 })
 
 t.test('a reader closed during a read ends it with a failure, not a hang', async (t) => {
-  const reader = new FileReader(limits)
+  const reader = new FileReader(limits, 256, 0)
   const file = await fileOf(t, rowsOf(5000))
   const rows = (await reader.open(file)).rows[Symbol.asyncIterator]()
   t.equal((await rows.next()).value?.number, 1)
