@@ -34,7 +34,7 @@ if (mode === 'ws') {
   const token = 'bench-webhook-token-0123456789'
   const database = process.env.BENCH_DATABASE_URL ? await freshDatabase(process.env.BENCH_DATABASE_URL) : undefined
   const { server, url, authorization } = await startBenchApp({
-    ASSISTANT: 'echo', EXOTEL_WEBHOOK_TOKEN: token, LOG_LEVEL: 'warn', ...(database && { DATABASE_URL: database.url })
+    ASSISTANT: 'echo', EXOTEL_WEBHOOK_TOKEN: token, LOG_LEVEL: process.env.BENCH_LOG_LEVEL ?? 'warn', ...(database && { DATABASE_URL: database.url })
   })
   process.on('message', (message: { cmd: string }) => {
     if (message.cmd === 'drop') server.close().then(() => database?.drop()).then(() => send({ dropped: true }), () => send({ dropped: false }))
