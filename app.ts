@@ -9,6 +9,12 @@ import type { EnvPluginOptions } from './plugins/external/env.js'
 
 export type AppOptions = EnvPluginOptions & DbPluginOptions
 
+/** Node's refusals of a request it could not read, by their code; any other is a 400. */
+const CLIENT_ERRORS: Record<string, [number, string]> = {
+  HPE_HEADER_OVERFLOW: [431, "The request's headers are too large (at most 16 KB together, the URL included)"],
+  ERR_HTTP_REQUEST_TIMEOUT: [408, 'The request took too long to arrive']
+}
+
 /** An answer in the seed's envelope, for the layers that write to the socket themselves. */
 const envelope = (message: string) => JSON.stringify({ success: false, message })
 
@@ -20,12 +26,8 @@ const envelope = (message: string) => JSON.stringify({ success: false, message }
 export const options = {
   clientErrorHandler (error: Error & { code?: string }, socket: Duplex) {
     if (error.code === 'ECONNRESET' || !socket.writable) return
-    const [status, message] = error.code === 'HPE_HEADER_OVERFLOW'
-      ? [431, "The request's headers are too large (at most 16 KB together, the URL included)"]
-      : error.code === 'ERR_HTTP_REQUEST_TIMEOUT'
-        ? [408, 'The request took too long to arrive']
-        : [400, `The request could not be read as HTTP (${error.code ?? error.message})`]
-    const body = envelope(message as string)
+    const [status, message] = CLIENT_ERRORS[error.code!] ?? [400, `The request could not be read as HTTP (${error.code!})`]
+    const body = envelope(message)
     socket.end(`HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nContent-Type: application/json; charset=utf-8\r\n` +
       `Content-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`)
   },

@@ -118,6 +118,11 @@ t.test('a port already taken stops the start before the database or the emulator
 
   const free = await build(t, { checkPort: true, env: { HOST: '127.0.0.1', PORT: '0' } })
   t.ok(free.db, 'port 0 (any free port) starts')
-  const other = await assertPortFree('127.0.0.1', 65536).then(() => null, (error: unknown) => error)
+  const released = createServer()
+  await new Promise<void>((resolve) => released.listen({ host: '127.0.0.1', port: 0 }, resolve))
+  const freed = (released.address() as AddressInfo).port
+  await new Promise((resolve) => released.close(resolve))
+  t.equal(await assertPortFree('127.0.0.1', freed), undefined, 'a port no one holds is free')
+  const other = await assertPortFree('203.0.113.1', 8000).then(() => null, (error: unknown) => error) // not ours to bind
   t.notOk(other instanceof ConfigError, 'an error other than a taken port is passed on as it is')
 })

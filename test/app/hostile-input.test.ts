@@ -80,21 +80,26 @@ t.test('answers from the layers under the routes are in the envelope too', async
     404, /^Route GET \/nowhere\/y{91}\.\.\. not found$/)
 })
 
-t.test('a 70 KB query string, over a real socket: Node\'s own refusal is in the envelope', async (t) => {
+t.test('a 70 KB query string, or no HTTP at all, over a real socket: Node\'s own refusal is in the envelope', async (t) => {
   await app.listen({ port: 0, host: '127.0.0.1' })
   const { port } = app.server.address() as { port: number }
-  const raw = await new Promise<string>((resolve, reject) => {
-    const socket = connect(port, '127.0.0.1', () => {
-      socket.end(`GET /api/customers?search=${'a'.repeat(70 * 1024)} HTTP/1.1\r\nHost: x\r\n\r\n`)
+  const answer = async (request: string) => {
+    const raw = await new Promise<string>((resolve, reject) => {
+      const socket = connect(port, '127.0.0.1', () => { socket.end(request) })
+      let data = ''
+      socket.on('data', (chunk) => { data += String(chunk) })
+      socket.on('end', () => resolve(data))
+      socket.on('error', reject)
     })
-    let data = ''
-    socket.on('data', (chunk) => { data += String(chunk) })
-    socket.on('end', () => resolve(data))
-    socket.on('error', reject)
-  })
-  const [head, body] = raw.split('\r\n\r\n')
-  t.match(head, /^HTTP\/1\.1 431 /)
-  t.match(JSON.parse(body!), { success: false, message: /^The request's headers are too large/ })
+    const [head, body] = raw.split('\r\n\r\n')
+    return { head, body: JSON.parse(body!) }
+  }
+  const long = await answer(`GET /api/customers?search=${'a'.repeat(70 * 1024)} HTTP/1.1\r\nHost: x\r\n\r\n`)
+  t.match(long.head, /^HTTP\/1\.1 431 /)
+  t.match(long.body, { success: false, message: /^The request's headers are too large/ })
+  const garbage = await answer('HELLO THERE\r\n\r\n')
+  t.match(garbage.head, /^HTTP\/1\.1 400 /)
+  t.match(garbage.body, { success: false, message: /^The request could not be read as HTTP \(HPE_/ })
 })
 
 /** Every string and number a schema lets in, with where it is, that has no bound. */

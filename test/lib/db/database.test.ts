@@ -1,6 +1,7 @@
 import { createServer, type AddressInfo, type Socket } from 'node:net'
 import t from 'tap'
 import { openDatabase } from '../../../lib/db/database.js'
+import { serverName } from '../../../lib/db/postgres.js'
 import { engines } from '../../helper.js'
 
 for (const engine of engines) {
@@ -54,6 +55,11 @@ if (process.env.TEST_DATABASE_URL) {
     t.same((await db.query('SELECT 1 AS one')).rows, [{ one: 1 }], 'and the pool carries on')
   })
 }
+
+t.test('a server is named by host, port (5432 unless given) and database, never by its user or password', async (t) => {
+  t.equal(serverName('postgres://vcm:hunter2@db.internal/calls'), 'db.internal:5432/calls')
+  t.equal(serverName('postgresql://db.internal:6543/calls?sslmode=require'), 'db.internal:6543/calls')
+})
 
 t.test('a server that accepts connections but never answers fails the start in time, naming it (no password)', async (t) => {
   const sockets: Socket[] = []

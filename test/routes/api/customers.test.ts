@@ -499,6 +499,10 @@ t.test('files that would cost too much to read are refused as soon as a limit is
   t.equal(suppressions.statusCode, 413, 'the suppression upload has the same limits')
   t.match(suppressions.json(), { success: false, message: /^Row 3 has a cell longer than 1000 characters/ })
 
+  const longName = await upload('phone\n9000000812\n', `${'n'.repeat(300)}.csv`)
+  t.equal(longName.statusCode, 400)
+  t.same(longName.json(), { success: false, message: 'The file name is longer than 255 characters' })
+
   t.equal(await customerCount(app), before + 1, 'nothing was written from a refused file')
   t.equal((await upload('phone\n9000000811\n')).statusCode, 200, 'and the next upload works')
 })

@@ -68,4 +68,5 @@ t.test('without TRUST_PROXY, X-Forwarded-For is ignored: a client cannot choose 
   t.equal((await attempt(2)).statusCode, 401)
   t.equal((await attempt(3)).statusCode, 429)
   t.equal(clientAddress('10.0.0.1', ['a, b', 'c'], 5), 'a', 'fewer entries than hops: the first')
+  t.equal(clientAddress('10.0.0.1', ' , ', 1), '10.0.0.1', 'an empty header: the socket\'s peer')
 })
