@@ -7,45 +7,15 @@ import path from 'node:path'
 import { Writable } from 'node:stream'
 import Fastify, { type FastifyInstance, type FastifyServerOptions, type RouteOptions } from 'fastify'
 import fp from 'fastify-plugin'
-import pg from 'pg'
 import app, { options as serverOptions, type AppOptions } from '../app.js'
 import { logOptions } from '../lib/log-options.js'
 import { projectRoot } from '../lib/project-root.js'
+import { pgliteTemplate } from './databases.js'
 
 // The part of a tap test the helpers use.
 interface Test { teardown (fn: () => unknown): void }
 
-/** The database engines every database test runs on: PGlite always, a PostgreSQL server when one is given. */
-export interface Engine {
-  name: 'pglite' | 'postgres'
-  /** The variables that point the app at a fresh, empty database of this engine, dropped after the test. */
-  env (t: Test): Promise<Record<string, string>>
-}
-
-export const engines: Engine[] = [
-  { name: 'pglite', env: async () => ({ DATA_DIR: 'memory://' }) }
-]
-if (process.env.TEST_DATABASE_URL) {
-  engines.push({ name: 'postgres', env: async (t) => ({ DATABASE_URL: await freshPostgresDatabase(t) }) })
-}
-
-/** Creates an empty database on the TEST_DATABASE_URL server for one test, and drops it when the test ends. */
-export async function freshPostgresDatabase (t: Test): Promise<string> {
-  const admin = new pg.Client({ connectionString: process.env.TEST_DATABASE_URL })
-  await admin.connect()
-  const name = `vcm_test_${randomBytes(6).toString('hex')}`
-  await admin.query(`CREATE DATABASE ${name}`)
-  await admin.end()
-  t.teardown(async () => {
-    const dropper = new pg.Client({ connectionString: process.env.TEST_DATABASE_URL })
-    await dropper.connect()
-    await dropper.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`)
-    await dropper.end()
-  })
-  const url = new URL(process.env.TEST_DATABASE_URL!)
-  url.pathname = `/${name}`
-  return url.toString()
-}
+export { engines, freshPostgresDatabase, migratedDatabase, type Engine } from './databases.js'
 
 /** Tests run at any hour: batches may dial around the clock unless a test says otherwise (the default is 09:00-21:00 IST). */
 export const ANY_HOUR = { CALLING_HOURS: '00:00-24:00' }
@@ -63,7 +33,12 @@ export async function build (t: Test, options: BuildOptions = {}): Promise<Fasti
   // No plugin timeout: starting PGlite and the emulator on a busy machine can take more than avvio's 10 s.
   const server = Fastify({ ...serverOptions, logger, pluginTimeout: 0 })
   if (onRoute) server.addHook('onRoute', onRoute)
-  server.register(fp(app), { ...appOptions, env: { DATA_DIR: 'memory://', ...ANY_HOUR, ...env } })
+  const fullEnv: Record<string, string> = { DATA_DIR: 'memory://', ...ANY_HOUR, ...env }
+  // A new in-memory database with the app's own migrations starts from the run's migrated copy.
+  const startFrom = fullEnv.DATA_DIR === 'memory://' && !fullEnv.DATABASE_URL && !appOptions.migrationsDir
+    ? await pgliteTemplate()
+    : undefined
+  server.register(fp(app), { ...appOptions, startFrom, env: fullEnv })
   t.teardown(() => server.close())
   await server.ready()
   return server

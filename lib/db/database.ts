@@ -33,6 +33,11 @@ export interface DatabaseOptions {
   dataDir: string
   /** Told when an idle pooled connection to the server fails (the pool replaces it). */
   onIdleError?: (error: Error) => void
+  /**
+   * The embedded engine's first contents when its folder is new: an archive of a database (PGlite's
+   * `dumpDataDir`). The tests start every app from one migrated database made once per run.
+   */
+  startFrom?: Blob
   /** A server's longest wait to connect, and longest statement, in ms (default 30 s). */
   timeoutMs?: number
 }
@@ -43,5 +48,5 @@ export async function openDatabase (options: DatabaseOptions): Promise<Database>
     return openPostgres(options.url, options.onIdleError ?? (() => {}), options.timeoutMs)
   }
   const { openPglite } = await import('./pglite.js')
-  return openPglite(options.dataDir)
+  return openPglite(options.dataDir, options.startFrom)
 }

@@ -16,10 +16,17 @@ function wrap (client: PGlite | Transaction): Queryable {
   }
 }
 
-/** The embedded engine: PostgreSQL compiled to WASM, one connection, files in `dataDir`. */
-export async function openPglite (dataDir: string): Promise<Database> {
+/**
+ * The embedded engine: PostgreSQL compiled to WASM, one connection, files in `dataDir`. A new database starts as
+ * a copy of `startFrom` (an archive from PGlite's `dumpDataDir`) when given, instead of an empty one.
+ */
+export async function openPglite (dataDir: string, startFrom?: Blob): Promise<Database> {
   if (!dataDir.startsWith(MEMORY)) await privateDir(dataDir)
-  const pglite = await PGlite.create(dataDir)
+  return pgliteDatabase(await PGlite.create(dataDir, { loadDataDir: startFrom }))
+}
+
+/** An open PGlite instance as the server's Database. */
+export function pgliteDatabase (pglite: PGlite): Database {
   return {
     engine: 'pglite',
     ...wrap(pglite),

@@ -13,6 +13,8 @@ declare module 'fastify' {
 export interface DbPluginOptions {
   /** Where the migration files are. Default: the project's migrations/ folder. */
   migrationsDir?: string
+  /** The embedded database's first contents when it is new (see DatabaseOptions.startFrom). */
+  startFrom?: Blob
 }
 
 /**
@@ -24,6 +26,7 @@ export default fp<DbPluginOptions>(async function database (fastify, opts) {
   const db = await openDatabase({
     url: DATABASE_URL,
     dataDir: DATA_DIR,
+    startFrom: opts.startFrom,
     timeoutMs: DATABASE_TIMEOUT_SECONDS * 1000,
     onIdleError: (error) => fastify.log.warn({ err: error }, 'database connection lost; the pool will reconnect')
   })

@@ -1,15 +1,9 @@
-import path from 'node:path'
 import t from 'tap'
-import { openDatabase } from '../../lib/db/database.js'
-import { loadMigrations, migrate } from '../../lib/db/migrate.js'
-import { projectRoot } from '../../lib/project-root.js'
 import { AttemptCounter, countRequest, databaseStore } from '../../lib/rate-limits.js'
+import { migratedDatabase } from '../helper.js'
 
 async function database (t: { teardown (fn: () => unknown): void }) {
-  const db = await openDatabase({ dataDir: 'memory://' })
-  t.teardown(() => db.close())
-  await migrate(db, await loadMigrations(path.join(projectRoot, 'migrations')))
-  return db
+  return await migratedDatabase(t)
 }
 
 t.test('allows max attempts per key per window, then says how long to wait; a new window starts afresh', async (t) => {

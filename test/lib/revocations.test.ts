@@ -1,19 +1,13 @@
-import path from 'node:path'
 import t from 'tap'
-import { openDatabase, type Database } from '../../lib/db/database.js'
-import { loadMigrations, migrate } from '../../lib/db/migrate.js'
-import { projectRoot } from '../../lib/project-root.js'
+import type { Database } from '../../lib/db/database.js'
 import { openRevocationList } from '../../lib/revocations.js'
-import { engines } from '../helper.js'
+import { engines, migratedDatabase } from '../helper.js'
 
 const inAnHour = () => new Date(Date.now() + 3_600_000)
 
 for (const engine of engines) {
   t.test(`${engine.name}: a revoked token stays refused, an unrevoked one passes`, async (t) => {
-    const env = await engine.env(t)
-    const db = await openDatabase({ url: env.DATABASE_URL, dataDir: env.DATA_DIR ?? 'memory://' })
-    t.teardown(() => db.close())
-    await migrate(db, await loadMigrations(path.join(projectRoot, 'migrations')))
+    const db = await migratedDatabase(t, engine)
 
     const list = await openRevocationList(db)
     t.equal(await list.isRevoked('a'), false)
@@ -77,8 +71,5 @@ t.test('on a PostgreSQL server, checks that arrive during a query share the next
 })
 
 async function migrated (t: { teardown (fn: () => unknown): void }): Promise<Database> {
-  const db = await openDatabase({ dataDir: 'memory://' })
-  t.teardown(() => db.close())
-  await migrate(db, await loadMigrations(path.join(projectRoot, 'migrations')))
-  return db
+  return await migratedDatabase(t)
 }

@@ -1,16 +1,11 @@
-import path from 'node:path'
 import t from 'tap'
 import { applyReport, createCall, getCall } from '../../../lib/calls/calls.js'
 import { dial } from '../../../lib/calls/dialler.js'
-import { openDatabase } from '../../../lib/db/database.js'
-import { loadMigrations, migrate } from '../../../lib/db/migrate.js'
 import { ExotelClient } from '../../../lib/exotel/exotel-client.js'
 import { startExotelSimulator } from '../../../lib/exotel/simulator.js'
-import { projectRoot } from '../../../lib/project-root.js'
+import { migratedDatabase } from '../../helper.js'
 
-const db = await openDatabase({ dataDir: 'memory://' })
-t.teardown(() => db.close())
-await migrate(db, await loadMigrations(path.join(projectRoot, 'migrations')))
+const db = await migratedDatabase(t)
 
 t.test('a status only moves forward, and each report is recorded once', async (t) => {
   const call = await createCall(db, { customerId: 'C1', customerName: null, phone: '+919000000005', triggeredBy: 'sub' })

@@ -1,14 +1,12 @@
-import path from 'node:path'
 import t from 'tap'
 import { queueBatch } from '../../../lib/calls/batches.js'
 import { windowOf } from '../../../lib/calls/calling-window.js'
 import { applyReport, createCall } from '../../../lib/calls/calls.js'
 import { Dispatcher, type DispatchPolicy } from '../../../lib/calls/dispatcher.js'
-import { openDatabase, type Database } from '../../../lib/db/database.js'
-import { loadMigrations, migrate } from '../../../lib/db/migrate.js'
+import type { Database } from '../../../lib/db/database.js'
 import { ExotelClient } from '../../../lib/exotel/exotel-client.js'
 import { startExotelSimulator } from '../../../lib/exotel/simulator.js'
-import { projectRoot } from '../../../lib/project-root.js'
+import { migratedDatabase } from '../../helper.js'
 
 const ALWAYS = windowOf('00:00-24:00', 'mon-sun', 'UTC')
 const ANYTIME = { schedule: { window: ALWAYS } }
@@ -17,9 +15,7 @@ const credentials = { accountSid: 'acme1', apiKey: 'key', apiToken: 'token' }
 const NOWHERE = 'http://127.0.0.1:9/exotel-webhook'
 
 async function setup (t: { teardown (fn: () => unknown): void }, customers: number) {
-  const db = await openDatabase({ dataDir: 'memory://' })
-  t.teardown(() => db.close())
-  await migrate(db, await loadMigrations(path.join(projectRoot, 'migrations')))
+  const db = await migratedDatabase(t)
   const simulator = await startExotelSimulator({ ...credentials, passthruUrl: () => NOWHERE, ringMs: 60_000 })
   t.teardown(() => simulator.stop())
   const exotel = new ExotelClient({ ...credentials, baseUrl: simulator.baseUrl, callerId: '08000000001', appId: '42' })

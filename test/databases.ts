@@ -1,0 +1,88 @@
+import { createHash, randomBytes } from 'node:crypto'
+import { readFile, rename, writeFile } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import path from 'node:path'
+import { PGlite } from '@electric-sql/pglite'
+import pg from 'pg'
+import { openDatabase, type Database } from '../lib/db/database.js'
+import { pgliteDatabase } from '../lib/db/pglite.js'
+import { loadMigrations, migrate } from '../lib/db/migrate.js'
+import { projectRoot } from '../lib/project-root.js'
+
+// The part of a tap test the helpers use.
+interface Test { teardown (fn: () => unknown): void }
+
+/** The database engines every database test runs on: PGlite always, a PostgreSQL server when one is given. */
+export interface Engine {
+  name: 'pglite' | 'postgres'
+  /** The variables that point the app at a fresh, empty database of this engine, dropped after the test. */
+  env (t: Test): Promise<Record<string, string>>
+}
+
+export const engines: Engine[] = [
+  { name: 'pglite', env: async () => ({ DATA_DIR: 'memory://' }) }
+]
+if (process.env.TEST_DATABASE_URL) {
+  engines.push({ name: 'postgres', env: async (t) => ({ DATABASE_URL: await freshPostgresDatabase(t) }) })
+}
+
+/** Creates an empty database on the TEST_DATABASE_URL server for one test, and drops it when the test ends. */
+export async function freshPostgresDatabase (t: Test): Promise<string> {
+  const admin = new pg.Client({ connectionString: process.env.TEST_DATABASE_URL })
+  await admin.connect()
+  const name = `vcm_test_${randomBytes(6).toString('hex')}`
+  await admin.query(`CREATE DATABASE ${name}`)
+  await admin.end()
+  t.teardown(async () => {
+    const dropper = new pg.Client({ connectionString: process.env.TEST_DATABASE_URL })
+    await dropper.connect()
+    await dropper.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`)
+    await dropper.end()
+  })
+  const url = new URL(process.env.TEST_DATABASE_URL!)
+  url.pathname = `/${name}`
+  return url.toString()
+}
+
+let template: Promise<Blob> | undefined
+
+/**
+ * An embedded database with every migration applied, as an archive to start from. PGlite's initdb costs seconds
+ * a database, loading this archive a few hundred milliseconds: it is made once per run (kept in the system's
+ * temporary folder, named by the PGlite version and the migrations, so that a change to either makes a new one)
+ * and once read per test process.
+ */
+export async function pgliteTemplate (): Promise<Blob> {
+  template ??= (async () => {
+    const migrations = await loadMigrations(path.join(projectRoot, 'migrations'))
+    const { version } = JSON.parse(await readFile(path.join(projectRoot, 'node_modules/@electric-sql/pglite/package.json'), 'utf8'))
+    const key = createHash('sha256').update(version).update(migrations.map((m) => m.checksum).join()).digest('hex')
+    const file = path.join(tmpdir(), `vcm-test-pglite-${key.slice(0, 16)}.tar`)
+    const made = await readFile(file).catch(() => undefined)
+    if (made) return new Blob([made])
+    const pglite = await PGlite.create('memory://')
+    await migrate(pgliteDatabase(pglite), migrations)
+    const archive = await pglite.dumpDataDir('none')
+    await pglite.close()
+    // Written aside and renamed: test processes starting together never read half a file.
+    const aside = `${file}.${process.pid}`
+    await writeFile(aside, Buffer.from(await archive.arrayBuffer()))
+    await rename(aside, file)
+    return archive
+  })()
+  return await template
+}
+
+/**
+ * A database of `engine` with every migration applied, closed when the test ends: for tests of lib/ modules that
+ * need no app.
+ */
+export async function migratedDatabase (t: Test, engine: Engine = engines[0]!): Promise<Database> {
+  const env = await engine.env(t)
+  const db = env.DATABASE_URL
+    ? await openDatabase({ url: env.DATABASE_URL, dataDir: 'unused' })
+    : await openDatabase({ dataDir: 'memory://', startFrom: await pgliteTemplate() })
+  t.teardown(() => db.close())
+  if (env.DATABASE_URL) await migrate(db, await loadMigrations(path.join(projectRoot, 'migrations')))
+  return db
+}
