@@ -1,4 +1,4 @@
-import type { MediaFormat } from '../exotel/media-codec.js'
+import type { MediaFormat } from '../voice/format.js'
 
 /**
  * The voice assistant's side of a live call, whichever assistant it is (scripted prompts, OpenAI Realtime, an
@@ -10,6 +10,8 @@ export interface CallContext {
   callSid: string
   streamSid: string
   format: MediaFormat
+  /** The least audio one frame on this stream carries (Exotel: 3 200 bytes): a shorter flush is padded with silence. */
+  minFrameBytes: number
   customer: {
     id: string
     name: string | null

@@ -1,15 +1,15 @@
-import { bytesPerSecond, MIN_CHUNK } from '../exotel/media-codec.js'
+import { bytesPerSecond } from '../voice/format.js'
 import type { Assistant, AssistantOutput, AssistantSession, CallContext } from './assistant.js'
 
 /**
  * Plays the caller's audio straight back: a line test ("can you hear yourself?") and the benchmark's assistant.
- * Audio goes back as soon as it makes a frame Exotel accepts (100 ms, 3 200 bytes at least).
+ * Audio goes back as soon as it makes a whole frame (100 ms, and at least the stream's smallest frame).
  */
 export class EchoAssistant implements Assistant {
   readonly name = 'echo'
 
   start (context: CallContext, output: AssistantOutput): AssistantSession {
-    const frameBytes = Math.max(MIN_CHUNK, bytesPerSecond(context.format) / 10)
+    const frameBytes = Math.max(context.minFrameBytes, bytesPerSecond(context.format) / 10)
     let held: Buffer[] = []
     let heldBytes = 0
     return {

@@ -1,7 +1,7 @@
 import type { IncomingMessage } from 'node:http'
 import type { RealtimeClientEvent } from 'openai/resources/realtime/realtime'
 import WebSocket from 'ws'
-import type { MediaFormat } from '../exotel/media-codec.js'
+import type { MediaFormat } from '../voice/format.js'
 import { fromPcm, resample, toPcm } from '../voice/audio.js'
 import type { Assistant, AssistantOutput, AssistantSession, CallContext } from './assistant.js'
 

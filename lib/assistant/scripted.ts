@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
-import type { MediaFormat } from '../exotel/media-codec.js'
+import type { MediaFormat } from '../voice/format.js'
 import { projectRoot } from '../project-root.js'
 import { fromPcm, readWav } from '../voice/audio.js'
 import { SpeechDetector } from '../voice/speech-detector.js'

@@ -229,23 +229,12 @@ export async function listCalls (db: Queryable, query: CallQuery): Promise<{ cal
   return { calls: rows, total: counted[0]!.total }
 }
 
-/** Our id of the call Exotel knows by `sid`. */
-export async function callIdOf (db: Queryable, sid: string): Promise<string | undefined> {
-  const { rows } = await db.query<{ id: string }>('SELECT id FROM call WHERE exotel_sid = $1', [sid])
-  return rows[0]?.id
-}
-
-/** The call's status, when it is a call of ours. */
-export async function callStatusOf (db: Queryable, id: string): Promise<CallStatus | undefined> {
-  const { rows } = await db.query<{ status: CallStatus }>('SELECT status FROM call WHERE id = $1', [id])
-  return rows[0]?.status
-}
-
-/** `id` when it is the id of a call of ours. */
-export async function callExists (db: Queryable, id: string): Promise<string | undefined> {
-  if (!/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(id)) return undefined
-  const { rows } = await db.query<{ id: string }>('SELECT id FROM call WHERE id = $1', [id])
-  return rows[0]?.id
+/** Our call, found by its id or by Exotel's Call Sid: its id and status, or undefined when it is not ours. */
+export async function findCall (db: Queryable, where: Locator): Promise<{ id: string, status: CallStatus } | undefined> {
+  if ('id' in where && !/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(where.id)) return undefined
+  const [column, value] = 'id' in where ? ['id', where.id] : ['exotel_sid', where.exotelSid]
+  const { rows } = await db.query<{ id: string, status: CallStatus }>(`SELECT id, status FROM call WHERE ${column} = $1`, [value])
+  return rows[0]
 }
 
 /** One call with its timeline (oldest event first) and its live conversation, if it had one. */

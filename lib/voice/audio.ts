@@ -1,4 +1,4 @@
-import type { MediaFormat } from '../exotel/media-codec.js'
+import type { MediaFormat } from './format.js'
 
 /**
  * The little audio work a phone call needs, on raw buffers: G.711 mu-law to and from 16-bit PCM, linear

@@ -1,5 +1,4 @@
-import type { MediaFormat } from '../exotel/media-codec.js'
-import { bytesPerSecond } from '../exotel/media-codec.js'
+import { bytesPerSecond, type MediaFormat } from './format.js'
 import { loudness } from './audio.js'
 
 export interface SpeechDetectorOptions {

@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net'
 import type { FastifyReply, FastifyRequest } from 'fastify'
 import fp from 'fastify-plugin'
 import { ExotelClient, ExotelError } from '../../lib/exotel/exotel-client.js'
-import { MediaTokens } from '../../lib/exotel/media-token.js'
+import { MediaTokens } from '../../lib/live-call/media-token.js'
 import { startExotelSimulator, type ExotelSimulator } from '../../lib/exotel/simulator.js'
 import { redactUrl } from '../../lib/log-options.js'
 

@@ -1,7 +1,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
-import { callExists, callIdOf, callStatusOf, isTerminal } from '../../lib/calls/calls.js'
-import { MediaSession } from '../../lib/calls/media-session.js'
-import { claimMediaToken } from '../../lib/exotel/media-token.js'
+import { findCall, isTerminal } from '../../lib/calls/calls.js'
+import { exotelMediaStream } from '../../lib/exotel/media-stream.js'
+import { MediaSession } from '../../lib/live-call/session.js'
 import { ErrorRef } from '../../schemas/common.js'
 import { MEDIA_STREAM, StreamUrl, StreamUrlQuery } from '../../schemas/telephony.js'
 
@@ -39,17 +39,16 @@ const media: FastifyPluginAsyncTypebox = async (fastify) => {
     const { CallSid: callSid, CustomField: customField, 'sample-rate': rate } = request.query
     // Exotel does not promise which parameters reach this URL: the call is found by its Sid, or by the CustomField
     // we set (our call id); with neither, the token is bound to its call when the stream's `start` names it.
-    const callId = callSid
-      ? await callIdOf(fastify.db, callSid)
-      : customField ? await callExists(fastify.db, customField) : undefined
-    if ((callSid || customField) && !callId) return reply.code(404).send({ success: false, message: 'Unknown call' })
-    const status = callId ? await callStatusOf(fastify.db, callId) : undefined
-    if (status && isTerminal(status)) {
-      return reply.code(409).send({ success: false, message: `The call has ended (${status}): nothing may be streamed for it` })
+    const call = callSid
+      ? await findCall(fastify.db, { exotelSid: callSid })
+      : customField ? await findCall(fastify.db, { id: customField }) : undefined
+    if ((callSid || customField) && !call) return reply.code(404).send({ success: false, message: 'Unknown call' })
+    if (call && isTerminal(call.status)) {
+      return reply.code(409).send({ success: false, message: `The call has ended (${call.status}): nothing may be streamed for it` })
     }
     const base = fastify.telephony.publicBaseUrl().replace(/^http/, 'ws')
     const url = new URL(`${base}/media`)
-    url.searchParams.set('token', fastify.telephony.mediaTokens.issue(callId, callSid))
+    url.searchParams.set('token', fastify.telephony.mediaTokens.issue(call?.id, callSid))
     url.searchParams.set('sample-rate', rate && SAMPLE_RATES.has(rate) ? rate : '8000')
     // The seed's ancestor answered the bare URL; the schema above describes the JSON answer, text goes as it is.
     if (request.headers.accept?.startsWith('text/plain')) return reply.type('text/plain').send(url.toString() as never)
@@ -61,24 +60,6 @@ const media: FastifyPluginAsyncTypebox = async (fastify) => {
     // @fastify/websocket leaves WebSocket routes out of the document: GET /ws-url describes this one in words.
     schema: { tags: ['telephony'], summary: "Exotel's media stream for one call (WebSocket; token from /ws-url)" }
   }, (socket, request) => {
-    // Messages may arrive while the token is checked: they wait, in order.
-    let handle = (frame: string) => { waiting.push(frame) }
-    const waiting: string[] = []
-    // Exotel streams audio all through a call: a socket silent this long is a stream that died without a word.
-    // Its session ends when the socket closes, with this reason.
-    let stopReason = 'stream closed'
-    const idleSeconds = fastify.config.MEDIA_IDLE_TIMEOUT_SECONDS
-    const idle = setTimeout(() => {
-      request.log.info({ seconds: idleSeconds }, 'media stream closed: silent too long')
-      stopReason = `no message for ${idleSeconds} s`
-      socket.close(1000, 'no media')
-    }, idleSeconds * 1000)
-    socket.on('message', (data) => {
-      idle.refresh()
-      handle(String(data))
-    })
-    socket.on('close', () => clearTimeout(idle))
-
     const query = request.query as Record<string, string | undefined>
     // Exotel may send the token as the password of a Basic header (wss://user:token@host/...).
     const basic = /^Basic (.+)$/i.exec(request.headers.authorization ?? '')?.[1]
@@ -89,33 +70,24 @@ const media: FastifyPluginAsyncTypebox = async (fastify) => {
       socket.close(1008, grant.error)
       return
     }
-    claimMediaToken(fastify.db, grant).then((fresh) => {
-      if (!fresh) {
-        request.log.info({ callId: grant.callId }, 'media stream refused: token already used')
-        socket.close(1008, 'token already used')
-        return
-      }
-      const live = new MediaSession({
-        db: fastify.db,
-        grant,
-        assistant: fastify.assistant,
-        send: (frame) => { if (socket.readyState === socket.OPEN) socket.send(frame) },
-        close: (code, reason) => socket.close(code, reason),
-        aheadMs: fastify.config.MEDIA_SEND_AHEAD_MS,
-        askedRate: Number(query['sample-rate']), // NaN without one: then the stream's own word is taken
-        log: (message, detail) => request.log.info(detail, message)
-      })
-      sessions.add(live)
-      socket.on('close', () => {
-        // A stream that ends without a `stop` ends here; its last changes are written before it is let go.
-        live.end(stopReason)
-        live.settled().finally(() => sessions.delete(live))
-      })
-      handle = (frame) => live.handle(frame)
-      for (const frame of waiting.splice(0)) handle(frame)
-    }, (error: Error) => {
-      request.log.error({ err: error }, 'media stream: the token could not be checked')
-      socket.close(1011, 'server error')
+    const live = new MediaSession({
+      db: fastify.db,
+      grant,
+      protocol: exotelMediaStream,
+      assistant: fastify.assistant,
+      send: (frame) => { if (socket.readyState === socket.OPEN) socket.send(frame) },
+      close: (code, reason) => socket.close(code, reason),
+      aheadMs: fastify.config.MEDIA_SEND_AHEAD_MS,
+      idleMs: fastify.config.MEDIA_IDLE_TIMEOUT_SECONDS * 1000,
+      askedRate: Number(query['sample-rate']), // NaN without one: then the stream's own word is taken
+      log: (message, detail, level = 'info') => request.log[level](detail, message)
+    })
+    sessions.add(live)
+    socket.on('message', (data) => live.handle(String(data)))
+    socket.on('close', () => {
+      // A stream that ends without a `stop` ends here; its last changes are written before it is let go.
+      live.closed()
+      live.settled().finally(() => sessions.delete(live))
     })
   })
 }

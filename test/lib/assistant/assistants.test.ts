@@ -3,7 +3,7 @@ import type { AssistantOutput, CallContext, Outcome } from '../../../lib/assista
 import { EchoAssistant } from '../../../lib/assistant/echo.js'
 import { fillPrompt, OpenAIRealtimeAssistant } from '../../../lib/assistant/openai-realtime.js'
 import { PROMPTS, ScriptedAssistant } from '../../../lib/assistant/scripted.js'
-import type { MediaFormat } from '../../../lib/exotel/media-codec.js'
+import type { MediaFormat } from '../../../lib/voice/format.js'
 import { startFakeRealtime } from '../../fake-realtime.js'
 
 /** What an assistant did, as the media session would see it; `unplayed` is what the session would report. */
@@ -40,6 +40,7 @@ const context = (format: MediaFormat, attributes: Record<string, unknown> = {}):
   callSid: 'c'.repeat(32),
   streamSid: 's'.repeat(32),
   format,
+  minFrameBytes: 3200,
   customer: { id: 'C1', name: 'Asha', phone: '+919000000000', language: null, attributes },
   customParameters: {}
 })

@@ -3,7 +3,7 @@ import t from 'tap'
 import WebSocket from 'ws'
 import { applyReport, createCall, getCall } from '../../../lib/calls/calls.js'
 import { openDatabase } from '../../../lib/db/database.js'
-import { MediaTokens } from '../../../lib/exotel/media-token.js'
+import { MediaTokens } from '../../../lib/live-call/media-token.js'
 import { build } from '../../helper.js'
 
 const TOKEN = 'webhook-token-for-media-tests'

@@ -1,29 +1,32 @@
-import { bytesPerSecond, mediaChunks, OutgoingFrames, type MediaFormat } from './media-codec.js'
+import { bytesPerSecond, type MediaFormat } from '../voice/format.js'
+import type { FrameWriter, StreamProtocol } from './stream-protocol.js'
 
 export interface PlaybackOptions {
   streamSid: string
   format: MediaFormat
+  /** The provider's wire format: how audio is cut and frames are written. */
+  protocol: StreamProtocol
   /** Sends one frame on the stream. */
   send: (frame: string) => void
-  /** How far ahead of what is playing audio is sent: Exotel plays what it has, so this is what a `clear` drops. */
+  /** How far ahead of what is playing audio is sent: the provider plays what it has, so this is what a `clear` drops. */
   aheadMs: number
   /** Audio per media frame. */
   chunkMs?: number
 }
 
-// Frames are built as they are sent, so that their numbers count up in the order Exotel receives them.
+// Frames are built as they are sent, so that their numbers count up in the order the provider receives them.
 type Queued = { audio: Buffer, ms: number } | { mark: string }
 
 /**
- * The bot's voice on one stream, paced near real time: audio is cut into Exotel-sized media frames and each is
+ * The bot's voice on one stream, paced near real time: audio is cut into media frames of the sizes the provider takes and each is
  * sent about when the one before it would be playing, never more than `aheadMs` ahead (a reply sent all at once
  * is reported to make calls drop, and a `clear` only drops audio not yet playing). Marks ride in the same queue,
- * so Exotel reports each when playback reaches it.
+ * so the provider reports each when playback reaches it.
  */
 export class Playback {
   readonly #options: Required<PlaybackOptions>
   readonly #chunkBytes: number
-  readonly #frames: OutgoingFrames
+  readonly #frames: FrameWriter
   #pending: Buffer[] = []
   #pendingBytes = 0
   #queue: Queued[] = []
@@ -37,7 +40,7 @@ export class Playback {
   constructor (options: PlaybackOptions) {
     this.#options = { chunkMs: 200, ...options }
     this.#chunkBytes = Math.round(this.#options.chunkMs * bytesPerSecond(options.format) / 1000 / 320) * 320
-    this.#frames = new OutgoingFrames(options.streamSid, options.format)
+    this.#frames = options.protocol.frames(options.streamSid, options.format)
   }
 
   /** Milliseconds of audio sent or queued that have not yet played. */
@@ -69,7 +72,7 @@ export class Playback {
     this.#pump()
   }
 
-  /** Flushes, then asks Exotel to report when playback reaches this point. */
+  /** Flushes, then asks the provider to report when playback reaches this point. */
   mark (name: string): void {
     if (this.#stopped) return
     this.flush()
@@ -78,7 +81,7 @@ export class Playback {
   }
 
   /**
-   * Exotel reports a mark played: what was sent before it has played, whatever our clock said (playback may
+   * The provider reports a mark played: what was sent before it has played, whatever our clock said (playback may
    * have started late, or run ahead of it), so the playhead moves to match.
    */
   played (name: string): void {
@@ -89,13 +92,13 @@ export class Playback {
     if (due > now) this.#playhead -= due - now
   }
 
-  /** Barge-in: drops all audio not yet playing, here and at Exotel. */
+  /** Barge-in: drops all audio not yet playing, here and at the provider. */
   clear (): void {
     if (this.#stopped) return
     this.#pending = []
     this.#pendingBytes = 0
     this.#queue = []
-    this.#marks.clear() // Exotel does not report marks it dropped
+    this.#marks.clear() // a mark dropped is never reported
     clearTimeout(this.#timer)
     this.#timer = undefined
     this.#playhead = 0
@@ -110,7 +113,7 @@ export class Playback {
 
   #enqueue (audio: Buffer) {
     const bytesPerMs = bytesPerSecond(this.#options.format) / 1000
-    for (const chunk of mediaChunks(audio, this.#options.format, this.#options.chunkMs)) {
+    for (const chunk of this.#options.protocol.chunks(audio, this.#options.format, this.#options.chunkMs)) {
       this.#queue.push({ audio: chunk, ms: chunk.length / bytesPerMs })
     }
   }

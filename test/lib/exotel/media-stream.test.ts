@@ -1,5 +1,6 @@
 import t from 'tap'
-import { bytesPerSecond, mediaChunks, OutgoingFrames, readExotelMessage, readMediaFormat } from '../../../lib/exotel/media-codec.js'
+import { mediaChunks, OutgoingFrames, readExotelMessage, readMediaFormat } from '../../../lib/exotel/media-stream.js'
+import { bytesPerSecond } from '../../../lib/voice/format.js'
 
 const sid = 'f'.repeat(32)
 

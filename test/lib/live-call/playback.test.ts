@@ -1,5 +1,6 @@
 import t from 'tap'
-import { Playback } from '../../../lib/exotel/playback.js'
+import { exotelMediaStream } from '../../../lib/exotel/media-stream.js'
+import { Playback } from '../../../lib/live-call/playback.js'
 
 const sid = 'a'.repeat(32)
 const format = { encoding: 'pcm16', sampleRate: 8000 } as const // 16 bytes a millisecond
@@ -10,6 +11,7 @@ function playback (aheadMs: number) {
   const player = new Playback({
     streamSid: sid,
     format,
+    protocol: exotelMediaStream,
     aheadMs,
     send: (frame) => {
       const message = JSON.parse(frame)

@@ -1,25 +1,34 @@
 import type { Assistant, AssistantOutput, AssistantSession, Outcome } from '../assistant/assistant.js'
+import { applyReport, findCall, isTerminal, type StatusReport } from '../calls/calls.js'
+import { callContextOf, recordConversation, startConversation, type ConversationChange } from '../calls/conversation.js'
 import type { Database } from '../db/database.js'
-import { readExotelMessage, type MediaFormat } from '../exotel/media-codec.js'
-import type { MediaGrant } from '../exotel/media-token.js'
-import { Playback } from '../exotel/playback.js'
-import { applyReport, callIdOf, callStatusOf, isTerminal, type StatusReport } from './calls.js'
-import { callContextOf, recordConversation, startConversation, type ConversationChange } from './conversation.js'
+import type { MediaFormat } from '../voice/format.js'
+import { claimMediaToken, type MediaGrant } from './media-token.js'
+import { Playback } from './playback.js'
+import type { StreamEvent, StreamProtocol } from './stream-protocol.js'
 
 export interface MediaSessionOptions {
   db: Database
+  /** The stream's checked token: the session claims it (once, on any instance) before it reads a frame. */
   grant: MediaGrant
+  /** The provider's wire format. */
+  protocol: StreamProtocol
   assistant: Assistant
-  /** Sends a frame to Exotel. */
+  /** Sends a frame to the provider. */
   send: (frame: string) => void
-  /** Closes the stream: the bot's part of the call is over, or the call had ended before the stream started. */
+  /** Closes the stream: the bot's part of the call is over, the call had ended, or the token was refused. */
   close: (code: number, reason: string) => void
   /** How far ahead of playback the bot's audio is sent. */
   aheadMs: number
-  /** The sample rate our WebSocket URL asked Exotel for. */
+  /** The sample rate our WebSocket URL asked for. */
   askedRate?: number
-  /** Told of messages skipped and of what the stream did, for the log. */
-  log: (message: string, detail: Record<string, unknown>) => void
+  /**
+   * The provider streams audio all through a call: a stream silent this long died without a word, and is closed
+   * (its end recorded with that reason). Default: never.
+   */
+  idleMs?: number
+  /** Told of messages skipped and of what the stream did, for the log; `error` for the server's own failures. */
+  log: (message: string, detail: Record<string, unknown>, level?: 'info' | 'error') => void
 }
 
 /** The mark that tells the bot's last words have played, after which the stream is closed. */
@@ -37,7 +46,7 @@ interface Stream {
 }
 
 /**
- * One live call's media stream: Exotel's messages read one by one and handed to the call's voice assistant, whose
+ * One live call's media stream: the provider's messages read one by one and handed to the call's voice assistant, whose
  * audio goes back paced near real time. What matters is recorded: on the call's timeline (the stream's start with
  * its format, keys, marks, the stop and its reason) and in its conversation (transcript, keys, barge-ins, outcome).
  * A malformed message is logged and skipped: it never ends the stream.
@@ -49,13 +58,20 @@ export class MediaSession {
   #digits = 0
   #timelineEntries = 0
   #ended = false
+  /** The token was refused: nothing more is read. */
+  #refused = false
   #hangUpTimer: NodeJS.Timeout | undefined
   /** Writes to the call's timeline and conversation, in order; a failed one is logged and the next goes on. */
   #writes = Promise.resolve()
-  /** While a `start` is handled: frames that arrive meanwhile wait in `#held`. */
+  /**
+   * While the token is claimed, then while a `start` is handled: frames that arrive meanwhile wait in `#held`,
+   * and an end in `#endAfterStart`.
+   */
   #starting: Promise<void> | undefined
   #held: string[] = []
   #endAfterStart: string | undefined
+  #idle: NodeJS.Timeout | undefined
+  #idleReason: string | undefined
 
   /** Our call: the token's, or, for a token /ws-url could not bind, the one the stream's `start` names. */
   #callId: string | undefined
@@ -63,31 +79,31 @@ export class MediaSession {
   constructor (options: MediaSessionOptions) {
     this.#options = options
     this.#callId = options.grant.callId
+    if (options.idleMs) this.#idle = setTimeout(() => this.#silent(), options.idleMs)
+    this.#wait(this.#claim())
   }
 
   /**
-   * Handles one frame from Exotel. Audio never waits for the database: what is recorded is queued and written in
-   * order behind it. Only a `start` waits (for the call's context); frames arriving meanwhile are held, in order.
+   * Handles one frame from the provider. Audio never waits for the database: what is recorded is queued and
+   * written in order behind it. Only the token's claim and a `start` wait; frames arriving meanwhile are held.
    */
   handle (frame: string): void {
+    this.#idle?.refresh()
     if (this.#starting) {
       this.#held.push(frame)
       return
     }
-    const message = readExotelMessage(frame, this.#options.askedRate)
+    if (this.#refused) return
+    const message = this.#options.protocol.read(frame, this.#options.askedRate)
     if ('error' in message) {
       this.#options.log('media stream: message skipped', { reason: message.error, callId: this.#callId })
       return
     }
     if (message.event === 'connected') return
     if (message.event === 'start') {
-      this.#starting = this.#start(message).catch((error: Error) => {
+      this.#wait(this.#start(message).catch((error: Error) => {
         this.#options.log('media stream: the stream could not start', { callId: this.#callId, err: error })
-      }).finally(() => {
-        this.#starting = undefined
-        for (const held of this.#held.splice(0)) this.handle(held)
-        if (this.#endAfterStart) this.end(this.#endAfterStart)
-      })
+      }))
       return
     }
     const stream = this.#stream
@@ -114,7 +130,13 @@ export class MediaSession {
     }
   }
 
-  /** The stream is over (Exotel stopped it, or the socket closed): the assistant lets go, the end is recorded. */
+  /** The socket closed: the stream ends, with the reason it was closed for if we closed it for silence. */
+  closed (): void {
+    clearTimeout(this.#idle)
+    this.end(this.#idleReason ?? 'stream closed')
+  }
+
+  /** The stream is over (the provider stopped it, or the socket closed): the assistant lets go, the end is recorded. */
   end (reason: string): void {
     if (this.#starting) { // after the frames held during the start
       this.#endAfterStart ??= reason
@@ -123,6 +145,7 @@ export class MediaSession {
     if (this.#ended) return
     this.#ended = true
     clearTimeout(this.#hangUpTimer)
+    clearTimeout(this.#idle)
     if (!this.#stream) return
     this.#stream.playback.stop()
     this.#stream.assistant?.end(reason)
@@ -131,39 +154,73 @@ export class MediaSession {
 
   /** Resolves once the stream has started (if it was starting) and everything has been written. */
   async settled (): Promise<void> {
-    await this.#starting
+    while (this.#starting) await this.#starting // the claim, then a start held behind it
     await this.#writes
   }
 
-  async #start (message: Extract<ReturnType<typeof readExotelMessage>, { event: 'start' }>) {
-    const { grant } = this.#options
+  /** Holds frames and the end until `work` is done, then handles them in order. */
+  #wait (work: Promise<void>) {
+    this.#starting = work.finally(() => {
+      this.#starting = undefined
+      for (const held of this.#held.splice(0)) this.handle(held)
+      if (this.#endAfterStart) this.end(this.#endAfterStart)
+    })
+  }
+
+  /** A token is good once: a second stream with it (a replayed URL) is refused, on whichever instance it lands. */
+  async #claim () {
+    const { grant, log, close } = this.#options
+    const refuse = (code: number, reason: string) => {
+      this.#refused = true
+      this.#ended = true
+      clearTimeout(this.#idle)
+      close(code, reason)
+    }
+    try {
+      if (await claimMediaToken(this.#options.db, grant)) return
+      log('media stream refused: token already used', { callId: grant.callId })
+      refuse(1008, 'token already used')
+    } catch (error) {
+      log('media stream: the token could not be checked', { err: error }, 'error')
+      refuse(1011, 'server error')
+    }
+  }
+
+  #silent () {
+    const seconds = this.#options.idleMs! / 1000
+    this.#options.log('media stream closed: silent too long', { seconds })
+    this.#idleReason = `no message for ${seconds} s`
+    this.#options.close(1000, 'no media')
+  }
+
+  async #start (message: Extract<StreamEvent, { event: 'start' }>) {
+    const { grant, db } = this.#options
     // A token that names the Sid takes only that call's start; one that does not is bound by the start's Sid.
-    const callId = grant.callSid === undefined
-      ? await callIdOf(this.#options.db, message.callSid)
-      : message.callSid === grant.callSid ? grant.callId : undefined
-    if (this.#stream || callId === undefined || (grant.callId !== undefined && callId !== grant.callId)) {
+    const call = grant.callSid === undefined
+      ? await findCall(db, { exotelSid: message.callSid })
+      : message.callSid === grant.callSid ? await findCall(db, { id: grant.callId! }) : undefined
+    if (this.#stream || call === undefined || (grant.callId !== undefined && call.id !== grant.callId)) {
       this.#options.log('media stream: start for another call, for a call we do not know, or a second start, skipped', { callId: this.#callId })
       return
     }
-    this.#callId = callId
+    const callId = this.#callId = call.id
     // A call that has ended keeps the record it ended with: a stream for it (a replayed or forged URL) is refused.
-    const status = await callStatusOf(this.#options.db, callId)
-    if (isTerminal(status!)) {
-      this.#options.log('media stream: refused, the call has ended', { callId, status })
+    if (isTerminal(call.status)) {
+      this.#options.log('media stream: refused, the call has ended', { callId, status: call.status })
       this.#ended = true
       this.#options.close(1008, 'the call has ended')
       return
     }
-    const { send, aheadMs, assistant } = this.#options
+    const { send, aheadMs, assistant, protocol } = this.#options
     const stream: Stream = {
       sid: message.streamSid,
       format: message.format,
-      playback: new Playback({ streamSid: message.streamSid, format: message.format, send, aheadMs })
+      playback: new Playback({ streamSid: message.streamSid, format: message.format, protocol, send, aheadMs })
     }
     this.#stream = stream
     // Queued with the conversation's other writes, so that whatever happens next is recorded after it.
     this.#queueWrite(() => startConversation(this.#options.db, callId, assistant.name, message.streamSid))
-    // Exotel echoes our URL's query in custom_parameters: the media token is a credential, kept out of everything.
+    // Exotel echoes our URL's query in custom parameters: the media token is a credential, kept out of everything.
     const { token: _token, ...customParameters } = message.customParameters
     this.#record(`stream-start:${message.streamSid}`, {
       stream_sid: message.streamSid,
@@ -177,6 +234,7 @@ export class MediaSession {
       callSid: message.callSid,
       streamSid: message.streamSid,
       format: message.format,
+      minFrameBytes: protocol.minChunkBytes,
       customer,
       customParameters
     }, this.#output(stream))

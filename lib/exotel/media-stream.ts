@@ -1,20 +1,11 @@
-/**
- * Exotel's Voicebot WebSocket protocol (../shared/docs/exotel.md sections 4 and 5), both ways: incoming text
- * frames read into typed events, tolerant as real senders need (`stream_sid` or `streamSid`, numbers as strings),
- * and outgoing `media`, `mark` and `clear` frames built, with audio cut into chunks Exotel accepts.
- */
-export interface MediaFormat {
-  encoding: 'pcm16' | 'mulaw'
-  sampleRate: 8000 | 16000 | 24000
-}
+import type { FrameWriter, StreamEvent, StreamProtocol } from '../live-call/stream-protocol.js'
+import { bytesPerSecond, type MediaFormat } from '../voice/format.js'
 
-export type ExotelEvent =
-  | { event: 'connected' }
-  | { event: 'start', streamSid: string, callSid: string, from?: string, to?: string, customParameters: Record<string, string>, format: MediaFormat }
-  | { event: 'media', streamSid: string, chunk?: number, timestamp?: number, audio: Buffer }
-  | { event: 'dtmf', streamSid: string, digit: string, duration?: number }
-  | { event: 'mark', streamSid: string, name: string }
-  | { event: 'stop', streamSid: string, callSid?: string, reason: string }
+/**
+ * Exotel's Voicebot WebSocket protocol (docs/exotel.md), both ways: incoming text frames read into typed events,
+ * tolerant as real senders need (`stream_sid` or `streamSid`, numbers as strings), and outgoing `media`, `mark`
+ * and `clear` frames built, with audio cut into chunks Exotel accepts.
+ */
 
 type Json = Record<string, unknown>
 
@@ -48,7 +39,7 @@ export function readMediaFormat (format: Json, askedRate?: number): MediaFormat 
 }
 
 /** One frame from Exotel, or why it is not one we can use. */
-export function readExotelMessage (frame: string, askedRate?: number): ExotelEvent | { error: string } {
+export function readExotelMessage (frame: string, askedRate?: number): StreamEvent | { error: string } {
   let message: Json
   try {
     message = object(JSON.parse(frame))
@@ -101,11 +92,6 @@ export function readExotelMessage (frame: string, askedRate?: number): ExotelEve
   }
 }
 
-/** Bytes of audio a second, in this format. */
-export function bytesPerSecond (format: MediaFormat): number {
-  return format.sampleRate * (format.encoding === 'mulaw' ? 1 : 2)
-}
-
 // Exotel's rule for the audio we send, in bytes whatever the format: multiples of 320, from 3 200 to 100 KB.
 const UNIT = 320
 /** The least audio Exotel accepts in one `media` frame (100 ms at 16 kHz, 200 ms at 8 kHz). */
@@ -134,7 +120,7 @@ export function mediaChunks (audio: Buffer, format: MediaFormat, chunkMs = 200):
  * `sequence_number`, and every media frame a `media.chunk` and a `media.timestamp` (ms of our audio before it), all
  * strings counting up from 1 (and 0); Exotel's helper notes that some streams drop or end early without them.
  */
-export class OutgoingFrames {
+export class OutgoingFrames implements FrameWriter {
   readonly #streamSid: string
   readonly #bytesPerMs: number
   #sequence = 0
@@ -163,4 +149,12 @@ export class OutgoingFrames {
   #frame (event: string, body: object): string {
     return JSON.stringify({ event, stream_sid: this.#streamSid, sequence_number: String(++this.#sequence), ...body })
   }
+}
+
+/** Exotel's media stream as the live call speaks to it. */
+export const exotelMediaStream: StreamProtocol = {
+  read: readExotelMessage,
+  chunks: mediaChunks,
+  minChunkBytes: MIN_CHUNK,
+  frames: (streamSid, format) => new OutgoingFrames(streamSid, format)
 }

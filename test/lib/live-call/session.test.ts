@@ -1,7 +1,8 @@
 import t from 'tap'
 import type { Assistant, AssistantOutput } from '../../../lib/assistant/assistant.js'
 import { applyReport, createCall, getCall } from '../../../lib/calls/calls.js'
-import { MediaSession } from '../../../lib/calls/media-session.js'
+import { exotelMediaStream } from '../../../lib/exotel/media-stream.js'
+import { MediaSession } from '../../../lib/live-call/session.js'
 import { build } from '../../helper.js'
 
 const app = await build(t)
@@ -30,6 +31,7 @@ async function session () {
   const media = new MediaSession({
     db: app.db,
     grant: { callId: call.id, callSid, jti: `j${calls}`, expiresAt: Date.now() + 60_000 },
+    protocol: exotelMediaStream,
     assistant,
     send: (frame) => sent.push(JSON.parse(frame).event),
     close: () => { closed++ },
