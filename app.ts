@@ -3,7 +3,7 @@ import path from 'node:path'
 import type { Duplex } from 'node:stream'
 import autoload from '@fastify/autoload'
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest, FastifyServerOptions } from 'fastify'
-import { redactPhones } from './lib/log-options.js'
+import { redactPhones } from './lib/server/log-options.js'
 import type { DbPluginOptions } from './plugins/app/db.js'
 import type { EnvPluginOptions } from './plugins/external/env.js'
 

@@ -2,8 +2,8 @@ import closeWithGrace from 'close-with-grace'
 import Fastify from 'fastify'
 import fp from 'fastify-plugin'
 import app, { options } from './app.js'
-import { ConfigError } from './lib/config-error.js'
-import { logOptions } from './lib/log-options.js'
+import { ConfigError } from './lib/server/config-error.js'
+import { logOptions } from './lib/server/log-options.js'
 
 // Generous to slow uploads and long-polling clients, strict with clients that never finish their headers.
 const server = Fastify({

@@ -7,7 +7,7 @@ import pg from 'pg'
 import { openDatabase, type Database } from '../lib/db/database.js'
 import { pgliteDatabase } from '../lib/db/pglite.js'
 import { loadMigrations, migrate } from '../lib/db/migrate.js'
-import { projectRoot } from '../lib/project-root.js'
+import { projectRoot } from '../lib/server/project-root.js'
 
 // The part of a tap test the helpers use.
 interface Test { teardown (fn: () => unknown): void }

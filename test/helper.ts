@@ -8,8 +8,8 @@ import { Writable } from 'node:stream'
 import Fastify, { type FastifyInstance, type FastifyServerOptions, type RouteOptions } from 'fastify'
 import fp from 'fastify-plugin'
 import app, { options as serverOptions, type AppOptions } from '../app.js'
-import { logOptions } from '../lib/log-options.js'
-import { projectRoot } from '../lib/project-root.js'
+import { logOptions } from '../lib/server/log-options.js'
+import { projectRoot } from '../lib/server/project-root.js'
 import { pgliteTemplate } from './databases.js'
 
 // The part of a tap test the helpers use.

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import type { MediaFormat } from '../voice/format.js'
-import { projectRoot } from '../project-root.js'
+import { projectRoot } from '../server/project-root.js'
 import { fromPcm, readWav } from '../voice/audio.js'
 import { SpeechDetector } from '../voice/speech-detector.js'
 import type { Assistant, AssistantOutput, AssistantSession, CallContext } from './assistant.js'

@@ -1,5 +1,5 @@
 import { PGlite, type Transaction } from '@electric-sql/pglite'
-import { privateDir } from '../private-dir.js'
+import { privateDir } from '../server/private-dir.js'
 import type { Database, Queryable } from './database.js'
 
 const MEMORY = 'memory://'

@@ -1,7 +1,7 @@
 import type { FastifyReply, FastifyRequest } from 'fastify'
 import fp from 'fastify-plugin'
-import type { AccessClaims } from '../../lib/cognito.js'
-import { openRevocationList, type RevocationList } from '../../lib/revocations.js'
+import type { AccessClaims } from '../../lib/auth/cognito.js'
+import { openRevocationList, type RevocationList } from '../../lib/auth/revocations.js'
 
 /** Who made an authenticated request, from their verified Cognito access token. */
 export interface AuthenticatedUser {

@@ -3,9 +3,9 @@ import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { CognitoIdentityProviderClient } from '@aws-sdk/client-cognito-identity-provider'
 import fp from 'fastify-plugin'
-import { AuthError, CognitoAuth } from '../../lib/cognito.js'
-import { localCognitoClient, startLocalCognito } from '../../lib/cognito-local.js'
-import { cachedVerifier, cognitoAccessVerifier, issuerAccessVerifier } from '../../lib/cognito-verifier.js'
+import { AuthError, CognitoAuth } from '../../lib/auth/cognito.js'
+import { localCognitoClient, startLocalCognito } from '../../lib/auth/cognito-local.js'
+import { cachedVerifier, cognitoAccessVerifier, issuerAccessVerifier } from '../../lib/auth/cognito-verifier.js'
 
 declare module 'fastify' {
   interface FastifyInstance {

@@ -2,7 +2,7 @@ import path from 'node:path'
 import fp from 'fastify-plugin'
 import { openDatabase, type Database } from '../../lib/db/database.js'
 import { loadMigrations, migrate } from '../../lib/db/migrate.js'
-import { projectRoot } from '../../lib/project-root.js'
+import { projectRoot } from '../../lib/server/project-root.js'
 
 declare module 'fastify' {
   interface FastifyInstance {

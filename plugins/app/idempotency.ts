@@ -1,5 +1,5 @@
 import fp from 'fastify-plugin'
-import { claimKey, requestHash, settleKey, type KeyScope } from '../../lib/idempotency.js'
+import { claimKey, requestHash, settleKey, type KeyScope } from '../../lib/server/idempotency.js'
 
 declare module 'fastify' {
   interface FastifyContextConfig {

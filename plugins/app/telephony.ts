@@ -5,7 +5,7 @@ import fp from 'fastify-plugin'
 import { ExotelClient, ExotelError } from '../../lib/exotel/exotel-client.js'
 import { MediaTokens } from '../../lib/live-call/media-token.js'
 import { startExotelSimulator, type ExotelSimulator } from '../../lib/exotel/simulator.js'
-import { redactUrl } from '../../lib/log-options.js'
+import { redactUrl } from '../../lib/server/log-options.js'
 
 export interface Telephony {
   /** `exotel`: real calls; `simulator`: the local stand-in; `none`: production without Exotel (calls answer 503). */

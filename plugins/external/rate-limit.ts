@@ -1,7 +1,7 @@
 import rateLimit from '@fastify/rate-limit'
 import fp from 'fastify-plugin'
-import { clientAddress } from '../../lib/client-address.js'
-import { databaseStore } from '../../lib/rate-limits.js'
+import { clientAddress } from '../../lib/server/client-address.js'
+import { databaseStore } from '../../lib/auth/rate-limits.js'
 
 /**
  * `fastify.rateLimit(options)` hooks for the routes that need one (sign-in and the code routes); nothing is

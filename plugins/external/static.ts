@@ -1,7 +1,7 @@
 import { join } from 'node:path'
 import fastifyStatic from '@fastify/static'
 import fp from 'fastify-plugin'
-import { projectRoot } from '../../lib/project-root.js'
+import { projectRoot } from '../../lib/server/project-root.js'
 
 /**
  * The browser files in `public/` (pages, their scripts and styles, the client library), served from this server

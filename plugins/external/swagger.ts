@@ -3,7 +3,7 @@ import path from 'node:path'
 import swagger from '@fastify/swagger'
 import swaggerUi from '@fastify/swagger-ui'
 import fp from 'fastify-plugin'
-import { projectRoot } from '../../lib/project-root.js'
+import { projectRoot } from '../../lib/server/project-root.js'
 
 const { version, description, license } = JSON.parse(readFileSync(path.join(projectRoot, 'package.json'), 'utf8'))
 

@@ -1,8 +1,8 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import type { FastifyReply, FastifyRequest } from 'fastify'
-import { clientAddress } from '../../lib/client-address.js'
-import { AttemptCounter } from '../../lib/rate-limits.js'
-import { decodeJwtPayload } from '../../lib/cognito.js'
+import { clientAddress } from '../../lib/server/client-address.js'
+import { AttemptCounter } from '../../lib/auth/rate-limits.js'
+import { decodeJwtPayload } from '../../lib/auth/cognito.js'
 import {
   ChangePasswordBody, ConfirmForgotPasswordBody, ConfirmSignupBody, EmailBody, LoginBody, LoginResponse, LogoutBody, MeResponse, MessageResponse, RefreshBody,
   RefreshResponse, SignupBody, SignupResponse

@@ -4,8 +4,8 @@ import path from 'node:path'
 import Fastify from 'fastify'
 import t from 'tap'
 import envPlugin from '../../plugins/external/env.js'
-import { ConfigError } from '../../lib/config-error.js'
-import { assertPortFree } from '../../lib/port.js'
+import { ConfigError } from '../../lib/server/config-error.js'
+import { assertPortFree } from '../../lib/server/port.js'
 import { build } from '../helper.js'
 
 async function load (env: Record<string, string>) {

@@ -1,5 +1,5 @@
 import t from 'tap'
-import { redactPhones, redactUrl } from '../../lib/log-options.js'
+import { redactPhones, redactUrl } from '../../lib/server/log-options.js'
 import { build, capturingLogger, multipartFile, testUsers } from '../helper.js'
 
 t.test('redactUrl hides the values of sensitive query parameters only', async (t) => {

@@ -5,7 +5,7 @@ import path from 'node:path'
 import openapiTS, { astToString } from 'openapi-typescript'
 import t from 'tap'
 import ts from 'typescript'
-import { projectRoot } from '../../lib/project-root.js'
+import { projectRoot } from '../../lib/server/project-root.js'
 import { build, capturingLogger, testUsers } from '../helper.js'
 
 type Operation = {

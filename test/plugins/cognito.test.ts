@@ -6,7 +6,7 @@ import fp from 'fastify-plugin'
 import t from 'tap'
 import app from '../../app.js'
 import { AdminCreateUserCommand, CreateUserPoolClientCommand } from '@aws-sdk/client-cognito-identity-provider'
-import { localCognitoClient, startLocalCognito } from '../../lib/cognito-local.js'
+import { localCognitoClient, startLocalCognito } from '../../lib/auth/cognito-local.js'
 import { build } from '../helper.js'
 
 t.test('in production with no user pool: "Cognito not configured", and nothing is let through', async (t) => {

@@ -71,7 +71,7 @@ t.test('bulk: the same batch again, not a second one', async (t) => {
 
 t.test('a key whose first request is still running, one abandoned, one expired, and a server failure', async (t) => {
   const sub = (await app.inject({ url: '/auth/me', headers: as(second) })).json().user.sub as string
-  const hash = (await import('../../../lib/idempotency.js')).requestHash({ customer_ids: ['K1'] })
+  const hash = (await import('../../../lib/server/idempotency.js')).requestHash({ customer_ids: ['K1'] })
   const insert = (key: string, age: string, response: string | null) => app.db.query(
     `INSERT INTO idempotency_key (owner, route, key, request_hash, status_code, response, created_at)
      VALUES ($1, 'POST /api/trigger-bulk-calls', $2, $3, $4, $5, now() - $6::interval)`,

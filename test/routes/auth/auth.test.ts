@@ -1,7 +1,7 @@
 import { createSign, generateKeyPairSync } from 'node:crypto'
 import { CreateUserPoolClientCommand, InitiateAuthCommand } from '@aws-sdk/client-cognito-identity-provider'
 import t from 'tap'
-import { localCognitoClient } from '../../../lib/cognito-local.js'
+import { localCognitoClient } from '../../../lib/auth/cognito-local.js'
 import { build, capturingLogger, PASSWORD, testUsers } from '../../helper.js'
 
 // One app (and one emulator) for the file: each test signs up users of its own.

@@ -1,5 +1,5 @@
 import t from 'tap'
-import { clientAddress } from '../../../lib/client-address.js'
+import { clientAddress } from '../../../lib/server/client-address.js'
 import { build, freshPostgresDatabase } from '../../helper.js'
 
 t.test('sign-in attempts are limited per email and per address, with 429 and Retry-After', async (t) => {

@@ -6,9 +6,9 @@ import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import t from 'tap'
-import { type AccessClaims, AuthError, CognitoAuth, decodeJwtPayload, toAuthError } from '../../lib/cognito.js'
-import { localCognitoClient, parseEmulatorLine, startLocalCognito } from '../../lib/cognito-local.js'
-import { cachedVerifier, cognitoAccessVerifier } from '../../lib/cognito-verifier.js'
+import { type AccessClaims, AuthError, CognitoAuth, decodeJwtPayload, toAuthError } from '../../../lib/auth/cognito.js'
+import { localCognitoClient, parseEmulatorLine, startLocalCognito } from '../../../lib/auth/cognito-local.js'
+import { cachedVerifier, cognitoAccessVerifier } from '../../../lib/auth/cognito-verifier.js'
 
 t.test('Cognito failures map to the seed statuses and plain messages', async (t) => {
   t.match(toAuthError({ name: 'UsernameExistsException' }), { statusCode: 400, message: /already exists/ })

@@ -1,4 +1,4 @@
-import type { Queryable } from './db/database.js'
+import type { Queryable } from '../db/database.js'
 
 /**
  * Counts one request for `key` in its fixed window of `windowMs`, in the database, so that every instance counts

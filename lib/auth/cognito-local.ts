@@ -4,7 +4,7 @@ import { readFile, writeFile } from 'node:fs/promises'
 import { createRequire } from 'node:module'
 import { createServer } from 'node:net'
 import path from 'node:path'
-import { privateDir } from './private-dir.js'
+import { privateDir } from '../server/private-dir.js'
 import {
   CognitoIdentityProviderClient,
   CreateUserPoolClientCommand,

@@ -1,5 +1,5 @@
-import type { Database, Queryable } from './db/database.js'
-import { recordUntilExpiry } from './db/expiring-ids.js'
+import type { Database, Queryable } from '../db/database.js'
+import { recordUntilExpiry } from '../db/expiring-ids.js'
 
 /**
  * Access tokens revoked before they expire (logout). The table is the truth, so a revocation survives a restart

@@ -1,7 +1,7 @@
 import t from 'tap'
-import type { Database } from '../../lib/db/database.js'
-import { openRevocationList } from '../../lib/revocations.js'
-import { engines, migratedDatabase } from '../helper.js'
+import type { Database } from '../../../lib/db/database.js'
+import { openRevocationList } from '../../../lib/auth/revocations.js'
+import { engines, migratedDatabase } from '../../helper.js'
 
 const inAnHour = () => new Date(Date.now() + 3_600_000)
 

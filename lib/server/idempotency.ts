@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto'
-import type { Queryable } from './db/database.js'
+import type { Queryable } from '../db/database.js'
 
 /** Who sent a key, to which route: a key is only ever matched within its owner and route. */
 export interface KeyScope {

@@ -1,6 +1,6 @@
 import t from 'tap'
-import { AttemptCounter, countRequest, databaseStore } from '../../lib/rate-limits.js'
-import { migratedDatabase } from '../helper.js'
+import { AttemptCounter, countRequest, databaseStore } from '../../../lib/auth/rate-limits.js'
+import { migratedDatabase } from '../../helper.js'
 
 async function database (t: { teardown (fn: () => unknown): void }) {
   return await migratedDatabase(t)
