@@ -26,6 +26,7 @@ const operations: FastifyPluginAsyncTypebox = async (fastify) => {
       await fastify.db.query('SELECT 1')
     } catch (error) {
       request.log.warn({ err: error }, 'readiness check: database unreachable')
+      // A probe's answer, not a failure of the request: said here, in the envelope, with no error logged.
       return reply.code(503).send({ success: false, message: 'Database unreachable' })
     }
     return { success: true as const, status: 'ready' as const, database: fastify.db.engine }

@@ -30,12 +30,9 @@ export default fp(async function idempotency (fastify) {
     if (claim.kind === 'replay') {
       return reply.code(claim.statusCode).header('idempotent-replayed', 'true').type('application/json; charset=utf-8').send(claim.response)
     }
-    return reply.code(409).send({
-      success: false,
-      message: claim.kind === 'conflict'
-        ? 'This Idempotency-Key was used with a different request'
-        : 'A request with this Idempotency-Key is still being handled; try again shortly'
-    })
+    throw fastify.httpErrors.conflict(claim.kind === 'conflict'
+      ? 'This Idempotency-Key was used with a different request'
+      : 'A request with this Idempotency-Key is still being handled; try again shortly')
   })
 
   fastify.addHook('onSend', async (request, reply, payload) => {

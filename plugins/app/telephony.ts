@@ -102,7 +102,7 @@ export default fp(async function telephony (fastify) {
     isWebhookToken,
     async requireWebhookToken (request, reply) {
       if (!isWebhookToken((request.query as { token?: unknown }).token)) {
-        return reply.code(401).send({ success: false, message: 'Missing or wrong webhook token' })
+        throw fastify.httpErrors.unauthorized('Missing or wrong webhook token')
       }
     },
     mediaTokens: new MediaTokens(token)

@@ -29,7 +29,7 @@ const batches: FastifyPluginAsyncTypebox = async (fastify) => {
   }, async (request, reply) => {
     const { customer_ids: customerIds, filter, start_at: startAt, end_at: endAt, calling_window: window, dry_run: dryRun } = request.body
     if (!customerIds && !filter) {
-      return reply.code(400).send({ success: false, message: 'Give customer_ids, or a filter ({} for every customer)' })
+      throw fastify.httpErrors.badRequest('Give customer_ids, or a filter ({} for every customer)')
     }
     const selection = customerIds ? { customerIds } : { filter: filter! }
     const { policy } = fastify.dispatcher
@@ -58,14 +58,11 @@ const batches: FastifyPluginAsyncTypebox = async (fastify) => {
     const batch = await queueBatch(fastify.db, request.user!.sub, selection, options)
     if (!batch.batchId) {
       const reasons = Object.entries(batch.skipped).map(([reason, n]) => `${n} ${reason}`).join(', ')
-      return reply.code(400).send({
-        success: false,
-        message: batch.matched === 0
-          ? 'No customers to call'
-          : batch.skipped['in-progress'] === batch.matched
-            ? 'Every customer selected already has a call queued or in progress'
-            : `None of the customers selected can be called (${reasons})`
-      })
+      throw fastify.httpErrors.badRequest(batch.matched === 0
+        ? 'No customers to call'
+        : batch.skipped['in-progress'] === batch.matched
+          ? 'Every customer selected already has a call queued or in progress'
+          : `None of the customers selected can be called (${reasons})`)
     }
     request.log.info({ batchId: batch.batchId, queued: batch.queued }, 'batch queued')
     return reply.code(202).send({
@@ -106,7 +103,7 @@ const batches: FastifyPluginAsyncTypebox = async (fastify) => {
     }
   }, async (request, reply) => {
     const batch = await getBatch(fastify.db, request.params.id)
-    if (!batch) return reply.code(404).send({ success: false, message: 'Batch not found' })
+    if (!batch) throw fastify.httpErrors.notFound('Batch not found')
     return { success: true as const, batch: { ...batch, analytics: await callAnalytics(fastify.db, { batchId: batch.id }) } }
   })
 
@@ -121,7 +118,7 @@ const batches: FastifyPluginAsyncTypebox = async (fastify) => {
     }
   }, async (request, reply) => {
     const canceled = await cancelBatch(fastify.db, request.params.id)
-    if (canceled === undefined) return reply.code(404).send({ success: false, message: 'Batch not found' })
+    if (canceled === undefined) throw fastify.httpErrors.notFound('Batch not found')
     return { success: true as const, message: `Canceled ${canceled} calls not yet dialled`, canceled }
   })
 }

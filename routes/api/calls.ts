@@ -29,9 +29,9 @@ const calls: FastifyPluginAsyncTypebox = async (fastify) => {
     }
   }, async (request, reply) => {
     const customer = await getCustomer(fastify.db, request.body.customer_id)
-    if (!customer) return reply.code(404).send({ success: false, message: 'Customer not found' })
+    if (!customer) throw fastify.httpErrors.notFound('Customer not found')
     if (await isSuppressed(fastify.db, customer.phone)) {
-      return reply.code(409).send({ success: false, message: "This customer's number is on the suppression list" })
+      throw fastify.httpErrors.conflict("This customer's number is on the suppression list")
     }
     const queued = await createCall(fastify.db, {
       customerId: customer.id,
@@ -89,7 +89,7 @@ const calls: FastifyPluginAsyncTypebox = async (fastify) => {
     }
   }, async (request, reply) => {
     const call = await getCall(fastify.db, request.params.id)
-    if (!call) return reply.code(404).send({ success: false, message: 'Call not found' })
+    if (!call) throw fastify.httpErrors.notFound('Call not found')
     return { success: true as const, call }
   })
 }

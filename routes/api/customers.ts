@@ -83,7 +83,7 @@ const customers: FastifyPluginAsyncTypebox = async (fastify) => {
     }
   }, async (request, reply) => {
     const customer = await getCustomer(fastify.db, request.params.id)
-    if (!customer) return reply.code(404).send({ success: false, message: 'Customer not found' })
+    if (!customer) throw fastify.httpErrors.notFound('Customer not found')
     return { success: true as const, customer }
   })
 
@@ -98,7 +98,7 @@ const customers: FastifyPluginAsyncTypebox = async (fastify) => {
     }
   }, async (request, reply) => {
     if (!await deleteCustomer(fastify.db, request.params.id)) {
-      return reply.code(404).send({ success: false, message: 'Customer not found' })
+      throw fastify.httpErrors.notFound('Customer not found')
     }
     return { success: true as const, message: 'Customer deleted' }
   })

@@ -44,7 +44,7 @@ const suppressions: FastifyPluginAsyncTypebox = async (fastify) => {
     const phones: string[] = []
     for (const [index, raw] of request.body.phones.entries()) {
       const result = normalisePhone(raw)
-      if ('error' in result) return reply.code(400).send({ success: false, message: `phones[${index}]: ${result.error}` })
+      if ('error' in result) throw fastify.httpErrors.badRequest(`phones[${index}]: ${result.error}`)
       phones.push(result.phone)
     }
     const { added, already } = await addSuppressions(fastify.db, phones, request.body.reason ?? null, request.user!.sub)
@@ -92,9 +92,9 @@ const suppressions: FastifyPluginAsyncTypebox = async (fastify) => {
     }
   }, async (request, reply) => {
     const result = normalisePhone(request.query.phone)
-    if ('error' in result) return reply.code(400).send({ success: false, message: result.error })
+    if ('error' in result) throw fastify.httpErrors.badRequest(result.error)
     if (!await removeSuppression(fastify.db, result.phone)) {
-      return reply.code(404).send({ success: false, message: 'That number is not on the suppression list' })
+      throw fastify.httpErrors.notFound('That number is not on the suppression list')
     }
     return { success: true as const, message: 'Number taken off the suppression list' }
   })

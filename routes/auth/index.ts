@@ -28,8 +28,8 @@ const auth: FastifyPluginAsyncTypebox = async (fastify) => {
     const attempt = byAddress.allowed ? await fromAnywhere.hit(email) : byAddress
     if (!attempt.allowed) {
       const seconds = attempt.retryAfterSeconds
-      return reply.code(429).header('retry-after', seconds)
-        .send({ success: false, message: `Too many attempts; try again in ${seconds} seconds` })
+      reply.header('retry-after', seconds)
+      throw fastify.httpErrors.tooManyRequests(`Too many attempts; try again in ${seconds} seconds`)
     }
   }
   const limited = { onRequest: perIp, preHandler: perEmail }

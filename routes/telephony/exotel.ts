@@ -36,10 +36,10 @@ const exotel: FastifyPluginAsyncTypebox = async (fastify) => {
   }, async (request, reply) => {
     const fields = request.isMultipart() ? await multipartFields(request).catch(() => undefined) : request.body
     if (typeof fields !== 'object' || fields === null || Array.isArray(fields)) {
-      return reply.code(400).send({ success: false, message: 'The callback has no readable fields' })
+      throw fastify.httpErrors.badRequest('The callback has no readable fields')
     }
     const callback = readStatusCallback(fields as Fields)
-    if ('error' in callback) return reply.code(400).send({ success: false, message: callback.error })
+    if ('error' in callback) throw fastify.httpErrors.badRequest(callback.error)
     const result = await applyReport(fastify.db, { exotelSid: callback.sid }, {
       status: callback.status,
       source: 'exotel-callback',
@@ -69,7 +69,7 @@ const exotel: FastifyPluginAsyncTypebox = async (fastify) => {
     }
   }, async (request, reply) => {
     const passthru = readPassthru(request.query as Fields)
-    if ('error' in passthru) return reply.code(400).send({ success: false, message: passthru.error })
+    if ('error' in passthru) throw fastify.httpErrors.badRequest(passthru.error)
     const detail = { digits: passthru.digits ?? null, stream: passthru.stream ?? null }
     const result = await applyReport(fastify.db, { exotelSid: passthru.sid }, {
       status: passthru.status ?? 'in-progress',
@@ -96,7 +96,7 @@ const exotel: FastifyPluginAsyncTypebox = async (fastify) => {
     }
   }, async (request, reply) => {
     const passthru = readStreamPassthru(request.body)
-    if ('error' in passthru) return reply.code(400).send({ success: false, message: passthru.error })
+    if ('error' in passthru) throw fastify.httpErrors.badRequest(passthru.error)
     const detail = { event_type: passthru.eventType, stream_sid: passthru.streamSid ?? null, direction: passthru.direction ?? null }
     const result = await applyReport(fastify.db, { exotelSid: passthru.sid }, {
       status: 'in-progress',

@@ -42,9 +42,9 @@ const media: FastifyPluginAsyncTypebox = async (fastify) => {
     const call = callSid
       ? await findCall(fastify.db, { exotelSid: callSid })
       : customField ? await findCall(fastify.db, { id: customField }) : undefined
-    if ((callSid || customField) && !call) return reply.code(404).send({ success: false, message: 'Unknown call' })
+    if ((callSid || customField) && !call) throw fastify.httpErrors.notFound('Unknown call')
     if (call && isTerminal(call.status)) {
-      return reply.code(409).send({ success: false, message: `The call has ended (${call.status}): nothing may be streamed for it` })
+      throw fastify.httpErrors.conflict(`The call has ended (${call.status}): nothing may be streamed for it`)
     }
     const base = fastify.telephony.publicBaseUrl().replace(/^http/, 'ws')
     const url = new URL(`${base}/media`)
