@@ -4,7 +4,7 @@
 // no fair share), in the same run. The SQL is lib/calls/dispatcher.ts's own.
 import path from 'node:path'
 import { queueBatch } from '../lib/calls/batches.js'
-import { windowOf } from '../lib/calls/calling-window.js'
+import { windowOf } from '../lib/calling-rules/calling-window.js'
 import { COUNTS_SQL, DUE_SQL } from '../lib/calls/dispatcher.js'
 import { openDatabase, type Database } from '../lib/db/database.js'
 import { loadMigrations, migrate } from '../lib/db/migrate.js'

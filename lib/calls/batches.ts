@@ -1,9 +1,9 @@
 import type { Database, Queryable } from '../db/database.js'
 import { customerFilter, type CustomerFilter } from '../customers/repository.js'
 import { isTerminal, LIVE, SKIP_IF_LIVE, type CallStatus } from './calls.js'
-import { nextOpening, type CallingWindow } from './calling-window.js'
+import { nextOpening, type CallingWindow } from '../calling-rules/calling-window.js'
 import { announce } from './events.js'
-import { blockedReason, type AttemptCap, type SkipReason } from './rules.js'
+import { blockedReason, type AttemptCap, type SkipReason } from '../calling-rules/rules.js'
 
 /** Who to call in a batch: these customer ids, or every customer matching a filter (all of them when empty). */
 export type BatchSelection =

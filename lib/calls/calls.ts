@@ -2,7 +2,7 @@ import type { CALL_STATUSES } from '../../schemas/calls.js'
 import type { Database, Queryable } from '../db/database.js'
 import { getConversation, type Conversation } from './conversation.js'
 import { announce, callEvent } from './events.js'
-import type { SkipReason } from './rules.js'
+import type { SkipReason } from '../calling-rules/rules.js'
 
 export type CallStatus = (typeof CALL_STATUSES)[number]
 

@@ -2,10 +2,10 @@ import type { Database, Queryable } from '../db/database.js'
 import type { ExotelCall, ExotelClient } from '../exotel/exotel-client.js'
 import { cancelWaiting } from './batches.js'
 import { applyReport, COLUMNS, isTerminal, type Call, type RetryPolicy } from './calls.js'
-import { isOpen, nextOpening, type CallingWindow } from './calling-window.js'
+import { isOpen, nextOpening, type CallingWindow } from '../calling-rules/calling-window.js'
 import { dial } from './dialler.js'
 import { announce } from './events.js'
-import { blockedReason, type AttemptCap, type SkipReason } from './rules.js'
+import { blockedReason, type AttemptCap, type SkipReason } from '../calling-rules/rules.js'
 
 export interface DispatchPolicy {
   /** Most calls dialled in any minute, counted over every instance (single calls included). */

@@ -1,9 +1,9 @@
 import { randomBytes } from 'node:crypto'
 import type { Database, Queryable } from '../db/database.js'
-import { readCustomer, readHeader, type CustomerRow } from './columns.js'
-import { CustomerFileError } from './customer-file.js'
-import type { OpenedFile } from './file-reader.js'
-import type { PhoneResult } from './phone.js'
+import { readCustomer, readCustomerHeader, type CustomerRow } from './columns.js'
+import { UploadError } from '../uploads/upload-error.js'
+import type { OpenedFile } from '../uploads/file-reader.js'
+import type { PhoneResult } from '../calling-rules/phone.js'
 
 export interface ImportOptions {
   /** The uploaded file, opened. */
@@ -59,7 +59,7 @@ export async function importCustomers (db: Database, options: ImportOptions): Pr
       return report
     })
   } catch (error) {
-    const message = error instanceof CustomerFileError ? error.message : 'The import failed'
+    const message = error instanceof UploadError ? error.message : 'The import failed'
     await db.query(
       "UPDATE customer_upload SET status = 'failed', error = $2, finished_at = now() WHERE id = $1", [uploadId, message]
     )
@@ -89,7 +89,7 @@ async function writeRows (tx: Queryable, uploadId: string, rows: AsyncIterable<{
     for await (const { number, cells } of rows) {
       if (cells.every((cell) => cell.trim() === '')) continue
       if (!columns) {
-        columns = readHeader(cells)
+        columns = readCustomerHeader(cells)
         continue
       }
       report.total++ // at most UPLOAD_MAX_ROWS: the reader refuses a file with more, blank rows included
@@ -109,8 +109,8 @@ async function writeRows (tx: Queryable, uploadId: string, rows: AsyncIterable<{
   } finally {
     await writing // no query may still run when the transaction ends, whatever ended it
   }
-  if (!columns) throw new CustomerFileError(400, 'The file is empty')
-  if (report.total === 0) throw new CustomerFileError(400, 'The file has no customer rows under its header')
+  if (!columns) throw new UploadError(400, 'The file is empty')
+  if (report.total === 0) throw new UploadError(400, 'The file has no customer rows under its header')
   if (batch.length > 0) await write(batch)
   await written()
   return report

@@ -1,5 +1,5 @@
 import fp from 'fastify-plugin'
-import { windowOf } from '../../lib/calls/calling-window.js'
+import { windowOf } from '../../lib/calling-rules/calling-window.js'
 import { Dispatcher } from '../../lib/calls/dispatcher.js'
 
 declare module 'fastify' {

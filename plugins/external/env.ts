@@ -1,7 +1,7 @@
 import fastifyEnv from '@fastify/env'
 import fp from 'fastify-plugin'
 import { Config } from '../../schemas/config.js'
-import { checkWindow, windowOf } from '../../lib/calls/calling-window.js'
+import { checkWindow, windowOf } from '../../lib/calling-rules/calling-window.js'
 import { ConfigError } from '../../lib/server/config-error.js'
 import { assertPortFree } from '../../lib/server/port.js'
 

@@ -2,7 +2,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { callAnalytics } from '../../lib/calls/analytics.js'
 import { createCall, getCall, listCalls } from '../../lib/calls/calls.js'
 import { dial } from '../../lib/calls/dialler.js'
-import { isSuppressed } from '../../lib/calls/suppressions.js'
+import { isSuppressed } from '../../lib/calling-rules/suppressions.js'
 import { getCustomer } from '../../lib/customers/repository.js'
 import {
   AnalyticsQuery, AnalyticsResponse, CallDetail, CallList, CallListQuery, CallParams, CallResponse, TriggerSingleCallBody

@@ -1,6 +1,6 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { importCustomers } from '../../lib/customers/import.js'
-import { phoneNormaliser } from '../../lib/customers/phone.js'
+import { phoneNormaliser } from '../../lib/calling-rules/phone.js'
 import { deleteCustomer, getCustomer, listCustomers } from '../../lib/customers/repository.js'
 import { MessageResponse } from '../../schemas/auth.js'
 import { ErrorRef } from '../../schemas/common.js'

@@ -1,6 +1,6 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
-import { addSuppressions, importSuppressions, listSuppressions, removeSuppression } from '../../lib/calls/suppressions.js'
-import { phoneNormaliser } from '../../lib/customers/phone.js'
+import { addSuppressions, importSuppressions, listSuppressions, removeSuppression } from '../../lib/calling-rules/suppressions.js'
+import { phoneNormaliser } from '../../lib/calling-rules/phone.js'
 import { MessageResponse } from '../../schemas/auth.js'
 import { ErrorRef } from '../../schemas/common.js'
 import { UploadFileBody } from '../../schemas/customers.js'

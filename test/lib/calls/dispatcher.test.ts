@@ -1,6 +1,6 @@
 import t from 'tap'
 import { queueBatch } from '../../../lib/calls/batches.js'
-import { windowOf } from '../../../lib/calls/calling-window.js'
+import { windowOf } from '../../../lib/calling-rules/calling-window.js'
 import { applyReport, createCall } from '../../../lib/calls/calls.js'
 import { Dispatcher, type DispatchPolicy } from '../../../lib/calls/dispatcher.js'
 import type { Database } from '../../../lib/db/database.js'

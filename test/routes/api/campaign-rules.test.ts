@@ -1,5 +1,5 @@
 import t from 'tap'
-import { WEEKDAYS } from '../../../lib/calls/calling-window.js'
+import { WEEKDAYS } from '../../../lib/calling-rules/calling-window.js'
 import { campaignApp, until } from './campaign-app.js'
 
 t.test('calling windows: a batch waits for its window, from start_at; end_at skips what was not dialled', async (t) => {

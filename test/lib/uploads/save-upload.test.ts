@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { Readable } from 'node:stream'
 import t from 'tap'
-import { saveUpload } from '../../../lib/customers/save-upload.js'
+import { saveUpload } from '../../../lib/uploads/save-upload.js'
 
 const failing = (error: Error) => new Readable({ read () { this.destroy(error) } })
 

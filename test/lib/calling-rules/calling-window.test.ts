@@ -1,5 +1,5 @@
 import { test } from 'tap'
-import { checkWindow, isOpen, nextOpening, parseDays, type CallingWindow } from '../../../lib/calls/calling-window.js'
+import { checkWindow, isOpen, nextOpening, parseDays, type CallingWindow } from '../../../lib/calling-rules/calling-window.js'
 
 const india: CallingWindow = { timezone: 'Asia/Kolkata', days: ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'], hours: ['09:00-21:00'] }
 const at = (iso: string) => new Date(iso)

@@ -1,7 +1,7 @@
 import { createWriteStream } from 'node:fs'
 import type { Readable } from 'node:stream'
 import { pipeline } from 'node:stream/promises'
-import { CustomerFileError } from './customer-file.js'
+import { UploadError } from './upload-error.js'
 
 /**
  * Writes an uploaded file to disk as it arrives. A body that breaks off or breaks the multipart format is the
@@ -14,6 +14,6 @@ export async function saveUpload (upload: Readable, file: string): Promise<void>
   } catch (error) {
     const { statusCode, syscall } = error as { statusCode?: number, syscall?: string }
     if (statusCode !== undefined || syscall !== undefined) throw error // a refusal, or our disk failing
-    throw new CustomerFileError(400, `The upload is not a complete multipart/form-data body (${(error as Error).message})`)
+    throw new UploadError(400, `The upload is not a complete multipart/form-data body (${(error as Error).message})`)
   }
 }

@@ -4,7 +4,8 @@ import { stat } from 'node:fs/promises'
 import { setPriority } from 'node:os'
 import { extname } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { CustomerFileError, parseRows, sniffFile, type FileFormat, type FileRow, type ReadLimits } from './customer-file.js'
+import { parseRows, sniffFile, type FileFormat, type FileRow, type ReadLimits } from './spreadsheet.js'
+import { UploadError } from './upload-error.js'
 import type { FromWorker, ToWorker } from './file-worker.js'
 import { Mailbox } from './mailbox.js'
 
@@ -70,7 +71,7 @@ export class FileReader {
         if ('error' in message) {
           finished = true
           throw message.error.statusCode
-            ? new CustomerFileError(message.error.statusCode, message.error.message)
+            ? new UploadError(message.error.statusCode, message.error.message)
             : new Error(message.error.message)
         }
         if ('done' in message) {

@@ -2,8 +2,8 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import t from 'tap'
-import { CustomerFileError } from '../../../lib/customers/customer-file.js'
-import { FileReader, loaderOptions } from '../../../lib/customers/file-reader.js'
+import { UploadError } from '../../../lib/uploads/upload-error.js'
+import { FileReader, loaderOptions } from '../../../lib/uploads/file-reader.js'
 
 const limits = { maxCellChars: 1000, maxRecords: 100_000, maxExpandedBytes: 2 * 1024 * 1024 }
 
@@ -63,7 +63,7 @@ t.test('a file gone before it is read fails with the reason, as a failure of our
   const read = async () => { for await (const row of opened.rows) t.fail(`no row: ${row.number}`) }
   const error = await read().then(() => undefined, (error: Error) => error)
   t.match(error?.message, /ENOENT/)
-  t.notOk(error instanceof CustomerFileError, 'not a refusal of the file: a 500')
+  t.notOk(error instanceof UploadError, 'not a refusal of the file: a 500')
 })
 
 t.test('a reader that runs out of memory fails the read with 413, and the next read starts another', async (t) => {
@@ -90,6 +90,6 @@ t.test('a reader closed during a read ends it with a failure, not a hang', async
 t.test("the reader takes this process's loaders, never code it runs", async (t) => {
   t.same(loaderOptions(['--import=file:///tap.mjs', '--enable-source-maps', '--import', 'file:///tsx/loader.mjs', '-r', 'x.cjs']),
     ['--import=file:///tap.mjs', '--enable-source-maps', '--import', 'file:///tsx/loader.mjs', '-r', 'x.cjs'])
-  t.same(loaderOptions(['--input-type=module', '-e', 'import("./server.js")', '--max-old-space-size=99', '-p', '1']), [],
+  t.same(loaderOptions(['--input-type=module', '-e', 'import("../customers/server.js")', '--max-old-space-size=99', '-p', '1']), [],
     'an -e, whose code would start a reader of its own, and a heap limit of its own')
 })

@@ -2,7 +2,8 @@ import { createReadStream } from 'node:fs'
 import { stat } from 'node:fs/promises'
 import { createRequire } from 'node:module'
 import type { Readable, Transform } from 'node:stream'
-import { CustomerFileError, type ReadLimits } from './customer-file.js'
+import { type ReadLimits } from './spreadsheet.js'
+import { UploadError } from './upload-error.js'
 
 /** One entry of a ZIP as unzipper streams it: its name, and its bytes once unzipped. */
 interface ZipEntry extends Readable { path: string }
@@ -49,15 +50,15 @@ export async function checkWorkbook (path: string, limits: ReadLimits): Promise<
         size += chunk.length
         total += chunk.length
         if (total > limits.maxExpandedBytes) {
-          throw new CustomerFileError(413, `The workbook expands to more than ${mb(limits.maxExpandedBytes)} when unzipped, ` +
+          throw new UploadError(413, `The workbook expands to more than ${mb(limits.maxExpandedBytes)} when unzipped, ` +
             'the most a customer file may: save it as CSV, or split it')
         }
         if (total > RATIO_FLOOR && total > fileBytes * MAX_RATIO) {
-          throw new CustomerFileError(413, `The workbook expands to more than ${MAX_RATIO} times its size when unzipped, ` +
+          throw new UploadError(413, `The workbook expands to more than ${MAX_RATIO} times its size when unzipped, ` +
             'as no customer file does (blank rows by the million?): save it as CSV, or copy the rows to a new workbook')
         }
         if (size > entryLimit) {
-          throw new CustomerFileError(413, `The workbook's part ${name} expands to more than ${mb(entryLimit)} when unzipped, ` +
+          throw new UploadError(413, `The workbook's part ${name} expands to more than ${mb(entryLimit)} when unzipped, ` +
             'the most it may: save the workbook as CSV')
         }
         if (!scanned) continue
@@ -66,7 +67,7 @@ export async function checkWorkbook (path: string, limits: ReadLimits): Promise<
           const next = chunk.indexOf(inTag ? 0x3e : 0x3c, at)
           run += (next === -1 ? chunk.length : next) - at
           if (run > maxRun) {
-            throw new CustomerFileError(413, `The workbook has a cell longer than ${limits.maxCellChars} characters, the most a cell may hold`)
+            throw new UploadError(413, `The workbook has a cell longer than ${limits.maxCellChars} characters, the most a cell may hold`)
           }
           if (next === -1) break
           inTag = !inTag

@@ -1,8 +1,8 @@
 import type { Database, Queryable } from '../db/database.js'
-import { readHeader } from '../customers/columns.js'
-import { CustomerFileError } from '../customers/customer-file.js'
-import type { OpenedFile } from '../customers/file-reader.js'
-import type { PhoneResult } from '../customers/phone.js'
+import { PHONE_HEADERS, readHeader } from '../uploads/header.js'
+import { UploadError } from '../uploads/upload-error.js'
+import type { OpenedFile } from '../uploads/file-reader.js'
+import type { PhoneResult } from './phone.js'
 
 /** A number never to call. */
 export interface Suppression {
@@ -85,9 +85,9 @@ export async function importSuppressions (db: Database, options: {
   for await (const { number, cells } of options.file.rows) {
     if (cells.every((cell) => cell.trim() === '')) continue
     if (phoneAt === undefined) {
-      const columns = readHeader(cells)
+      const columns = readHeader(cells, { phone: PHONE_HEADERS, reason: ['reason'] })
       phoneAt = columns.fields.phone!
-      reasonAt = columns.attributes.find(([, header]) => header.toLowerCase() === 'reason')?.[0]
+      reasonAt = columns.fields.reason
       continue
     }
     report.total++
@@ -103,7 +103,7 @@ export async function importSuppressions (db: Database, options: {
     phones.push(phone.phone)
     byReason.set(reason, phones)
   }
-  if (phoneAt === undefined) throw new CustomerFileError(400, 'The file is empty')
+  if (phoneAt === undefined) throw new UploadError(400, 'The file is empty')
   await db.transaction(async (tx) => {
     for (const [reason, phones] of byReason) {
       const { added } = await addSuppressions(tx, phones, reason, options.createdBy)

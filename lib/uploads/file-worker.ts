@@ -1,6 +1,7 @@
 // The file reader's process: parses uploaded files (`parseRows`) away from the server's thread, which carries live
 // calls' audio, and hands their records back in batches, one batch ahead of what the server has taken.
-import { CustomerFileError, parseRows, type FileFormat, type FileRow, type ReadLimits } from './customer-file.js'
+import { parseRows, type FileFormat, type FileRow, type ReadLimits } from './spreadsheet.js'
+import { UploadError } from './upload-error.js'
 import { Mailbox } from './mailbox.js'
 
 export type ToWorker =
@@ -40,7 +41,7 @@ async function read ({ id, path, format, limits }: Extract<ToWorker, { type: 're
     if (rows.length > 0) send({ id, rows })
     send({ id, done: true })
   } catch (error) {
-    send({ id, error: { statusCode: error instanceof CustomerFileError ? error.statusCode : undefined, message: (error as Error).message } })
+    send({ id, error: { statusCode: error instanceof UploadError ? error.statusCode : undefined, message: (error as Error).message } })
   } finally {
     jobs.delete(id)
   }

@@ -4,15 +4,8 @@ import { Transform } from 'node:stream'
 import { TextDecoder } from 'node:util'
 import ExcelJS from 'exceljs'
 import { parse } from 'fast-csv'
+import { UploadError } from './upload-error.js'
 import { checkWorkbook } from './workbook-limits.js'
-
-/** A refusal of the whole file, with the HTTP status it answers. */
-export class CustomerFileError extends Error {
-  constructor (readonly statusCode: number, message: string) {
-    super(message)
-    this.name = 'CustomerFileError'
-  }
-}
 
 export type Encoding = 'utf-8' | 'utf-16le' | 'utf-16be' | 'windows-1252'
 
@@ -53,7 +46,7 @@ export async function sniffFile (path: string): Promise<FileFormat> {
   } finally {
     await file.close()
   }
-  if (sample.length === 0) throw new CustomerFileError(400, 'The file is empty')
+  if (sample.length === 0) throw new UploadError(400, 'The file is empty')
   if (startsWith(sample, [0x50, 0x4b, 0x03, 0x04])) return { kind: 'xlsx' }
   for (const [bytes, name] of BINARY_SIGNATURES) {
     if (startsWith(sample, bytes)) throw unsupported(`This is ${name}`)
@@ -68,12 +61,12 @@ export async function sniffFile (path: string): Promise<FileFormat> {
 
   const text = new TextDecoder(encoding).decode(sample.subarray(bomBytes), { stream: true })
   if (text.includes('\u0000')) throw unsupported('This is not a text file')
-  if (text.trim() === '') throw new CustomerFileError(400, 'The file is empty')
+  if (text.trim() === '') throw new UploadError(400, 'The file is empty')
   return { kind: 'csv', encoding, delimiter: delimiterOf(text), bomBytes }
 }
 
 function unsupported (what: string) {
-  return new CustomerFileError(415, `${what}. Upload a CSV file (comma, semicolon or tab separated) or an .xlsx workbook`)
+  return new UploadError(415, `${what}. Upload a CSV file (comma, semicolon or tab separated) or an .xlsx workbook`)
 }
 
 function decodes (sample: Buffer, encoding: string): boolean {
@@ -117,12 +110,12 @@ export function parseRows (path: string, format: FileFormat, limits: ReadLimits)
 }
 
 function tooManyRecords (limits: ReadLimits) {
-  return new CustomerFileError(413,
+  return new UploadError(413,
     `The file has more than ${limits.maxRecords - 1} rows; split it into smaller files`)
 }
 
 function cellTooLong (row: number, limits: ReadLimits) {
-  return new CustomerFileError(413, `Row ${row} has a cell longer than ${limits.maxCellChars} characters, the most a cell may hold`)
+  return new UploadError(413, `Row ${row} has a cell longer than ${limits.maxCellChars} characters, the most a cell may hold`)
 }
 
 const ENCODING_NAMES: Record<Encoding, string> = {
@@ -156,14 +149,14 @@ class CsvGuard extends Transform {
     done(this.#check(text), text)
   }
 
-  #check (text: string): CustomerFileError | null {
+  #check (text: string): UploadError | null {
     const delimiter = this.format.delimiter.charCodeAt(0)
     for (let i = 0; i < text.length; i++) {
       const char = text.charCodeAt(i)
       const afterCR = this.#afterCR
       this.#afterCR = false
       if (char === 0xfffd) {
-        return new CustomerFileError(422, `Row ${this.#row} is not valid ${ENCODING_NAMES[this.format.encoding]} text: ` +
+        return new UploadError(422, `Row ${this.#row} is not valid ${ENCODING_NAMES[this.format.encoding]} text: ` +
           'save the whole file in one encoding (in Excel, "CSV UTF-8") and upload it again')
       }
       if (char === 0x22) this.#quoted = !this.#quoted
@@ -203,8 +196,8 @@ async function * csvRows (path: string, format: Extract<FileFormat, { kind: 'csv
     }
   } catch (error) {
     if (stopped) throw stopped
-    if (error instanceof CustomerFileError) throw error
-    throw new CustomerFileError(400, `The file could not be read as CSV: ${(error as Error).message}`)
+    if (error instanceof UploadError) throw error
+    throw new UploadError(400, `The file could not be read as CSV: ${(error as Error).message}`)
   } finally {
     file.destroy()
   }
@@ -235,7 +228,7 @@ async function * xlsxRows (path: string, limits: ReadLimits): AsyncIterable<File
       yield { number: row.number, cells }
     }
   } catch (error) {
-    if (error instanceof CustomerFileError) throw error
+    if (error instanceof UploadError) throw error
     throw unsupported(`The workbook could not be read (${(error as Error).message})`)
   } finally {
     input.destroy()
