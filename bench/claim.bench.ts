@@ -1,11 +1,11 @@
 // The dispatcher's every-round queries on a busy database (PGlite, in this process: each millisecond here is a
 // millisecond the server's event loop is held): 10 000 calls waiting, in one batch or spread over 20, beside
 // 50 000 finished calls of history. Measured against the plainest claim, the first due call in due order (FIFO,
-// no fair share), in the same run. The SQL is lib/calls/dispatcher.ts's own.
+// no fair share), in the same run. The SQL is lib/dispatch/claim.ts's own.
 import path from 'node:path'
 import { queueBatch } from '../lib/calls/batches.js'
 import { windowOf } from '../lib/calling-rules/calling-window.js'
-import { COUNTS_SQL, DUE_SQL } from '../lib/calls/dispatcher.js'
+import { COUNTS_SQL, DUE_SQL } from '../lib/dispatch/claim.js'
 import { openDatabase, type Database } from '../lib/db/database.js'
 import { loadMigrations, migrate } from '../lib/db/migrate.js'
 

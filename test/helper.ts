@@ -152,6 +152,18 @@ export async function appWithCustomers (t: Test, env: Record<string, string>, cs
   return { app, post, get, lines, authorization }
 }
 
+/**
+ * A clock for the parts that take one (the dispatcher's sweeps): real time, moved ahead by `advance` instead of
+ * waiting.
+ */
+export function testClock () {
+  let ahead = 0
+  return {
+    now: () => Date.now() + ahead,
+    advance: (ms: number) => { ahead += ms }
+  }
+}
+
 /** Asks `check` every 25 ms until it holds; after `tries`, fails naming `what`. */
 export async function until (check: () => Promise<boolean>, what: string, tries = 400) {
   for (let i = 0; i < tries; i++) {

@@ -32,7 +32,7 @@ const batches: FastifyPluginAsyncTypebox = async (fastify) => {
       throw fastify.httpErrors.badRequest('Give customer_ids, or a filter ({} for every customer)')
     }
     const selection = customerIds ? { customerIds } : { filter: filter! }
-    const { policy } = fastify.dispatcher
+    const policy = fastify.campaignPolicy
     const options = {
       schedule: {
         startAt: startAt ? new Date(startAt) : undefined,

@@ -2,11 +2,11 @@ import t from 'tap'
 import { queueBatch } from '../../../lib/calls/batches.js'
 import { windowOf } from '../../../lib/calling-rules/calling-window.js'
 import { applyReport, createCall } from '../../../lib/calls/calls.js'
-import { Dispatcher, type DispatchPolicy } from '../../../lib/calls/dispatcher.js'
+import { Dispatcher, type DispatchPolicy } from '../../../lib/dispatch/dispatcher.js'
 import type { Database } from '../../../lib/db/database.js'
 import { ExotelClient } from '../../../lib/exotel/exotel-client.js'
 import { startExotelSimulator } from '../../../lib/exotel/simulator.js'
-import { migratedDatabase } from '../../helper.js'
+import { migratedDatabase, testClock } from '../../helper.js'
 
 const ALWAYS = windowOf('00:00-24:00', 'mon-sun', 'UTC')
 const ANYTIME = { schedule: { window: ALWAYS } }
@@ -24,7 +24,10 @@ async function setup (t: { teardown (fn: () => unknown): void }, customers: numb
   return { db, simulator, exotel }
 }
 
-function dispatcher (db: Database, exotel: ExotelClient, policy: Partial<DispatchPolicy>, callback = () => NOWHERE) {
+const NO_RETRIES = { retry: { retries: 0, delayMs: 0 } }
+
+function dispatcher (db: Database, exotel: ExotelClient, policy: Partial<DispatchPolicy>, callback = () => NOWHERE,
+  clock = testClock()) {
   return new Dispatcher({
     db,
     exotel,
@@ -33,11 +36,11 @@ function dispatcher (db: Database, exotel: ExotelClient, policy: Partial<Dispatc
       callsPerMinute: 200,
       maxInFlight: 100,
       callTimeoutMs: 60_000,
-      retry: { retries: 0, delayMs: 0 },
       priorityLines: 0,
-      defaultWindow: ALWAYS,
       ...policy
-    }
+    },
+    campaign: NO_RETRIES,
+    clock: clock.now
   })
 }
 
@@ -95,7 +98,8 @@ t.test('a call claimed by a run that ended is failed, never dialled again; nothi
 t.test('a call in flight past the timeout takes Exotel\'s word, else fails', async (t) => {
   const { db, exotel, simulator } = await setup(t, 2)
   await queueBatch(db, 'sub', { filter: {} }, ANYTIME)
-  const running = dispatcher(db, exotel, { callTimeoutMs: 50 })
+  const clock = testClock()
+  const running = dispatcher(db, exotel, { callTimeoutMs: 50 }, undefined, clock)
   await running.tick()
   await new Promise((resolve) => setTimeout(resolve, 400))
   await running.tick()
@@ -103,7 +107,7 @@ t.test('a call in flight past the timeout takes Exotel\'s word, else fails', asy
   const [first] = [...simulator.calls.values()]
   first!.status = 'completed' // Exotel's record says the first ended; its callback was lost
   await db.query('UPDATE call SET updated_at = now() - interval \'1 hour\'')
-  await new Promise((resolve) => setTimeout(resolve, 1000))
+  clock.advance(1000) // the sweep runs once a second
   await running.tick()
   const { rows } = await db.query<{ exotel_sid: string, status: string, error: string | null }>(
     'SELECT exotel_sid, status, error FROM call')
@@ -130,7 +134,8 @@ t.test('a round that fails is reported, and the next one runs', async (t) => {
     db,
     exotel,
     statusCallbackUrl: () => NOWHERE,
-    policy: { callsPerMinute: 200, maxInFlight: 10, callTimeoutMs: 60_000, retry: { retries: 0, delayMs: 0 }, tickMs: 10, defaultWindow: ALWAYS, priorityLines: 0 },
+    policy: { callsPerMinute: 200, maxInFlight: 10, callTimeoutMs: 60_000, tickMs: 10, priorityLines: 0 },
+    campaign: NO_RETRIES,
     onError: (error) => errors.push(error)
   })
   await db.close() // every query now fails
@@ -207,13 +212,14 @@ t.test('a call due while its batch\'s window is closed waits, with the rest of t
 t.test('reconciliation: a call still going on at Exotel is noted and asked about later; a lookup that fails is noted too', async (t) => {
   const { db, exotel } = await setup(t, 2)
   await queueBatch(db, 'sub', { customerIds: ['D1', 'D2'] }, ANYTIME)
-  const running = dispatcher(db, exotel, { reconcileAfterMs: 10, callsPerMinute: 200 })
+  const clock = testClock()
+  const running = dispatcher(db, exotel, { reconcileAfterMs: 30_000, callsPerMinute: 200 }, undefined, clock)
   await running.tick()
   await new Promise((resolve) => setTimeout(resolve, 400))
   await running.tick()
   t.equal(await dialled(db), 2)
   await db.query("UPDATE call SET exotel_sid = 'unknown-to-exotel' WHERE customer_id = 'D2'")
-  await new Promise((resolve) => setTimeout(resolve, 1000)) // the sweep runs once a second
+  clock.advance(31_000) // past reconcileAfterMs and the once-a-second sweep, not the call's timeout
   await running.tick()
   const { rows } = await db.query<{ customer_id: string, status: string, detail: Record<string, unknown> }>(
     `SELECT call.customer_id, call.status, call_event.detail FROM call JOIN call_event ON call_event.call_id = call.id
@@ -244,16 +250,17 @@ t.test('after a restart, calls left in flight are looked up at once, and the lin
   const { db, exotel, simulator } = await setup(t, 3)
   await queueBatch(db, 'sub', { customerIds: ['D1', 'D2', 'D3'] }, ANYTIME)
   const policy = { reconcileAfterMs: 600_000, maxInFlight: 2, callsPerMinute: 10_000 }
-  const before = dispatcher(db, exotel, policy)
+  const clock = testClock()
+  const before = dispatcher(db, exotel, policy, undefined, clock)
   await before.tick()
   await before.tick()
   t.equal(await dialled(db), 2, 'two lines, both in use')
   const { rows: [ended] } = await db.query<{ exotel_sid: string }>("SELECT exotel_sid FROM call WHERE customer_id = 'D1'")
   simulator.calls.get(ended!.exotel_sid)!.status = 'completed' // its final callback lost in the crash
-  await new Promise((resolve) => setTimeout(resolve, 1100)) // past the once-a-second sweep
+  clock.advance(1100) // past the once-a-second sweep
   t.equal(await before.tick(), 0, 'the run that dialled them waits for news, as reconcileAfterMs says')
 
-  const after = dispatcher(db, exotel, policy) // the restarted server's
+  const after = dispatcher(db, exotel, policy, undefined, clock) // the restarted server's
   await after.tick()
   const { rows } = await db.query<{ customer_id: string, status: string }>('SELECT customer_id, status FROM call ORDER BY customer_id')
   t.same(rows.slice(0, 2), [{ customer_id: 'D1', status: 'completed' }, { customer_id: 'D2', status: 'initiated' }],

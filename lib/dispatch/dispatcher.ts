@@ -1,0 +1,127 @@
+import { applyReport, type Call } from '../calls/calls.js'
+import { dial } from '../calls/dialler.js'
+import type { CampaignPolicy } from '../calling-rules/policy.js'
+import type { Database } from '../db/database.js'
+import type { ExotelClient } from '../exotel/exotel-client.js'
+import { claimDue } from './claim.js'
+import { failInterrupted, reconcile } from './reconcile.js'
+import { skipEndedBatches } from './schedule.js'
+
+export interface DispatchPolicy {
+  /** Most calls dialled in any minute, counted over every instance (single calls included). */
+  callsPerMinute: number
+  /** Most calls in flight at once: claimed for dialling, or dialled and not yet ended. */
+  maxInFlight: number
+  /** Lines of maxInFlight that batches leave free for single calls (the priority lane). */
+  priorityLines: number
+  /** A call in flight with no news this long is looked up in Exotel's Call Details API (reconciliation). */
+  reconcileAfterMs?: number
+  /** A call dialled this long ago with no final status, from Exotel's callback or its Call Details, is failed. */
+  callTimeoutMs: number
+  /** A call claimed this long ago without an Exotel answer was being dialled by a run that ended. */
+  claimTimeoutMs?: number
+  /** How often to look for work when none is due sooner (default 250 ms); a call due sooner is dialled on time. */
+  tickMs?: number
+}
+
+export interface DispatcherOptions {
+  db: Database
+  exotel: ExotelClient
+  statusCallbackUrl: () => string
+  policy: DispatchPolicy
+  /** Retries, attempt cap: what the claim and reconciliation apply. */
+  campaign: Pick<CampaignPolicy, 'retry'> & Partial<Pick<CampaignPolicy, 'attemptCap'>>
+  onError?: (error: unknown, call?: Call) => void
+  /** The time, in ms since the epoch (default Date.now): tests move it to run sweeps without waiting. */
+  clock?: () => number
+}
+
+const MAX_CLAIM = 50
+/** How often calls past their timeouts are looked for. */
+const SWEEP_MS = 1000
+
+/**
+ * Dials queued batch calls. The queue is the call table: each round claims what the pacing allows (lib/dispatch/
+ * claim.ts) and dials it; once a second it also sweeps: batches past their end, calls a stopped run was dialling,
+ * and calls in flight with no news (reconcile.ts). A claimed call is never claimed again, so a crash between
+ * claim and dial cannot dial a customer twice: such a call is closed as failed, since Exotel may or may not have
+ * dialled it.
+ */
+export class Dispatcher {
+  readonly #options: DispatcherOptions
+  readonly #clock: () => number
+  #timer: NodeJS.Timeout | undefined
+  #running: Promise<unknown> | undefined
+  /** When the rate next allows a dial, if sooner than the next tick. */
+  #dueInMs: number | undefined
+  #lastSweep = -Infinity
+  /**
+   * Calls in flight untouched since before this dispatcher was made were left by a run that stopped (a crash, a
+   * restart): they hold lines, so the first sweep looks each of them up in Exotel's Call Details at once, rather
+   * than after `reconcileAfterMs`, and frees the lines of those that ended.
+   */
+  #recoverBefore: Date | undefined
+
+  constructor (options: DispatcherOptions) {
+    this.#options = options
+    this.#clock = options.clock ?? Date.now
+    this.#recoverBefore = new Date(this.#clock())
+  }
+
+  /** Looks for work every tick. */
+  start (): void {
+    const tickMs = this.#options.policy.tickMs ?? 250
+    const round = () => {
+      this.#running = this.tick().catch((error: unknown) => this.#options.onError?.(error)).then(() => {
+        this.#timer = setTimeout(round, Math.max(5, Math.min(tickMs, this.#dueInMs ?? tickMs)))
+      })
+    }
+    this.#timer = setTimeout(round, 0)
+  }
+
+  /** Stops looking for work, and waits for the dials under way. */
+  async stop (): Promise<void> {
+    await this.#running // a round under way ends, and sets the timer of the next
+    clearTimeout(this.#timer)
+  }
+
+  /** One round: claims what the policy allows and dials it; then sweeps, once a second. Answers how many it dialled. */
+  async tick (): Promise<number> {
+    let statusCallback: string
+    try {
+      statusCallback = this.#options.statusCallbackUrl()
+    } catch {
+      return 0 // nowhere for Exotel to report to yet (not listening): nothing is dialled
+    }
+    const { db, exotel, policy, campaign } = this.#options
+    const claimed = await claimDue(db, { ...policy, maxClaim: MAX_CLAIM }, campaign.attemptCap)
+    this.#dueInMs = claimed.dueInMs
+    for (const { call, reason } of claimed.skip) {
+      await applyReport(db, { id: call.id }, {
+        status: 'canceled', source: 'dispatcher', dedupeKey: 'skipped', skipReason: reason, detail: { reason }
+      })
+    }
+    await Promise.all(claimed.dial.map(async (call) => {
+      try {
+        await dial(db, exotel, call, statusCallback)
+      } catch (error) {
+        this.#options.onError?.(error, call) // recorded on the call by dial
+      }
+    }))
+    const now = this.#clock()
+    if (now - this.#lastSweep >= SWEEP_MS) {
+      this.#lastSweep = now
+      await this.#sweep(new Date(now))
+    }
+    return claimed.dial.length
+  }
+
+  async #sweep (now: Date): Promise<void> {
+    const { db, exotel, policy, campaign } = this.#options
+    await skipEndedBatches(db)
+    await failInterrupted(db, policy, now)
+    const recoverBefore = this.#recoverBefore
+    this.#recoverBefore = undefined
+    await reconcile(db, exotel, { ...policy, retry: campaign.retry }, now, recoverBefore)
+  }
+}
