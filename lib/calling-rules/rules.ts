@@ -12,7 +12,8 @@ export interface AttemptCap {
 /**
  * SQL for why the customer `customerId` at `phone` (two SQL expressions) may not be dialled now, or NULL:
  * `suppressed` (the number is on the suppression list), else `attempt-cap` (dialled `attempts` times within the
- * period). The same test runs when a batch is queued, in its dry run, and right before each dial and retry.
+ * period). The same test runs when a batch is queued, in its dry run, and right before each dial and retry; a
+ * single call (lib/calls/single-call.ts) runs it without the cap.
  */
 export function blockedReason (customerId: string, phone: string, cap: AttemptCap | undefined, params: unknown[]): string {
   const capped = cap && cap.attempts > 0

@@ -36,12 +36,6 @@ Promise<SuppressionsAdded> {
   return { added, already: phones.length - added }
 }
 
-/** Whether a number (E.164) is on the list. */
-export async function isSuppressed (db: Queryable, phone: string): Promise<boolean> {
-  const { rowCount } = await db.query('SELECT 1 FROM suppression WHERE phone = $1', [phone])
-  return rowCount > 0
-}
-
 /** Takes a number off the list; false when it was not on it. */
 export async function removeSuppression (db: Queryable, phone: string): Promise<boolean> {
   const { rowCount } = await db.query('DELETE FROM suppression WHERE phone = $1', [phone])

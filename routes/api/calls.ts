@@ -1,9 +1,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { callAnalytics } from '../../lib/calls/analytics.js'
-import { createCall, getCall, listCalls } from '../../lib/calls/calls.js'
-import { dial } from '../../lib/calls/dialler.js'
-import { isSuppressed } from '../../lib/calling-rules/suppressions.js'
-import { getCustomer } from '../../lib/customers/repository.js'
+import { getCall, listCalls } from '../../lib/calls/calls.js'
+import { callNow } from '../../lib/calls/single-call.js'
 import {
   AnalyticsQuery, AnalyticsResponse, CallDetail, CallList, CallListQuery, CallParams, CallResponse, TriggerSingleCallBody
 } from '../../schemas/calls.js'
@@ -28,19 +26,11 @@ const calls: FastifyPluginAsyncTypebox = async (fastify) => {
       response: { 200: CallResponse, 400: ErrorRef, 401: ErrorRef, 404: ErrorRef, 409: ErrorRef, 429: ErrorRef, 502: ErrorRef, 503: ErrorRef, 504: ErrorRef }
     }
   }, async (request, reply) => {
-    const customer = await getCustomer(fastify.db, request.body.customer_id)
-    if (!customer) throw fastify.httpErrors.notFound('Customer not found')
-    if (await isSuppressed(fastify.db, customer.phone)) {
-      throw fastify.httpErrors.conflict("This customer's number is on the suppression list")
-    }
-    const queued = await createCall(fastify.db, {
-      customerId: customer.id,
-      customerName: customer.name,
-      phone: customer.phone,
+    const call = await callNow(fastify.db, fastify.telephony.exotel, {
+      customerId: request.body.customer_id,
       triggeredBy: request.user!.sub,
-      claimed: true
+      statusCallback: fastify.telephony.statusCallbackUrl()
     })
-    const call = await dial(fastify.db, fastify.telephony.exotel, queued, fastify.telephony.statusCallbackUrl())
     request.log.info({ callId: call.id, exotelSid: call.exotel_sid }, 'call initiated')
     return { success: true as const, message: 'Call initiated', call }
   })
