@@ -1,0 +1,154 @@
+import { randomBytes } from 'node:crypto'
+import { once } from 'node:events'
+import WebSocket from 'ws'
+import type { LifeOptions, SimulatedCall } from './call-life.js'
+import type { Scheduler } from './scheduler.js'
+
+/**
+ * What a caller who answers does on the media stream, by the last digit of their number: press 1 once the bot's
+ * first words have played (0, 7, 8, 9); talk over the bot, then press 1 (4); press 2 (5); stay silent (6).
+ */
+const CALLERS: Record<string, { digit?: string, speaks?: boolean }> = {
+  default: { digit: '1' },
+  4: { digit: '1', speaks: true },
+  5: { digit: '2' },
+  6: {}
+}
+
+/** `ms` of a 440 Hz tone, loud as a voice, as 16-bit PCM: the caller talking. */
+function tone (rate: number, ms: number): Buffer {
+  const samples = rate * ms / 1000
+  const pcm = Buffer.alloc(samples * 2)
+  for (let i = 0; i < samples; i++) pcm.writeInt16LE(Math.round(6000 * Math.sin(2 * Math.PI * 440 * i / rate)), i * 2)
+  return pcm
+}
+
+interface BotMessage {
+  event: string
+  sequence_number?: string
+  media?: { payload: string, chunk?: string, timestamp?: string }
+  mark?: { name: string }
+}
+
+/**
+ * The Voicebot applet: asks `endpoint` (our /ws-url) where to stream, connects, and plays the caller's side until
+ * the bot ends the stream or the caller hangs up after `talkMs`. A failure is reported, never thrown.
+ */
+export async function streamCaller (call: SimulatedCall, endpoint: string, options: LifeOptions, scheduler: Scheduler): Promise<void> {
+  try {
+    const url = new URL(endpoint)
+    url.searchParams.set('CallSid', call.sid)
+    url.searchParams.set('CallFrom', call.from)
+    url.searchParams.set('CustomField', call.customField)
+    const answer = await fetch(url, { signal: AbortSignal.timeout(10_000) })
+    const { url: streamUrl } = await answer.json() as { url: string }
+    const socket = new WebSocket(streamUrl)
+    await once(socket, 'open')
+    await new SimulatedCaller(call, socket, new URL(streamUrl).searchParams, options, scheduler).talk()
+  } catch (error) {
+    scheduler.reportError(endpoint, error as Error)
+  }
+}
+
+/**
+ * The caller's side of one stream, as Exotel sends it: their audio in 100 ms frames (real time, or ten times
+ * faster), marks answered when the bot's audio before them has played, and what the caller does by the number's
+ * last digit (see CALLERS). Every frame is numbered as Exotel numbers them; the bot's are checked likewise.
+ */
+class SimulatedCaller {
+  readonly #streamSid = randomBytes(16).toString('hex')
+  readonly #rate: number
+  readonly #speed: number
+  readonly #behaviour: { digit?: string, speaks?: boolean }
+  #sequence = 0
+  /** When the bot's audio received so far will have played, in simulated time. */
+  #playhead = 0
+  #spokeUntil = 0
+  #received = 0
+  #chunks = 0
+
+  constructor (
+    readonly call: SimulatedCall,
+    readonly socket: WebSocket,
+    readonly query: URLSearchParams,
+    readonly options: LifeOptions,
+    readonly scheduler: Scheduler
+  ) {
+    this.#rate = Number(query.get('sample-rate') ?? 8000)
+    this.#speed = options.realtime ? 1 : 10
+    this.#behaviour = CALLERS[call.from.at(-1)!] ?? CALLERS.default!
+    socket.on('message', (data) => this.#heard(JSON.parse(String(data)) as BotMessage))
+  }
+
+  /** Starts the stream, streams the caller's audio, and ends it (a `stop` with `callended`) unless the bot did. */
+  async talk (): Promise<void> {
+    const { call, socket, options } = this
+    const closed = once(socket, 'close')
+    socket.send(JSON.stringify({ event: 'connected' }))
+    this.#send({
+      event: 'start',
+      start: {
+        stream_sid: this.#streamSid,
+        call_sid: call.sid,
+        account_sid: options.accountSid,
+        from: call.from,
+        to: call.callerId,
+        // Exotel passes the stream URL's query parameters on, the token among them.
+        custom_parameters: Object.fromEntries(this.query),
+        media_format: { encoding: 'audio/x-raw', sample_rate: String(this.#rate), bit_rate: '16' }
+      }
+    })
+    const silence = Buffer.alloc(this.#rate / 10 * 2)
+    const voice = tone(this.#rate, 100)
+    for (let chunk = 1, elapsed = 0; elapsed < options.talkMs; chunk++, elapsed += 100) {
+      if (this.scheduler.stopped || socket.readyState !== WebSocket.OPEN) break // the simulator or the bot ended the stream
+      // A caller who talks over the bot does so for a second, as soon as it starts talking.
+      const speaking = this.#behaviour.speaks === true && call.bot.audioBytes > 0 && call.caller.spokeMs < 1000
+      if (speaking && (call.caller.spokeMs += 100) === 1000) this.#spokeUntil = Date.now()
+      this.#send({ event: 'media', media: { chunk: String(chunk), timestamp: String(elapsed), payload: (speaking ? voice : silence).toString('base64') } })
+      await new Promise((resolve) => setTimeout(resolve, 100 / this.#speed))
+    }
+    if (socket.readyState === WebSocket.OPEN) {
+      this.#send({ event: 'stop', stop: { call_sid: call.sid, account_sid: options.accountSid, reason: 'callended' } })
+      socket.close()
+    }
+    await closed
+  }
+
+  #send (message: object) {
+    if (this.socket.readyState !== WebSocket.OPEN) return
+    this.socket.send(JSON.stringify({ sequence_number: String(++this.#sequence), stream_sid: this.#streamSid, ...message }))
+  }
+
+  #press (digit: string) {
+    this.call.caller.digits.push(digit)
+    this.#send({ event: 'dtmf', dtmf: { digit, duration: '250' } })
+  }
+
+  /** A frame from the bot: its audio moves the playhead, a clear drops what was queued, a mark is answered when due. */
+  #heard (message: BotMessage) {
+    const { call } = this
+    const now = Date.now()
+    if (message.sequence_number !== String(++this.#received) ||
+      (message.media && message.media.chunk !== String(++this.#chunks))) call.bot.misnumbered++
+    if (message.event === 'media') {
+      const bytes = Buffer.from(message.media!.payload, 'base64').length
+      call.bot.audioBytes += bytes
+      this.#playhead = Math.max(this.#playhead, now) + bytes / (this.#rate * 2) * 1000 / this.#speed
+    } else if (message.event === 'clear') {
+      call.bot.clears++
+      this.#playhead = now // what was queued is dropped; its marks are never answered
+    } else if (message.event === 'mark') {
+      const clears = call.bot.clears
+      const afterTalking = this.#spokeUntil > 0 && now >= this.#spokeUntil // a mark the bot sent once the caller had talked
+      this.scheduler.later(Math.max(0, this.#playhead - now), async () => {
+        if (call.bot.clears !== clears) return // cleared before it played
+        call.bot.marks.push(message.mark!.name)
+        this.#send({ event: 'mark', mark: message.mark })
+        // The caller answers the bot's question once it has been asked (after speaking over it, if they do).
+        const { digit, speaks } = this.#behaviour
+        if (digit && call.caller.digits.length === 0 && (!speaks || afterTalking)) this.#press(digit)
+      })
+    }
+  }
+}
