@@ -1,10 +1,11 @@
 import type { Assistant, AssistantOutput, AssistantSession, Outcome } from '../assistant/assistant.js'
-import { applyReport, findCall, isTerminal, type StatusReport } from '../calls/calls.js'
-import { callContextOf, recordConversation, startConversation, type ConversationChange } from '../calls/conversation.js'
+import { findCall, isTerminal } from '../calls/calls.js'
+import { callContextOf } from '../calls/conversation.js'
 import type { Database } from '../db/database.js'
 import type { MediaFormat } from '../voice/format.js'
 import { claimMediaToken, type MediaGrant } from './media-token.js'
 import { Playback } from './playback.js'
+import { CallRecorder } from './recorder.js'
 import type { StreamEvent, StreamProtocol } from './stream-protocol.js'
 
 export interface MediaSessionOptions {
@@ -35,8 +36,6 @@ export interface MediaSessionOptions {
 const HANG_UP_MARK = 'hang-up'
 /** How long past the expected end of playback to wait for that mark before closing anyway. */
 const HANG_UP_GRACE_MS = 2000
-/** Most entries one stream adds to its call's timeline (keys, marks): past it they are counted, not written. */
-export const MAX_TIMELINE_ENTRIES = 300
 
 interface Stream {
   sid: string
@@ -50,19 +49,21 @@ interface Stream {
  * audio goes back paced near real time. What matters is recorded: on the call's timeline (the stream's start with
  * its format, keys, marks, the stop and its reason) and in its conversation (transcript, keys, barge-ins, outcome).
  * A malformed message is logged and skipped: it never ends the stream.
+ *
+ * Longer than our usual file, on purpose: its one invariant is the order of a stream's events (the token's claim,
+ * the start, the frames held meanwhile, the end), which is easiest to check when it is all in one place. Writing
+ * (recorder.ts), pacing (playback.ts) and the wire format (the StreamProtocol) are elsewhere.
  */
 export class MediaSession {
   readonly #options: MediaSessionOptions
   #stream: Stream | undefined
   #audioBytes = 0
   #digits = 0
-  #timelineEntries = 0
   #ended = false
   /** The token was refused: nothing more is read. */
   #refused = false
   #hangUpTimer: NodeJS.Timeout | undefined
-  /** Writes to the call's timeline and conversation, in order; a failed one is logged and the next goes on. */
-  #writes = Promise.resolve()
+  readonly #recorder: CallRecorder
   /**
    * While the token is claimed, then while a `start` is handled: frames that arrive meanwhile wait in `#held`,
    * and an end in `#endAfterStart`.
@@ -74,11 +75,14 @@ export class MediaSession {
   #idleReason: string | undefined
 
   /** Our call: the token's, or, for a token /ws-url could not bind, the one the stream's `start` names. */
-  #callId: string | undefined
+  get #callId (): string | undefined {
+    return this.#recorder.callId
+  }
 
   constructor (options: MediaSessionOptions) {
     this.#options = options
-    this.#callId = options.grant.callId
+    this.#recorder = new CallRecorder(options.db, options.log)
+    this.#recorder.callId = options.grant.callId
     if (options.idleMs) this.#idle = setTimeout(() => this.#silent(), options.idleMs)
     this.#wait(this.#claim())
   }
@@ -116,16 +120,16 @@ export class MediaSession {
         this.#audioBytes += message.audio.length
         return stream.assistant?.audio(message.audio)
       case 'dtmf':
-        this.#record(`dtmf:${stream.sid}:${++this.#digits}`, { digit: message.digit })
-        this.#write({ digit: message.digit })
+        this.#recorder.timeline(`dtmf:${stream.sid}:${++this.#digits}`, { digit: message.digit })
+        this.#recorder.conversation({ digit: message.digit })
         return stream.assistant?.dtmf(message.digit)
       case 'mark':
-        this.#record(`mark:${stream.sid}:${message.name}`, { mark: message.name })
+        this.#recorder.timeline(`mark:${stream.sid}:${message.name}`, { mark: message.name })
         stream.playback.played(message.name)
         if (message.name === HANG_UP_MARK) return this.#closeAfterHangUp()
         return stream.assistant?.marked(message.name)
       case 'stop':
-        this.#record(`stream-stop:${stream.sid}`, { stream_sid: stream.sid, reason: message.reason, audio_bytes: this.#audioBytes })
+        this.#recorder.timeline(`stream-stop:${stream.sid}`, { stream_sid: stream.sid, reason: message.reason, audio_bytes: this.#audioBytes })
         return this.end(message.reason)
     }
   }
@@ -149,13 +153,13 @@ export class MediaSession {
     if (!this.#stream) return
     this.#stream.playback.stop()
     this.#stream.assistant?.end(reason)
-    this.#write({ end: reason })
+    this.#recorder.conversation({ end: reason })
   }
 
   /** Resolves once the stream has started (if it was starting) and everything has been written. */
   async settled (): Promise<void> {
     while (this.#starting) await this.#starting // the claim, then a start held behind it
-    await this.#writes
+    await this.#recorder.settled()
   }
 
   /** Holds frames and the end until `work` is done, then handles them in order. */
@@ -203,7 +207,7 @@ export class MediaSession {
       this.#options.log('media stream: start for another call, for a call we do not know, or a second start, skipped', { callId: this.#callId })
       return
     }
-    const callId = this.#callId = call.id
+    const callId = this.#recorder.callId = call.id
     // A call that has ended keeps the record it ended with: a stream for it (a replayed or forged URL) is refused.
     if (isTerminal(call.status)) {
       this.#options.log('media stream: refused, the call has ended', { callId, status: call.status })
@@ -219,10 +223,10 @@ export class MediaSession {
     }
     this.#stream = stream
     // Queued with the conversation's other writes, so that whatever happens next is recorded after it.
-    this.#queueWrite(() => startConversation(this.#options.db, callId, assistant.name, message.streamSid))
+    this.#recorder.start(assistant.name, message.streamSid)
     // Exotel echoes our URL's query in custom parameters: the media token is a credential, kept out of everything.
     const { token: _token, ...customParameters } = message.customParameters
-    this.#record(`stream-start:${message.streamSid}`, {
+    this.#recorder.timeline(`stream-start:${message.streamSid}`, {
       stream_sid: message.streamSid,
       encoding: message.format.encoding,
       sample_rate: message.format.sampleRate,
@@ -248,15 +252,15 @@ export class MediaSession {
       mark: (name) => playback.mark(name),
       clear: () => {
         playback.clear()
-        this.#write({ bargeIn: true })
+        this.#recorder.conversation({ bargeIn: true })
       },
       get unplayedMs () { return playback.unplayedMs },
-      transcript: (speaker, text) => this.#write({ line: { speaker, text } }),
-      outcome: (outcome: Outcome) => this.#write({ outcome }),
+      transcript: (speaker, text) => this.#recorder.conversation({ line: { speaker, text } }),
+      outcome: (outcome: Outcome) => this.#recorder.conversation({ outcome }),
       log: (message) => this.#options.log('media stream: assistant', { callId: this.#callId, message }),
       problem: (problem) => {
         this.#options.log('media stream: assistant problem', { callId: this.#callId, problem })
-        this.#write({ problem })
+        this.#recorder.conversation({ problem })
       },
       hangUp: () => {
         if (this.#ended || this.#hangUpTimer) return
@@ -270,25 +274,5 @@ export class MediaSession {
   #closeAfterHangUp () {
     this.end('hung up by the assistant')
     this.#options.close(1000, 'call handled')
-  }
-
-  #write (change: ConversationChange) {
-    this.#queueWrite(() => recordConversation(this.#options.db, this.#callId!, change))
-  }
-
-  #queueWrite (write: () => Promise<void>) {
-    this.#writes = this.#writes.then(write).catch((error: Error) => {
-      this.#options.log('media stream: a change could not be recorded', { callId: this.#callId, err: error })
-    })
-  }
-
-  /** An entry on the call's timeline; past MAX_TIMELINE_ENTRIES for this stream, only its end is. */
-  #record (dedupeKey: string, detail: Record<string, unknown>) {
-    if (++this.#timelineEntries === MAX_TIMELINE_ENTRIES + 1) {
-      this.#options.log('media stream: timeline full, further keys and marks not recorded', { callId: this.#callId })
-    }
-    if (this.#timelineEntries > MAX_TIMELINE_ENTRIES && !dedupeKey.startsWith('stream-stop:')) return
-    const report: StatusReport = { status: 'in-progress', source: 'media-stream', dedupeKey, detail }
-    this.#queueWrite(async () => { await applyReport(this.#options.db, { id: this.#callId! }, report) })
   }
 }

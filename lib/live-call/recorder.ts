@@ -1,0 +1,55 @@
+import { applyReport, type StatusReport } from '../calls/calls.js'
+import { recordConversation, startConversation, type ConversationChange } from '../calls/conversation.js'
+import type { Database } from '../db/database.js'
+
+/** Most entries one stream adds to its call's timeline (keys, marks): past it they are counted, not written. */
+export const MAX_TIMELINE_ENTRIES = 300
+
+/**
+ * What one stream records of its call, written in order behind the audio (which never waits for it): entries on
+ * the call's timeline, and changes to its conversation. A write that fails is logged and the next goes on.
+ */
+export class CallRecorder {
+  readonly #db: Database
+  readonly #log: (message: string, detail: Record<string, unknown>) => void
+  #writes = Promise.resolve()
+  #timelineEntries = 0
+  /** The call written to; set once the stream's call is known, before anything is written. */
+  callId: string | undefined
+
+  constructor (db: Database, log: (message: string, detail: Record<string, unknown>) => void) {
+    this.#db = db
+    this.#log = log
+  }
+
+  /** The conversation begins: queued first, so that whatever happens next is recorded after it. */
+  start (assistant: string, streamSid: string): void {
+    const callId = this.callId!
+    this.#queue(() => startConversation(this.#db, callId, assistant, streamSid))
+  }
+
+  conversation (change: ConversationChange): void {
+    this.#queue(() => recordConversation(this.#db, this.callId!, change))
+  }
+
+  /** An entry on the call's timeline; past MAX_TIMELINE_ENTRIES for this stream, only its end is. */
+  timeline (dedupeKey: string, detail: Record<string, unknown>): void {
+    if (++this.#timelineEntries === MAX_TIMELINE_ENTRIES + 1) {
+      this.#log('media stream: timeline full, further keys and marks not recorded', { callId: this.callId })
+    }
+    if (this.#timelineEntries > MAX_TIMELINE_ENTRIES && !dedupeKey.startsWith('stream-stop:')) return
+    const report: StatusReport = { status: 'in-progress', source: 'media-stream', dedupeKey, detail }
+    this.#queue(async () => { await applyReport(this.#db, { id: this.callId! }, report) })
+  }
+
+  /** Resolves once everything queued so far has been written (or has failed). */
+  async settled (): Promise<void> {
+    await this.#writes
+  }
+
+  #queue (write: () => Promise<void>) {
+    this.#writes = this.#writes.then(write).catch((error: Error) => {
+      this.#log('media stream: a change could not be recorded', { callId: this.callId, err: error })
+    })
+  }
+}
