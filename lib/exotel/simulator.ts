@@ -71,35 +71,8 @@ export async function startExotelSimulator (options: SimulatorOptions): Promise<
     if (recentConnects.length >= RATE_LIMIT) return restException(response, 429, 'Too many requests')
     recentConnects.push(now)
 
-    const from = form.get('From') ?? ''
-    const problem = !/^\+?\d{8,15}$/.test(from.replace(/[\s-]/g, ''))
-      ? 'From must be a phone number'
-      : !form.get('CallerId')
-          ? 'CallerId is required'
-          : !/^http:\/\/my\.exotel\.com\/[^/]+\/exoml\/start_voice\/\d+$/.test(form.get('Url') ?? '')
-              ? 'Url must be http://my.exotel.com/<account_sid>/exoml/start_voice/<app_id>'
-              : (form.get('CustomField') ?? '').length > 128
-                  ? 'CustomField is longer than 128 characters'
-                  : form.get('StatusCallback') && !URL.canParse(form.get('StatusCallback')!)
-                    ? 'StatusCallback must be a URL'
-                    : undefined
-    if (problem) return restException(response, 400, problem)
-
-    const events = [...form.entries()].filter(([key]) => key.startsWith('StatusCallbackEvents')).map(([, value]) => value)
-    const call: SimulatedCall = {
-      sid: randomBytes(16).toString('hex'),
-      from,
-      callerId: form.get('CallerId')!,
-      customField: form.get('CustomField') ?? '',
-      statusCallback: form.get('StatusCallback') ?? '',
-      events: form.get('StatusCallback') ? (events.length > 0 ? events : ['terminal']) : [],
-      contentType: form.get('StatusCallbackContentType') ?? 'multipart/form-data',
-      record: form.get('Record') === 'true',
-      status: 'in-progress',
-      bot: { audioBytes: 0, marks: [], clears: 0, misnumbered: 0 },
-      caller: { digits: [], spokeMs: 0 },
-      startTime: new Date()
-    }
+    const call = callFromForm(form)
+    if (typeof call === 'string') return restException(response, 400, call)
     calls.set(call.sid, call)
     playCall(call, life, scheduler)
     json(response, 200, { Call: callJson(call, options.accountSid) })
@@ -135,6 +108,38 @@ export async function startExotelSimulator (options: SimulatorOptions): Promise<
       server.close()
       await once(server, 'close')
     }
+  }
+}
+
+/** A new call from `Calls/connect`'s form, checked as Exotel checks it, or what is wrong with the form. */
+function callFromForm (form: URLSearchParams): SimulatedCall | string {
+  const from = form.get('From') ?? ''
+  const problem = !/^\+?\d{8,15}$/.test(from.replace(/[\s-]/g, ''))
+    ? 'From must be a phone number'
+    : !form.get('CallerId')
+        ? 'CallerId is required'
+        : !/^http:\/\/my\.exotel\.com\/[^/]+\/exoml\/start_voice\/\d+$/.test(form.get('Url') ?? '')
+            ? 'Url must be http://my.exotel.com/<account_sid>/exoml/start_voice/<app_id>'
+            : (form.get('CustomField') ?? '').length > 128
+                ? 'CustomField is longer than 128 characters'
+                : form.get('StatusCallback') && !URL.canParse(form.get('StatusCallback')!)
+                  ? 'StatusCallback must be a URL'
+                  : undefined
+  if (problem) return problem
+  const events = [...form.entries()].filter(([key]) => key.startsWith('StatusCallbackEvents')).map(([, value]) => value)
+  return {
+    sid: randomBytes(16).toString('hex'),
+    from,
+    callerId: form.get('CallerId')!,
+    customField: form.get('CustomField') ?? '',
+    statusCallback: form.get('StatusCallback') ?? '',
+    events: form.get('StatusCallback') ? (events.length > 0 ? events : ['terminal']) : [],
+    contentType: form.get('StatusCallbackContentType') ?? 'multipart/form-data',
+    record: form.get('Record') === 'true',
+    status: 'in-progress',
+    bot: { audioBytes: 0, marks: [], clears: 0, misnumbered: 0 },
+    caller: { digits: [], spokeMs: 0 },
+    startTime: new Date()
   }
 }
 
