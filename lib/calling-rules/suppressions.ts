@@ -1,16 +1,13 @@
+import type { Static } from '@sinclair/typebox'
+import type { Suppression as SuppressionSchema } from '../../schemas/suppressions.js'
 import type { Database, Queryable } from '../db/database.js'
 import { PHONE_HEADERS, readHeader } from '../uploads/header.js'
 import { UploadError } from '../uploads/upload-error.js'
 import type { OpenedFile } from '../uploads/file-reader.js'
 import type { PhoneResult } from './phone.js'
 
-/** A number never to call. */
-export interface Suppression {
-  phone: string
-  reason: string | null
-  created_by: string
-  created_at: Date
-}
+/** A number never to call, as stored and as the API answers it. */
+export type Suppression = Static<typeof SuppressionSchema>
 
 export interface SuppressionsAdded {
   /** Numbers newly on the list. */

@@ -1,3 +1,5 @@
+import type { Static } from '@sinclair/typebox'
+import type { PlannedCall as PlannedCallSchema } from '../../schemas/calls.js'
 import type { Database, Queryable } from '../db/database.js'
 import { customerFilter, type CustomerFilter } from '../customers/repository.js'
 import { isTerminal, LIVE, SKIP_IF_LIVE, type CallStatus } from './calls.js'
@@ -49,12 +51,8 @@ function pickedSql (selection: BatchSelection, attemptCap: AttemptCap | undefine
     FROM customer ${where}`
 }
 
-export interface PlannedCall {
-  customer_id: string
-  action: 'dial' | 'skip'
-  /** Why it is skipped: in-progress, suppressed, attempt-cap, not-found. */
-  reason: SkipReason | null
-}
+/** What a dry run says of one customer. */
+export type PlannedCall = Static<typeof PlannedCallSchema>
 
 export interface BatchPlan {
   /** When the first calls would be dialled (the calling window's first opening from the start). */

@@ -1,4 +1,5 @@
-import type { CALL_STATUSES } from '../../schemas/calls.js'
+import type { Static } from '@sinclair/typebox'
+import type { CALL_STATUSES, Call as CallSchema, CallEvent as CallEventSchema } from '../../schemas/calls.js'
 import type { Database, Queryable } from '../db/database.js'
 import { getConversation, type Conversation } from './conversation.js'
 import { announce, callEvent } from './events.js'
@@ -20,37 +21,11 @@ export const isTerminal = (status: string): status is CallStatus => RANK[status 
 export const LIVE = "status IN ('queued', 'initiated', 'ringing', 'in-progress')"
 export const SKIP_IF_LIVE = `ON CONFLICT (customer_id) WHERE ${LIVE} DO NOTHING`
 
-export interface Call {
-  id: string
-  customer_id: string
-  customer_name: string | null
-  phone: string
-  batch_id: string | null
-  attempt: number
-  status: CallStatus
-  triggered_by: string
-  exotel_sid: string | null
-  error: string | null
-  answered_by: string | null
-  duration_seconds: number | null
-  recording_url: string | null
-  created_at: Date
-  dialled_at: Date | null
-  answered_at: Date | null
-  ended_at: Date | null
-  updated_at: Date
-  /** Not dialled before this time (a retry's delay, the calling window). */
-  not_before: Date
-  /** Why a canceled call was never dialled. */
-  skip_reason: SkipReason | null
-}
+/** A call, as stored and as the API answers it (schemas/calls.ts). */
+export type Call = Static<typeof CallSchema>
 
-export interface CallEvent {
-  status: CallStatus
-  source: string
-  detail: Record<string, unknown>
-  created_at: Date
-}
+/** An entry on a call's timeline. */
+export type CallEvent = Static<typeof CallEventSchema>
 
 export const COLUMNS = `id, customer_id, customer_name, phone, batch_id, attempt, status, triggered_by, exotel_sid, error,
   answered_by, duration_seconds, recording_url, created_at, dialled_at, answered_at, ended_at, updated_at, not_before,

@@ -1,27 +1,13 @@
+import type { Static } from '@sinclair/typebox'
+import type { Conversation as ConversationSchema } from '../../schemas/calls.js'
 import type { Outcome } from '../assistant/assistant.js'
 import type { Queryable } from '../db/database.js'
 import { EVENTS_CHANNEL, type LiveEvent } from './events.js'
 
-export interface TranscriptLine {
-  speaker: 'assistant' | 'caller'
-  text: string
-  at: string
-}
+export type TranscriptLine = Conversation['transcript'][number]
 
 /** What the voice assistant and the caller did on a call's media stream. */
-export interface Conversation {
-  assistant: string
-  stream_sid: string
-  started_at: Date
-  ended_at: Date | null
-  stop_reason: string | null
-  dtmf: string
-  transcript: TranscriptLine[]
-  barge_ins: number
-  outcome: string | null
-  outcome_detail: Record<string, unknown> | null
-  problem: string | null
-}
+export type Conversation = Static<typeof ConversationSchema>
 
 /** One change to a conversation; each is written (and announced to live boards) as it happens. */
 export interface ConversationChange {

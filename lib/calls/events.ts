@@ -28,7 +28,7 @@ export function callEvent (call: Call): LiveEvent {
       attempt: call.attempt,
       status: call.status,
       exotel_sid: call.exotel_sid,
-      updated_at: call.updated_at.toISOString()
+      updated_at: new Date(call.updated_at).toISOString()
     }
   }
 }

@@ -1,3 +1,5 @@
+import type { Static } from '@sinclair/typebox'
+import type { RejectedRow as RejectedRowSchema } from '../../schemas/customers.js'
 import { randomBytes } from 'node:crypto'
 import type { Database, Queryable } from '../db/database.js'
 import { readCustomer, readCustomerHeader, type CustomerRow } from './columns.js'
@@ -13,10 +15,7 @@ export interface ImportOptions {
   normalisePhone: (raw: string) => PhoneResult
 }
 
-export interface RejectedRow {
-  row: number
-  reason: string
-}
+export type RejectedRow = Static<typeof RejectedRowSchema>
 
 export interface ImportReport {
   uploadId: string

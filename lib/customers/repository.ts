@@ -1,19 +1,10 @@
-import type { CALL_STATUSES } from '../../schemas/calls.js'
+import type { Upload as UploadSchema } from '../../schemas/customers.js'
+import type { Static } from '@sinclair/typebox'
+import type { Customer as CustomerSchema } from '../../schemas/customers.js'
 import type { Queryable } from '../db/database.js'
 
-export interface Customer {
-  id: string
-  name: string | null
-  phone: string
-  email: string | null
-  language: string | null
-  attributes: Record<string, string>
-  last_call_status: (typeof CALL_STATUSES)[number] | null
-  last_call_at: Date | null
-  upload_id: string | null
-  created_at: Date
-  updated_at: Date
-}
+/** A customer, as stored and as the API answers it (schemas/customers.ts). */
+export type Customer = Static<typeof CustomerSchema>
 
 export interface CustomerQuery {
   limit: number
@@ -106,20 +97,8 @@ export async function deleteCustomer (db: Queryable, id: string): Promise<boolea
   return rowCount > 0
 }
 
-export interface Upload {
-  id: string
-  user_sub: string
-  file_name: string
-  format: 'csv' | 'xlsx'
-  status: 'processing' | 'completed' | 'failed'
-  total: number
-  inserted: number
-  updated: number
-  rejected: number
-  error: string | null
-  created_at: Date
-  finished_at: Date | null
-}
+/** An upload of a customer file, as stored and as the API answers it. */
+export type Upload = Static<typeof UploadSchema>
 
 /** Uploads, newest first. */
 export async function listUploads (db: Queryable, limit: number, offset: number) {
