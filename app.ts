@@ -15,7 +15,7 @@ const CLIENT_ERRORS: Record<string, [number, string]> = {
   ERR_HTTP_REQUEST_TIMEOUT: [408, 'The request took too long to arrive']
 }
 
-/** An answer in the seed's envelope, for the layers that write to the socket themselves. */
+/** An answer in the error envelope (`{success: false, message}`), for the layers that write to the socket themselves. */
 const envelope = (message: string) => JSON.stringify({ success: false, message })
 
 /**
@@ -43,7 +43,7 @@ export const options = {
  */
 export default async function app (fastify: FastifyInstance, opts: AppOptions) {
   // Set before the routes register: a route keeps the error handler in force when it was added.
-  // Every error answers in the seed's envelope. A 5xx says nothing of its cause: that goes to the log only.
+  // Every error answers in the envelope the API's clients read. A 5xx says nothing of its cause: that goes to the log only.
   fastify.setErrorHandler((error: FastifyError & { expose?: boolean }, request, reply) => {
     const status = error.statusCode !== undefined && error.statusCode >= 400 && error.statusCode < 600
       ? error.statusCode

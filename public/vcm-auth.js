@@ -1,7 +1,7 @@
 /**
- * The browser client of voice-call-manager: the seed's VoiceAssistantAuth, as an ES module any frontend can
- * import (`import { VoiceAssistantAuth } from '/vcm-auth.js'`). Tokens are kept in localStorage as the seed's
- * client keeps them; a request that gets 401 refreshes the access token and is retried once.
+ * The browser client of voice-call-manager: VoiceAssistantAuth, with the name and methods of the first client
+ * (pages written for it keep working), as an ES module any frontend can import
+ * (`import { VoiceAssistantAuth } from '/vcm-auth.js'`). Tokens are kept in localStorage, where that client kept them; a request that gets 401 refreshes the access token and is retried once.
  */
 export class VoiceAssistantAuth {
   constructor (baseUrl = '', storage = globalThis.localStorage) {

@@ -1,6 +1,6 @@
 import { Type, type Static, type TSchema } from '@sinclair/typebox'
 
-/** The one error envelope every route answers with, from the seed's contract. */
+/** The one error envelope every route answers with: the API's contract, which its clients read. */
 export const ErrorResponse = Type.Object({
   success: Type.Literal(false),
   message: Type.String({ description: 'What went wrong, for a person to read' })

@@ -111,7 +111,6 @@ export function testUsers (app: FastifyInstance, lines: string[]) {
   return { newEmail, codeFor, signedIn }
 }
 
-/** A multipart/form-data body holding one file, as a browser's form or `curl -F file=@name` sends it. */
 /**
  * Simulated calls that run to their end in about a second: the phone rings 20 ms, the caller's side streams ten
  * times faster than real time and stays on up to a minute, and the bot's audio goes at once.
@@ -173,6 +172,7 @@ export async function until (check: () => Promise<boolean>, what: string, tries 
   throw new Error(`timed out waiting for ${what}`)
 }
 
+/** A multipart/form-data body holding one file, as a browser's form or `curl -F file=@name` sends it. */
 export function multipartFile (content: string | Buffer, fileName = 'customers.csv', field = 'file') {
   const boundary = `----vcm${randomBytes(8).toString('hex')}`
   const payload = Buffer.concat([

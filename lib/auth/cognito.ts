@@ -211,7 +211,6 @@ export class CognitoAuth {
     return Object.fromEntries(result.UserAttributes!.map((a) => [a.Name!, a.Value!]))
   }
 
-  /** Signs the user out of every device (Cognito) and revokes the refresh token when one is given. */
   /**
    * Signs the user out everywhere in Cognito, then revokes the refresh token given. Each step is tried whatever the
    * other did; answers what failed, in words (nothing when all went well).

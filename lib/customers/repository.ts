@@ -1,6 +1,5 @@
-import type { Upload as UploadSchema } from '../../schemas/customers.js'
 import type { Static } from '@sinclair/typebox'
-import type { Customer as CustomerSchema } from '../../schemas/customers.js'
+import type { Customer as CustomerSchema, Upload as UploadSchema } from '../../schemas/customers.js'
 import type { Queryable } from '../db/database.js'
 
 /** A customer, as stored and as the API answers it (schemas/customers.ts). */

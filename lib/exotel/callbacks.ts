@@ -1,8 +1,8 @@
 import type { CallStatus } from '../calls/calls.js'
 
 /**
- * Exotel's StatusCallback and Passthru requests, read as tolerantly as real senders need (../shared/docs/exotel.md
- * sections 2, 3 and 5): form fields flattened (`Legs[0][Status]`) or JSON arrays, numbers as strings, `"null"` as
+ * Exotel's StatusCallback and Passthru requests, read as tolerantly as real senders need (docs/exotel.md
+ * sections 2 and 3): form fields flattened (`Legs[0][Status]`) or JSON arrays, numbers as strings, `"null"` as
  * a string, `CallStatus` / `Duration` / `DialCallDuration` as fallbacks, `digits` wrapped in quotes.
  */
 export type Fields = Record<string, unknown>

@@ -20,9 +20,9 @@ export interface AuthenticatedUser {
 
 declare module 'fastify' {
   interface FastifyInstance {
-    /** preHandler for protected routes: 401 unless the request carries a valid, unrevoked access token. */
     /** Access tokens refused before their expiry (logout), on every instance. */
     revocations: RevocationList
+    /** preHandler for protected routes: 401 unless the request carries a valid, unrevoked access token. */
     authenticate: (request: FastifyRequest, reply: FastifyReply) => Promise<void>
   }
   interface FastifyRequest {

@@ -5,7 +5,7 @@ import { databaseStore } from '../../lib/auth/rate-limits.js'
 
 /**
  * `fastify.rateLimit(options)` hooks for the routes that need one (sign-in and the code routes); nothing is
- * limited globally. A refusal is a 429 in the seed envelope, with Retry-After. Counts are kept in the database
+ * limited globally. A refusal is a 429 in the error envelope, with Retry-After. Counts are kept in the database
  * (read when a request comes, by then open), so every instance shares them.
  */
 export default fp(async function rateLimitPlugin (fastify) {

@@ -121,7 +121,7 @@ const auth: FastifyPluginAsyncTypebox = async (fastify) => {
 
   fastify.post('/logout', {
     onRequest: fastify.authenticate,
-    // The body is optional: a bare POST (as the seed's client sends) validates as an empty object.
+    // The body is optional: a bare POST (as public/vcm-auth.js sends) validates as an empty object.
     preValidation: async (request) => { request.body ??= {} },
     schema: {
       tags: ['auth'],

@@ -1,6 +1,6 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 
-// The seed's pages, at the root.
+// At the root: the dashboards' addresses (/, /original), which operators have bookmarked.
 export const prefixOverride = ''
 
 /** The dashboards: public pages that sign in with Cognito through /auth and work through /api. */

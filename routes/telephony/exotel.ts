@@ -5,7 +5,7 @@ import { readPassthru, readStatusCallback, readStreamPassthru, type Fields } fro
 import { ErrorRef } from '../../schemas/common.js'
 import { StatusCallbackBody, StreamPassthruBody, WebhookQuery, WebhookResponse } from '../../schemas/telephony.js'
 
-// The seed's paths, at the root: /exotel-webhook and /passthru-handler.
+// At the root, not under /telephony: /exotel-webhook and /passthru-handler are the URLs Exotel flows already call.
 export const prefixOverride = ''
 
 const exotelToken = [{ exotelToken: [] }]

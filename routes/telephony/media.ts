@@ -5,7 +5,7 @@ import { MediaSession } from '../../lib/live-call/session.js'
 import { ErrorRef } from '../../schemas/common.js'
 import { MEDIA_STREAM, StreamUrl, StreamUrlQuery } from '../../schemas/telephony.js'
 
-// The seed's paths, at the root.
+// At the root: /ws-url and /media are the URLs Exotel flows already call.
 export const prefixOverride = ''
 
 const SAMPLE_RATES = new Set(['8000', '16000', '24000'])
@@ -50,7 +50,8 @@ const media: FastifyPluginAsyncTypebox = async (fastify) => {
     const url = new URL(`${base}/media`)
     url.searchParams.set('token', fastify.telephony.mediaTokens.issue(call?.id, callSid))
     url.searchParams.set('sample-rate', rate && SAMPLE_RATES.has(rate) ? rate : '8000')
-    // The seed's ancestor answered the bare URL; the schema above describes the JSON answer, text goes as it is.
+    // Earlier versions answered the bare URL, and some flows may expect it (docs/exotel.md section 3); the schema
+    // above describes the JSON answer, text goes as it is.
     if (request.headers.accept?.startsWith('text/plain')) return reply.type('text/plain').send(url.toString() as never)
     return { url: url.toString() }
   })

@@ -28,7 +28,7 @@ async function buildWithFailingRoutes (t: { teardown (fn: () => unknown): void }
   return { server, lines }
 }
 
-t.test('every failure answers in the seed envelope with the right status', async (t) => {
+t.test('every failure answers in the error envelope with the right status', async (t) => {
   const { server, lines } = await buildWithFailingRoutes(t)
 
   const notFound = await server.inject({ method: 'GET', url: '/no/such/route?token=abc' })

@@ -10,7 +10,7 @@ import { type AccessClaims, AuthError, CognitoAuth, decodeJwtPayload, toAuthErro
 import { localCognitoClient, parseEmulatorLine, startLocalCognito } from '../../../lib/auth/cognito-local.js'
 import { cachedVerifier, cognitoAccessVerifier } from '../../../lib/auth/cognito-verifier.js'
 
-t.test('Cognito failures map to the seed statuses and plain messages', async (t) => {
+t.test('Cognito failures map to the API contract statuses and plain messages', async (t) => {
   t.match(toAuthError({ name: 'UsernameExistsException' }), { statusCode: 400, message: /already exists/ })
   t.match(toAuthError({ name: 'TooManyRequestsException' }), { statusCode: 429 })
   t.match(toAuthError({ name: 'NotAuthorizedException' }, { NotAuthorizedException: [401, 'X'] }), { message: 'X' })

@@ -17,7 +17,7 @@ const get = (url: string, token?: string) => app.inject({
   method: 'GET', url, headers: token ? { authorization: `Bearer ${token}` } : {}
 })
 
-t.test('the seed flow: signup, confirm, login, me, refresh, logout, and the old token refused', async (t) => {
+t.test('the sign-in flow: signup, confirm, login, me, refresh, logout, and the old token refused', async (t) => {
   const email = newEmail()
   const signup = await post('/auth/signup', { email, password: PASSWORD, first_name: 'Asha', last_name: 'Rao' })
   t.equal(signup.statusCode, 201)
@@ -78,7 +78,7 @@ t.test('the seed flow: signup, confirm, login, me, refresh, logout, and the old 
   t.same(refreshAfter.json(), { success: false, message: 'Invalid or expired refresh token' })
 })
 
-t.test('a bare POST /auth/logout, as the seed client sends it, logs out', async (t) => {
+t.test('a bare POST /auth/logout, as vcm-auth.js sends it, logs out', async (t) => {
   const { access_token: token } = await signedIn()
   const logout = await app.inject({ method: 'POST', url: '/auth/logout', headers: { authorization: `Bearer ${token}` } })
   t.equal(logout.statusCode, 200)
