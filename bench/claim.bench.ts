@@ -47,7 +47,7 @@ for (const batches of [1, 20]) {
   const db = await database(batches)
   try {
     const base = await timed(db, fifo, [50])
-    for (const [name, sql, params] of [['counts (in flight, last minute)', stats, []], ['fair-share claim of 50', claim, [50]]] as const) {
+    for (const [name, sql, params] of [['counts (in flight, last minute)', stats, []], ['fair-share claim of 50', claim, [50, new Date()]]] as const) {
       const ms = await timed(db, sql, [...params])
       console.log([`${name}, ${batches} batch${batches > 1 ? 'es' : ''}`.padEnd(44), ms.toFixed(2).padStart(8),
         base.toFixed(2).padStart(11), `${(ms / base).toFixed(1)}x`.padStart(7)].join(' '))

@@ -138,9 +138,9 @@ export async function finishedConversation (app: FastifyInstance, authorization:
  * The app listening on loopback with the simulator, a user signed up and in, and `csv`'s customers uploaded:
  * `post` and `get` go as that user. `lines` is the log.
  */
-export async function appWithCustomers (t: Test, env: Record<string, string>, csv: string) {
+export async function appWithCustomers (t: Test, env: Record<string, string>, csv: string, options: BuildOptions = {}) {
   const { lines, logger } = capturingLogger()
-  const app = await build(t, { logger, env })
+  const app = await build(t, { ...options, logger, env })
   await app.listen({ host: '127.0.0.1', port: 0 })
   const user = await testUsers(app, lines).signedIn()
   const authorization = `Bearer ${user.access_token as string}`

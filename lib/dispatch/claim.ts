@@ -18,7 +18,10 @@ export const COUNTS_SQL = `WITH live AS (${IN_FLIGHT}), recent AS (${LAST_MINUTE
     extract(epoch FROM clock_timestamp() - (SELECT max(claimed_at) FROM (
       SELECT claimed_at FROM live UNION ALL SELECT claimed_at FROM recent) seen)) * 1000 AS since_last_ms`
 
-/** The calls due, each with its batch's turn (fair share), as the CTE `due`; $1 is how many to claim. */
+/**
+ * The calls due, each with its batch's turn (fair share), as the CTE `due`; $1 is how many to claim, $2 the time
+ * they are due by.
+ */
 export const DUE_SQL = `WITH RECURSIVE waiting AS (
     -- The batches with calls waiting, one index probe each (a loose index scan).
     (SELECT batch_id FROM call WHERE status = 'queued' AND claimed_at IS NULL AND batch_id IS NOT NULL
@@ -37,7 +40,7 @@ export const DUE_SQL = `WITH RECURSIVE waiting AS (
     FROM waiting
     CROSS JOIN LATERAL (
       SELECT id, not_before, created_at, row_number() OVER (ORDER BY not_before, created_at) AS n FROM call
-      WHERE call.batch_id = waiting.batch_id AND status = 'queued' AND claimed_at IS NULL AND not_before <= now()
+      WHERE call.batch_id = waiting.batch_id AND status = 'queued' AND claimed_at IS NULL AND not_before <= $2
       ORDER BY not_before, created_at LIMIT $1
     ) first
     LEFT JOIN share ON share.batch_id = waiting.batch_id
@@ -58,10 +61,12 @@ export interface Claimed {
  * minute), so a small batch is not stuck behind a large one. Right before a dial each call is checked again: a
  * suppressed or capped one is skipped; one whose batch's calling window is closed waits, with the rest of its
  * batch, for the next opening; past the batch's end_at, they are skipped. A claimed call is never claimed again.
+ * `now` is the dispatcher's clock: what is due, and whether windows are open. The rate is kept in the database's
+ * own time (when calls were claimed).
  */
-export async function claimDue (db: Database, limits: PacingLimits, attemptCap: AttemptCap | undefined): Promise<Claimed> {
+export async function claimDue (db: Database, limits: PacingLimits, attemptCap: AttemptCap | undefined, now: Date): Promise<Claimed> {
   const waiting = await db.query(
-    "SELECT 1 FROM call WHERE status = 'queued' AND claimed_at IS NULL AND not_before <= now() LIMIT 1"
+    "SELECT 1 FROM call WHERE status = 'queued' AND claimed_at IS NULL AND not_before <= $1 LIMIT 1", [now]
   )
   if (waiting.rowCount === 0) return { dial: [], skip: [] }
   return await db.transaction(async (tx) => {
@@ -76,7 +81,7 @@ export async function claimDue (db: Database, limits: PacingLimits, attemptCap: 
     }, limits)
     const result: Claimed = { dial: [], skip: [], dueInMs }
     if (allowed <= 0) return result
-    const params: unknown[] = [allowed]
+    const params: unknown[] = [allowed, now]
     const { rows: claimed } = await tx.query<Call & { blocked: SkipReason | null, schedule: BatchSchedule | null }>(
       `${DUE_SQL}
        UPDATE call SET claimed_at = clock_timestamp(), updated_at = now()
@@ -87,7 +92,6 @@ export async function claimDue (db: Database, limits: PacingLimits, attemptCap: 
           WHERE call_batch.id = call.batch_id) AS schedule`, params
     )
     const closed = new Map<string, { schedule: BatchSchedule, claimed: string[] }>()
-    const now = new Date()
     for (const { blocked, schedule, ...call } of claimed) {
       // Every claimed call is a batch's (single calls are claimed by their request).
       const batch = closed.get(call.batch_id!)

@@ -32,7 +32,10 @@ export interface DispatcherOptions {
   /** Retries, attempt cap: what the claim and reconciliation apply. */
   campaign: Pick<CampaignPolicy, 'retry'> & Partial<Pick<CampaignPolicy, 'attemptCap'>>
   onError?: (error: unknown, call?: Call) => void
-  /** The time, in ms since the epoch (default Date.now): tests move it to run sweeps without waiting. */
+  /**
+   * The time, in ms since the epoch (default Date.now): what is due, calling windows, end_at and the sweeps go by
+   * it; tests move it instead of waiting.
+   */
   clock?: () => number
 }
 
@@ -94,7 +97,7 @@ export class Dispatcher {
       return 0 // nowhere for Exotel to report to yet (not listening): nothing is dialled
     }
     const { db, exotel, policy, campaign } = this.#options
-    const claimed = await claimDue(db, { ...policy, maxClaim: MAX_CLAIM }, campaign.attemptCap)
+    const claimed = await claimDue(db, { ...policy, maxClaim: MAX_CLAIM }, campaign.attemptCap, new Date(this.#clock()))
     this.#dueInMs = claimed.dueInMs
     for (const { call, reason } of claimed.skip) {
       await applyReport(db, { id: call.id }, {
@@ -118,7 +121,7 @@ export class Dispatcher {
 
   async #sweep (now: Date): Promise<void> {
     const { db, exotel, policy, campaign } = this.#options
-    await skipEndedBatches(db)
+    await skipEndedBatches(db, now)
     await failInterrupted(db, policy, now)
     const recoverBefore = this.#recoverBefore
     this.#recoverBefore = undefined

@@ -8,8 +8,13 @@ declare module 'fastify' {
   }
 }
 
+export interface DispatcherPluginOptions {
+  /** The dispatcher's time (default Date.now): the tests move it instead of waiting for retries and sweeps. */
+  clock?: () => number
+}
+
 /** The dispatcher runs from the moment the server is ready until it closes (before the database does). */
-export default fp(async function dispatcher (fastify) {
+export default fp<DispatcherPluginOptions>(async function dispatcher (fastify, opts) {
   const config = fastify.config
   const dispatcher = new Dispatcher({
     db: fastify.db,
@@ -23,6 +28,7 @@ export default fp(async function dispatcher (fastify) {
       priorityLines: config.PRIORITY_LINES
     },
     campaign: fastify.campaignPolicy,
+    clock: opts.clock,
     onError: (error, call) => fastify.log.warn({ err: error, callId: call?.id }, 'dispatch failed')
   })
   fastify.decorate('dispatcher', dispatcher)

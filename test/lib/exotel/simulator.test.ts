@@ -230,3 +230,20 @@ t.test('a stream the bot ends, or that cannot start, still ends the call', async
   await until(() => nowhere.calls.get(unreachable)!.status === 'completed')
   t.ok(failures.includes('http://127.0.0.1:9/ws-url'), 'the failed applet is told')
 })
+
+t.test('what the caller does after the bot has closed the stream is not sent', async (t) => {
+  const us = await bot(t, (socket, message) => {
+    if (message.event !== 'start') return
+    socket.send(JSON.stringify({ event: 'media', stream_sid: message.stream_sid, media: { payload: Buffer.alloc(1600).toString('base64') } }))
+    socket.send(JSON.stringify({ event: 'mark', stream_sid: message.stream_sid, mark: { name: 'bye' } }))
+    setTimeout(() => socket.close(), 10) // before the 100 ms of audio have played
+  })
+  const simulator = await startExotelSimulator({
+    ...credentials, passthruUrl: () => 'http://127.0.0.1:9/', voicebotUrl: () => us.url, ringMs: 0, talkMs: 10_000
+  })
+  t.teardown(() => simulator.stop())
+  const sid = await connect(simulator.baseUrl, { From: '09000000005' })
+  await until(() => simulator.calls.get(sid)!.caller.digits.length === 1)
+  t.same(simulator.calls.get(sid)!.bot.marks, ['bye'], 'the mark played')
+  t.notOk(us.received.some((message) => message.event === 'mark' || message.event === 'dtmf'), 'but nothing went on a closed stream')
+})

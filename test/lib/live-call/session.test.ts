@@ -9,7 +9,7 @@ const app = await build(t)
 let calls = 0
 
 /** A media session on a dialled call, with an assistant that hands its output to the test. */
-async function session () {
+async function session (jti?: string) {
   const customerId = `SESSION${++calls}`
   await app.db.query("INSERT INTO customer (id, name, phone, attributes) VALUES ($1, 'Sam', '+919000000000', '{\"due\": 5}')", [customerId])
   const call = await createCall(app.db, { customerId, customerName: 'Sam', phone: '+919000000000', triggeredBy: 's', claimed: true })
@@ -30,7 +30,7 @@ async function session () {
   let closed = 0
   const media = new MediaSession({
     db: app.db,
-    grant: { callId: call.id, callSid, jti: `j${calls}`, expiresAt: Date.now() + 60_000 },
+    grant: { callId: call.id, callSid, jti: jti ?? `j${calls}`, expiresAt: Date.now() + 60_000 },
     protocol: exotelMediaStream,
     assistant,
     send: (frame) => sent.push(JSON.parse(frame).event),
@@ -148,4 +148,18 @@ t.test('a hang-up whose mark never comes back closes the stream anyway', async (
   await new Promise((resolve) => setTimeout(resolve, 2100))
   t.equal(closed(), 1)
   media.end('stream closed')
+})
+
+t.test('a token used before is refused: the stream is closed and nothing it sends is read', async (t) => {
+  const first = await session('used-once')
+  await first.media.settled()
+  const second = await session('used-once')
+  second.media.handle(second.start) // while the token is being claimed
+  await second.media.settled()
+  second.media.handle(second.start) // after it was refused
+  await second.media.settled()
+  t.equal(second.closed(), 1)
+  t.equal(second.seen.started, 0, 'no assistant for a refused stream')
+  t.ok(second.logs.includes('media stream refused: token already used'))
+  first.media.end('stopped')
 })

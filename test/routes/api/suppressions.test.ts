@@ -117,23 +117,27 @@ for (const engine of engines) {
   })
 
   t.test(`${engine.name}: suppressed after queueing: the retry is skipped right before its dial; so is one past the attempt cap`, async (t) => {
-    const { post, callsOf } = await campaignApp(t, { CALL_RETRIES: '2', CALL_RETRY_DELAY_SECONDS: '2', ATTEMPT_CAP: '2', ...await engine.env(t) })
+    // Retries come due a minute later by the dispatcher's clock, which the test moves.
+    const { post, callsOf, clock } = await campaignApp(t, { CALL_RETRIES: '2', CALL_RETRY_DELAY_SECONDS: '60', ATTEMPT_CAP: '2', ...await engine.env(t) })
     const queued = await post('/api/trigger-bulk-calls', { customer_ids: ['B1'] })
     t.equal(queued.statusCode, 202)
     await until(async () => (await callsOf('B1')).length === 2, 'the first retry to be queued')
     let calls = await callsOf('B1')
     t.match(calls, [{ attempt: 2, status: 'queued' }, { attempt: 1, status: 'busy' }])
+    clock.advance(60_000)
     await until(async () => (await callsOf('B1')).length === 3, 'the second retry to be queued')
     calls = await callsOf('B1')
     t.match(calls[0], { attempt: 3, status: 'queued' })
+    clock.advance(60_000)
     await until(async () => (await callsOf('B1'))[0].status === 'canceled', 'the third attempt to be skipped')
     t.match((await callsOf('B1'))[0], { attempt: 3, status: 'canceled', skip_reason: 'attempt-cap', exotel_sid: null })
 
     // Suppression, likewise, for a retry already queued.
-    const again = await campaignApp(t, { CALL_RETRIES: '1', CALL_RETRY_DELAY_SECONDS: '3' })
+    const again = await campaignApp(t, { CALL_RETRIES: '1', CALL_RETRY_DELAY_SECONDS: '60' })
     await again.post('/api/trigger-bulk-calls', { customer_ids: ['B1'] })
     await until(async () => (await again.callsOf('B1')).length === 2, 'the retry to be queued')
     await again.post('/api/suppressions', { phones: ['9000000101'] })
+    again.clock.advance(60_000)
     await until(async () => (await again.callsOf('B1'))[0].status === 'canceled', 'the retry to be skipped')
     const retry = (await again.callsOf('B1'))[0]
     t.match(retry, { attempt: 2, skip_reason: 'suppressed', exotel_sid: null })
