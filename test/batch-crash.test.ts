@@ -1,14 +1,10 @@
-import { mkdtemp, rm } from 'node:fs/promises'
-import { tmpdir } from 'node:os'
-import path from 'node:path'
 import t from 'tap'
-import { multipartFile, PASSWORD, startServerProcess } from './helper.js'
+import { multipartFile, PASSWORD, seededDataDir, startServerProcess } from './helper.js'
 
 // A batch running in the real server, which is killed outright (kill -9) mid-campaign and started again on the
 // same data: nothing queued is lost, and nobody is dialled twice.
 t.test('a batch survives kill -9 and a restart: every call is made, none twice', async (t) => {
-  const dataDir = await mkdtemp(path.join(tmpdir(), 'vcm-crash-'))
-  t.teardown(() => rm(dataDir, { recursive: true, force: true }))
+  const dataDir = await seededDataDir(t)
   const env = {
     HOST: '127.0.0.1',
     PORT: '0',

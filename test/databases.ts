@@ -1,5 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto'
-import { readFile, rename, writeFile } from 'node:fs/promises'
+import { existsSync } from 'node:fs'
+import { cp, mkdtemp, readFile, rename, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { PGlite } from '@electric-sql/pglite'
@@ -45,6 +46,15 @@ export async function freshPostgresDatabase (t: Test): Promise<string> {
 }
 
 let template: Promise<Blob> | undefined
+let templateDir: Promise<string> | undefined
+
+/** The app's migrations, and a name for the database they make with this PGlite version. */
+async function templateKey () {
+  const migrations = await loadMigrations(path.join(projectRoot, 'migrations'))
+  const { version } = JSON.parse(await readFile(path.join(projectRoot, 'node_modules/@electric-sql/pglite/package.json'), 'utf8'))
+  const key = createHash('sha256').update(version).update(migrations.map((m) => m.checksum).join()).digest('hex')
+  return { migrations, name: path.join(tmpdir(), `vcm-test-pglite-${key.slice(0, 16)}`) }
+}
 
 /**
  * An embedded database with every migration applied, as an archive to start from. PGlite's initdb costs seconds
@@ -54,10 +64,8 @@ let template: Promise<Blob> | undefined
  */
 export async function pgliteTemplate (): Promise<Blob> {
   template ??= (async () => {
-    const migrations = await loadMigrations(path.join(projectRoot, 'migrations'))
-    const { version } = JSON.parse(await readFile(path.join(projectRoot, 'node_modules/@electric-sql/pglite/package.json'), 'utf8'))
-    const key = createHash('sha256').update(version).update(migrations.map((m) => m.checksum).join()).digest('hex')
-    const file = path.join(tmpdir(), `vcm-test-pglite-${key.slice(0, 16)}.tar`)
+    const { migrations, name } = await templateKey()
+    const file = `${name}.tar`
     const made = await readFile(file).catch(() => undefined)
     if (made) return new Blob([made])
     const pglite = await PGlite.create('memory://')
@@ -71,6 +79,34 @@ export async function pgliteTemplate (): Promise<Blob> {
     return archive
   })()
   return await template
+}
+
+/**
+ * Fills `dir` (which must not exist yet) with a migrated embedded database, copied from one made on disk once per
+ * run: for the tests whose server keeps its data in a folder (restarts, the real entry point).
+ */
+export async function seedDataDir (dir: string): Promise<void> {
+  templateDir ??= (async () => {
+    const { name } = await templateKey()
+    const made = `${name}.dir`
+    if (existsSync(path.join(made, 'PG_VERSION'))) return made
+    const aside = `${made}.${process.pid}`
+    const pglite = await PGlite.create(aside, { loadDataDir: await pgliteTemplate() })
+    await pglite.close()
+    // Made aside and renamed; when another test process got there first, its copy is used.
+    await rename(aside, made).catch(async () => await rm(aside, { recursive: true, force: true }))
+    return made
+  })()
+  await cp(await templateDir, dir, { recursive: true, errorOnExist: true, force: false })
+}
+
+/** A new data folder (removed when the test ends) holding a migrated embedded database: see seedDataDir. */
+export async function seededDataDir (t: Test): Promise<string> {
+  const root = await mkdtemp(path.join(tmpdir(), 'vcm-data-'))
+  t.teardown(() => rm(root, { recursive: true, force: true }))
+  const dir = path.join(root, 'data')
+  await seedDataDir(dir)
+  return dir
 }
 
 /**

@@ -10,12 +10,12 @@ import fp from 'fastify-plugin'
 import app, { options as serverOptions, type AppOptions } from '../app.js'
 import { logOptions } from '../lib/server/log-options.js'
 import { projectRoot } from '../lib/server/project-root.js'
-import { pgliteTemplate } from './databases.js'
+import { pgliteTemplate, seedDataDir } from './databases.js'
 
 // The part of a tap test the helpers use.
 interface Test { teardown (fn: () => unknown): void }
 
-export { engines, freshPostgresDatabase, migratedDatabase, type Engine } from './databases.js'
+export { engines, freshPostgresDatabase, migratedDatabase, seededDataDir, type Engine } from './databases.js'
 
 /** Tests run at any hour: batches may dial around the clock unless a test says otherwise (the default is 09:00-21:00 IST). */
 export const ANY_HOUR = { CALLING_HOURS: '00:00-24:00' }
@@ -35,9 +35,8 @@ export async function build (t: Test, options: BuildOptions = {}): Promise<Fasti
   if (onRoute) server.addHook('onRoute', onRoute)
   const fullEnv: Record<string, string> = { DATA_DIR: 'memory://', ...ANY_HOUR, ...env }
   // A new in-memory database with the app's own migrations starts from the run's migrated copy.
-  const startFrom = fullEnv.DATA_DIR === 'memory://' && !fullEnv.DATABASE_URL && !appOptions.migrationsDir
-    ? await pgliteTemplate()
-    : undefined
+  const embedded = !fullEnv.DATABASE_URL && !appOptions.migrationsDir
+  const startFrom = embedded && fullEnv.DATA_DIR === 'memory://' ? await pgliteTemplate() : undefined
   server.register(fp(app), { ...appOptions, startFrom, env: fullEnv })
   t.teardown(() => server.close())
   await server.ready()
@@ -189,6 +188,7 @@ const serverFile = path.join(import.meta.dirname, '..', 'server.ts')
 // The real entry point in a child process, started from an empty folder so that no developer's .env is read.
 export async function startServerProcess (env: Record<string, string>) {
   const cwd = await mkdtemp(path.join(tmpdir(), 'vcm-server-'))
+  if (!env.DATABASE_URL && !env.DATA_DIR) await seedDataDir(path.join(cwd, 'data'))
   const child = spawn(process.execPath, ['--import', import.meta.resolve('tsx'), serverFile], {
     cwd,
     env: {

@@ -1,13 +1,10 @@
-import { mkdtemp } from 'node:fs/promises'
-import { tmpdir } from 'node:os'
-import path from 'node:path'
 import t from 'tap'
-import { build, capturingLogger, engines, testUsers } from '../helper.js'
+import { build, capturingLogger, engines, seededDataDir, testUsers } from '../helper.js'
 
 for (const engine of engines) {
   t.test(`${engine.name}: an upload interrupted by a crash is failed at the next start, saying why`, async (t) => {
     const env = engine.name === 'pglite'
-      ? { DATA_DIR: path.join(await mkdtemp(path.join(tmpdir(), 'vcm-restart-')), 'data') }
+      ? { DATA_DIR: await seededDataDir(t) }
       : await engine.env(t)
     const first = await build(t, { env })
     // As a run killed mid-import leaves it: recorded as processing, its transaction (and rows) gone with the run.

@@ -2,7 +2,7 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import t from 'tap'
-import { build, capturingLogger, freshPostgresDatabase, testUsers } from '../../helper.js'
+import { build, capturingLogger, freshPostgresDatabase, seededDataDir, testUsers } from '../../helper.js'
 
 async function tempDir (t: { teardown (fn: () => unknown): void }) {
   const dir = await mkdtemp(path.join(tmpdir(), 'vcm-revocation-'))
@@ -13,7 +13,7 @@ async function tempDir (t: { teardown (fn: () => unknown): void }) {
 const bearer = (token: string) => ({ authorization: `Bearer ${token}` })
 
 t.test('pglite: a logged-out token stays refused after a restart', async (t) => {
-  const DATA_DIR = await tempDir(t)
+  const DATA_DIR = await seededDataDir(t)
   const { lines, logger } = capturingLogger()
   const first = await build(t, { logger, env: { DATA_DIR } })
   const { access_token: token } = await testUsers(first, lines).signedIn()
