@@ -4,6 +4,9 @@ import WebSocket from 'ws'
 import type { MediaFormat } from '../voice/format.js'
 import { fromPcm, resample, toPcm } from '../voice/audio.js'
 import type { Assistant, AssistantOutput, AssistantSession, CallContext } from './assistant.js'
+import { fillPrompt, TOOLS } from './openai-prompt.js'
+
+export { fillPrompt } from './openai-prompt.js'
 
 export interface OpenAIRealtimeOptions {
   apiKey: string
@@ -17,41 +20,6 @@ export interface OpenAIRealtimeOptions {
   passMulaw?: boolean
   /** Instructions, with {{name}}, {{phone}}, {{language}}, {{attributes}} and {{<uploaded column>}} filled in. */
   prompt: string
-}
-
-/** The tools the model is given: recording what came of the call, and hanging up. */
-const TOOLS: Array<{ type: 'function', name: string, description: string, parameters: object }> = [
-  {
-    type: 'function',
-    name: 'record_outcome',
-    description: 'Record what came of the call, as soon as the customer has answered.',
-    parameters: {
-      type: 'object',
-      properties: {
-        result: { type: 'string', enum: ['confirmed', 'callback', 'declined', 'wrong-person', 'other'] },
-        note: { type: 'string', description: 'A short note: a promised date, a better time to call, ...' }
-      },
-      required: ['result']
-    }
-  },
-  {
-    type: 'function',
-    name: 'end_call',
-    description: 'Hang up, once you have said goodbye.',
-    parameters: { type: 'object', properties: {} }
-  }
-]
-
-/** The instructions for one customer: each {{field}} replaced by its value, unknown ones by nothing. */
-export function fillPrompt (template: string, customer: CallContext['customer']): string {
-  const values: Record<string, string> = {
-    ...Object.fromEntries(Object.entries(customer.attributes).map(([key, value]) => [key, String(value)])),
-    name: customer.name ?? 'the customer',
-    phone: customer.phone,
-    language: customer.language ?? 'English',
-    attributes: Object.entries(customer.attributes).map(([key, value]) => `${key}: ${String(value)}`).join(', ') || 'none'
-  }
-  return template.replace(/\{\{\s*([\w -]+?)\s*\}\}/g, (_, name: string) => values[name] ?? '')
 }
 
 /**

@@ -97,6 +97,48 @@ export interface QueuedBatch {
 }
 
 /**
+ * One statement that queues a batch: the batch row, a queued call per picked customer without a live call, a
+ * canceled call (with its reason) per suppressed or capped one, their timeline entries, and the customers' last
+ * status; it answers the counts. $1 is who queued it, $2-$4 the schedule, $5 the first dial.
+ */
+function queueSql (picked: string): string {
+  return `WITH batch AS (
+     INSERT INTO call_batch (created_by, start_at, end_at, calling_window) VALUES ($1, $2, $3, $4) RETURNING id
+   ),
+   picked AS (${picked}),
+   queued AS (
+     INSERT INTO call (customer_id, customer_name, phone, triggered_by, batch_id, status, not_before)
+     SELECT picked.id, picked.name, picked.phone, $1, batch.id, 'queued', $5 FROM picked, batch
+     WHERE picked.skip_reason IS NULL ORDER BY picked.seq
+     ${SKIP_IF_LIVE}
+     RETURNING id, customer_id
+   ),
+   skipped AS (
+     INSERT INTO call (customer_id, customer_name, phone, triggered_by, batch_id, status, skip_reason, ended_at)
+     SELECT picked.id, picked.name, picked.phone, $1, batch.id, 'canceled', picked.skip_reason, now() FROM picked, batch
+     WHERE picked.skip_reason IN ('suppressed', 'attempt-cap') ORDER BY picked.seq
+     RETURNING id, skip_reason
+   ),
+   events AS (
+     INSERT INTO call_event (call_id, status, source, dedupe_key, detail)
+     SELECT id, 'queued', 'api', 'queued', '{}'::jsonb FROM queued
+     UNION ALL SELECT id, 'canceled', 'api', 'skipped', jsonb_build_object('reason', skip_reason) FROM skipped
+   ),
+   touched AS (
+     UPDATE customer SET last_call_status = 'queued', last_call_at = now() WHERE id IN (SELECT customer_id FROM queued)
+   )
+   SELECT (SELECT id FROM batch) AS "batchId", (SELECT count(*) FROM picked)::int AS matched,
+     (SELECT count(*) FROM queued)::int AS queued,
+     (SELECT count(*) FROM skipped WHERE skip_reason = 'suppressed')::int AS suppressed,
+     (SELECT count(*) FROM skipped WHERE skip_reason = 'attempt-cap')::int AS capped`
+}
+
+/** The counts above zero. */
+function nonZero (counts: Partial<Record<SkipReason, number>>): QueuedBatch['skipped'] {
+  return Object.fromEntries(Object.entries(counts).filter(([, count]) => count! > 0))
+}
+
+/**
  * Queues one call per selected customer, in one statement and one transaction, for the dispatcher to dial from
  * the schedule's first opening. Customers with a live call are left out; suppressed and capped ones get a call
  * that is canceled at once with its reason, so that the batch's analytics show why they were not called.
@@ -108,45 +150,12 @@ Promise<QueuedBatch> {
   return await db.transaction(async (tx) => {
     const params: unknown[] = [createdBy, schedule.startAt ?? null, schedule.endAt ?? null, schedule.window, firstDialAt]
     const { rows } = await tx.query<{ batchId: string, matched: number, queued: number, suppressed: number, capped: number }>(
-      `WITH batch AS (
-         INSERT INTO call_batch (created_by, start_at, end_at, calling_window) VALUES ($1, $2, $3, $4) RETURNING id
-       ),
-       picked AS (${pickedSql(selection, options.attemptCap, params)}),
-       queued AS (
-         INSERT INTO call (customer_id, customer_name, phone, triggered_by, batch_id, status, not_before)
-         SELECT picked.id, picked.name, picked.phone, $1, batch.id, 'queued', $5 FROM picked, batch
-         WHERE picked.skip_reason IS NULL ORDER BY picked.seq
-         ${SKIP_IF_LIVE}
-         RETURNING id, customer_id
-       ),
-       skipped AS (
-         INSERT INTO call (customer_id, customer_name, phone, triggered_by, batch_id, status, skip_reason, ended_at)
-         SELECT picked.id, picked.name, picked.phone, $1, batch.id, 'canceled', picked.skip_reason, now() FROM picked, batch
-         WHERE picked.skip_reason IN ('suppressed', 'attempt-cap') ORDER BY picked.seq
-         RETURNING id, skip_reason
-       ),
-       events AS (
-         INSERT INTO call_event (call_id, status, source, dedupe_key, detail)
-         SELECT id, 'queued', 'api', 'queued', '{}'::jsonb FROM queued
-         UNION ALL SELECT id, 'canceled', 'api', 'skipped', jsonb_build_object('reason', skip_reason) FROM skipped
-       ),
-       touched AS (
-         UPDATE customer SET last_call_status = 'queued', last_call_at = now() WHERE id IN (SELECT customer_id FROM queued)
-       )
-       SELECT (SELECT id FROM batch) AS "batchId", (SELECT count(*) FROM picked)::int AS matched,
-         (SELECT count(*) FROM queued)::int AS queued,
-         (SELECT count(*) FROM skipped WHERE skip_reason = 'suppressed')::int AS suppressed,
-         (SELECT count(*) FROM skipped WHERE skip_reason = 'attempt-cap')::int AS capped`,
+      queueSql(pickedSql(selection, options.attemptCap, params)),
       params
     )
     const { batchId, matched, queued, suppressed, capped } = rows[0]!
-    const skipped: QueuedBatch['skipped'] = {}
-    const inProgress = matched - queued - suppressed - capped
     const notFound = 'customerIds' in selection ? new Set(selection.customerIds).size - matched : 0
-    if (inProgress > 0) skipped['in-progress'] = inProgress
-    if (suppressed > 0) skipped.suppressed = suppressed
-    if (capped > 0) skipped['attempt-cap'] = capped
-    if (notFound > 0) skipped['not-found'] = notFound
+    const skipped = nonZero({ 'in-progress': matched - queued - suppressed - capped, suppressed, 'attempt-cap': capped, 'not-found': notFound })
     if (queued === 0) {
       await tx.query('DELETE FROM call WHERE batch_id = $1', [batchId])
       await tx.query('DELETE FROM call_batch WHERE id = $1', [batchId])
