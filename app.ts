@@ -4,11 +4,12 @@ import type { Duplex } from 'node:stream'
 import autoload from '@fastify/autoload'
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest, FastifyServerOptions } from 'fastify'
 import { redactPhones } from './lib/server/log-options.js'
+import type { CognitoPluginOptions } from './plugins/app/cognito.js'
 import type { DbPluginOptions } from './plugins/app/db.js'
 import type { DispatcherPluginOptions } from './plugins/app/dispatcher.js'
 import type { EnvPluginOptions } from './plugins/external/env.js'
 
-export type AppOptions = EnvPluginOptions & DbPluginOptions & DispatcherPluginOptions
+export type AppOptions = EnvPluginOptions & DbPluginOptions & DispatcherPluginOptions & CognitoPluginOptions
 
 /** Node's refusals of a request it could not read, by their code; any other is a 400. */
 const CLIENT_ERRORS: Record<string, [number, string]> = {

@@ -10,6 +10,7 @@ import fp from 'fastify-plugin'
 import app, { options as serverOptions, type AppOptions } from '../app.js'
 import { logOptions } from '../lib/server/log-options.js'
 import { projectRoot } from '../lib/server/project-root.js'
+import { sharedEmulator as sharedEmulatorOf } from './cognito.js'
 import { pgliteTemplate, seedDataDir } from './databases.js'
 
 // The part of a tap test the helpers use.
@@ -36,8 +37,13 @@ export async function build (t: Test, options: BuildOptions = {}): Promise<Fasti
   const fullEnv: Record<string, string> = { DATA_DIR: 'memory://', ...ANY_HOUR, ...env }
   // A new in-memory database with the app's own migrations starts from the run's migrated copy.
   const embedded = !fullEnv.DATABASE_URL && !appOptions.migrationsDir
-  const startFrom = embedded && fullEnv.DATA_DIR === 'memory://' ? await pgliteTemplate() : undefined
-  server.register(fp(app), { ...appOptions, startFrom, env: fullEnv })
+  const inMemory = fullEnv.DATA_DIR === 'memory://'
+  const startFrom = embedded && inMemory ? await pgliteTemplate() : undefined
+  // Local Cognito, in memory: the process's one emulator rather than one an app.
+  const sharedEmulator = inMemory && !fullEnv.COGNITO_USER_POOL_ID && fullEnv.NODE_ENV !== 'production'
+    ? await sharedEmulatorOf()
+    : undefined
+  server.register(fp(app), { ...appOptions, startFrom, sharedEmulator, env: fullEnv })
   t.teardown(() => server.close())
   await server.ready()
   return server

@@ -4,7 +4,7 @@ import path from 'node:path'
 import { CognitoIdentityProviderClient } from '@aws-sdk/client-cognito-identity-provider'
 import fp from 'fastify-plugin'
 import { AuthError, CognitoAuth } from '../../lib/auth/cognito.js'
-import { localCognitoClient, startLocalCognito } from '../../lib/auth/cognito-local.js'
+import { localCognitoClient, startLocalCognito, type LocalCognito } from '../../lib/auth/cognito-local.js'
 import { cachedVerifier, cognitoAccessVerifier, issuerAccessVerifier } from '../../lib/auth/cognito-verifier.js'
 
 declare module 'fastify' {
@@ -22,12 +22,20 @@ const notConfigured = new Proxy({}, {
 }) as CognitoAuth
 const OPERATIONS = new Set(Object.getOwnPropertyNames(CognitoAuth.prototype).concat('verifyAccessToken'))
 
+export interface CognitoPluginOptions {
+  /**
+   * In local mode with DATA_DIR memory://, an emulator already running to use instead of starting one: the tests
+   * share one per process. `onCode` subscribes to the codes it sends, and answers how to unsubscribe.
+   */
+  sharedEmulator?: LocalCognito & { onCode (listener: (email: string, code: string) => void): () => void }
+}
+
 /**
  * Cognito in one of three modes: the user pool named by COGNITO_USER_POOL_ID (real Cognito, or the
  * Cognito-compatible COGNITO_ENDPOINT); with no pool outside production, the cognito-local emulator started
  * here, its pool kept in DATA_DIR; in production with no pool, none ("Cognito not configured").
  */
-export default fp(async function cognito (fastify) {
+export default fp<CognitoPluginOptions>(async function cognito (fastify, opts) {
   const config = fastify.config
   if (config.COGNITO_USER_POOL_ID) {
     const poolId = config.COGNITO_USER_POOL_ID
@@ -53,18 +61,27 @@ export default fp(async function cognito (fastify) {
     return
   }
 
+  // Local mode only: the emulator sends no email, so the code a new user needs is shown here.
+  const logCode = (email: string, code: string) => fastify.log.info({ email, code }, 'local Cognito: confirmation code')
   const inMemory = config.DATA_DIR.startsWith('memory://')
-  const dir = inMemory ? await mkdtemp(path.join(tmpdir(), 'vcm-cognito-')) : path.join(config.DATA_DIR, 'cognito')
-  const local = await startLocalCognito({
-    dir,
-    // Local mode only: the emulator sends no email, so the code a new user needs is shown here.
-    onCode: (email, code) => fastify.log.info({ email, code }, 'local Cognito: confirmation code')
-  })
+  let local: LocalCognito
+  let release: () => Promise<void>
+  if (inMemory && opts.sharedEmulator) {
+    local = opts.sharedEmulator
+    const unsubscribe = opts.sharedEmulator.onCode(logCode)
+    release = async () => unsubscribe()
+  } else {
+    const dir = inMemory ? await mkdtemp(path.join(tmpdir(), 'vcm-cognito-')) : path.join(config.DATA_DIR, 'cognito')
+    local = await startLocalCognito({ dir, onCode: logCode })
+    release = async () => {
+      await local.stop()
+      if (inMemory) await rm(dir, { recursive: true, force: true })
+    }
+  }
   const client = localCognitoClient(local.endpoint)
   fastify.addHook('onClose', async () => {
     client.destroy()
-    await local.stop()
-    if (inMemory) await rm(dir, { recursive: true, force: true })
+    await release()
   })
   fastify.log.info({ endpoint: local.endpoint, userPoolId: local.userPoolId }, 'local Cognito emulator started')
   fastify.decorate('cognito', new CognitoAuth({

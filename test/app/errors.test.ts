@@ -3,13 +3,14 @@ import Fastify from 'fastify'
 import fp from 'fastify-plugin'
 import t from 'tap'
 import app from '../../app.js'
+import { pgliteTemplate } from '../databases.js'
 import { capturingLogger } from '../helper.js'
 
 // The app with a few routes that fail in the ways real routes will, to check the envelope of each failure.
 async function buildWithFailingRoutes (t: { teardown (fn: () => unknown): void }) {
   const { lines, logger } = capturingLogger()
   const server = Fastify({ logger, bodyLimit: 1024, pluginTimeout: 0 })
-  server.register(fp(app), { env: { DATA_DIR: 'memory://' } })
+  server.register(fp(app), { env: { DATA_DIR: 'memory://' }, startFrom: await pgliteTemplate() })
   server.register(async (routes) => {
     routes.post('/echo', {
       schema: {

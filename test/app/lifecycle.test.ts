@@ -6,6 +6,7 @@ import Fastify from 'fastify'
 import fp from 'fastify-plugin'
 import t from 'tap'
 import app from '../../app.js'
+import { pgliteTemplate } from '../databases.js'
 import { build } from '../helper.js'
 
 t.test('data written before a restart is there after it (PGlite on disk)', async (t) => {
@@ -34,7 +35,7 @@ t.test('the data folder is for the server\'s user only, even one made before wit
 
 t.test('closing lets in-flight requests finish, then closes the database', async (t) => {
   const server = Fastify({ pluginTimeout: 0 })
-  server.register(fp(app), { env: { DATA_DIR: 'memory://' } })
+  server.register(fp(app), { env: { DATA_DIR: 'memory://' }, startFrom: await pgliteTemplate() })
   let arrived: () => void
   const reached = new Promise<void>((resolve) => { arrived = resolve })
   server.register(async (routes) => {

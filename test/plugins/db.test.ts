@@ -1,15 +1,12 @@
-import { mkdtemp } from 'node:fs/promises'
-import { tmpdir } from 'node:os'
-import path from 'node:path'
 import Fastify from 'fastify'
 import fp from 'fastify-plugin'
 import t from 'tap'
 import app from '../../app.js'
 import { openDatabase } from '../../lib/db/database.js'
-import { appMigrationsAnd, build, capturingLogger, freshPostgresDatabase } from '../helper.js'
+import { appMigrationsAnd, build, capturingLogger, freshPostgresDatabase, seededDataDir } from '../helper.js'
 
 t.test('the app migrates its database at start-up and logs what it applied', async (t) => {
-  const dataDir = await mkdtemp(path.join(tmpdir(), 'vcm-data-'))
+  const dataDir = await seededDataDir(t) // the app's migrations applied, as on a server that ran before
   const migrationsDir = await appMigrationsAnd({ '900.do.widgets.sql': 'CREATE TABLE widget (id int);' })
   const { lines, logger } = capturingLogger()
   const first = await build(t, { env: { DATA_DIR: dataDir }, migrationsDir, logger })
@@ -27,7 +24,7 @@ t.test('the app migrates its database at start-up and logs what it applied', asy
 })
 
 t.test('a failing migration stops the start and closes the database', async (t) => {
-  const dataDir = await mkdtemp(path.join(tmpdir(), 'vcm-data-'))
+  const dataDir = await seededDataDir(t) // the app's migrations applied, as on a server that ran before
   const migrationsDir = await appMigrationsAnd({ '900.do.broken.sql': 'CREATE TABLE ok (id int); SELEC 1;' })
   const server = Fastify({ pluginTimeout: 0 })
   server.register(fp(app), { env: { DATA_DIR: dataDir }, migrationsDir })
