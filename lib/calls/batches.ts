@@ -1,5 +1,5 @@
 import type { Static } from '@sinclair/typebox'
-import type { PlannedCall as PlannedCallSchema } from '../../schemas/calls.js'
+import type { Batch as BatchSchema, PlannedCall as PlannedCallSchema } from '../../schemas/calls.js'
 import type { Database, Queryable } from '../db/database.js'
 import { customerFilter, type CustomerFilter } from '../customers/repository.js'
 import { isTerminal, LIVE, SKIP_IF_LIVE, type CallStatus } from './calls.js'
@@ -167,24 +167,8 @@ Promise<QueuedBatch> {
   })
 }
 
-export interface BatchProgress {
-  id: string
-  created_by: string
-  created_at: Date
-  canceled_at: Date | null
-  total: number
-  start_at: Date | null
-  end_at: Date | null
-  calling_window: CallingWindow
-  /** running while any of its calls is queued or in flight; then finished, or canceled. */
-  status: 'running' | 'finished' | 'canceled'
-  /** Each customer's latest attempt, by status. */
-  counts: Record<CallStatus, number>
-  /** Calls made beyond the first attempt. */
-  retries: number
-  /** When the earliest call still waiting may be dialled (its retry delay or the calling window): null when none waits. */
-  next_dial_at: Date | null
-}
+/** A batch with its progress, as the API answers it (schemas/calls.ts). */
+export type BatchProgress = Static<typeof BatchSchema>
 
 export async function getBatch (db: Queryable, id: string): Promise<BatchProgress | undefined> {
   return (await batchesWhere(db, 'id = $1', [id]))[0]
