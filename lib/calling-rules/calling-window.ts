@@ -1,11 +1,8 @@
-/** When customers may be called: minute ranges of the day, on some weekdays, in an IANA timezone. */
-export interface CallingWindow {
-  timezone: string
-  /** Weekdays of the timezone's calendar: sun, mon, tue, wed, thu, fri, sat. */
-  days: Weekday[]
-  /** `HH:MM-HH:MM` local ranges, start inclusive, end exclusive (`24:00` is midnight at the day's end). */
-  hours: string[]
-}
+import type { Static } from '@sinclair/typebox'
+import type { CallingWindowSchema } from '../../schemas/calls.js'
+
+/** When customers may be called: minute ranges of the day, on some weekdays, in an IANA timezone (schemas/calls.ts). */
+export type CallingWindow = Static<typeof CallingWindowSchema>
 
 export const WEEKDAYS = ['sun', 'mon', 'tue', 'wed', 'thu', 'fri', 'sat'] as const
 export type Weekday = (typeof WEEKDAYS)[number]
