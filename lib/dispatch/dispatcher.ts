@@ -4,22 +4,12 @@ import type { CampaignPolicy } from '../calling-rules/policy.js'
 import type { Database } from '../db/database.js'
 import type { ExotelClient } from '../exotel/exotel-client.js'
 import { claimDue } from './claim.js'
-import { failInterrupted, reconcile } from './reconcile.js'
+import type { PacingLimits } from './pacing.js'
+import { failInterrupted, reconcile, type ReconcilePolicy } from './reconcile.js'
 import { skipEndedBatches } from './schedule.js'
 
-export interface DispatchPolicy {
-  /** Most calls dialled in any minute, counted over every instance (single calls included). */
-  callsPerMinute: number
-  /** Most calls in flight at once: claimed for dialling, or dialled and not yet ended. */
-  maxInFlight: number
-  /** Lines of maxInFlight that batches leave free for single calls (the priority lane). */
-  priorityLines: number
-  /** A call in flight with no news this long is looked up in Exotel's Call Details API (reconciliation). */
-  reconcileAfterMs?: number
-  /** A call dialled this long ago with no final status, from Exotel's callback or its Call Details, is failed. */
-  callTimeoutMs: number
-  /** A call claimed this long ago without an Exotel answer was being dialled by a run that ended. */
-  claimTimeoutMs?: number
+/** The limits the claim keeps (pacing.ts) and the timeouts the sweeps apply (reconcile.ts), with the loop's own tick. */
+export interface DispatchPolicy extends Omit<PacingLimits, 'maxClaim'>, ReconcilePolicy {
   /** How often to look for work when none is due sooner (default 250 ms); a call due sooner is dialled on time. */
   tickMs?: number
 }

@@ -11,9 +11,11 @@ export interface RoundCounts {
 }
 
 export interface PacingLimits {
+  /** Most calls dialled in any minute, counted over every instance (single calls included). */
   callsPerMinute: number
+  /** Most calls in flight at once: claimed for dialling, or dialled and not yet ended. */
   maxInFlight: number
-  /** Lines of maxInFlight that batches leave free for single calls. */
+  /** Lines of maxInFlight that batches leave free for single calls (the priority lane). */
   priorityLines: number
   /** Most calls one round claims. */
   maxClaim: number
