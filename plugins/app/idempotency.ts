@@ -39,4 +39,4 @@ export default fp(async function idempotency (fastify) {
     if (request.idempotencyKey) await settleKey(fastify.db, request.idempotencyKey, reply.statusCode, String(payload))
     return payload
   })
-}, { name: 'idempotency', dependencies: ['db'] })
+}, { name: 'idempotency', dependencies: ['db', 'sensible'] })

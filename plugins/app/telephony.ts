@@ -107,4 +107,4 @@ export default fp(async function telephony (fastify) {
     },
     mediaTokens: new MediaTokens(token)
   } satisfies Telephony)
-}, { name: 'telephony', dependencies: ['env'] })
+}, { name: 'telephony', dependencies: ['env', 'sensible'] })
