@@ -48,8 +48,12 @@ export async function freshPostgresDatabase (t: Test): Promise<string> {
 let template: Promise<Blob> | undefined
 let templateDir: Promise<string> | undefined
 
-/** The app's migrations, and a name for the database they make with this PGlite version. */
-async function templateKey () {
+let key: ReturnType<typeof readTemplateKey> | undefined
+
+/** The app's migrations, and a name for the database they make with this PGlite version: read once a process. */
+const templateKey = () => (key ??= readTemplateKey())
+
+async function readTemplateKey () {
   const migrations = await loadMigrations(path.join(projectRoot, 'migrations'))
   const { version } = JSON.parse(await readFile(path.join(projectRoot, 'node_modules/@electric-sql/pglite/package.json'), 'utf8'))
   const key = createHash('sha256').update(version).update(migrations.map((m) => m.checksum).join()).digest('hex')
@@ -119,6 +123,6 @@ export async function migratedDatabase (t: Test, engine: Engine = engines[0]!): 
     ? await openDatabase({ url: env.DATABASE_URL, dataDir: 'unused' })
     : await openDatabase({ dataDir: 'memory://', startFrom: await pgliteTemplate() })
   t.teardown(() => db.close())
-  if (env.DATABASE_URL) await migrate(db, await loadMigrations(path.join(projectRoot, 'migrations')))
+  if (env.DATABASE_URL) await migrate(db, (await templateKey()).migrations)
   return db
 }
