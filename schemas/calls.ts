@@ -39,7 +39,9 @@ export const Call = Type.Object({
   ended_at: Nullable(Timestamp),
   updated_at: Timestamp,
   not_before: Timestamp,
-  skip_reason: Nullable(SkipReasonSchema)
+  skip_reason: Nullable(SkipReasonSchema),
+  assistant_id: Nullable(Type.String({ description: 'The assistant the call talks with (GET /api/assistants/:id)' })),
+  assistant_version: Nullable(Type.Integer({ description: 'Its version, pinned when the call was started' }))
 }, { additionalProperties: false })
 
 export const CallEvent = Type.Object({
@@ -49,8 +51,13 @@ export const CallEvent = Type.Object({
   created_at: Timestamp
 }, { additionalProperties: false })
 
+const AssistantId = Type.Optional(Type.String({
+  format: 'uuid', maxLength: 36, description: 'The assistant to talk with, at its latest version (default: the default assistant)'
+}))
+
 export const TriggerSingleCallBody = Type.Object({
-  customer_id: Type.String({ minLength: 1, maxLength: 100, description: 'The id of an uploaded customer' })
+  customer_id: Type.String({ minLength: 1, maxLength: 100, description: 'The id of an uploaded customer' }),
+  assistant_id: AssistantId
 }, { additionalProperties: false })
 
 export const CallResponse = Type.Object({ success: Type.Literal(true), message: Type.String(), call: Call })
@@ -135,7 +142,8 @@ export const TriggerBulkCallsBody = Type.Object({
   calling_window: Type.Optional(CallingWindowSchema),
   dry_run: Type.Optional(Type.Boolean({
     description: 'true: answer (200) what would happen to each customer, dialled or skipped and why, and dial nobody'
-  }))
+  })),
+  assistant_id: AssistantId
 }, { additionalProperties: false })
 
 export const PlannedCall = Type.Object({

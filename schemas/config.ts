@@ -121,11 +121,15 @@ export const Config = Type.Object({
     default: 8000, minimum: 100, description: 'Scripted assistant: how long it waits for a key before asking again'
   }),
   ASSISTANT_PROMPT: Type.String({
-    default: 'You are a polite assistant calling {{name}} on behalf of our company about their account. ' +
-      'Known details: {{attributes}}. Speak briefly, in {{language}}. Ask whether they confirm their payment or want a ' +
-      'call back later, then call record_outcome with the answer and say goodbye.',
-    description: 'OpenAI assistant: its instructions; {{name}}, {{phone}}, {{language}}, {{attributes}} and any ' +
-      "uploaded column ({{amount_due}}, ...) are filled with the customer's values"
+    default: 'You are a polite assistant calling {{ name | default: "the customer" }} on behalf of our company about ' +
+      'their account. Known details: {{ details | default: "none" }}. Speak briefly, in {{ language }}. Ask whether ' +
+      'they confirm their payment or want a call back later, then call record_outcome with the answer and say goodbye.',
+    description: 'The instructions of the first assistant made on a new deployment, when it is an OpenAI one (then ' +
+      "edited in /api/assistants). Templates take the customer's values: {{ name }}, {{ language }}, {{ details }} (every " +
+      'uploaded column), any uploaded column ({{ amount_due }})'
+  }),
+  SPEECH_CACHE_MB: Type.Integer({
+    default: 32, minimum: 1, maximum: 4096, description: 'Memory kept for synthesized sentences (menus, goodbyes: made once, said to many)'
   }),
   MEDIA_IDLE_TIMEOUT_SECONDS: Type.Integer({
     default: 15, minimum: 1, maximum: 3600, description: 'A media stream that sends nothing this long is closed (Exotel streams audio all through a call)'

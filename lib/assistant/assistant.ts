@@ -50,6 +50,8 @@ export interface AssistantOutput {
   hangUp (): void
   /** Something went wrong that the call should show (e.g. the AI service dropped): logged and kept on the call. */
   problem (message: string): void
+  /** Worth a line on the call's timeline (a language said for want of the customer's, a field with no value). */
+  note (event: string, detail: Record<string, unknown>): void
   /** Worth a line in the log, and no more: not kept on the call. */
   log (message: string): void
 }
@@ -66,7 +68,7 @@ export interface AssistantSession {
 }
 
 export interface Assistant {
-  /** Its name, kept on the call. */
+  /** Its kind (scripted, openai, echo), kept on the conversation. */
   readonly name: string
   start (context: CallContext, output: AssistantOutput): AssistantSession
 }

@@ -3,23 +3,26 @@ import type { RealtimeClientEvent } from 'openai/resources/realtime/realtime'
 import WebSocket from 'ws'
 import type { MediaFormat } from '../voice/format.js'
 import { fromPcm, resample, toPcm } from '../voice/audio.js'
+import type { OpenAIConfig } from '../../schemas/assistants.js'
+import { languageOf, LANGUAGES } from '../speech/languages.js'
 import type { Assistant, AssistantOutput, AssistantSession, CallContext } from './assistant.js'
-import { fillPrompt, TOOLS } from './openai-prompt.js'
+import { recordedOutcome, toolsFor } from './openai-prompt.js'
+import { textFor } from './settings.js'
+import { parseTemplate, renderTemplate, valuesOf } from './template.js'
 
-export { fillPrompt } from './openai-prompt.js'
-
-export interface OpenAIRealtimeOptions {
+/** How this deployment reaches OpenAI (environment variables); what the assistant says is its config. */
+export interface OpenAIConnection {
   apiKey: string
   /** The Realtime WebSocket endpoint (OpenAI's, or a compatible server). */
   url: string
-  model: string
   /** The model that transcribes the caller's words. */
   transcribeModel: string
-  voice: string
   /** Pass mu-law streams to the model as `audio/pcmu` rather than as 24 kHz PCM. */
   passMulaw?: boolean
-  /** Instructions, with {{name}}, {{phone}}, {{language}}, {{attributes}} and {{<uploaded column>}} filled in. */
-  prompt: string
+}
+
+interface OpenAIRealtimeOptions extends OpenAIConnection {
+  config: OpenAIConfig
 }
 
 /**
@@ -34,8 +37,8 @@ export class OpenAIRealtimeAssistant implements Assistant {
   readonly name = 'openai'
   readonly #options: OpenAIRealtimeOptions
 
-  constructor (options: OpenAIRealtimeOptions) {
-    this.#options = options
+  constructor (connection: OpenAIConnection, config: OpenAIConfig) {
+    this.#options = { ...connection, config }
   }
 
   start (context: CallContext, output: AssistantOutput): AssistantSession {
@@ -66,7 +69,9 @@ class RealtimeSession implements AssistantSession {
   readonly #format: MediaFormat
   readonly #socket: WebSocket
   readonly #passthrough: boolean
+  readonly #config: OpenAIConfig
   #early: string[] = []
+  #maxDuration: NodeJS.Timeout
   #ended = false
   /** The reply being played: its item, and how much of its audio has been sent to the call. */
   #reply: { itemId: string, ms: number } | undefined
@@ -78,9 +83,15 @@ class RealtimeSession implements AssistantSession {
   constructor (options: OpenAIRealtimeOptions, context: CallContext, output: AssistantOutput) {
     this.#output = output
     this.#format = context.format
+    this.#config = options.config
     this.#passthrough = context.format.encoding === 'mulaw' && options.passMulaw === true
+    const { instructions, firstMessage } = instructionsFor(options.config, context.customer)
     const url = new URL(options.url)
-    url.searchParams.set('model', options.model)
+    url.searchParams.set('model', options.config.model)
+    this.#maxDuration = setTimeout(() => {
+      output.note('max-duration', { seconds: options.config.max_duration_seconds })
+      this.#fail(`The call reached the assistant's longest duration (${options.config.max_duration_seconds} s)`, false)
+    }, options.config.max_duration_seconds * 1000).unref()
     this.#socket = new WebSocket(url, { headers: { authorization: `Bearer ${options.apiKey}` } })
     const format = this.#passthrough ? { type: 'audio/pcmu' as const } : { type: 'audio/pcm' as const, rate: MODEL_RATE as 24000 }
     this.#socket.on('open', () => {
@@ -88,16 +99,23 @@ class RealtimeSession implements AssistantSession {
         type: 'session.update',
         session: {
           type: 'realtime',
-          instructions: fillPrompt(options.prompt, context.customer),
+          instructions,
           audio: {
             input: { format, transcription: { model: options.transcribeModel }, turn_detection: { type: 'server_vad' } },
-            output: { format, voice: options.voice }
+            output: { format, voice: options.config.voice }
           },
-          tools: TOOLS,
+          tools: toolsFor(options.config.outcomes),
           tool_choice: 'auto'
         }
       })
-      this.#requestResponse() // the bot speaks first
+      // The bot speaks first: its first message as written, or what the instructions lead it to say.
+      if (firstMessage) {
+        this.#send({
+          type: 'response.create',
+          response: { instructions: `Say exactly this, and nothing else: ${firstMessage}` }
+        })
+        this.#responding = true
+      } else this.#requestResponse()
       for (const audio of this.#early.splice(0)) this.#send({ type: 'input_audio_buffer.append', audio })
     })
     this.#socket.on('message', (data) => this.#receive(JSON.parse(String(data)) as ServerEvent))
@@ -125,6 +143,7 @@ class RealtimeSession implements AssistantSession {
 
   end (): void {
     this.#ended = true
+    clearTimeout(this.#maxDuration)
     this.#socket.close(1000)
   }
 
@@ -205,12 +224,17 @@ class RealtimeSession implements AssistantSession {
   }
 
   #call (event: ServerEvent) {
-    let args: { result?: unknown, note?: unknown } = {}
+    let args: Record<string, unknown> = {}
     try {
       args = JSON.parse(event.arguments ?? '{}') as typeof args
     } catch {}
-    if (event.name === 'record_outcome' && typeof args.result === 'string') {
-      this.#output.outcome({ result: args.result, detail: typeof args.note === 'string' ? { note: args.note } : {} })
+    if (event.name === 'record_outcome') {
+      const outcome = recordedOutcome(this.#config.outcomes, args)
+      if (!outcome) this.#output.log(`OpenAI Realtime: record_outcome with an outcome the assistant does not have (${String(args.result).slice(0, 40)})`)
+      else {
+        if (outcome.refused.length > 0) this.#output.note('outcome-fields-refused', { fields: outcome.refused })
+        this.#output.outcome({ result: outcome.result, detail: outcome.detail })
+      }
     }
     if (event.name === 'end_call') return this.#output.hangUp()
     this.#send({ type: 'conversation.item.create', item: { type: 'function_call_output', call_id: event.call_id ?? '', output: '{"ok":true}' } })
@@ -232,11 +256,25 @@ class RealtimeSession implements AssistantSession {
     })
   }
 
-  /** The model is gone: the call shows why, and the bot's part ends. */
-  #fail (problem: string) {
+  /** The model is gone (or the call too long): the call shows why, and the bot's part ends. */
+  #fail (problem: string, isProblem = true) {
     if (this.#ended) return
     this.#ended = true
-    this.#output.problem(problem)
+    clearTimeout(this.#maxDuration)
+    if (isProblem) this.#output.problem(problem)
+    else this.#output.log(problem)
     this.#output.hangUp()
+    this.#socket.close(1000)
   }
+}
+
+/** The assistant's instructions and first message for one customer, in their language when it has one. */
+export function instructionsFor (config: OpenAIConfig, customer: CallContext['customer']): { instructions: string, firstMessage?: string } {
+  const values = valuesOf(customer)
+  const language = languageOf(customer.language) ?? config.language
+  values.set('language', LANGUAGES[language].name)
+  const instructions = renderTemplate(parseTemplate(config.instructions), values, language).text
+  if (!config.first_message) return { instructions }
+  const first = textFor(config.first_message, languageOf(customer.language), config.language)
+  return { instructions, firstMessage: renderTemplate(parseTemplate(first.text), values, first.language).text }
 }

@@ -1,70 +1,43 @@
-import { readFileSync } from 'node:fs'
-import { join } from 'node:path'
-import type { MediaFormat } from '../voice/format.js'
-import { projectRoot } from '../server/project-root.js'
-import { fromPcm, readWav } from '../voice/audio.js'
+import type { ScriptedConfig, Texts } from '../../schemas/assistants.js'
+import type { Speech, VoiceChoice } from '../speech/speech.js'
+import { languageOf, type Language } from '../speech/languages.js'
 import { SpeechDetector } from '../voice/speech-detector.js'
 import type { Assistant, AssistantOutput, AssistantSession, CallContext } from './assistant.js'
+import { textFor } from './settings.js'
+import { parseTemplate, renderTemplate, valuesOf, type Part } from './template.js'
 
-/** The scripted assistant's words; assets/prompts holds each as recorded speech (scripts/make-prompts.sh). */
-export const PROMPTS = {
-  menu: 'Hello, this is an automated call about your account with us. To confirm your payment, press 1. To be called back later, press 2.',
-  keypad: 'Sorry, I can only understand your keypad. Press 1 to confirm your payment, or 2 to be called back later.',
-  invalid: 'Sorry, that is not one of the choices. Press 1 to confirm your payment, or 2 to be called back later.',
-  repeat: 'Are you still there? Press 1 to confirm your payment, or 2 to be called back later.',
-  confirmed: 'Thank you, your confirmation has been recorded. Goodbye.',
-  callback: 'Thank you, we will call you back later. Goodbye.',
-  goodbye: 'We did not get your choice, so we will try again later. Goodbye.'
-} as const
+type Said = 'greeting' | 'spoke_instead' | 'invalid_key' | 'no_reply' | 'goodbye'
 
-type Prompt = keyof typeof PROMPTS
+/** A text in each of its languages, parsed once per assistant version. */
+type Parsed = Partial<Record<Language, Part[]>>
 
-/** The keys the caller may press, and what each means. */
-const CHOICES: Record<string, { result: string, reply: Prompt }> = {
-  1: { result: 'confirmed', reply: 'confirmed' },
-  2: { result: 'callback', reply: 'callback' }
-}
-
-export interface ScriptedOptions {
-  /** How long to wait for a key once the question has played, before asking again (twice) and giving up. */
-  replyTimeoutMs: number
-  promptsFolder?: string
+function parsed (texts: Texts): Parsed {
+  return Object.fromEntries(Object.entries(texts).map(([language, text]) => [language, parseTemplate(text!)]))
 }
 
 /**
- * The embedded default assistant, for when no AI service is configured: it plays recorded prompts, takes the
- * caller's choice on the keypad (1 confirm, 2 call back later), stops talking when the caller talks over it, and
- * records the outcome. Prompts are read once and kept in each stream format they are asked in.
+ * The embedded default assistant, one version of a scripted assistant's settings: it greets the customer in their
+ * language with their own details, spoken by the embedded speech engine, takes their choice on the keypad, stops
+ * talking when they talk over it, asks again when nothing comes, and records the outcome.
  */
 export class ScriptedAssistant implements Assistant {
   readonly name = 'scripted'
-  readonly #options: ScriptedOptions
-  readonly #recordings = new Map<Prompt, { pcm: Buffer, rate: number }>()
-  readonly #converted = new Map<string, Buffer>()
+  readonly said: Record<Said, Parsed>
+  readonly choices: Map<string, { outcome: string, reply: Parsed }>
 
-  constructor (options: ScriptedOptions) {
-    this.#options = options
-    const folder = options.promptsFolder ?? join(projectRoot, 'assets', 'prompts')
-    for (const name of Object.keys(PROMPTS) as Prompt[]) {
-      const { pcm, sampleRate } = readWav(readFileSync(join(folder, `${name}.wav`)))
-      this.#recordings.set(name, { pcm, rate: sampleRate })
+  constructor (readonly config: ScriptedConfig, readonly speech: Speech) {
+    this.said = {
+      greeting: parsed(config.greeting),
+      spoke_instead: parsed(config.spoke_instead),
+      invalid_key: parsed(config.invalid_key),
+      no_reply: parsed(config.no_reply),
+      goodbye: parsed(config.goodbye)
     }
-  }
-
-  /** A prompt's audio in a stream's format. */
-  audio (name: Prompt, format: MediaFormat): Buffer {
-    const key = `${name}:${format.encoding}:${format.sampleRate}`
-    let audio = this.#converted.get(key)
-    if (!audio) {
-      const { pcm, rate } = this.#recordings.get(name)!
-      audio = fromPcm(pcm, rate, format)
-      this.#converted.set(key, audio)
-    }
-    return audio
+    this.choices = new Map(config.choices.map((choice) => [choice.key, { outcome: choice.outcome, reply: parsed(choice.reply) }]))
   }
 
   start (context: CallContext, output: AssistantOutput): AssistantSession {
-    return new ScriptedSession(this, context, output, this.#options.replyTimeoutMs)
+    return new ScriptedSession(this, context, output)
   }
 }
 
@@ -72,20 +45,32 @@ class ScriptedSession implements AssistantSession {
   readonly #assistant: ScriptedAssistant
   readonly #context: CallContext
   readonly #output: AssistantOutput
-  readonly #replyTimeoutMs: number
   readonly #detector: SpeechDetector
-  #prompt: Prompt | undefined
+  readonly #values: Map<string, string>
+  readonly #voice: Omit<VoiceChoice, 'language'>
+  readonly #language: Language | undefined
+  /** Texts said in the assistant's language for want of one in the customer's: noted on the call once each. */
+  readonly #fellBack = new Set<string>()
+  /** Which utterance is current: one that is overtaken (a key, speech, the end) stops sending its sentences. */
+  #turn = 0
+  #prompt: string | undefined
   #waiting: NodeJS.Timeout | undefined
   #unanswered = 0
   #done = false
 
-  constructor (assistant: ScriptedAssistant, context: CallContext, output: AssistantOutput, replyTimeoutMs: number) {
+  constructor (assistant: ScriptedAssistant, context: CallContext, output: AssistantOutput) {
     this.#assistant = assistant
     this.#context = context
     this.#output = output
-    this.#replyTimeoutMs = replyTimeoutMs
     this.#detector = new SpeechDetector(context.format)
-    this.#say('menu')
+    this.#values = valuesOf(context.customer)
+    this.#language = languageOf(context.customer.language)
+    const { config } = assistant
+    if (context.customer.language && this.#language === undefined) {
+      output.note('language', { asked: context.customer.language, reason: 'not a language the speech engine speaks' })
+    }
+    this.#voice = { gender: config.voice?.gender ?? 'female', rate: config.voice?.rate ?? 150 }
+    this.#say('greeting', assistant.said.greeting)
   }
 
   audio (chunk: Buffer): void {
@@ -94,12 +79,13 @@ class ScriptedSession implements AssistantSession {
     if (change === 'started') {
       // Barge-in: stop talking and listen. What they say is not understood; they are asked to use the keypad.
       clearTimeout(this.#waiting)
+      this.#turn++
       if (this.#output.unplayedMs > 0) this.#output.clear()
       this.#prompt = undefined
       return
     }
     this.#output.transcript('caller', '(spoke)')
-    this.#say('keypad')
+    this.#say('spoke_instead', this.#assistant.said.spoke_instead)
   }
 
   dtmf (digit: string): void {
@@ -107,38 +93,60 @@ class ScriptedSession implements AssistantSession {
     clearTimeout(this.#waiting)
     this.#output.transcript('caller', `(pressed ${digit})`)
     if (this.#output.unplayedMs > 0) this.#output.clear() // a key pressed over a prompt answers it
-    const choice = CHOICES[digit]
-    if (!choice) return this.#say('invalid')
-    this.#output.outcome({ result: choice.result, detail: { digit } })
-    this.#finish(choice.reply)
+    const choice = this.#assistant.choices.get(digit)
+    if (!choice) return this.#say('invalid_key', this.#assistant.said.invalid_key)
+    this.#output.outcome({ result: choice.outcome, detail: { digit } })
+    this.#finish(`reply-${digit}`, choice.reply)
   }
 
   marked (name: string): void {
-    // The question has played: wait for an answer, asking again once before giving up.
+    // The question has played: wait for an answer, asking again (`retries` times) before giving up.
     if (this.#done || name !== this.#prompt) return
     this.#waiting = setTimeout(() => {
-      if (++this.#unanswered < 3) return this.#say('repeat')
+      if (this.#unanswered++ < this.#assistant.config.retries) return this.#say('no_reply', this.#assistant.said.no_reply)
       this.#output.outcome({ result: 'no-response' })
-      this.#finish('goodbye')
-    }, this.#replyTimeoutMs)
+      this.#finish('goodbye', this.#assistant.said.goodbye)
+    }, this.#assistant.config.reply_timeout_seconds * 1000)
   }
 
   end (): void {
     clearTimeout(this.#waiting)
+    this.#turn++
     if (!this.#done) this.#output.outcome({ result: 'hung-up', detail: { customer_id: this.#context.customer.id } })
     this.#done = true
   }
 
-  #say (prompt: Prompt) {
-    this.#prompt = prompt
-    this.#output.play(this.#assistant.audio(prompt, this.#context.format))
-    this.#output.transcript('assistant', PROMPTS[prompt])
-    this.#output.mark(prompt)
+  #say (name: string, text: Parsed, then?: 'hang-up') {
+    const turn = ++this.#turn
+    this.#prompt = name
+    const { text: parts, language, fellBack } = textFor(text, this.#language, this.#assistant.config.language)
+    if (fellBack && !this.#fellBack.has(name)) {
+      this.#fellBack.add(name)
+      this.#output.note('language', { said: name, asked: this.#language, spoken: language, reason: 'the assistant has no text in that language' })
+    }
+    const { text: spoken, missing } = renderTemplate(parts, this.#values, language)
+    if (missing.length > 0) this.#output.note('missing-fields', { said: name, fields: missing })
+    this.#output.transcript('assistant', spoken)
+    void this.#speak(turn, name, spoken, { ...this.#voice, language }, then)
   }
 
-  #finish (prompt: Prompt) {
-    this.#say(prompt)
+  /** Sends each sentence as it is made; what is overtaken stops, and the mark goes after the last sentence. */
+  async #speak (turn: number, name: string, text: string, voice: VoiceChoice, then?: 'hang-up') {
+    try {
+      for await (const audio of this.#assistant.speech.say(text, voice, this.#context.format)) {
+        if (turn !== this.#turn) return
+        this.#output.play(audio)
+      }
+    } catch (error) {
+      this.#output.problem(`Speech synthesis failed: ${(error as Error).message}`)
+    }
+    if (turn !== this.#turn) return
+    this.#output.mark(name)
+    if (then === 'hang-up') this.#output.hangUp()
+  }
+
+  #finish (name: string, text: Parsed) {
+    this.#say(name, text, 'hang-up')
     this.#done = true
-    this.#output.hangUp()
   }
 }

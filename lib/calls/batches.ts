@@ -2,7 +2,7 @@ import type { Static } from '@sinclair/typebox'
 import type { Batch as BatchSchema, PlannedCall as PlannedCallSchema } from '../../schemas/calls.js'
 import type { Database, Queryable } from '../db/database.js'
 import { customerFilter, type CustomerFilter } from '../customers/repository.js'
-import { isTerminal, LIVE, SKIP_IF_LIVE, type CallStatus } from './calls.js'
+import { isTerminal, LIVE, SKIP_IF_LIVE, type CallStatus, type PinnedAssistant } from './calls.js'
 import { nextOpening, type CallingWindow } from '../calling-rules/calling-window.js'
 import { announce } from './events.js'
 import { blockedReason, type AttemptCap, type SkipReason } from '../calling-rules/rules.js'
@@ -22,6 +22,8 @@ export interface BatchSchedule {
 export interface BatchOptions {
   schedule: BatchSchedule
   attemptCap?: AttemptCap
+  /** The assistant version every call of the batch (retries too) talks with. */
+  assistant?: PinnedAssistant
 }
 
 /** A schedule that cannot be kept. */
@@ -99,23 +101,25 @@ export interface QueuedBatch {
 /**
  * One statement that queues a batch: the batch row, a queued call per picked customer without a live call, a
  * canceled call (with its reason) per suppressed or capped one, their timeline entries, and the customers' last
- * status; it answers the counts. $1 is who queued it, $2-$4 the schedule, $5 the first dial.
+ * status; it answers the counts. $1 is who queued it, $2-$4 the schedule, $5 the first dial, $6-$7 the
+ * assistant and its version.
  */
 function queueSql (picked: string): string {
   return `WITH batch AS (
-     INSERT INTO call_batch (created_by, start_at, end_at, calling_window) VALUES ($1, $2, $3, $4) RETURNING id
+     INSERT INTO call_batch (created_by, start_at, end_at, calling_window, assistant_id, assistant_version)
+     VALUES ($1, $2, $3, $4, $6, $7) RETURNING id
    ),
    picked AS (${picked}),
    queued AS (
-     INSERT INTO call (customer_id, customer_name, phone, triggered_by, batch_id, status, not_before)
-     SELECT picked.id, picked.name, picked.phone, $1, batch.id, 'queued', $5 FROM picked, batch
+     INSERT INTO call (customer_id, customer_name, phone, triggered_by, batch_id, status, not_before, assistant_id, assistant_version)
+     SELECT picked.id, picked.name, picked.phone, $1, batch.id, 'queued', $5, $6, $7 FROM picked, batch
      WHERE picked.skip_reason IS NULL ORDER BY picked.seq
      ${SKIP_IF_LIVE}
      RETURNING id, customer_id
    ),
    skipped AS (
-     INSERT INTO call (customer_id, customer_name, phone, triggered_by, batch_id, status, skip_reason, ended_at)
-     SELECT picked.id, picked.name, picked.phone, $1, batch.id, 'canceled', picked.skip_reason, now() FROM picked, batch
+     INSERT INTO call (customer_id, customer_name, phone, triggered_by, batch_id, status, skip_reason, ended_at, assistant_id, assistant_version)
+     SELECT picked.id, picked.name, picked.phone, $1, batch.id, 'canceled', picked.skip_reason, now(), $6, $7 FROM picked, batch
      WHERE picked.skip_reason IN ('suppressed', 'attempt-cap') ORDER BY picked.seq
      RETURNING id, skip_reason
    ),
@@ -148,7 +152,8 @@ Promise<QueuedBatch> {
   const { schedule } = options
   const firstDialAt = firstDial(schedule)
   return await db.transaction(async (tx) => {
-    const params: unknown[] = [createdBy, schedule.startAt ?? null, schedule.endAt ?? null, schedule.window, firstDialAt]
+    const params: unknown[] = [createdBy, schedule.startAt ?? null, schedule.endAt ?? null, schedule.window, firstDialAt,
+      options.assistant?.id ?? null, options.assistant?.version ?? null]
     const { rows } = await tx.query<{ batchId: string, matched: number, queued: number, suppressed: number, capped: number }>(
       queueSql(pickedSql(selection, options.attemptCap, params)),
       params

@@ -29,7 +29,10 @@ export type CallEvent = Static<typeof CallEventSchema>
 
 export const COLUMNS = `id, customer_id, customer_name, phone, batch_id, attempt, status, triggered_by, exotel_sid, error,
   answered_by, duration_seconds, recording_url, created_at, dialled_at, answered_at, ended_at, updated_at, not_before,
-  skip_reason`
+  skip_reason, assistant_id, assistant_version`
+
+/** An assistant at one version: what a call talks with. */
+export interface PinnedAssistant { id: string, version: number }
 
 /** The customer already has a call queued or going on. */
 export class CallInProgressError extends Error {
@@ -48,6 +51,7 @@ export interface NewCall {
   attempt?: number
   /** Dialled at once by its creator (a single call), so never by the dispatcher. */
   claimed?: boolean
+  assistant?: PinnedAssistant
 }
 
 /** Records a call about to be dialled (status `queued`); refused while the customer has another live call. */
@@ -55,10 +59,11 @@ export async function createCall (db: Database, call: NewCall): Promise<Call> {
   try {
     return await db.transaction(async (tx) => {
       const { rows } = await tx.query<Call>(
-        `INSERT INTO call (customer_id, customer_name, phone, triggered_by, batch_id, attempt, status, claimed_at)
-         VALUES ($1, $2, $3, $4, $5, $6, 'queued', CASE WHEN $7 THEN clock_timestamp() END) RETURNING ${COLUMNS}`,
+        `INSERT INTO call (customer_id, customer_name, phone, triggered_by, batch_id, attempt, status, claimed_at,
+           assistant_id, assistant_version)
+         VALUES ($1, $2, $3, $4, $5, $6, 'queued', CASE WHEN $7 THEN clock_timestamp() END, $8, $9) RETURNING ${COLUMNS}`,
         [call.customerId, call.customerName, call.phone, call.triggeredBy, call.batchId ?? null, call.attempt ?? 1,
-          call.claimed ?? false]
+          call.claimed ?? false, call.assistant?.id ?? null, call.assistant?.version ?? null]
       )
       const created = rows[0]!
       await addEvent(tx, created.id, 'queued', 'api', 'queued', {})
@@ -144,12 +149,14 @@ Promise<{ call: Call, changed: boolean } | undefined> {
 /** The next attempt of a batch call, unless its batch was canceled or the customer has another live call. */
 async function queueRetry (tx: Queryable, call: Call, delayMs: number) {
   const { rows } = await tx.query<{ id: string }>(
-    `INSERT INTO call (customer_id, customer_name, phone, triggered_by, batch_id, attempt, status, not_before)
-     SELECT $1, $2, $3, $4, $5, $6, 'queued', now() + $7 * interval '1 millisecond'
+    `INSERT INTO call (customer_id, customer_name, phone, triggered_by, batch_id, attempt, status, not_before,
+       assistant_id, assistant_version)
+     SELECT $1, $2, $3, $4, $5, $6, 'queued', now() + $7 * interval '1 millisecond', $8::uuid, $9::int
      FROM call_batch WHERE id = $5 AND canceled_at IS NULL
      ${SKIP_IF_LIVE}
      RETURNING id`,
-    [call.customer_id, call.customer_name, call.phone, call.triggered_by, call.batch_id, call.attempt + 1, delayMs]
+    [call.customer_id, call.customer_name, call.phone, call.triggered_by, call.batch_id, call.attempt + 1, delayMs,
+      call.assistant_id, call.assistant_version]
   )
   if (rows[0]) await addEvent(tx, rows[0].id, 'queued', 'retry', 'queued', { previous_call: call.id })
 }

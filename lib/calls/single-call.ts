@@ -1,7 +1,7 @@
 import { blockedReason } from '../calling-rules/rules.js'
 import type { Database } from '../db/database.js'
 import type { ExotelClient } from '../exotel/exotel-client.js'
-import { createCall, type Call } from './calls.js'
+import { createCall, type Call, type PinnedAssistant } from './calls.js'
 import { dial } from './dialler.js'
 
 /** A single call that may not be made, with the HTTP status it answers. */
@@ -13,6 +13,7 @@ export class CallRefusedError extends Error {
 
 export interface SingleCall {
   customerId: string
+  assistant?: PinnedAssistant
   triggeredBy: string
   statusCallback: string
 }
@@ -37,7 +38,8 @@ export async function callNow (db: Database, exotel: ExotelClient, request: Sing
     customerName: customer.name,
     phone: customer.phone,
     triggeredBy: request.triggeredBy,
-    claimed: true
+    claimed: true,
+    assistant: request.assistant
   })
   return await dial(db, exotel, queued, request.statusCallback)
 }

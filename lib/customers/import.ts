@@ -27,6 +27,8 @@ export interface ImportReport {
   rejectedRows: RejectedRow[]
   /** How many rejected rows `rejectedRows` leaves out. */
   rejectedNotShown: number
+  /** The headers of the file's other columns: what an assistant's templates may name. */
+  columns: string[]
 }
 
 const BATCH = 2000
@@ -52,8 +54,8 @@ export async function importCustomers (db: Database, options: ImportOptions): Pr
       const report = await writeRows(tx, uploadId, records, options)
       await tx.query(
         `UPDATE customer_upload SET status = 'completed', total = $2, inserted = $3, updated = $4, rejected = $5,
-           finished_at = now() WHERE id = $1`,
-        [uploadId, report.total, report.inserted, report.updated, report.rejected]
+           columns = $6, finished_at = now() WHERE id = $1`,
+        [uploadId, report.total, report.inserted, report.updated, report.rejected, report.columns]
       )
       return report
     })
@@ -69,7 +71,7 @@ export async function importCustomers (db: Database, options: ImportOptions): Pr
 async function writeRows (tx: Queryable, uploadId: string, rows: AsyncIterable<{ number: number, cells: string[] }>,
   options: ImportOptions): Promise<ImportReport> {
   const report: ImportReport = {
-    uploadId, total: 0, inserted: 0, updated: 0, rejected: 0, rejectedRows: [], rejectedNotShown: 0
+    uploadId, total: 0, inserted: 0, updated: 0, rejected: 0, rejectedRows: [], rejectedNotShown: 0, columns: []
   }
   let columns
   let batch: Array<CustomerRow> = []
@@ -89,6 +91,7 @@ async function writeRows (tx: Queryable, uploadId: string, rows: AsyncIterable<{
       if (cells.every((cell) => cell.trim() === '')) continue
       if (!columns) {
         columns = readCustomerHeader(cells)
+        report.columns = columns.attributes.map(([, header]) => header)
         continue
       }
       report.total++ // at most UPLOAD_MAX_ROWS: the reader refuses a file with more, blank rows included

@@ -14,7 +14,8 @@ export interface MediaSessionOptions {
   grant: MediaGrant
   /** The provider's wire format. */
   protocol: StreamProtocol
-  assistant: Assistant
+  /** The voice assistant of a call: the one it pinned (assistant id and version), else the default. */
+  assistantFor: (callId: string, pinned: { id: string, version: number } | null) => Promise<Assistant>
   /** Sends a frame to the provider. */
   send: (frame: string) => void
   /** Closes the stream: the bot's part of the call is over, the call had ended, or the token was refused. */
@@ -59,6 +60,7 @@ export class MediaSession {
   #stream: Stream | undefined
   #audioBytes = 0
   #digits = 0
+  #notes = 0
   #ended = false
   /** The token was refused: nothing more is read. */
   #refused = false
@@ -215,13 +217,15 @@ export class MediaSession {
       this.#options.close(1008, 'the call has ended')
       return
     }
-    const { send, aheadMs, assistant, protocol } = this.#options
+    const { send, aheadMs, protocol } = this.#options
     const stream: Stream = {
       sid: message.streamSid,
       format: message.format,
       playback: new Playback({ streamSid: message.streamSid, format: message.format, protocol, send, aheadMs })
     }
     this.#stream = stream
+    const { assistant: pinned, ...customer } = await callContextOf(this.#options.db, callId)
+    const assistant = await this.#options.assistantFor(callId, pinned)
     // Queued with the conversation's other writes, so that whatever happens next is recorded after it.
     this.#recorder.start(assistant.name, message.streamSid)
     // Exotel echoes our URL's query in custom parameters: the media token is a credential, kept out of everything.
@@ -232,7 +236,6 @@ export class MediaSession {
       sample_rate: message.format.sampleRate,
       custom_parameters: customParameters
     })
-    const customer = await callContextOf(this.#options.db, callId)
     stream.assistant = assistant.start({
       callId,
       callSid: message.callSid,
@@ -258,6 +261,7 @@ export class MediaSession {
       transcript: (speaker, text) => this.#recorder.conversation({ line: { speaker, text } }),
       outcome: (outcome: Outcome) => this.#recorder.conversation({ outcome }),
       log: (message) => this.#options.log('media stream: assistant', { callId: this.#callId, message }),
+      note: (event, detail) => this.#recorder.timeline(`assistant:${stream.sid}:${event}:${++this.#notes}`, { assistant: event, ...detail }),
       problem: (problem) => {
         this.#options.log('media stream: assistant problem', { callId: this.#callId, problem })
         this.#recorder.conversation({ problem })

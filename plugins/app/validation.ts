@@ -24,7 +24,7 @@ export default fp(async function validation (fastify) {
     // strictNumbers off: with it (Ajv's default), "Infinity" in a query string is coerced to Infinity and then
     // skips maximum (Ajv 8 checks bounds only of finite numbers). Every number we take has a maximum instead
     // (test/app/hostile-input.test.ts checks), which Infinity fails.
-    customOptions: { removeAdditional: false, strictNumbers: false },
+    customOptions: { removeAdditional: false, strictNumbers: false, discriminator: true },
     onCreate: (ajv: { addFormat (name: string, format: { type: 'string', validate: (value: string) => boolean }): void }) =>
       ajv.addFormat('date-time', { type: 'string', validate: isDateTime })
   }) as FastifySchemaCompiler<unknown>
@@ -90,6 +90,13 @@ function describe (error: ValidationError, part: string): string {
     .map((segment) => /^\d+$/.test(segment) ? `[${segment}]` : `.${segment}`)
     .join('')
   if (error.keyword === 'additionalProperties') return `${where} has no property '${String(error.params.additionalProperty)}'`
+  if (error.keyword === 'discriminator') {
+    // A body whose `kind` picks its shape: missing, or none of the kinds.
+    const tag = String(error.params.tag)
+    return error.params.error === 'mapping'
+      ? `${where}.${tag} '${String(error.params.tagValue)}' is not one of the kinds this takes`
+      : `${where} must have a ${tag} (a string)`
+  }
   if (error.keyword === 'format' && error.params.format === 'date-time') {
     return `${where} must be a date-time between 2000 and 2100, such as 2026-12-01T09:30:00+05:30`
   }

@@ -1,4 +1,5 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
+import { pinAssistant } from '../../lib/assistant/store.js'
 import { callAnalytics } from '../../lib/calls/analytics.js'
 import { cancelBatch, getBatch, listBatches, planBatch, queueBatch } from '../../lib/calls/batches.js'
 import {
@@ -24,10 +25,11 @@ const batches: FastifyPluginAsyncTypebox = async (fastify) => {
       security,
       headers: IdempotencyHeaders,
       body: TriggerBulkCallsBody,
-      response: { 200: BatchDryRun, 202: BatchQueued, 400: ErrorRef, 401: ErrorRef, 409: ErrorRef }
+      response: { 200: BatchDryRun, 202: BatchQueued, 400: ErrorRef, 401: ErrorRef, 404: ErrorRef, 409: ErrorRef }
     }
   }, async (request, reply) => {
     const { customer_ids: customerIds, filter, start_at: startAt, end_at: endAt, calling_window: window, dry_run: dryRun } = request.body
+    const assistant = await pinAssistant(fastify.db, request.body.assistant_id)
     if (!customerIds && !filter) {
       throw fastify.httpErrors.badRequest('Give customer_ids, or a filter ({} for every customer)')
     }
@@ -39,7 +41,8 @@ const batches: FastifyPluginAsyncTypebox = async (fastify) => {
         endAt: endAt ? new Date(endAt) : undefined,
         window: window ?? policy.defaultWindow
       },
-      attemptCap: policy.attemptCap
+      attemptCap: policy.attemptCap,
+      assistant
     }
     if (dryRun) {
       const plan = await planBatch(fastify.db, selection, options)

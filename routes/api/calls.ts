@@ -1,6 +1,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { callAnalytics } from '../../lib/calls/analytics.js'
 import { getCall, listCalls } from '../../lib/calls/calls.js'
+import { pinAssistant } from '../../lib/assistant/store.js'
 import { callNow } from '../../lib/calls/single-call.js'
 import {
   AnalyticsQuery, AnalyticsResponse, CallDetail, CallList, CallListQuery, CallParams, CallResponse, TriggerSingleCallBody
@@ -28,6 +29,7 @@ const calls: FastifyPluginAsyncTypebox = async (fastify) => {
   }, async (request, reply) => {
     const call = await callNow(fastify.db, fastify.telephony.exotel, {
       customerId: request.body.customer_id,
+      assistant: await pinAssistant(fastify.db, request.body.assistant_id),
       triggeredBy: request.user!.sub,
       statusCallback: fastify.telephony.statusCallbackUrl()
     })

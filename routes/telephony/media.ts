@@ -75,7 +75,7 @@ const media: FastifyPluginAsyncTypebox = async (fastify) => {
       db: fastify.db,
       grant,
       protocol: exotelMediaStream,
-      assistant: fastify.assistant,
+      assistantFor: async (callId, pinned) => await fastify.assistants.forCall(callId, pinned),
       send: (frame) => { if (socket.readyState === socket.OPEN) socket.send(frame) },
       close: (code, reason) => socket.close(code, reason),
       aheadMs: fastify.config.MEDIA_SEND_AHEAD_MS,

@@ -11,6 +11,20 @@ import { build, capturingLogger, FAST_CALLS, multipartFile, testUsers } from '..
  */
 const BATCH = randomUUID()
 const CALL = randomUUID()
+const ASSISTANT = randomUUID()
+const says = (en: string) => ({ en })
+const SCRIPTED = {
+  language: 'en',
+  greeting: says('Hello {{ name }}. Press 1.'),
+  choices: [{ key: '1', outcome: 'confirmed', reply: says('Thank you.') }],
+  spoke_instead: says('Please press 1.'),
+  invalid_key: says('Please press 1.'),
+  no_reply: says('Press 1.'),
+  goodbye: says('Goodbye.'),
+  retries: 1,
+  reply_timeout_seconds: 5,
+  outcomes: [{ name: 'confirmed' }]
+}
 
 interface Sample {
   url: string
@@ -81,7 +95,33 @@ const VALID: Record<string, Sample> = {
   },
   'POST /api/suppressions/upload': { url: '/api/suppressions/upload', multipart: true },
   'DELETE /api/suppressions': { url: '/api/suppressions?phone=%2B919876543210' },
-  'GET /api/uploads': { url: '/api/uploads' }
+  'GET /api/uploads': { url: '/api/uploads' },
+  'POST /api/assistants': {
+    url: '/api/assistants',
+    body: { name: 'Typo', kind: 'scripted', config: SCRIPTED },
+    typos: [
+      [{ name: 'Typo', kind: 'scripted', config: { ...SCRIPTED, greting: says('Hi') } }, "body.config has no property 'greting'"],
+      [{ name: 'Typo', kind: 'scripted', config: { ...SCRIPTED, greeting: { en: 'Hi', hindi: 'Hi' } } }, "body.config.greeting has no property 'hindi'"],
+      [{ name: 'Typo', kind: 'scripted', config: { ...SCRIPTED, instructions: 'Be nice' } }, "body.config has no property 'instructions'"],
+      [{ name: 'Typo', kind: 'robot', config: SCRIPTED }, "body.kind 'robot' is not one of the kinds this takes"],
+      [{ name: 'Typo', config: SCRIPTED }, "body must have required property 'kind'"],
+      [{ name: 'Typo', kind: 7, config: SCRIPTED }, 'body must have a kind (a string)']
+    ]
+  },
+  'GET /api/assistants': { url: '/api/assistants?limit=5' },
+  'GET /api/assistants/:id': { url: `/api/assistants/${ASSISTANT}` },
+  'PATCH /api/assistants/:id': {
+    url: `/api/assistants/${ASSISTANT}`,
+    body: { kind: 'scripted', name: 'Renamed' },
+    typos: [[{ kind: 'scripted', nmae: 'Renamed' }, "body has no property 'nmae'"]]
+  },
+  'DELETE /api/assistants/:id': { url: `/api/assistants/${ASSISTANT}`, typos: [[{ hard: true }, "body has no property 'hard'"]] },
+  'GET /api/assistants/:id/versions': { url: `/api/assistants/${ASSISTANT}/versions` },
+  'POST /api/assistants/:id/preview': {
+    url: `/api/assistants/${ASSISTANT}/preview`,
+    body: { fields: { name: 'Asha' } },
+    typos: [[{ customer: 'C1' }, "body has no property 'customer'"]]
+  }
 }
 
 t.test('every route under /api and /auth refuses what it does not understand, naming it, and writes nothing', async (t) => {
@@ -101,7 +141,7 @@ t.test('every route under /api and /auth refuses what it does not understand, na
   const counts = async () => (await app.db.query(
     `SELECT (SELECT count(*) FROM customer) AS customers, (SELECT count(*) FROM call) AS calls,
        (SELECT count(*) FROM call_batch) AS batches, (SELECT count(*) FROM suppression) AS suppressions,
-       (SELECT count(*) FROM customer_upload) AS uploads`
+       (SELECT count(*) FROM customer_upload) AS uploads, (SELECT count(*) FROM assistant_version) AS assistant_versions`
   )).rows[0]
   const before = await counts()
   const codesBefore = lines.filter((line) => line.includes('local Cognito')).length
@@ -115,7 +155,7 @@ t.test('every route under /api and /auth refuses what it does not understand, na
       t.fail(`${name} has no entry in this test's table: add a request it accepts`)
       continue
     }
-    const [method] = name.split(' ') as ['GET' | 'POST' | 'DELETE']
+    const [method] = name.split(' ') as ['GET' | 'POST' | 'PATCH' | 'DELETE']
     const send = (url: string, body?: unknown) => {
       if (sample.multipart) {
         const file = multipartFile('phone\n9876543211\n')
@@ -155,7 +195,7 @@ t.test('every route under /api and /auth refuses what it does not understand, na
   t.same((await cancel('[1]')).json(), { success: false, message: 'This route takes no body' })
   t.equal((await cancel('null')).statusCode, 404, 'null, as no body: the batch is looked for')
 
-  t.same(await counts(), before, 'no customer, call, batch, suppression or upload written or deleted')
+  t.same(await counts(), before, 'no customer, call, batch, suppression, upload or assistant written or deleted')
   t.equal(app.telephony.simulator!.calls.size, 0, 'nobody dialled')
   t.equal(lines.filter((line) => line.includes('local Cognito')).length, codesBefore, 'no code sent, no user made')
   const login = await app.inject({ method: 'POST', url: '/auth/login', payload: { email: user.email, password: 'Passw0rd!long' } })

@@ -1,8 +1,11 @@
 import t from 'tap'
 import type { AssistantOutput, CallContext, Outcome } from '../../../lib/assistant/assistant.js'
 import { EchoAssistant } from '../../../lib/assistant/echo.js'
-import { fillPrompt, OpenAIRealtimeAssistant } from '../../../lib/assistant/openai-realtime.js'
-import { PROMPTS, ScriptedAssistant } from '../../../lib/assistant/scripted.js'
+import { paymentReminder } from '../../../lib/assistant/first-assistant.js'
+import { OpenAIRealtimeAssistant } from '../../../lib/assistant/openai-realtime.js'
+import { ScriptedAssistant } from '../../../lib/assistant/scripted.js'
+import { Speech } from '../../../lib/speech/speech.js'
+import type { OpenAIConfig } from '../../../schemas/assistants.js'
 import type { MediaFormat } from '../../../lib/voice/format.js'
 import { startFakeRealtime } from '../../fake-realtime.js'
 
@@ -17,6 +20,7 @@ function recorder () {
     outcomes: [] as Outcome[],
     problems: [] as string[],
     logs: [] as string[],
+    notes: [] as Array<[string, Record<string, unknown>]>,
     hangUps: 0,
     unplayed: 0
   }
@@ -30,47 +34,87 @@ function recorder () {
     outcome: (outcome) => { done.outcomes.push(outcome) },
     hangUp: () => { done.hangUps++ },
     problem: (message) => { done.problems.push(message) },
-    log: (message) => { done.logs.push(message) }
+    log: (message) => { done.logs.push(message) },
+    note: (event, detail) => { done.notes.push([event, detail]) }
   }
   return { done, output }
 }
 
-const context = (format: MediaFormat, attributes: Record<string, unknown> = {}): CallContext => ({
+const context = (format: MediaFormat, attributes: Record<string, unknown> = {}, language: string | null = null): CallContext => ({
   callId: 'call-1',
   callSid: 'c'.repeat(32),
   streamSid: 's'.repeat(32),
   format,
   minFrameBytes: 3200,
-  customer: { id: 'C1', name: 'Asha', phone: '+919000000000', language: null, attributes },
+  customer: { id: 'C1', name: 'Asha', phone: '+919000000000', language, attributes },
   customParameters: {}
 })
 const pcm8k = { encoding: 'pcm16', sampleRate: 8000 } as const
 const wait = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
 
-t.test('scripted: other keys get the choices again; a hang-up before a choice is recorded as such', async (t) => {
-  const assistant = new ScriptedAssistant({ replyTimeoutMs: 10_000 })
+const speech = new Speech()
+t.teardown(() => speech.close())
+
+/** The first assistant's script, asking again once after 50 ms. */
+const reminder = () => new ScriptedAssistant({ ...paymentReminder(50), retries: 1 }, speech)
+
+t.test('scripted: greets the customer by name in their language, spoken sentence by sentence; other keys get the choices again', async (t) => {
   const { done, output } = recorder()
-  const session = assistant.start(context(pcm8k), output)
-  t.same(done.marks, ['menu'])
-  t.equal(done.audio[0]!.length, assistant.audio('menu', pcm8k).length)
+  const session = reminder().start(context(pcm8k, {}, 'Hindi'), output)
+  t.match(done.lines, [/^assistant: नमस्ते Asha, यह आपके खाते/], 'the Hindi text, with the name, in the transcript at once')
+  await until(() => done.marks.length === 1)
+  t.same(done.marks, ['greeting'], 'the mark follows the last sentence')
+  t.equal(done.audio.length, 3, 'one piece of audio a sentence')
+  const seconds = done.audio.reduce((sum, audio) => sum + audio.length, 0) / 16000
+  t.ok(seconds > 4 && seconds < 20, `the greeting is speech of a greeting's length (${seconds} s)`)
   done.unplayed = 5000
   session.dtmf('7')
   t.equal(done.clears, 1, 'a key pressed over a prompt stops it')
-  t.same(done.lines, [`assistant: ${PROMPTS.menu}`, 'caller: (pressed 7)', `assistant: ${PROMPTS.invalid}`])
-  session.marked('menu') // an older prompt's mark starts no wait
+  t.match(done.lines.slice(1), ['caller: (pressed 7)', /^assistant: माफ़ कीजिए, यह विकल्प नहीं है/])
+  session.marked('greeting') // an older prompt's mark starts no wait
   session.end('callended')
   t.same(done.outcomes, [{ result: 'hung-up', detail: { customer_id: 'C1' } }])
   session.dtmf('1')
   session.audio(Buffer.alloc(320))
   t.equal(done.outcomes.length, 1, 'nothing happens after the end')
+  await wait(50)
+  t.equal(done.marks.length, 1, 'the overtaken reply never marks')
 })
 
-t.test('scripted: prompts in every stream format, converted once', async (t) => {
-  const assistant = new ScriptedAssistant({ replyTimeoutMs: 10_000 })
-  const mulaw = assistant.audio('menu', { encoding: 'mulaw', sampleRate: 8000 })
-  t.equal(mulaw.length * 2, assistant.audio('menu', pcm8k).length)
-  t.equal(assistant.audio('menu', { encoding: 'pcm16', sampleRate: 24000 }).length, mulaw.length * 6)
-  t.equal(assistant.audio('menu', { encoding: 'mulaw', sampleRate: 8000 }), mulaw, 'kept')
+t.test('scripted: asked again when nothing comes, then no-response and goodbye; a customer in a language the assistant lacks hears its own', async (t) => {
+  const { done, output } = recorder()
+  const session = reminder().start(context(pcm8k, {}, 'ta'), output)
+  t.same(done.notes, [['language', { said: 'greeting', asked: 'ta', spoken: 'en', reason: 'the assistant has no text in that language' }]])
+  await until(() => done.marks.length === 1)
+  session.marked('greeting')
+  await until(() => done.marks.length === 2)
+  t.same(done.marks, ['greeting', 'no_reply'])
+  session.marked('no_reply')
+  await until(() => done.hangUps === 1)
+  t.same(done.outcomes, [{ result: 'no-response' }])
+  t.match(done.lines, [/^assistant: Hello Asha/, /^assistant: Are you still there/, /^assistant: We did not get your choice/])
+  t.equal(done.marks.at(-1), 'goodbye', 'hangs up once the goodbye is queued')
+  session.end('stopped')
+})
+
+t.test('scripted: a choice records its outcome and reply; a field with no value is noted; speech failing is a problem of the call', async (t) => {
+  const config = { ...paymentReminder(5000), greeting: { en: 'You owe {{ amount_due | rupees }}. {{ due_date | date | default: "soon" }}.' } }
+  const { done, output } = recorder()
+  const session = new ScriptedAssistant(config, speech).start(context(pcm8k, { 'Amount Due': '₹1,200.50' }, 'xx'), output)
+  t.same(done.lines, ['assistant: You owe 1200 rupees and 50 paise. soon.'])
+  t.same(done.notes, [
+    ['language', { asked: 'xx', reason: 'not a language the speech engine speaks' }],
+    ['missing-fields', { said: 'greeting', fields: ['due_date'] }]
+  ])
+  session.dtmf('2')
+  t.same(done.outcomes, [{ result: 'callback', detail: { digit: '2' } }])
+  await until(() => done.hangUps === 1)
+  t.equal(done.marks.at(-1), 'reply-2')
+  const broken = { say: async function * () { throw new Error('engine gone') } } as unknown as Speech // eslint-disable-line require-yield
+  const second = recorder()
+  new ScriptedAssistant(config, broken).start(context(pcm8k), second.output)
+  await until(() => second.done.problems.length === 1)
+  t.same(second.done.problems, ['Speech synthesis failed: engine gone'])
 })
 
 t.test('echo: the caller\'s audio comes back in frames Exotel accepts', async (t) => {
@@ -89,15 +133,16 @@ t.test('echo: the caller\'s audio comes back in frames Exotel accepts', async (t
   t.same(done.lines, ['caller: (pressed 5)'])
 })
 
-t.test('the prompt template takes the customer\'s fields', async (t) => {
-  const customer = { id: 'C1', name: null, phone: '+91900', language: null, attributes: { due: 120, 'due date': '2026-12-01' } }
-  t.equal(fillPrompt('{{name}}|{{phone}}|{{language}}|{{due}}|{{ due date }}|{{attributes}}|{{nope}}', customer),
-    'the customer|+91900|English|120|2026-12-01|due: 120, due date: 2026-12-01|')
-  t.equal(fillPrompt('{{attributes}}', { ...customer, attributes: {} }), 'none')
-})
-
-const openai = (url: string, options: { passMulaw?: boolean } = {}) =>
-  new OpenAIRealtimeAssistant({ apiKey: 'k', url, model: 'm1', transcribeModel: 't1', voice: 'alloy', prompt: 'Hi {{name}}', ...options })
+const openAIConfig: OpenAIConfig = {
+  language: 'en',
+  instructions: 'Hi {{name}}',
+  voice: 'alloy',
+  model: 'm1',
+  outcomes: [{ name: 'confirmed' }, { name: 'callback' }],
+  max_duration_seconds: 600
+}
+const openai = (url: string, options: { passMulaw?: boolean } = {}, config: Partial<OpenAIConfig> = {}) =>
+  new OpenAIRealtimeAssistant({ apiKey: 'k', url, transcribeModel: 't1', ...options }, { ...openAIConfig, ...config })
 
 t.test('openai: mu-law passes through both ways when asked; audio before the connection opens is kept; beta event names work', async (t) => {
   const fake = await startFakeRealtime()
@@ -272,3 +317,57 @@ async function until (check: () => boolean) {
   for (let i = 0; i < 400 && !check(); i++) await wait(5)
   if (!check()) throw new Error('timed out')
 }
+
+t.test("openai: the assistant's config makes the session: a first message in the customer's language, outcomes as typed tool fields, a longest duration", async (t) => {
+  const fake = await startFakeRealtime()
+  t.teardown(() => fake.close())
+  const { done, output } = recorder()
+  const assistant = openai(fake.url, {}, {
+    instructions: 'Call {{ first_name }} about {{ amount_due | rupees }}, in {{ language }}.',
+    first_message: { en: 'Hello {{ first_name }}.', hi: 'नमस्ते {{ first_name }}।' },
+    voice: 'marin',
+    model: 'm2',
+    outcomes: [
+      { name: 'promised', description: 'Will pay', fields: [{ name: 'promise_to_pay_date', type: 'date' }, { name: 'amount', type: 'number' }, { name: 'by_upi', type: 'boolean' }] },
+      { name: 'callback', follow_up: true, fields: [{ name: 'when', type: 'string' }] }
+    ],
+    max_duration_seconds: 30
+  })
+  const session = assistant.start(context(pcm8k, { amount_due: '1200' }, 'hi'), output)
+  await until(() => fake.sessions[0]?.events.length! >= 2)
+  const [update, create] = fake.sessions[0]!.events
+  t.match(fake.sessions[0]!.url, /[?&]model=m2(&|$)/)
+  t.equal(update!.session.instructions, 'Call Asha about 1200 रुपये, in Hindi.')
+  t.equal(update!.session.audio.output.voice, 'marin')
+  const tool = update!.session.tools[0]
+  t.same(tool.parameters.properties.result.enum, ['promised', 'callback'])
+  t.match(tool.parameters.properties, { promise_to_pay_date: { type: 'string' }, amount: { type: 'number' }, by_upi: { type: 'boolean' }, when: { type: 'string' } })
+  t.match(create, { type: 'response.create', response: { instructions: /नमस्ते Asha।$/ } }, 'the first message, as written, in Hindi')
+
+  const before = fake.sessions[0]!.events.length
+  fake.push({ type: 'response.done', response: { id: 'x' } })
+  fake.push({
+    type: 'response.function_call_arguments.done',
+    name: 'record_outcome',
+    call_id: 'o1',
+    arguments: JSON.stringify({ result: 'promised', promise_to_pay_date: '2026-12-05', amount: '1,200', by_upi: 'yes', note: 'friendly' })
+  })
+  fake.push({ type: 'response.function_call_arguments.done', name: 'record_outcome', call_id: 'o2', arguments: '{"result":"paid-already"}' })
+  await until(() => done.outcomes.length === 1 && done.logs.length >= 1)
+  t.same(done.outcomes, [{ result: 'promised', detail: { note: 'friendly', promise_to_pay_date: '2026-12-05', amount: 1200 } }], 'typed, as declared')
+  t.same(done.notes, [['outcome-fields-refused', { fields: ['by_upi is not a boolean'] }]])
+  t.equal(done.logs[0], 'OpenAI Realtime: record_outcome with an outcome the assistant does not have (paid-already)')
+  t.ok(fake.sessions[0]!.events.length > before)
+  session.end('stopped')
+})
+
+t.test('openai: a call that reaches the longest duration ends, noted on the call and logged, not a problem', async (t) => {
+  const fake = await startFakeRealtime()
+  t.teardown(() => fake.close())
+  const { done, output } = recorder()
+  openai(fake.url, {}, { max_duration_seconds: 0.05 }).start(context(pcm8k), output)
+  await until(() => done.hangUps === 1)
+  t.same(done.notes, [['max-duration', { seconds: 0.05 }]])
+  t.same(done.problems, [])
+  t.match(done.logs, [/longest duration \(0.05 s\)/])
+})

@@ -32,7 +32,7 @@ async function session (jti?: string) {
     db: app.db,
     grant: { callId: call.id, callSid, jti: jti ?? `j${calls}`, expiresAt: Date.now() + 60_000 },
     protocol: exotelMediaStream,
-    assistant,
+    assistantFor: async () => assistant,
     send: (frame) => sent.push(JSON.parse(frame).event),
     close: () => { closed++ },
     aheadMs: 60_000,

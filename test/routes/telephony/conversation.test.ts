@@ -39,12 +39,12 @@ t.test('a caller who presses 1 when asked: confirmed, and the bot hangs up after
     ended_at: String
   })
   t.same(call.conversation.transcript.map((line: { speaker: string, text: string }) => `${line.speaker}: ${line.text.split(',')[0]}`), [
-    'assistant: Hello', 'caller: (pressed 1)', 'assistant: Thank you'
+    'assistant: Hello Asha', 'caller: (pressed 1)', 'assistant: Thank you'
   ])
   const simulated = sim(call)
   t.same(simulated.caller.digits, ['1'])
   t.ok(simulated.bot.audioBytes >= 16000 * 9, 'the greeting (over 9 s) and the thanks were streamed')
-  t.ok(simulated.bot.marks.includes('menu') && simulated.bot.marks.includes('hang-up'), 'marks answered as playback reached them')
+  t.ok(simulated.bot.marks.includes('greeting') && simulated.bot.marks.includes('hang-up'), 'marks answered as playback reached them')
   t.equal(simulated.bot.clears, 0)
   t.equal(simulated.bot.misnumbered, 0, "every frame numbered as Exotel's sample bots number theirs")
 })
@@ -53,12 +53,12 @@ t.test('a caller who talks over the bot: it stops (clear), asks for the keypad, 
   const call = await conversationOf('TALKS')
   t.match(call.conversation, { dtmf: '1', outcome: 'confirmed', barge_ins: 1 })
   t.same(call.conversation.transcript.map((line: { speaker: string, text: string }) => `${line.speaker}: ${line.text.split(',')[0]}`), [
-    'assistant: Hello', 'caller: (spoke)', 'assistant: Sorry', 'caller: (pressed 1)', 'assistant: Thank you'
+    'assistant: Hello Ravi', 'caller: (spoke)', 'assistant: Sorry', 'caller: (pressed 1)', 'assistant: Thank you'
   ])
   const simulated = sim(call)
   t.equal(simulated.bot.clears, 1, 'Exotel was told to drop the rest of the greeting')
   t.equal(simulated.bot.misnumbered, 0, 'the clear numbered in turn too')
-  t.notOk(simulated.bot.marks.includes('menu'), 'the greeting never finished playing')
+  t.notOk(simulated.bot.marks.includes('greeting'), 'the greeting never finished playing')
 })
 
 t.test('a caller who presses 2: a call back later', async (t) => {
@@ -69,7 +69,7 @@ t.test('a caller who presses 2: a call back later', async (t) => {
 t.test('a caller who never answers the question: asked again twice, then no-response', async (t) => {
   const call = await conversationOf('SILENT')
   t.match(call.conversation, { dtmf: '', outcome: 'no-response' })
-  t.same(call.conversation.transcript.map((line: { text: string }) => line.text.split(/[,?]/)[0]), ['Hello', 'Are you still there', 'Are you still there', 'We did not get your choice'])
+  t.same(call.conversation.transcript.map((line: { text: string }) => line.text.split(/[,?]/)[0]), ['Hello Quiet', 'Are you still there', 'Are you still there', 'We did not get your choice'])
 })
 
 t.test('calls are found by what came of them: one outcome, several, or none recorded', async (t) => {

@@ -1,0 +1,42 @@
+import fp from 'fastify-plugin'
+import { EchoAssistant } from '../../lib/assistant/echo.js'
+import { ensureFirstAssistant } from '../../lib/assistant/first-assistant.js'
+import { AssistantRegistry } from '../../lib/assistant/registry.js'
+import { Speech } from '../../lib/speech/speech.js'
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** The voice assistants that talk on answered calls, each call's own version. */
+    assistants: AssistantRegistry
+    /** The embedded speech engine (in a worker thread), with its cache of sentences. */
+    speech: Speech
+  }
+}
+
+/**
+ * Assistants are data (/api/assistants). On a new deployment the first one, the default, is made from what the
+ * environment variables chose before: ASSISTANT (auto: OpenAI with OPENAI_API_KEY, else scripted),
+ * ASSISTANT_PROMPT, OPENAI_VOICE, OPENAI_REALTIME_MODEL, ASSISTANT_REPLY_TIMEOUT_MS. ASSISTANT=echo puts the echo
+ * on every call instead (line tests, benchmarks).
+ */
+export default fp(async function assistants (fastify) {
+  const config = fastify.config
+  const speech = new Speech(config.SPEECH_CACHE_MB * 1024 * 1024)
+  fastify.decorate('speech', speech)
+  fastify.addHook('onClose', async () => { await speech.close() })
+  const registry = new AssistantRegistry(fastify.db, {
+    speech,
+    openai: config.OPENAI_API_KEY
+      ? { apiKey: config.OPENAI_API_KEY, url: config.OPENAI_REALTIME_URL, transcribeModel: config.OPENAI_TRANSCRIBE_MODEL, passMulaw: config.OPENAI_PASS_MULAW }
+      : undefined,
+    override: config.ASSISTANT === 'echo' ? new EchoAssistant() : undefined
+  })
+  fastify.decorate('assistants', registry)
+  const kind = config.ASSISTANT === 'openai' || (config.ASSISTANT === 'auto' && config.OPENAI_API_KEY) ? 'openai' : 'scripted'
+  await ensureFirstAssistant(fastify.db, {
+    kind,
+    replyTimeoutMs: config.ASSISTANT_REPLY_TIMEOUT_MS,
+    openai: { instructions: config.ASSISTANT_PROMPT, voice: config.OPENAI_VOICE, model: config.OPENAI_REALTIME_MODEL }
+  })
+  fastify.log.info({ assistant: config.ASSISTANT === 'echo' ? 'echo' : 'as each call names' }, 'voice assistants ready')
+}, { name: 'assistants', dependencies: ['env', 'db'] })

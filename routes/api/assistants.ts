@@ -1,0 +1,173 @@
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
+import { previewAssistant } from '../../lib/assistant/preview.js'
+import { checkSettings, knownFields, outcomesOf, SettingsError } from '../../lib/assistant/settings.js'
+import {
+  archiveAssistant, assistantVersions, countAssistants, createAssistant, getAssistant, listAssistants, reviseAssistant,
+  type AssistantKind, type StoredAssistant
+} from '../../lib/assistant/store.js'
+import type { AssistantConfig } from '../../schemas/assistants.js'
+import {
+  AssistantList, AssistantListQuery, AssistantParams, AssistantResponse, AssistantVersionList, ChangeAssistantBody,
+  CreateAssistantBody, PreviewBody, PreviewResponse
+} from '../../schemas/assistants.js'
+import { MessageResponse } from '../../schemas/auth.js'
+import { ErrorRef } from '../../schemas/common.js'
+
+const security = [{ bearerAuth: [] }]
+
+/** The voice assistants: each change a new version, calls pinned to the version they used. */
+const assistants: FastifyPluginAsyncTypebox = async (fastify) => {
+  const shown = (assistant: StoredAssistant) => ({
+    ...assistant,
+    outcomes: outcomesOf(assistant.kind, assistant.config)
+  })
+
+  /** A 400 naming what is wrong with the settings, before anything is saved. */
+  const checked = async (kind: AssistantKind, config: AssistantConfig) => {
+    if (kind === 'openai' && !fastify.config.OPENAI_API_KEY) {
+      throw fastify.httpErrors.badRequest('An OpenAI assistant needs OPENAI_API_KEY, which this server does not have')
+    }
+    try {
+      checkSettings(kind, config, await knownFields(fastify.db))
+    } catch (error) {
+      if (error instanceof SettingsError) throw fastify.httpErrors.badRequest(error.message)
+      throw error
+    }
+  }
+
+  const found = async (id: string) => {
+    const assistant = await getAssistant(fastify.db, id)
+    if (!assistant) throw fastify.httpErrors.notFound('Assistant not found')
+    return assistant
+  }
+
+  fastify.post('/assistants', {
+    schema: {
+      tags: ['api'],
+      operationId: 'createAssistant',
+      summary: 'Make a voice assistant (version 1)',
+      description: 'A scripted assistant speaks its texts offline, in the customer\'s language when it has a text in ' +
+        'it, and takes keypad choices; an OpenAI one talks through OpenAI Realtime (OPENAI_API_KEY). Templates ' +
+        'naming a field no customer has, texts without the assistant\'s language, repeated keys and undeclared ' +
+        'outcomes are refused (400), naming the field.',
+      security,
+      body: CreateAssistantBody,
+      response: { 201: AssistantResponse, 400: ErrorRef, 401: ErrorRef }
+    }
+  }, async (request, reply) => {
+    const { name, kind, config } = request.body
+    await checked(kind, config)
+    const assistant = await createAssistant(fastify.db, {
+      name, kind, config, createdBy: request.user!.sub, makeDefault: request.body.default
+    })
+    return reply.code(201).send({ success: true as const, assistant: shown(assistant) })
+  })
+
+  fastify.get('/assistants', {
+    schema: {
+      tags: ['api'],
+      operationId: 'listAssistants',
+      summary: 'The assistants not archived, newest first, each at its latest version',
+      security,
+      querystring: AssistantListQuery,
+      response: { 200: AssistantList, 400: ErrorRef, 401: ErrorRef }
+    }
+  }, async (request) => {
+    const [list, total] = await Promise.all([listAssistants(fastify.db, request.query), countAssistants(fastify.db)])
+    return { success: true as const, assistants: list.map(shown), total }
+  })
+
+  fastify.get('/assistants/:id', {
+    schema: {
+      tags: ['api'],
+      operationId: 'getAssistant',
+      summary: 'One assistant at its latest version (archived ones too)',
+      security,
+      params: AssistantParams,
+      response: { 200: AssistantResponse, 400: ErrorRef, 401: ErrorRef, 404: ErrorRef }
+    }
+  }, async (request) => ({ success: true as const, assistant: shown(await found(request.params.id)) }))
+
+  fastify.patch('/assistants/:id', {
+    schema: {
+      tags: ['api'],
+      operationId: 'changeAssistant',
+      summary: 'Change an assistant: a new version, the earlier ones kept as they were',
+      description: 'Calls and batches already started keep the version they pinned. An archived assistant cannot change (409).',
+      security,
+      params: AssistantParams,
+      body: ChangeAssistantBody,
+      response: { 200: AssistantResponse, 400: ErrorRef, 401: ErrorRef, 404: ErrorRef, 409: ErrorRef }
+    }
+  }, async (request) => {
+    const current = await found(request.params.id)
+    const { kind, name = current.name, config = current.config, default: makeDefault } = request.body
+    if (kind !== current.kind) throw fastify.httpErrors.badRequest(`body.kind: this assistant is ${current.kind}, and its kind cannot change`)
+    if (current.archived_at) throw fastify.httpErrors.conflict('This assistant is archived: it cannot change')
+    await checked(kind, config)
+    const assistant = await reviseAssistant(fastify.db, current.id, { name, config, createdBy: request.user!.sub, makeDefault })
+    if (!assistant) throw fastify.httpErrors.conflict('This assistant is archived: it cannot change')
+    return { success: true as const, assistant: shown(assistant) }
+  })
+
+  fastify.delete('/assistants/:id', {
+    schema: {
+      tags: ['api'],
+      operationId: 'archiveAssistant',
+      summary: 'Archive an assistant: no new call or batch uses it; its versions stay readable',
+      description: 'The default assistant cannot be archived (409): make another the default first.',
+      security,
+      params: AssistantParams,
+      response: { 200: MessageResponse, 400: ErrorRef, 401: ErrorRef, 404: ErrorRef, 409: ErrorRef }
+    }
+  }, async (request) => {
+    const current = await found(request.params.id)
+    if (current.archived_at) return { success: true as const, message: 'The assistant was already archived' }
+    if (current.default) throw fastify.httpErrors.conflict('This is the default assistant: make another the default before archiving it')
+    if (!await archiveAssistant(fastify.db, current.id)) throw fastify.httpErrors.conflict('This assistant became the default: it was not archived')
+    return { success: true as const, message: 'Assistant archived' }
+  })
+
+  fastify.get('/assistants/:id/versions', {
+    schema: {
+      tags: ['api'],
+      operationId: 'listAssistantVersions',
+      summary: "Every version of an assistant, newest first: what each call's pinned version said",
+      security,
+      params: AssistantParams,
+      response: { 200: AssistantVersionList, 400: ErrorRef, 401: ErrorRef, 404: ErrorRef }
+    }
+  }, async (request) => {
+    await found(request.params.id)
+    return { success: true as const, versions: await assistantVersions(fastify.db, request.params.id) }
+  })
+
+  fastify.post('/assistants/:id/preview', {
+    schema: {
+      tags: ['api'],
+      operationId: 'previewAssistant',
+      summary: 'What a customer would hear: every text rendered with their details, and spoken (scripted)',
+      description: 'For an uploaded customer (customer_id) or sample fields. A scripted assistant\'s texts come with ' +
+        'their audio as it will be spoken, as WAV (16-bit, 16 kHz) in base64.',
+      security,
+      params: AssistantParams,
+      body: PreviewBody,
+      response: { 200: PreviewResponse, 400: ErrorRef, 401: ErrorRef, 404: ErrorRef }
+    }
+  }, async (request) => {
+    const assistant = await found(request.params.id)
+    const { customer_id: customerId, fields, language } = request.body
+    if (customerId !== undefined && fields !== undefined) throw fastify.httpErrors.badRequest('body: give customer_id or fields, not both')
+    let customer = { id: 'sample', name: null as string | null, phone: '+910000000000', language: language ?? null, attributes: fields ?? {} }
+    if (customerId !== undefined) {
+      const { rows } = await fastify.db.query<typeof customer>(
+        'SELECT id, name, phone, language, attributes FROM customer WHERE id = $1', [customerId])
+      if (!rows[0]) throw fastify.httpErrors.notFound('Customer not found')
+      customer = { ...rows[0], language: language ?? rows[0].language }
+    } else if (fields?.name !== undefined) customer.name = fields.name
+    const preview = await previewAssistant(assistant.kind, assistant.config, customer, fastify.speech)
+    return { success: true as const, version: assistant.version, ...preview }
+  })
+}
+
+export default assistants
