@@ -2,7 +2,7 @@ import type { AssistantConfig, OpenAIConfig, ScriptedConfig, Texts } from '../..
 import type { Queryable } from '../db/database.js'
 import { LANGUAGES, type Language } from '../speech/languages.js'
 import type { AssistantKind } from './store.js'
-import { CUSTOMER_FIELDS, fieldName, parseTemplate, TemplateError, templateFields } from './template.js'
+import { CUSTOMER_FIELDS, fieldName, parseTemplate, templateFields } from './template.js'
 
 /** Outcomes the scripted assistant records by itself: nothing pressed after every retry, and the caller hung up. */
 export const SCRIPTED_OWN_OUTCOMES = ['no-response', 'hung-up']
@@ -30,6 +30,7 @@ export async function knownFields (db: Queryable): Promise<Set<string>> {
 export function checkSettings (kind: AssistantKind, config: AssistantConfig, fields: Set<string>): void {
   const texts: Array<[string, Texts]> = []
   const templates: Array<[string, string]> = []
+  repeated(config.outcomes.map((outcome) => outcome.name), 'config.outcomes', 'name')
   if (kind === 'scripted') {
     const scripted = config as ScriptedConfig
     for (const name of ['greeting', 'spoke_instead', 'invalid_key', 'no_reply', 'goodbye'] as const) texts.push([`config.${name}`, scripted[name]])
@@ -47,7 +48,6 @@ export function checkSettings (kind: AssistantKind, config: AssistantConfig, fie
     if (openai.first_message) texts.push(['config.first_message', openai.first_message])
     openai.outcomes.forEach((outcome, index) => repeated((outcome.fields ?? []).map((field) => field.name), `config.outcomes[${index}].fields`, 'name'))
   }
-  repeated(config.outcomes.map((outcome) => outcome.name), 'config.outcomes', 'name')
   for (const [where, byLanguage] of texts) {
     if (byLanguage[config.language] === undefined) {
       throw new SettingsError(`${where} has no text in ${config.language} (${LANGUAGES[config.language].name}), the assistant's language`)
@@ -58,9 +58,8 @@ export function checkSettings (kind: AssistantKind, config: AssistantConfig, fie
     let parts
     try {
       parts = parseTemplate(text)
-    } catch (error) {
-      if (error instanceof TemplateError) throw new SettingsError(`${where}: ${error.message}`)
-      throw error
+    } catch (error) { // a TemplateError, saying where in the text
+      throw new SettingsError(`${where}: ${(error as Error).message}`)
     }
     const unknown = templateFields(parts).find((field) => !fields.has(field))
     if (unknown) {

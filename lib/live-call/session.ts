@@ -224,25 +224,32 @@ export class MediaSession {
       playback: new Playback({ streamSid: message.streamSid, format: message.format, protocol, send, aheadMs })
     }
     this.#stream = stream
-    const { assistant: pinned, ...customer } = await callContextOf(this.#options.db, callId)
-    const assistant = await this.#options.assistantFor(callId, pinned)
-    // Queued with the conversation's other writes, so that whatever happens next is recorded after it.
-    this.#recorder.start(assistant.name, message.streamSid)
     // Exotel echoes our URL's query in custom parameters: the media token is a credential, kept out of everything.
     const { token: _token, ...customParameters } = message.customParameters
-    this.#recorder.timeline(`stream-start:${message.streamSid}`, {
-      stream_sid: message.streamSid,
-      encoding: message.format.encoding,
-      sample_rate: message.format.sampleRate,
-      custom_parameters: customParameters
-    })
-    stream.assistant = assistant.start({
+    let assistant: Assistant | undefined
+    let customer
+    try {
+      const { assistant: pinned, ...context } = await callContextOf(this.#options.db, callId)
+      customer = context
+      assistant = await this.#options.assistantFor(callId, pinned)
+    } finally {
+      // The conversation is recorded whatever comes of the start (`none` spoke when it failed), queued with its
+      // other writes so that whatever happens next is recorded after it.
+      this.#recorder.start(assistant?.name ?? 'none', message.streamSid)
+      this.#recorder.timeline(`stream-start:${message.streamSid}`, {
+        stream_sid: message.streamSid,
+        encoding: message.format.encoding,
+        sample_rate: message.format.sampleRate,
+        custom_parameters: customParameters
+      })
+    }
+    stream.assistant = assistant!.start({
       callId,
       callSid: message.callSid,
       streamSid: message.streamSid,
       format: message.format,
       minFrameBytes: protocol.minChunkBytes,
-      customer,
+      customer: customer!,
       customParameters
     }, this.#output(stream))
   }

@@ -29,7 +29,7 @@ export default fp(async function validation (fastify) {
       ajv.addFormat('date-time', { type: 'string', validate: isDateTime })
   }) as FastifySchemaCompiler<unknown>
   fastify.setValidatorCompiler(compile)
-  fastify.setSchemaErrorFormatter((errors, part) => new Error(errors.map((error) => describe(error, part)).join(', ')))
+  fastify.setSchemaErrorFormatter((errors, part) => new Error(oneOfValues(errors as ValidationError[]).map((error) => describe(error, part)).join(', ')))
 
   // PostgreSQL's text cannot hold NUL, and no name, number or reason has one: refused wherever it arrives,
   // on every route (Exotel's too), before validation and long before a query.
@@ -81,6 +81,26 @@ function isDateTime (value: string): boolean {
   if (!RFC3339.test(value)) return false
   const time = Date.parse(value)
   return time >= Date.UTC(2000, 0, 1) && time < Date.UTC(2100, 0, 1)
+}
+
+/**
+ * A value that is none of a union of constants (a language, a status) fails each constant, then the union: said
+ * once, with the values it may be.
+ */
+function oneOfValues (errors: ValidationError[]): ValidationError[] {
+  const unions = new Set(errors.filter((error) => error.keyword === 'anyOf').map((error) => error.instancePath))
+  const allowed = new Map<string, unknown[]>()
+  for (const error of errors) {
+    if (error.keyword === 'const' && unions.has(error.instancePath)) {
+      allowed.set(error.instancePath, [...allowed.get(error.instancePath) ?? [], error.params.allowedValue])
+    }
+  }
+  return errors.flatMap((error) => {
+    const values = allowed.get(error.instancePath)
+    if (!values) return [error]
+    if (error.keyword === 'const') return []
+    return [{ ...error, message: `must be one of ${values.join(', ')}` }]
+  })
 }
 
 /** One validation error in words: where (`body.filter`, `query`), then what. */

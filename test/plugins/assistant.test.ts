@@ -1,5 +1,8 @@
 import t from 'tap'
-import { getAssistant } from '../../lib/assistant/store.js'
+import { ensureFirstAssistant } from '../../lib/assistant/first-assistant.js'
+import { NoAssistantError } from '../../lib/assistant/registry.js'
+import { archiveAssistant, getAssistant } from '../../lib/assistant/store.js'
+import { createCall } from '../../lib/calls/calls.js'
 import { build } from '../helper.js'
 
 t.test('the first assistant, the default, is of the kind ASSISTANT picked: auto takes OpenAI only with a key', async (t) => {
@@ -22,5 +25,25 @@ t.test('the first assistant, the default, is of the kind ASSISTANT picked: auto 
 t.test('ASSISTANT=echo puts the echo on every call, whatever the call names', async (t) => {
   const app = await build(t, { env: { ASSISTANT: 'echo' } })
   t.equal((await app.assistants.forCall('x', { id: '00000000-0000-0000-0000-000000000000', version: 9 })).name, 'echo')
+  await app.close()
+})
+
+t.test('a call that names no assistant gets the default, pinned on it when its stream starts; the first is made once', async (t) => {
+  const app = await build(t)
+  await ensureFirstAssistant(app.db, { kind: 'scripted', replyTimeoutMs: 5000, openai: { instructions: 'x', voice: 'alloy', model: 'm' } })
+  const { rows } = await app.db.query<{ id: string, version: number }>('SELECT id, version FROM assistant')
+  t.equal(rows.length, 1, 'a second start makes no second first assistant')
+  const call = await createCall(app.db, { customerId: 'C9', customerName: null, phone: '+919000000009', triggeredBy: 'test' })
+  t.equal(call.assistant_id, null)
+  t.equal((await app.assistants.forCall(call.id, null)).name, 'scripted')
+  const pinned = await app.db.query('SELECT assistant_id, assistant_version FROM call WHERE id = $1', [call.id])
+  t.same(pinned.rows[0], { assistant_id: rows[0]!.id, assistant_version: 1 })
+  t.equal(app.assistants.make(`${rows[0]!.id}:1`, 'scripted', (await getAssistant(app.db, rows[0]!.id))!.config), await app.assistants.at(rows[0]!.id, 1), 'made once a version')
+  t.throws(() => app.assistants.make(undefined, 'openai', { language: 'en', instructions: 'x', voice: 'alloy', model: 'm', outcomes: [], max_duration_seconds: 60 }),
+    new NoAssistantError('An OpenAI assistant needs OPENAI_API_KEY, which is not configured'))
+  await t.rejects(app.assistants.at(rows[0]!.id, 7), new NoAssistantError(`There is no assistant ${rows[0]!.id} at version 7`))
+  await app.db.query('UPDATE assistant SET is_default = false')
+  t.equal(await archiveAssistant(app.db, rows[0]!.id), true)
+  await t.rejects(app.assistants.forCall(call.id, null), new NoAssistantError('There is no default assistant'))
   await app.close()
 })

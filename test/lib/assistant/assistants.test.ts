@@ -98,7 +98,7 @@ t.test('scripted: asked again when nothing comes, then no-response and goodbye; 
 })
 
 t.test('scripted: a choice records its outcome and reply; a field with no value is noted; speech failing is a problem of the call', async (t) => {
-  const config = { ...paymentReminder(5000), greeting: { en: 'You owe {{ amount_due | rupees }}. {{ due_date | date | default: "soon" }}.' } }
+  const config = { ...paymentReminder(5000), voice: undefined, greeting: { en: 'You owe {{ amount_due | rupees }}. {{ due_date | date | default: "soon" }}.' } }
   const { done, output } = recorder()
   const session = new ScriptedAssistant(config, speech).start(context(pcm8k, { 'Amount Due': '₹1,200.50' }, 'xx'), output)
   t.same(done.lines, ['assistant: You owe 1200 rupees and 50 paise. soon.'])
@@ -115,6 +115,19 @@ t.test('scripted: a choice records its outcome and reply; a field with no value 
   new ScriptedAssistant(config, broken).start(context(pcm8k), second.output)
   await until(() => second.done.problems.length === 1)
   t.same(second.done.problems, ['Speech synthesis failed: engine gone'])
+})
+
+t.test('scripted: an utterance overtaken while its last sentence is sent never marks', async (t) => {
+  let release!: () => void
+  const gate = new Promise<void>((resolve) => { release = resolve })
+  const slow = { say: async function * () { yield Buffer.alloc(1600); await gate } } as unknown as Speech
+  const { done, output } = recorder()
+  const session = new ScriptedAssistant(paymentReminder(5000), slow).start(context(pcm8k), output)
+  await until(() => done.audio.length === 1)
+  session.end('callended')
+  release()
+  await wait(10)
+  t.same(done.marks, [], 'no mark for what the caller will never hear')
 })
 
 t.test('echo: the caller\'s audio comes back in frames Exotel accepts', async (t) => {
@@ -353,9 +366,21 @@ t.test("openai: the assistant's config makes the session: a first message in the
     arguments: JSON.stringify({ result: 'promised', promise_to_pay_date: '2026-12-05', amount: '1,200', by_upi: 'yes', note: 'friendly' })
   })
   fake.push({ type: 'response.function_call_arguments.done', name: 'record_outcome', call_id: 'o2', arguments: '{"result":"paid-already"}' })
-  await until(() => done.outcomes.length === 1 && done.logs.length >= 1)
-  t.same(done.outcomes, [{ result: 'promised', detail: { note: 'friendly', promise_to_pay_date: '2026-12-05', amount: 1200 } }], 'typed, as declared')
-  t.same(done.notes, [['outcome-fields-refused', { fields: ['by_upi is not a boolean'] }]])
+  fake.push({ type: 'response.function_call_arguments.done', name: 'record_outcome', call_id: 'o3', arguments: '{"result":"promised","promise_to_pay_date":"5 Dec","amount":"lots"}' })
+  fake.push({ type: 'response.function_call_arguments.done', name: 'record_outcome', call_id: 'o4', arguments: '{"result":"callback","when":5}' })
+  fake.push({ type: 'response.function_call_arguments.done', name: 'record_outcome', call_id: 'o5', arguments: '{"result":"callback","when":"after 6 pm"}' })
+  await until(() => done.outcomes.length === 4 && done.logs.length >= 1)
+  t.same(done.outcomes, [
+    { result: 'promised', detail: { note: 'friendly', promise_to_pay_date: '2026-12-05', amount: 1200 } },
+    { result: 'promised', detail: {} },
+    { result: 'callback', detail: {} },
+    { result: 'callback', detail: { when: 'after 6 pm' } }
+  ], 'typed, as declared')
+  t.same(done.notes, [
+    ['outcome-fields-refused', { fields: ['by_upi is not a boolean'] }],
+    ['outcome-fields-refused', { fields: ['promise_to_pay_date is not a date', 'amount is not a number'] }],
+    ['outcome-fields-refused', { fields: ['when is not a string'] }]
+  ])
   t.equal(done.logs[0], 'OpenAI Realtime: record_outcome with an outcome the assistant does not have (paid-already)')
   t.ok(fake.sessions[0]!.events.length > before)
   session.end('stopped')

@@ -1,0 +1,73 @@
+import t from 'tap'
+import { languageOf, LANGUAGES } from '../../../lib/speech/languages.js'
+import { SpeechEngine, SpeechError } from '../../../lib/speech/engine.js'
+import { sentences, Speech } from '../../../lib/speech/speech.js'
+import { loudness } from '../../../lib/voice/audio.js'
+
+const pcm8k = { encoding: 'pcm16', sampleRate: 8000 } as const
+
+t.test('every language we offer is spoken: speech of a sentence\'s length, not silence', async (t) => {
+  const speech = new Speech()
+  t.teardown(() => speech.close())
+  const samples: Record<string, string> = {
+    en: 'Your payment of 1200 rupees is due.', hi: 'आपका 1200 रुपये का भुगतान बाकी है।', bn: 'আপনার 1200 টাকা বাকি আছে।',
+    ta: 'உங்கள் 1200 ரூபாய் நிலுவையில் உள்ளது.', te: 'మీ 1200 రూపాయలు బాకీ ఉన్నాయి.', kn: 'ನಿಮ್ಮ 1200 ರೂಪಾಯಿ ಬಾಕಿ ಇದೆ.',
+    ml: 'നിങ്ങളുടെ 1200 രൂപ കുടിശ്ശികയാണ്.', mr: 'तुमचे 1200 रुपये बाकी आहेत.', gu: 'તમારા 1200 રૂપિયા બાકી છે.',
+    pa: 'ਤੁਹਾਡੇ 1200 ਰੁਪਏ ਬਕਾਇਆ ਹਨ।', ur: 'آپ کے 1200 روپے باقی ہیں۔', or: 'ଆପଣଙ୍କ 1200 ଟଙ୍କା ବାକି ଅଛି।',
+    as: 'আপোনাৰ 1200 টকা বাকী আছে।', ne: 'तपाईंको 1200 रुपैयाँ बाँकी छ।'
+  }
+  t.same(Object.keys(samples).sort(), Object.keys(LANGUAGES).sort())
+  for (const [language, text] of Object.entries(samples)) {
+    const audio = await speech.sentence(text, { language: language as keyof typeof LANGUAGES, gender: 'female', rate: 150 }, pcm8k)
+    const seconds = audio.length / 16000
+    t.ok(seconds > 0.8 && seconds < 8, `${language}: ${seconds.toFixed(2)} s`)
+    t.ok(loudness(audio, pcm8k) > 300, `${language}: not silence`)
+  }
+})
+
+t.test('sentences are kept, in each format, the least recently used let go past the budget', async (t) => {
+  const speech = new Speech(40_000) // bytes: two short sentences at 8 kHz
+  t.teardown(() => speech.close())
+  const voice = { language: 'en', gender: 'male', rate: 175 } as const
+  const first = await speech.sentence('One.', voice, pcm8k)
+  t.equal(await speech.sentence('One.', voice, pcm8k), first, 'the same audio, kept')
+  const mulaw = await speech.sentence('One.', voice, { encoding: 'mulaw', sampleRate: 8000 })
+  t.ok(Math.abs(mulaw.length * 2 - first.length) <= 4, 'another format is another entry, the same speech')
+  await speech.sentence('Two.', voice, pcm8k)
+  await speech.sentence('Three, a longer sentence than the others.', voice, pcm8k)
+  t.not(await speech.sentence('One.', voice, pcm8k), first, 'let go, and made again')
+  const huge = await speech.sentence('This sentence is far too long to be kept in a budget this small, so it is said and not kept.', voice, pcm8k)
+  t.not(await speech.sentence('This sentence is far too long to be kept in a budget this small, so it is said and not kept.', voice, pcm8k), huge)
+  const parts: number[] = []
+  for await (const audio of speech.say('Hello there. How are you? Fine!', voice, pcm8k)) parts.push(audio.length)
+  t.equal(parts.length, 3, 'one piece a sentence')
+})
+
+t.test('the engine: one worker, started once; a voice it lacks is an error; a stopped engine starts again', async (t) => {
+  const engine = new SpeechEngine()
+  t.teardown(() => engine.close())
+  await t.rejects(engine.synthesize('Hello', 'xx-unknown', 175), new SpeechError('no voice xx-unknown'))
+  const { pcm, sampleRate } = await engine.synthesize('Hello', 'en', 175)
+  t.equal(sampleRate, 22050)
+  t.ok(pcm.length > 22050 * 0.2)
+  await engine.close()
+  t.ok((await engine.synthesize('Again', 'en', 175)).pcm.length > 0, 'started again after a close')
+  await engine.close()
+  await engine.close()
+})
+
+t.test('texts are cut into sentences at full stops, question and exclamation marks, the danda and the Urdu full stop', async (t) => {
+  t.same(sentences('Hello Asha. आपके 1200 रुपये बाकी हैं। کیا آپ؟ سن رہے ہیں۔ Press 1! and'), ['Hello Asha.', 'आपके 1200 रुपये बाकी हैं।', 'کیا آپ؟ سن رہے ہیں۔', 'Press 1!', 'and'])
+  t.same(sentences('  '), [])
+  t.same(sentences(''), [])
+})
+
+t.test('a customer file\'s language cell, read as one of ours', async (t) => {
+  t.equal(languageOf('hi'), 'hi')
+  t.equal(languageOf(' HI-in '), 'hi')
+  t.equal(languageOf('Hindi'), 'hi')
+  t.equal(languageOf('tamil'), 'ta')
+  t.equal(languageOf('fr'), undefined)
+  t.equal(languageOf(''), undefined)
+  t.equal(languageOf(null), undefined)
+})
