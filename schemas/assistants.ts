@@ -92,21 +92,34 @@ export type Texts = Static<typeof Texts>
 const Name = Type.String({ minLength: 1, maxLength: 100 })
 const MakeDefault = Type.Optional(Type.Literal(true, { description: 'Used by calls and campaigns that name no assistant' }))
 
-/** `oneOf` by `kind` (Ajv's discriminator): an error names the fields of the kind sent, not of every kind. */
+/**
+ * `oneOf` by `kind` (Ajv's discriminator): an error names the fields of the kind sent, not of every kind. The kinds'
+ * shapes are named schemas (registered once, see schemas/shared.ts), as OpenAPI's discriminator needs them.
+ */
 function byKind<T extends TSchema[]> (schemas: [...T], description: string) {
   return Type.Unsafe<Static<T[number]>>({
-    type: 'object', required: ['kind'], discriminator: { propertyName: 'kind' }, oneOf: schemas, description
+    type: 'object', required: ['kind'], discriminator: { propertyName: 'kind' }, oneOf: schemas.map((schema) => Type.Ref(schema)), description
   })
 }
 
-const ScriptedCreate = Type.Object({ name: Name, kind: Type.Literal('scripted'), config: ScriptedConfig, default: MakeDefault }, { additionalProperties: false })
-const OpenAICreate = Type.Object({ name: Name, kind: Type.Literal('openai'), config: OpenAIConfig, default: MakeDefault }, { additionalProperties: false })
-export const CreateAssistantBody = byKind([ScriptedCreate, OpenAICreate], 'kind picks the config: scripted (keypad, spoken offline) or openai (OpenAI Realtime)')
+export const NewScriptedAssistant = Type.Object({ name: Name, kind: Type.Literal('scripted'), config: ScriptedConfig, default: MakeDefault },
+  { additionalProperties: false, $id: 'NewScriptedAssistant' })
+export const NewOpenAIAssistant = Type.Object({ name: Name, kind: Type.Literal('openai'), config: OpenAIConfig, default: MakeDefault },
+  { additionalProperties: false, $id: 'NewOpenAIAssistant' })
+export const CreateAssistantBody = byKind([NewScriptedAssistant, NewOpenAIAssistant],
+  'kind picks the config: scripted (keypad, spoken offline) or openai (OpenAI Realtime)')
 
-const ScriptedChange = Type.Object({ name: Type.Optional(Name), kind: Type.Literal('scripted'), config: Type.Optional(ScriptedConfig), default: MakeDefault }, { additionalProperties: false })
-const OpenAIChange = Type.Object({ name: Type.Optional(Name), kind: Type.Literal('openai'), config: Type.Optional(OpenAIConfig), default: MakeDefault }, { additionalProperties: false })
-export const ChangeAssistantBody = byKind([ScriptedChange, OpenAIChange],
+export const ScriptedAssistantChange = Type.Object({
+  name: Type.Optional(Name), kind: Type.Literal('scripted'), config: Type.Optional(ScriptedConfig), default: MakeDefault
+}, { additionalProperties: false, $id: 'ScriptedAssistantChange' })
+export const OpenAIAssistantChange = Type.Object({
+  name: Type.Optional(Name), kind: Type.Literal('openai'), config: Type.Optional(OpenAIConfig), default: MakeDefault
+}, { additionalProperties: false, $id: 'OpenAIAssistantChange' })
+export const ChangeAssistantBody = byKind([ScriptedAssistantChange, OpenAIAssistantChange],
   'A new version with the name and config given (the rest as they were); kind is the assistant\'s own and cannot change')
+
+/** The schemas routes reference by $id. */
+export const assistantBodies = [NewScriptedAssistant, NewOpenAIAssistant, ScriptedAssistantChange, OpenAIAssistantChange]
 
 export const AssistantParams = Type.Object({ id: Type.String({ format: 'uuid', maxLength: 36 }) }, { additionalProperties: false })
 

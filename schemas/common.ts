@@ -8,9 +8,6 @@ export const ErrorResponse = Type.Object({
 
 export type ErrorResponse = Static<typeof ErrorResponse>
 
-/** Schemas registered once with `addSchema` and referenced by `$id` from route schemas. */
-export const sharedSchemas = [ErrorResponse]
-
 /** A reference to the shared error envelope, for a route's `response` map. */
 export const ErrorRef = Type.Ref(ErrorResponse)
 

@@ -1,15 +1,14 @@
 import type { Assistant, AssistantOutput, AssistantSession, Outcome } from '../assistant/assistant.js'
-import { findCall, isTerminal } from '../calls/calls.js'
-import { callContextOf } from '../calls/conversation.js'
-import type { Database } from '../db/database.js'
+import { isTerminal } from '../calls/calls.js'
 import type { MediaFormat } from '../voice/format.js'
-import { claimMediaToken, type MediaGrant } from './media-token.js'
+import type { CallStore, StreamRecorder } from './call-store.js'
+import type { MediaGrant } from './media-token.js'
 import { Playback } from './playback.js'
-import { CallRecorder } from './recorder.js'
 import type { StreamEvent, StreamProtocol } from './stream-protocol.js'
 
 export interface MediaSessionOptions {
-  db: Database
+  /** The call's records: the database (databaseCallStore), or memory for a rehearsal. */
+  store: CallStore
   /** The stream's checked token: the session claims it (once, on any instance) before it reads a frame. */
   grant: MediaGrant
   /** The provider's wire format. */
@@ -65,7 +64,7 @@ export class MediaSession {
   /** The token was refused: nothing more is read. */
   #refused = false
   #hangUpTimer: NodeJS.Timeout | undefined
-  readonly #recorder: CallRecorder
+  readonly #recorder: StreamRecorder
   /**
    * While the token is claimed, then while a `start` is handled: frames that arrive meanwhile wait in `#held`,
    * and an end in `#endAfterStart`.
@@ -83,7 +82,7 @@ export class MediaSession {
 
   constructor (options: MediaSessionOptions) {
     this.#options = options
-    this.#recorder = new CallRecorder(options.db, options.log)
+    this.#recorder = options.store.recorder(options.log)
     this.#recorder.callId = options.grant.callId
     if (options.idleMs) this.#idle = setTimeout(() => this.#silent(), options.idleMs)
     this.#wait(this.#claim())
@@ -183,7 +182,7 @@ export class MediaSession {
       close(code, reason)
     }
     try {
-      if (await claimMediaToken(this.#options.db, grant)) return
+      if (await this.#options.store.claimToken(grant)) return
       log('media stream refused: token already used', { callId: grant.callId })
       refuse(1008, 'token already used')
     } catch (error) {
@@ -200,11 +199,11 @@ export class MediaSession {
   }
 
   async #start (message: Extract<StreamEvent, { event: 'start' }>) {
-    const { grant, db } = this.#options
+    const { grant, store } = this.#options
     // A token that names the Sid takes only that call's start; one that does not is bound by the start's Sid.
     const call = grant.callSid === undefined
-      ? await findCall(db, { exotelSid: message.callSid })
-      : message.callSid === grant.callSid ? await findCall(db, { id: grant.callId! }) : undefined
+      ? await store.findCall({ exotelSid: message.callSid })
+      : message.callSid === grant.callSid ? await store.findCall({ id: grant.callId! }) : undefined
     if (this.#stream || call === undefined || (grant.callId !== undefined && call.id !== grant.callId)) {
       this.#options.log('media stream: start for another call, for a call we do not know, or a second start, skipped', { callId: this.#callId })
       return
@@ -229,7 +228,7 @@ export class MediaSession {
     let assistant: Assistant | undefined
     let customer
     try {
-      const { assistant: pinned, ...context } = await callContextOf(this.#options.db, callId)
+      const { assistant: pinned, ...context } = await store.callContext(callId)
       customer = context
       assistant = await this.#options.assistantFor(callId, pinned)
     } finally {

@@ -2,7 +2,7 @@ import { AjvCompiler } from '@fastify/ajv-compiler'
 import { Type } from '@sinclair/typebox'
 import type { FastifyRequest, FastifySchema, FastifySchemaCompiler } from 'fastify'
 import fp from 'fastify-plugin'
-import { sharedSchemas } from '../../schemas/common.js'
+import { sharedSchemas } from '../../schemas/shared.js'
 
 /** The routes whose input must be wholly understood: everything but Exotel's, which adds fields over time. */
 const STRICT = /^\/(api|auth)(\/|$)/

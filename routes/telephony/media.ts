@@ -1,3 +1,4 @@
+import { databaseCallStore } from '../../lib/live-call/call-store.js'
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { findCall, isTerminal } from '../../lib/calls/calls.js'
 import { exotelMediaStream } from '../../lib/exotel/media-stream.js'
@@ -15,6 +16,7 @@ const SAMPLE_RATES = new Set(['8000', '16000', '24000'])
  * call), then connects to /media and streams the call's audio both ways.
  */
 const media: FastifyPluginAsyncTypebox = async (fastify) => {
+  const store = databaseCallStore(fastify.db)
   // Streams still open when the server closes end first, and their last words are written before the database closes.
   const sessions = new Set<MediaSession>()
   fastify.addHook('preClose', async () => {
@@ -72,7 +74,7 @@ const media: FastifyPluginAsyncTypebox = async (fastify) => {
       return
     }
     const live = new MediaSession({
-      db: fastify.db,
+      store,
       grant,
       protocol: exotelMediaStream,
       assistantFor: async (callId, pinned) => await fastify.assistants.forCall(callId, pinned),

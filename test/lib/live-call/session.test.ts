@@ -3,6 +3,7 @@ import type { Assistant, AssistantOutput } from '../../../lib/assistant/assistan
 import { applyReport, createCall, getCall } from '../../../lib/calls/calls.js'
 import { exotelMediaStream } from '../../../lib/exotel/media-stream.js'
 import { MediaSession } from '../../../lib/live-call/session.js'
+import { databaseCallStore } from '../../../lib/live-call/call-store.js'
 import { build } from '../../helper.js'
 
 const app = await build(t)
@@ -29,7 +30,7 @@ async function session (jti?: string) {
   const logs: string[] = []
   let closed = 0
   const media = new MediaSession({
-    db: app.db,
+    store: databaseCallStore(app.db),
     grant: { callId: call.id, callSid, jti: jti ?? `j${calls}`, expiresAt: Date.now() + 60_000 },
     protocol: exotelMediaStream,
     assistantFor: async () => assistant,
