@@ -175,3 +175,24 @@ export const PreviewResponse = Type.Object({
     audio_wav: Type.Optional(Type.String({ description: 'Scripted: the spoken text, WAV in base64' }))
   }))
 })
+
+export const RehearseBody = PreviewBody
+
+export const RehearsalResponse = Type.Object({
+  success: Type.Literal(true),
+  version: Type.Integer({ description: 'The version rehearsed: the latest' }),
+  speedup: Type.Integer({ description: 'How much faster than a call it ran (audio, playback, waits for a key)' }),
+  callers: Type.Array(Type.Object({
+    caller: Type.Union(['confirms', 'asks-callback', 'talks-over', 'stays-silent', 'wrong-key'].map((name) => Type.Literal(name))),
+    does: Type.String(),
+    outcome: Nullable(Type.String()),
+    outcome_detail: Nullable(Type.Record(Type.String(), Type.Unknown())),
+    dtmf: Type.String(),
+    barge_ins: Type.Integer(),
+    transcript: Type.Array(Type.Object({ speaker: Type.Union([Type.Literal('assistant'), Type.Literal('caller')]), text: Type.String() })),
+    notes: Type.Array(Type.Record(Type.String(), Type.Unknown()), { description: 'What the call\'s timeline would note: a language the assistant lacked, a field with no value' }),
+    assistant_audio_seconds: Type.Number(),
+    stop_reason: Nullable(Type.String()),
+    problem: Nullable(Type.String())
+  }))
+})

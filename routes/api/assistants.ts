@@ -1,14 +1,16 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { previewAssistant } from '../../lib/assistant/preview.js'
+import { NoAssistantError } from '../../lib/assistant/registry.js'
+import { rehearsalCallers, rehearse, REHEARSAL_SPEEDUP } from '../../lib/assistant/rehearsal.js'
 import { checkSettings, knownFields, outcomesOf, SettingsError } from '../../lib/assistant/settings.js'
 import {
   archiveAssistant, assistantVersions, countAssistants, createAssistant, getAssistant, listAssistants, reviseAssistant,
   type AssistantKind, type StoredAssistant
 } from '../../lib/assistant/store.js'
-import type { AssistantConfig } from '../../schemas/assistants.js'
+import type { AssistantConfig, ScriptedConfig } from '../../schemas/assistants.js'
 import {
   AssistantList, AssistantListQuery, AssistantParams, AssistantResponse, AssistantVersionList, ChangeAssistantBody,
-  CreateAssistantBody, PreviewBody, PreviewResponse
+  CreateAssistantBody, PreviewBody, PreviewResponse, RehearsalResponse, RehearseBody
 } from '../../schemas/assistants.js'
 import { MessageResponse } from '../../schemas/auth.js'
 import { ErrorRef } from '../../schemas/common.js'
@@ -156,18 +158,56 @@ const assistants: FastifyPluginAsyncTypebox = async (fastify) => {
     }
   }, async (request) => {
     const assistant = await found(request.params.id)
-    const { customer_id: customerId, fields, language } = request.body
-    if (customerId !== undefined && fields !== undefined) throw fastify.httpErrors.badRequest('body: give customer_id or fields, not both')
-    let customer = { id: 'sample', name: null as string | null, phone: '+910000000000', language: language ?? null, attributes: fields ?? {} }
-    if (customerId !== undefined) {
-      const { rows } = await fastify.db.query<typeof customer>(
-        'SELECT id, name, phone, language, attributes FROM customer WHERE id = $1', [customerId])
-      if (!rows[0]) throw fastify.httpErrors.notFound('Customer not found')
-      customer = { ...rows[0], language: language ?? rows[0].language }
-    } else if (fields?.name !== undefined) customer.name = fields.name
-    const preview = await previewAssistant(assistant.kind, assistant.config, customer, fastify.speech)
+    const preview = await previewAssistant(assistant.kind, assistant.config, await customerFor(request.body), fastify.speech)
     return { success: true as const, version: assistant.version, ...preview }
   })
+
+  fastify.post('/assistants/:id/rehearse', {
+    schema: {
+      tags: ['api'],
+      operationId: 'rehearseAssistant',
+      summary: "Rehearse an assistant against the simulator's callers: nobody is dialled",
+      description: 'Runs the assistant\'s latest version through the real live-call path (media session, paced playback, ' +
+        "Exotel's stream format over a WebSocket on loopback), ten times faster than a call, against five simulated " +
+        'callers at once: one who confirms, one who asks for a callback, one who talks over the greeting, one who ' +
+        'stays silent, one who presses a wrong key. Nobody is dialled, even with Exotel configured, and nothing is ' +
+        'stored. An OpenAI assistant talks with the configured OpenAI model: the rehearsal uses (and is billed as) ' +
+        'five short calls to it.',
+      security,
+      params: AssistantParams,
+      body: RehearseBody,
+      response: { 200: RehearsalResponse, 400: ErrorRef, 401: ErrorRef, 404: ErrorRef }
+    }
+  }, async (request) => {
+    const stored = await found(request.params.id)
+    const customer = await customerFor(request.body)
+    // The waits for a key shrink with the caller's clock, so that a silent caller takes seconds, not a minute.
+    const config = stored.kind === 'scripted'
+      ? { ...stored.config, reply_timeout_seconds: (stored.config as ScriptedConfig).reply_timeout_seconds / REHEARSAL_SPEEDUP }
+      : stored.config
+    let assistant
+    try {
+      assistant = fastify.assistants.make(undefined, stored.kind, config)
+    } catch (error) {
+      if (error instanceof NoAssistantError) throw fastify.httpErrors.badRequest(error.message)
+      throw error
+    }
+    const callers = await rehearse(assistant, rehearsalCallers(stored.kind, stored.config), customer)
+    return { success: true as const, version: stored.version, speedup: REHEARSAL_SPEEDUP, callers }
+  })
+
+  /** The customer a preview or rehearsal is for: an uploaded one, or sample fields. */
+  async function customerFor (body: { customer_id?: string, fields?: Record<string, string>, language?: string }) {
+    const { customer_id: customerId, fields, language } = body
+    if (customerId !== undefined && fields !== undefined) throw fastify.httpErrors.badRequest('body: give customer_id or fields, not both')
+    if (customerId === undefined) {
+      return { id: 'sample', name: fields?.name ?? null, phone: '+910000000000', language: language ?? null, attributes: fields ?? {} }
+    }
+    const { rows } = await fastify.db.query<{ id: string, name: string | null, phone: string, language: string | null, attributes: Record<string, unknown> }>(
+      'SELECT id, name, phone, language, attributes FROM customer WHERE id = $1', [customerId])
+    if (!rows[0]) throw fastify.httpErrors.notFound('Customer not found')
+    return { ...rows[0], language: language ?? rows[0].language }
+  }
 }
 
 export default assistants

@@ -117,6 +117,11 @@ const VALID: Record<string, Sample> = {
   },
   'DELETE /api/assistants/:id': { url: `/api/assistants/${ASSISTANT}`, typos: [[{ hard: true }, "body has no property 'hard'"]] },
   'GET /api/assistants/:id/versions': { url: `/api/assistants/${ASSISTANT}/versions` },
+  'POST /api/assistants/:id/rehearse': {
+    url: `/api/assistants/${ASSISTANT}/rehearse`,
+    body: { customer_id: 'C1' },
+    typos: [[{ customer_id: 'C1', callers: 5 }, "body has no property 'callers'"]]
+  },
   'POST /api/assistants/:id/preview': {
     url: `/api/assistants/${ASSISTANT}/preview`,
     body: { fields: { name: 'Asha' } },

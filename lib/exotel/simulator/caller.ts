@@ -8,7 +8,14 @@ import type { Scheduler } from './scheduler.js'
  * What a caller who answers does on the media stream, by the last digit of their number: press 1 once the bot's
  * first words have played (0, 7, 8, 9); talk over the bot, then press 1 (4); press 2 (5); stay silent (6).
  */
-const CALLERS: Record<string, { digit?: string, speaks?: boolean }> = {
+export interface CallerBehaviour {
+  /** The key pressed once the bot's question has played (after talking over it, for one who speaks). */
+  digit?: string
+  /** Talks over the bot for a second as soon as it starts talking. */
+  speaks?: boolean
+}
+
+const CALLERS: Record<string, CallerBehaviour> = {
   default: { digit: '1' },
   4: { digit: '1', speaks: true },
   5: { digit: '2' },
@@ -52,14 +59,14 @@ export async function streamCaller (call: SimulatedCall, endpoint: string, optio
 
 /**
  * The caller's side of one stream, as Exotel sends it: their audio in 100 ms frames (real time, or ten times
- * faster), marks answered when the bot's audio before them has played, and what the caller does by the number's
- * last digit (see CALLERS). Every frame is numbered as Exotel numbers them; the bot's are checked likewise.
+ * faster), marks answered when the bot's audio before them has played, and what the caller does: by the number's
+ * last digit (see CALLERS), or as a rehearsal asks. Every frame is numbered as Exotel numbers them; the bot's are checked likewise.
  */
-class SimulatedCaller {
+export class SimulatedCaller {
   readonly #streamSid = randomBytes(16).toString('hex')
   readonly #rate: number
   readonly #speed: number
-  readonly #behaviour: { digit?: string, speaks?: boolean }
+  readonly #behaviour: CallerBehaviour
   #sequence = 0
   /** When the bot's audio received so far will have played, in simulated time. */
   #playhead = 0
@@ -71,12 +78,13 @@ class SimulatedCaller {
     readonly call: SimulatedCall,
     readonly socket: WebSocket,
     readonly query: URLSearchParams,
-    readonly options: LifeOptions,
-    readonly scheduler: Scheduler
+    readonly options: Pick<LifeOptions, 'accountSid' | 'talkMs' | 'realtime'>,
+    readonly scheduler: Scheduler,
+    behaviour?: CallerBehaviour
   ) {
     this.#rate = Number(query.get('sample-rate') ?? 8000)
     this.#speed = options.realtime ? 1 : 10
-    this.#behaviour = CALLERS[call.from.at(-1)!] ?? CALLERS.default!
+    this.#behaviour = behaviour ?? CALLERS[call.from.at(-1)!] ?? CALLERS.default!
     socket.on('message', (data) => this.#heard(JSON.parse(String(data)) as BotMessage))
   }
 

@@ -154,3 +154,36 @@ t.test('a call talks with the assistant it names, pinned at the version it start
   const reminder = (await get('/api/assistants')).json().assistants.find((listed: { default: boolean }) => listed.default)
   t.match(plain, { assistant_id: reminder.id, assistant_version: 1 })
 })
+
+t.test('a rehearsal runs the assistant against five simulated callers over the live-call path; nobody is dialled, nothing stored', async (t) => {
+  const { app, post } = await appWithCustomers(t, FAST_CALLS, CSV)
+  const { assistant } = (await post('/api/assistants', { name: 'Dues', kind: 'scripted', config: scripted({ reply_timeout_seconds: 3 }) })).json()
+  const callsBefore = (await app.db.query('SELECT count(*)::int AS n FROM call')).rows[0]
+  const started = Date.now()
+  const rehearsal = await post(`/api/assistants/${assistant.id as string}/rehearse`, { customer_id: 'HI1' })
+  t.equal(rehearsal.statusCode, 200)
+  const { callers, version, speedup } = rehearsal.json()
+  t.match({ version, speedup }, { version: 1, speedup: 10 })
+  t.ok(Date.now() - started < 20_000, `ten times faster than calls (${Date.now() - started} ms)`)
+  const by = Object.fromEntries(callers.map((caller: { caller: string }) => [caller.caller, caller]))
+  const greeting = 'नमस्ते Asha, आपके 1200 रुपये बाकी हैं। पुष्टि के लिए 1 दबाइए।'
+  t.match(by.confirms, { does: 'listens, then presses 1', outcome: 'confirmed', dtmf: '1', barge_ins: 0, stop_reason: 'hung up by the assistant', problem: null })
+  t.same(by.confirms.transcript, [
+    { speaker: 'assistant', text: greeting }, { speaker: 'caller', text: '(pressed 1)' }, { speaker: 'assistant', text: 'Thank you.' }
+  ], 'the transcript holds the rendered Hindi greeting')
+  const preview = (await post(`/api/assistants/${assistant.id as string}/preview`, { customer_id: 'HI1' })).json()
+  const wav = readWav(Buffer.from(preview.texts[0].audio_wav, 'base64'))
+  const greetingSeconds = wav.pcm.length / 2 / wav.sampleRate
+  t.ok(by.confirms.assistant_audio_seconds >= greetingSeconds - 0.3 && by.confirms.assistant_audio_seconds < greetingSeconds + 4,
+    `the audio sent is the greeting's speech and a short thanks (${by.confirms.assistant_audio_seconds} s; the greeting ${greetingSeconds.toFixed(1)} s)`)
+  t.match(by['asks-callback'], { does: 'listens, then presses #', outcome: 'callback', dtmf: '#' })
+  t.match(by['talks-over'], { outcome: 'confirmed', dtmf: '1', barge_ins: 1 })
+  t.match(by['talks-over'].transcript.map((line: { text: string }) => line.text), [greeting, '(spoke)', 'Please use the keypad.', '(pressed 1)', 'Thank you.'])
+  t.match(by['stays-silent'], { outcome: 'no-response', dtmf: '' })
+  t.same(by['stays-silent'].transcript.map((line: { text: string }) => line.text), [greeting, 'Are you there?', 'Goodbye.'])
+  t.match(by['wrong-key'], { does: 'presses 0, which is not a choice, then nothing', dtmf: '0', outcome: 'no-response' })
+  t.match(by['wrong-key'].transcript[2], { text: 'That is not a choice.' })
+  t.same(by.confirms.notes, [{ assistant: 'language', said: 'reply-1', asked: 'hi', spoken: 'en', reason: 'the assistant has no text in that language' }])
+  t.same((await app.db.query('SELECT count(*)::int AS n FROM call')).rows[0], callsBefore, 'no call recorded')
+  t.equal(app.telephony.simulator!.calls.size, 0, 'nobody dialled')
+})
