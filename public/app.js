@@ -2,6 +2,7 @@
 // progress and report, customers (search, filter, pages, select, call), campaigns with progress and cancel, a live
 // board of calls fed by /api/events, the do-not-call list, and a page per call with its timeline, keys, transcript
 // and outcome.
+import { assistantsScreen } from '/assistants.js'
 import { VoiceAssistantAuth } from '/vcm-auth.js'
 
 const auth = new VoiceAssistantAuth()
@@ -205,14 +206,26 @@ function selectionChanged () {
   $('call-selected').textContent = count ? `Call selected (${count})` : 'Call selected'
 }
 
+/** The assistant chosen for calls started here: none named means the default. */
+const chosenAssistant = () => ($('call-assistant').value ? { assistant_id: $('call-assistant').value } : {})
+
+async function loadAssistantChoice () {
+  const { assistants } = await api('/api/assistants?limit=200')
+  const select = $('call-assistant')
+  const value = select.value
+  select.replaceChildren(el('option', { value: '' }, 'the default'),
+    ...assistants.map((assistant) => el('option', { value: assistant.id }, `${assistant.name}${assistant.default ? ' (default)' : ''}`)))
+  select.value = assistants.some((assistant) => assistant.id === value) ? value : ''
+}
+
 async function callOne (customerId, label) {
-  const { call } = await post('/api/trigger-single-call', { customer_id: customerId })
+  const { call } = await post('/api/trigger-single-call', { customer_id: customerId, ...chosenAssistant() })
   say(`Calling ${label}`)
   showCall(call)
 }
 
 async function startBatch (body) {
-  const result = await post('/api/trigger-bulk-calls', body)
+  const result = await post('/api/trigger-bulk-calls', { ...body, ...chosenAssistant() })
   // Why some were left out (in-progress, suppressed, attempt-cap, not-found), and when dialling starts if not now.
   const reasons = Object.entries(result.skipped_by_reason).map(([reason, n]) => `${n} ${reason}`).join(', ')
   const start = new Date(result.first_dial_at)
@@ -429,13 +442,17 @@ async function loadCallPage (id) {
 
 // ---- Pages ---------------------------------------------------------------------------------------------------
 
+const assistants = assistantsScreen({ api, post, el, say, attempt, $ })
+
 async function route () {
   const signedIn = auth.signedIn
   $('signed-out').hidden = signedIn
   $('account').hidden = !signedIn
   const match = /^#\/calls\/([0-9a-f-]{36})$/.exec(location.hash)
-  $('home').hidden = !signedIn || Boolean(match)
+  const onAssistants = location.hash === '#/assistants'
+  $('home').hidden = !signedIn || Boolean(match) || onAssistants
   $('call-page').hidden = !signedIn || !match
+  $('assistants-page').hidden = !signedIn || !onAssistants
   currentCall = match?.[1]
   if (!signedIn) return
   try {
@@ -445,7 +462,8 @@ async function route () {
       listen()
     }
     if (match) await loadCallPage(match[1])
-    else await Promise.all([loadCustomers(), loadBatches(), loadBoard(), loadSuppressions()])
+    else if (onAssistants) await assistants.load()
+    else await Promise.all([loadCustomers(), loadBatches(), loadBoard(), loadSuppressions(), loadAssistantChoice()])
   } catch (error) {
     say(error.message, true)
   }

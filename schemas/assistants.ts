@@ -196,3 +196,9 @@ export const RehearsalResponse = Type.Object({
     problem: Nullable(Type.String())
   }))
 })
+
+export const AssistantFields = Type.Object({
+  success: Type.Literal(true),
+  fields: Type.Array(Type.String(), { description: 'name, first_name, phone_last4, customer_id, language, details, then every uploaded column' }),
+  languages: Type.Array(Type.Object({ code: Type.String(), name: Type.String() }), { description: 'The languages texts may be given in' })
+})

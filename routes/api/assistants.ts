@@ -9,9 +9,10 @@ import {
 } from '../../lib/assistant/store.js'
 import type { AssistantConfig, ScriptedConfig } from '../../schemas/assistants.js'
 import {
-  AssistantList, AssistantListQuery, AssistantParams, AssistantResponse, AssistantVersionList, ChangeAssistantBody,
+  AssistantFields, AssistantList, AssistantListQuery, AssistantParams, AssistantResponse, AssistantVersionList, ChangeAssistantBody,
   CreateAssistantBody, PreviewBody, PreviewResponse, RehearsalResponse, RehearseBody
 } from '../../schemas/assistants.js'
+import { LANGUAGES } from '../../lib/speech/languages.js'
 import { MessageResponse } from '../../schemas/auth.js'
 import { ErrorRef } from '../../schemas/common.js'
 
@@ -78,6 +79,20 @@ const assistants: FastifyPluginAsyncTypebox = async (fastify) => {
     const [list, total] = await Promise.all([listAssistants(fastify.db, request.query), countAssistants(fastify.db)])
     return { success: true as const, assistants: list.map(shown), total }
   })
+
+  fastify.get('/assistants/fields', {
+    schema: {
+      tags: ['api'],
+      operationId: 'listAssistantFields',
+      summary: "The fields an assistant's templates may name: every customer's own, and every uploaded column",
+      security,
+      response: { 200: AssistantFields, 401: ErrorRef }
+    }
+  }, async () => ({
+    success: true as const,
+    fields: [...await knownFields(fastify.db)],
+    languages: Object.entries(LANGUAGES).map(([code, language]) => ({ code, name: language.name }))
+  }))
 
   fastify.get('/assistants/:id', {
     schema: {

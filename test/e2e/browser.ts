@@ -1,4 +1,5 @@
 import { existsSync } from 'node:fs'
+import { createRequire } from 'node:module'
 import { mkdir } from 'node:fs/promises'
 import path from 'node:path'
 import { chromium, type Page } from 'playwright-core'
@@ -28,4 +29,12 @@ export async function openPage (t: { teardown (fn: () => unknown): void }, base:
   page.on('pageerror', (error) => errors.push(error.message))
   const shot = (name: string) => page.screenshot({ path: path.join(shots, `${prefix}-${name}.png`), fullPage: true })
   return { page, outside, errors, shot }
+}
+
+/** axe-core's findings on the page as it is now (WCAG 2.1 A and AA): each as `rule: the elements`. */
+export async function accessibilityProblems (page: Page): Promise<string[]> {
+  await page.addScriptTag({ path: createRequire(import.meta.url).resolve('axe-core') })
+  // A string, run in the page: the tests are compiled without the DOM's types.
+  return await page.evaluate(`axe.run({ runOnly: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'] }).then(({ violations }) =>
+    violations.map((violation) => violation.id + ': ' + violation.nodes.map((node) => node.target.join(' ')).join(', ')))`)
 }

@@ -109,6 +109,7 @@ const VALID: Record<string, Sample> = {
     ]
   },
   'GET /api/assistants': { url: '/api/assistants?limit=5' },
+  'GET /api/assistants/fields': { url: '/api/assistants/fields' },
   'GET /api/assistants/:id': { url: `/api/assistants/${ASSISTANT}` },
   'PATCH /api/assistants/:id': {
     url: `/api/assistants/${ASSISTANT}`,

@@ -28,6 +28,10 @@ t.test('assistants: made, listed, changed into new versions, archived; each refu
   const patch = (url: string, payload: object) => app.inject({ method: 'PATCH', url, payload, headers: { authorization } })
   const remove = (url: string) => app.inject({ method: 'DELETE', url, headers: { authorization } })
 
+  const fields = (await get('/api/assistants/fields')).json()
+  t.same(fields.fields.slice(0, 6), ['name', 'first_name', 'phone_last4', 'customer_id', 'language', 'details'])
+  t.same(fields.fields.slice(6).sort(), ['amount_due', 'due_date'], "the upload's own columns, as templates name them")
+  t.same(fields.languages[1], { code: 'hi', name: 'Hindi' })
   const first = (await get('/api/assistants')).json()
   t.match(first, { success: true, total: 1, assistants: [{ name: 'Payment reminder', kind: 'scripted', version: 1, default: true }] })
   t.same(first.assistants[0].outcomes, ['confirmed', 'callback', 'no-response', 'hung-up'], 'its outcomes, its own included')
