@@ -71,7 +71,6 @@ export const ScriptedConfig = Type.Object({
   outcomes: Type.Array(ScriptedOutcome, { minItems: 1, maxItems: 20, description: "The choices' outcomes" })
 }, { additionalProperties: false })
 
-
 export const OpenAIConfig = Type.Object({
   language: LanguageCode,
   instructions: Type.String({ minLength: 1, maxLength: 8000, description: 'What the model is told; templates allowed' }),

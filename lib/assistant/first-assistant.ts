@@ -66,7 +66,7 @@ export async function ensureFirstAssistant (db: Database, options: FirstAssistan
       ? paymentReminder(options.replyTimeoutMs)
       : {
           language: 'en',
-          instructions: options.openai.instructions,
+          instructions: upgradedPrompt(options.openai.instructions),
           voice: options.openai.voice,
           model: options.openai.model,
           outcomes: [...OUTCOMES, { name: 'declined' }, { name: 'wrong-person' }, { name: 'other' }],
@@ -74,4 +74,12 @@ export async function ensureFirstAssistant (db: Database, options: FirstAssistan
         }
     await insertAssistant(tx, { name: 'Payment reminder', kind: options.kind, config, createdBy: 'system', makeDefault: true })
   })
+}
+
+/**
+ * ASSISTANT_PROMPT as templates now write it: `{{attributes}}` (every uploaded column) is `{{ details }}`, and the
+ * full `{{phone}}` is no longer given to the model: `{{ phone_last4 }}` is.
+ */
+export function upgradedPrompt (prompt: string): string {
+  return prompt.replace(/\{\{\s*attributes\s*\}\}/g, '{{ details }}').replace(/\{\{\s*phone\s*\}\}/g, '{{ phone_last4 }}')
 }

@@ -1,4 +1,3 @@
-import { randomBytes } from 'node:crypto'
 import { once } from 'node:events'
 import WebSocket, { WebSocketServer } from 'ws'
 import type { AssistantConfig, ScriptedConfig } from '../../schemas/assistants.js'
@@ -95,8 +94,17 @@ export async function rehearse (assistant: Assistant, callers: Record<RehearsalC
     await Promise.all(REHEARSAL_CALLERS.map(async (caller) => {
       const { does, ...behaviour } = callers[caller]
       results.set(caller, {
-        caller, does, outcome: null, outcome_detail: null, dtmf: '', barge_ins: 0, transcript: [], notes: [],
-        assistant_audio_seconds: 0, stop_reason: null, problem: null
+        caller,
+        does,
+        outcome: null,
+        outcome_detail: null,
+        dtmf: '',
+        barge_ins: 0,
+        transcript: [],
+        notes: [],
+        assistant_audio_seconds: 0,
+        stop_reason: null,
+        problem: null
       })
       const call = simulatedCall(caller)
       const socket = new WebSocket(`ws://127.0.0.1:${port}/?rehearsal=${caller}&sample-rate=${RATE}`)
@@ -115,9 +123,18 @@ export async function rehearse (assistant: Assistant, callers: Record<RehearsalC
 
 function simulatedCall (caller: string): SimulatedCall {
   return {
-    sid: caller, from: '+910000000000', callerId: '+910000000001', customField: '', statusCallback: '', events: [],
-    contentType: 'json', record: false, status: 'in-progress', bot: { audioBytes: 0, marks: [], clears: 0, misnumbered: 0 },
-    caller: { digits: [], spokeMs: 0 }, startTime: new Date()
+    sid: caller,
+    from: '+910000000000',
+    callerId: '+910000000001',
+    customField: '',
+    statusCallback: '',
+    events: [],
+    contentType: 'json',
+    record: false,
+    status: 'in-progress',
+    bot: { audioBytes: 0, marks: [], clears: 0, misnumbered: 0 },
+    caller: { digits: [], spokeMs: 0 },
+    startTime: new Date()
   }
 }
 

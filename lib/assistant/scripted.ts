@@ -127,7 +127,7 @@ class ScriptedSession implements AssistantSession {
     const { text: spoken, missing } = renderTemplate(parts, this.#values, language)
     if (missing.length > 0) this.#output.note('missing-fields', { said: name, fields: missing })
     this.#output.transcript('assistant', spoken)
-    void this.#speak(turn, name, spoken, { ...this.#voice, language }, then)
+    this.#speak(turn, name, spoken, { ...this.#voice, language }, then)
   }
 
   /** Sends each sentence as it is made; what is overtaken stops, and the mark goes after the last sentence. */

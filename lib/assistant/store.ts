@@ -60,7 +60,7 @@ export async function insertAssistant (tx: Queryable, assistant: NewAssistant): 
  */
 export async function reviseAssistant (db: Database, id: string,
   change: { name: string, config: object, createdBy: string, makeDefault?: boolean }):
-Promise<StoredAssistant | undefined> {
+  Promise<StoredAssistant | undefined> {
   return await db.transaction(async (tx) => {
     if (change.makeDefault) await tx.query('UPDATE assistant SET is_default = false WHERE is_default AND id <> $1', [id])
     const { rows } = await tx.query<{ version: number }>(

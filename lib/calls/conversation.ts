@@ -68,8 +68,15 @@ export async function getConversation (db: Queryable, callId: string): Promise<C
 
 /** What the assistant is told of a call (which exists): who is called, with their uploaded fields (none once deleted). */
 export async function callContextOf (db: Queryable, callId: string) {
-  const { rows } = await db.query<{ id: string, name: string | null, phone: string, language: string | null,
-    attributes: Record<string, unknown> | null, assistant_id: string | null, assistant_version: number | null }>(
+  const { rows } = await db.query<{
+    id: string,
+    name: string | null,
+    phone: string,
+    language: string | null,
+    attributes: Record<string, unknown> | null,
+    assistant_id: string | null,
+    assistant_version: number | null
+  }>(
     `SELECT call.customer_id AS id, coalesce(customer.name, call.customer_name) AS name, call.phone, customer.language,
        customer.attributes, call.assistant_id, call.assistant_version
      FROM call LEFT JOIN customer ON customer.id = call.customer_id WHERE call.id = $1`, [callId]

@@ -35,7 +35,7 @@ import(pathToFileURL(workerData.folder + '/espeak-ng.js').href).then(async ({ de
 }, (error) => { parentPort.postMessage({ failed: String(error && error.message || error) }) })
 `
 
-type FromWorker = { ready: true, sampleRate: number } | { failed: string } | { id: number, pcm: Int16Array } | { id: number, error: string }
+type FirstMessage = { ready: true, sampleRate: number } | { failed: string }
 
 export class SpeechError extends Error {}
 
@@ -68,14 +68,14 @@ export class SpeechEngine {
       this.#worker = worker
       worker.on('error', (error) => this.#failAll(error))
       worker.on('exit', () => this.#failAll(new SpeechError('the speech engine stopped')))
-      const [first] = await once(worker, 'message') as [FromWorker]
+      const [first] = await once(worker, 'message') as [FirstMessage]
       if ('failed' in first) throw new SpeechError(`the speech engine did not start: ${first.failed}`)
-      worker.on('message', (message: FromWorker) => {
-        if (!('id' in message)) return
-        const waiting = this.#waiting.get(message.id)
+      // After the first message, every one answers a request.
+      worker.on('message', (message: { id: number, pcm: Int16Array } | { id: number, error: string }) => {
+        const waiting = this.#waiting.get(message.id)!
         this.#waiting.delete(message.id)
-        if ('error' in message) waiting?.reject(new SpeechError(message.error))
-        else waiting?.resolve(message.pcm)
+        if ('error' in message) waiting.reject(new SpeechError(message.error))
+        else waiting.resolve(message.pcm)
       })
       return (first as { sampleRate: number }).sampleRate
     })()

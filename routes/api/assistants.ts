@@ -2,7 +2,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { previewAssistant } from '../../lib/assistant/preview.js'
 import { NoAssistantError } from '../../lib/assistant/registry.js'
 import { rehearsalCallers, rehearse, REHEARSAL_SPEEDUP } from '../../lib/assistant/rehearsal.js'
-import { checkSettings, knownFields, outcomesOf, SettingsError } from '../../lib/assistant/settings.js'
+import { checkSettings, knownFields, outcomesOf } from '../../lib/assistant/settings.js'
 import {
   archiveAssistant, assistantVersions, countAssistants, createAssistant, getAssistant, listAssistants, reviseAssistant,
   type AssistantKind, type StoredAssistant
@@ -30,11 +30,11 @@ const assistants: FastifyPluginAsyncTypebox = async (fastify) => {
     if (kind === 'openai' && !fastify.config.OPENAI_API_KEY) {
       throw fastify.httpErrors.badRequest('An OpenAI assistant needs OPENAI_API_KEY, which this server does not have')
     }
+    const fields = await knownFields(fastify.db)
     try {
-      checkSettings(kind, config, await knownFields(fastify.db))
-    } catch (error) {
-      if (error instanceof SettingsError) throw fastify.httpErrors.badRequest(error.message)
-      throw error
+      checkSettings(kind, config, fields)
+    } catch (error) { // a SettingsError, naming the problem
+      throw fastify.httpErrors.badRequest((error as Error).message)
     }
   }
 

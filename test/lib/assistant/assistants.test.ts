@@ -110,7 +110,7 @@ t.test('scripted: a choice records its outcome and reply; a field with no value 
   t.same(done.outcomes, [{ result: 'callback', detail: { digit: '2' } }])
   await until(() => done.hangUps === 1)
   t.equal(done.marks.at(-1), 'reply-2')
-  const broken = { say: async function * () { throw new Error('engine gone') } } as unknown as Speech // eslint-disable-line require-yield
+  const broken = { say: async function * () { throw new Error('engine gone') } } as unknown as Speech
   const second = recorder()
   new ScriptedAssistant(config, broken).start(context(pcm8k), second.output)
   await until(() => second.done.problems.length === 1)
@@ -369,17 +369,20 @@ t.test("openai: the assistant's config makes the session: a first message in the
   fake.push({ type: 'response.function_call_arguments.done', name: 'record_outcome', call_id: 'o3', arguments: '{"result":"promised","promise_to_pay_date":"5 Dec","amount":"lots"}' })
   fake.push({ type: 'response.function_call_arguments.done', name: 'record_outcome', call_id: 'o4', arguments: '{"result":"callback","when":5}' })
   fake.push({ type: 'response.function_call_arguments.done', name: 'record_outcome', call_id: 'o5', arguments: '{"result":"callback","when":"after 6 pm"}' })
-  await until(() => done.outcomes.length === 4 && done.logs.length >= 1)
+  fake.push({ type: 'response.function_call_arguments.done', name: 'record_outcome', call_id: 'o6', arguments: '{"result":"promised","promise_to_pay_date":5,"amount":true}' })
+  await until(() => done.outcomes.length === 5 && done.logs.length >= 1)
   t.same(done.outcomes, [
     { result: 'promised', detail: { note: 'friendly', promise_to_pay_date: '2026-12-05', amount: 1200 } },
     { result: 'promised', detail: {} },
     { result: 'callback', detail: {} },
-    { result: 'callback', detail: { when: 'after 6 pm' } }
+    { result: 'callback', detail: { when: 'after 6 pm' } },
+    { result: 'promised', detail: {} }
   ], 'typed, as declared')
   t.same(done.notes, [
     ['outcome-fields-refused', { fields: ['by_upi is not a boolean'] }],
     ['outcome-fields-refused', { fields: ['promise_to_pay_date is not a date', 'amount is not a number'] }],
-    ['outcome-fields-refused', { fields: ['when is not a string'] }]
+    ['outcome-fields-refused', { fields: ['when is not a string'] }],
+    ['outcome-fields-refused', { fields: ['promise_to_pay_date is not a date', 'amount is not a number'] }]
   ])
   t.equal(done.logs[0], 'OpenAI Realtime: record_outcome with an outcome the assistant does not have (paid-already)')
   t.ok(fake.sessions[0]!.events.length > before)

@@ -1,11 +1,14 @@
 import t from 'tap'
-import { paymentReminder } from '../../../lib/assistant/first-assistant.js'
+import { paymentReminder, upgradedPrompt } from '../../../lib/assistant/first-assistant.js'
 import { checkSettings, outcomesOf, SettingsError, textFor } from '../../../lib/assistant/settings.js'
 import { fieldName, parseTemplate, renderTemplate, spokenAs, TemplateError, valuesOf } from '../../../lib/assistant/template.js'
 import type { OpenAIConfig } from '../../../schemas/assistants.js'
 
 const customer = valuesOf({
-  id: 'C1', name: '  Asha  Rao ', phone: '+919876543210', language: 'hi',
+  id: 'C1',
+  name: '  Asha  Rao ',
+  phone: '+919876543210',
+  language: 'hi',
   attributes: { 'Amount Due': '₹1,200', 'due.date': '2026-12-05', Blank: ' ', Missing: null }
 })
 
@@ -13,8 +16,14 @@ t.test('templates: the customer\'s own fields and their file\'s columns, by fiel
   t.equal(fieldName(' Amount Due '), 'amount_due')
   t.equal(fieldName('due.date'), 'due_date')
   t.same(Object.fromEntries(customer), {
-    amount_due: '₹1,200', due_date: '2026-12-05', name: '  Asha  Rao ', first_name: 'Asha', phone_last4: '3210', customer_id: 'C1',
-    details: 'Amount Due: ₹1,200, due.date: 2026-12-05', language: 'hi'
+    amount_due: '₹1,200',
+    due_date: '2026-12-05',
+    name: '  Asha  Rao ',
+    first_name: 'Asha',
+    phone_last4: '3210',
+    customer_id: 'C1',
+    details: 'Amount Due: ₹1,200, due.date: 2026-12-05',
+    language: 'hi'
   })
   const render = (text: string, language: 'en' | 'hi' = 'en') => renderTemplate(parseTemplate(text), customer, language)
   t.same(render('Hi {{first_name}}, {{ amount_due | rupees }} by {{ due_date | date }}.'), { text: 'Hi Asha, 1200 rupees by 5 December.', missing: [] })
@@ -60,6 +69,7 @@ t.test('settings the schema cannot check: OpenAI instructions and first message,
     max_duration_seconds: 300
   }
   t.doesNotThrow(() => checkSettings('openai', openai, fields))
+  t.doesNotThrow(() => checkSettings('openai', { ...openai, first_message: undefined }, fields), 'a first message is not needed')
   t.throws(() => checkSettings('openai', { ...openai, instructions: 'About {{ amount }}' }, fields),
     new SettingsError("config.instructions names the field 'amount', which no customer has: use name, first_name, phone_last4, customer_id, language, details or a column of an uploaded file"))
   t.throws(() => checkSettings('openai', { ...openai, first_message: { hi: 'नमस्ते' } }, fields),
@@ -73,4 +83,8 @@ t.test('settings the schema cannot check: OpenAI instructions and first message,
   t.same(textFor({ en: 'a', hi: 'b' }, 'hi', 'en'), { text: 'b', language: 'hi', fellBack: false })
   t.same(textFor({ en: 'a' }, 'hi', 'en'), { text: 'a', language: 'en', fellBack: true })
   t.same(textFor({ en: 'a' }, undefined, 'en'), { text: 'a', language: 'en', fellBack: false })
+})
+
+t.test('an ASSISTANT_PROMPT of before keeps working: {{attributes}} is every column, {{phone}} only its last four digits', async (t) => {
+  t.equal(upgradedPrompt('Call {{name}} ({{attributes}}, {{ phone }}) in {{language}}'), 'Call {{name}} ({{ details }}, {{ phone_last4 }}) in {{language}}')
 })

@@ -98,7 +98,7 @@ t.test('assistants: made, listed, changed into new versions, archived; each refu
   t.same((await post('/api/trigger-bulk-calls', { customer_ids: ['EN1'], assistant_id: unknown })).json(), { success: false, message: 'Assistant not found' })
 })
 
-t.test("a preview is what a customer hears: their details in their language, spoken; sample fields for one not uploaded", async (t) => {
+t.test('a preview is what a customer hears: their details in their language, spoken; sample fields for one not uploaded', async (t) => {
   const { app, post } = await appWithCustomers(t, FAST_CALLS, CSV)
   const { assistant } = (await post('/api/assistants', { name: 'Dues', kind: 'scripted', config: scripted() })).json()
   const preview = await post(`/api/assistants/${assistant.id as string}/preview`, { customer_id: 'HI1' })
@@ -120,7 +120,9 @@ t.test("a preview is what a customer hears: their details in their language, spo
   t.same((await post(`/api/assistants/${assistant.id as string}/preview`, { customer_id: 'NOPE' })).json(), { success: false, message: 'Customer not found' })
   // An OpenAI assistant (made here without a key: its preview needs none) shows its texts, and speaks none.
   const ai = await createAssistant(app.db, {
-    name: 'AI', kind: 'openai', createdBy: 'test',
+    name: 'AI',
+    kind: 'openai',
+    createdBy: 'test',
     config: { language: 'en', instructions: 'Call {{ name }} in {{ language }}.', first_message: { en: 'Hi {{ first_name }}' }, voice: 'alloy', model: 'm', outcomes: [{ name: 'done' }], max_duration_seconds: 60 }
   })
   t.same((await post(`/api/assistants/${ai.id}/preview`, { customer_id: 'HI1' })).json().texts, [
