@@ -7,7 +7,8 @@ import { WebSocketServer } from 'ws'
 import { startBenchApp } from './bench-app.js'
 import { freshDatabase } from './fresh-database.js'
 
-const [mode, count] = process.argv.slice(2)
+// `app N same`: every caller has the same name (the greeting is made once, then said from the cache).
+const [mode, count, names] = process.argv.slice(2)
 const send = (message: object) => process.send!(message)
 const loop = monitorEventLoopDelay({ resolution: 5 })
 loop.enable()
@@ -34,7 +35,7 @@ if (mode === 'ws') {
   const token = 'bench-webhook-token-0123456789'
   const database = process.env.BENCH_DATABASE_URL ? await freshDatabase(process.env.BENCH_DATABASE_URL) : undefined
   const { server, url, authorization } = await startBenchApp({
-    ASSISTANT: 'echo', EXOTEL_WEBHOOK_TOKEN: token, LOG_LEVEL: process.env.BENCH_LOG_LEVEL ?? 'warn', ...(database && { DATABASE_URL: database.url })
+    ASSISTANT: process.env.BENCH_ASSISTANT ?? 'echo', EXOTEL_WEBHOOK_TOKEN: token, LOG_LEVEL: process.env.BENCH_LOG_LEVEL ?? 'warn', ...(database && { DATABASE_URL: database.url })
   })
   process.on('message', (message: { cmd: string }) => {
     if (message.cmd === 'drop') server.close().then(() => database?.drop()).then(() => send({ dropped: true }), () => send({ dropped: false }))
@@ -42,11 +43,12 @@ if (mode === 'ws') {
   const { rows } = await server.db.query<{ exotel_sid: string }>(
     `WITH customers AS (
        INSERT INTO customer (id, name, phone)
-       SELECT 'L' || n, 'Caller ' || n, '+9190' || lpad(n::text, 8, '0') FROM generate_series(1, $1::int) n RETURNING id, name, phone
+       SELECT 'L' || n, CASE WHEN $2 THEN 'Asha Rao' ELSE 'Caller' || n || ' Rao' END, '+9190' || lpad(n::text, 8, '0')
+       FROM generate_series(1, $1::int) n RETURNING id, name, phone
      )
      INSERT INTO call (customer_id, customer_name, phone, triggered_by, status, exotel_sid, claimed_at, dialled_at, answered_at)
      SELECT id, name, phone, 'bench', 'in-progress', md5(id), now(), now(), now() FROM customers RETURNING exotel_sid`,
-    [Number(count)]
+    [Number(count), names === 'same']
   )
   send({ ready: true, url, authorization, wsUrl: `${url}/ws-url?token=${token}&sample-rate=16000`, sids: rows.map((row) => row.exotel_sid) })
 }

@@ -152,7 +152,7 @@ function memoryStore (result: RehearsalResult, customer: CallContext['customer']
         result.outcome_detail = change.outcome.detail ?? null
       }
       if (change.problem) result.problem = change.problem
-      if (change.end) result.stop_reason ??= change.end
+      if (change.end) result.stop_reason = change.end
     },
     timeline (_key, detail) {
       if ('assistant' in detail) result.notes.push(detail)

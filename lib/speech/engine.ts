@@ -50,6 +50,9 @@ export class SpeechEngine {
   readonly #waiting = new Map<number, { resolve: (pcm: Int16Array) => void, reject: (error: Error) => void }>()
   #lastId = 0
 
+  /** `folder`: where the engine's files are (the installed package). */
+  constructor (readonly folder = PACKAGE) {}
+
   /** 16-bit mono PCM of `text` spoken by `voice` (an eSpeak voice name, `+f3` for a female variant) at `rate` words a minute. */
   async synthesize (text: string, voice: string, rate: number): Promise<{ pcm: Int16Array, sampleRate: number }> {
     const sampleRate = await this.#started()
@@ -63,7 +66,7 @@ export class SpeechEngine {
 
   async #started (): Promise<number> {
     this.#ready ??= (async () => {
-      const worker = new Worker(WORKER_SOURCE, { eval: true, workerData: { folder: PACKAGE } })
+      const worker = new Worker(WORKER_SOURCE, { eval: true, workerData: { folder: this.folder } })
       worker.unref() // an idle engine never keeps the process alive
       this.#worker = worker
       worker.on('error', (error) => this.#failAll(error))

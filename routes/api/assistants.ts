@@ -1,6 +1,5 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { previewAssistant } from '../../lib/assistant/preview.js'
-import { NoAssistantError } from '../../lib/assistant/registry.js'
 import { rehearsalCallers, rehearse, REHEARSAL_SPEEDUP } from '../../lib/assistant/rehearsal.js'
 import { checkSettings, knownFields, outcomesOf } from '../../lib/assistant/settings.js'
 import {
@@ -203,9 +202,8 @@ const assistants: FastifyPluginAsyncTypebox = async (fastify) => {
     let assistant
     try {
       assistant = fastify.assistants.make(undefined, stored.kind, config)
-    } catch (error) {
-      if (error instanceof NoAssistantError) throw fastify.httpErrors.badRequest(error.message)
-      throw error
+    } catch (error) { // a NoAssistantError: an OpenAI assistant on a server with no key
+      throw fastify.httpErrors.badRequest((error as Error).message)
     }
     const callers = await rehearse(assistant, rehearsalCallers(stored.kind, stored.config), customer)
     return { success: true as const, version: stored.version, speedup: REHEARSAL_SPEEDUP, callers }

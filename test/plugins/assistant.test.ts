@@ -41,6 +41,10 @@ t.test('a call that names no assistant gets the default, pinned on it when its s
   t.equal(app.assistants.make(`${rows[0]!.id}:1`, 'scripted', (await getAssistant(app.db, rows[0]!.id))!.config), await app.assistants.at(rows[0]!.id, 1), 'made once a version')
   t.throws(() => app.assistants.make(undefined, 'openai', { language: 'en', instructions: 'x', voice: 'alloy', model: 'm', outcomes: [], max_duration_seconds: 60 }),
     new NoAssistantError('An OpenAI assistant needs OPENAI_API_KEY, which is not configured'))
+  const config = (await getAssistant(app.db, rows[0]!.id))!.config
+  const first = app.assistants.make('k0', 'scripted', config)
+  for (let i = 1; i <= 200; i++) app.assistants.make(`k${i}`, 'scripted', config)
+  t.not(app.assistants.make('k0', 'scripted', config), first, 'at most 200 versions kept ready: the oldest let go')
   await t.rejects(app.assistants.at(rows[0]!.id, 7), new NoAssistantError(`There is no assistant ${rows[0]!.id} at version 7`))
   await app.db.query('UPDATE assistant SET is_default = false')
   t.equal(await archiveAssistant(app.db, rows[0]!.id), true)

@@ -369,13 +369,15 @@ t.test("openai: the assistant's config makes the session: a first message in the
   fake.push({ type: 'response.function_call_arguments.done', name: 'record_outcome', call_id: 'o3', arguments: '{"result":"promised","promise_to_pay_date":"5 Dec","amount":"lots"}' })
   fake.push({ type: 'response.function_call_arguments.done', name: 'record_outcome', call_id: 'o4', arguments: '{"result":"callback","when":5}' })
   fake.push({ type: 'response.function_call_arguments.done', name: 'record_outcome', call_id: 'o5', arguments: '{"result":"callback","when":"after 6 pm"}' })
+  fake.push({ type: 'response.function_call_arguments.done', name: 'record_outcome', call_id: 'o7', arguments: '{"result":"promised","amount":1500,"by_upi":true}' })
   fake.push({ type: 'response.function_call_arguments.done', name: 'record_outcome', call_id: 'o6', arguments: '{"result":"promised","promise_to_pay_date":5,"amount":true}' })
-  await until(() => done.outcomes.length === 5 && done.logs.length >= 1)
+  await until(() => done.outcomes.length === 6 && done.logs.length >= 1)
   t.same(done.outcomes, [
     { result: 'promised', detail: { note: 'friendly', promise_to_pay_date: '2026-12-05', amount: 1200 } },
     { result: 'promised', detail: {} },
     { result: 'callback', detail: {} },
     { result: 'callback', detail: { when: 'after 6 pm' } },
+    { result: 'promised', detail: { amount: 1500, by_upi: true } },
     { result: 'promised', detail: {} }
   ], 'typed, as declared')
   t.same(done.notes, [

@@ -65,7 +65,7 @@ t.test('settings the schema cannot check: OpenAI instructions and first message,
     first_message: { en: 'Hello {{ first_name }}', hi: 'नमस्ते {{ first_name }}' },
     voice: 'alloy',
     model: 'gpt-realtime',
-    outcomes: [{ name: 'promised', fields: [{ name: 'date', type: 'date' }] }],
+    outcomes: [{ name: 'promised', fields: [{ name: 'date', type: 'date' }] }, { name: 'other' }],
     max_duration_seconds: 300
   }
   t.doesNotThrow(() => checkSettings('openai', openai, fields))
@@ -77,7 +77,7 @@ t.test('settings the schema cannot check: OpenAI instructions and first message,
   t.throws(() => checkSettings('openai', { ...openai, outcomes: [{ name: 'x', fields: [{ name: 'a', type: 'date' }, { name: 'a', type: 'number' }] }] }, fields),
     new SettingsError("config.outcomes[0].fields[1].name 'a' is given twice"))
   t.throws(() => checkSettings('openai', { ...openai, first_message: { en: 'Hi {{ first_name' } }, fields), { message: /^config.first_message.en: "\{\{" at character 4/ })
-  t.same(outcomesOf('openai', openai), ['promised'])
+  t.same(outcomesOf('openai', openai), ['promised', 'other'])
   t.same(outcomesOf('scripted', paymentReminder(8000)), ['confirmed', 'callback', 'no-response', 'hung-up'])
   t.doesNotThrow(() => checkSettings('scripted', paymentReminder(8000), new Set(['first_name'])), 'the first assistant is valid')
   t.same(textFor({ en: 'a', hi: 'b' }, 'hi', 'en'), { text: 'b', language: 'hi', fellBack: false })

@@ -63,6 +63,9 @@ t.test('the engine: one worker, started once; a voice it lacks is an error; a st
   t.ok((await engine.synthesize('Again', 'en', 175)).pcm.length > 0, 'started again after a close')
   await engine.close()
   await engine.close()
+  const missing = new SpeechEngine('/nonexistent/espeak')
+  await t.rejects(missing.synthesize('Hello', 'en', 175), { message: /^the speech engine did not start: / })
+  await missing.close()
 })
 
 t.test('texts are cut into sentences at full stops, question and exclamation marks, the danda and the Urdu full stop', async (t) => {

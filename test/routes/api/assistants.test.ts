@@ -129,6 +129,8 @@ t.test('a preview is what a customer hears: their details in their language, spo
     { said: 'instructions', language: 'hi', text: 'Call Asha Rao in Hindi.', missing: [] },
     { said: 'first_message', language: 'en', text: 'Hi Asha', missing: [] }
   ])
+  t.same((await post(`/api/assistants/${ai.id}/rehearse`, { customer_id: 'HI1' })).json(),
+    { success: false, message: 'An OpenAI assistant needs OPENAI_API_KEY, which is not configured' }, 'no key: no rehearsal')
   t.same((await post(`/api/assistants/${assistant.id as string}/preview`, { customer_id: 'EN1', fields: {} })).json(),
     { success: false, message: 'body: give customer_id or fields, not both' })
 })
