@@ -4,10 +4,12 @@
 // It tells its parent where it listens, and answers `cpu` with its CPU time so far.
 import { monitorEventLoopDelay } from 'node:perf_hooks'
 import { WebSocketServer } from 'ws'
+import { applyReport } from '../lib/calls/calls.js'
 import { startBenchApp } from './bench-app.js'
 import { freshDatabase } from './fresh-database.js'
 
-// `app N same`: every caller has the same name (the greeting is made once, then said from the cache).
+// `app N same`: every caller has the same name (the greeting is made once, then said from the cache); `app N ring`:
+// the calls are dialled, not yet answered, and ring when the parent says `ring`.
 const [mode, count, names] = process.argv.slice(2)
 const send = (message: object) => process.send!(message)
 const loop = monitorEventLoopDelay({ resolution: 5 })
@@ -47,8 +49,16 @@ if (mode === 'ws') {
        FROM generate_series(1, $1::int) n RETURNING id, name, phone
      )
      INSERT INTO call (customer_id, customer_name, phone, triggered_by, status, exotel_sid, claimed_at, dialled_at, answered_at)
-     SELECT id, name, phone, 'bench', 'in-progress', md5(id), now(), now(), now() FROM customers RETURNING exotel_sid`,
-    [Number(count), names === 'same']
+     SELECT id, name, phone, 'bench', CASE WHEN $3 THEN 'initiated' ELSE 'in-progress' END, md5(id), now(), now(), now()
+     FROM customers RETURNING exotel_sid`,
+    [Number(count), names === 'same', names === 'ring']
   )
+  process.on('message', (message: { cmd: string }) => {
+    // The calls ring (as Exotel's callbacks would say) before they are answered.
+    if (message.cmd === 'ring') {
+      Promise.all(rows.map(({ exotel_sid: sid }) => applyReport(server.db, { exotelSid: sid }, { status: 'ringing', source: 'bench', dedupeKey: 'ringing', detail: {} })))
+        .then(() => send({ rung: true }), () => send({ rung: false }))
+    }
+  })
   send({ ready: true, url, authorization, wsUrl: `${url}/ws-url?token=${token}&sample-rate=16000`, sids: rows.map((row) => row.exotel_sid) })
 }

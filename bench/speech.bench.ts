@@ -23,7 +23,7 @@ const SAMPLE: Record<Language, string> = {
 
 const speech = new Speech()
 const format = { encoding: 'pcm16', sampleRate: 8000 } as const
-await speech.sentence('Warm up.', { language: 'en', gender: 'female', rate: 150 }, format)
+await speech.phrase('Warm up.', { language: 'en', gender: 'female', rate: 150 }, format)
 console.log(`\noffline speech: ${SENTENCES} new sentences a language, synthesized in the worker and converted to 8 kHz`)
 console.log('language'.padEnd(10), 'speech s'.padStart(9), 'took ms'.padStart(8), 'RTF'.padStart(7), 'first ms'.padStart(9))
 let worst = 0
@@ -34,7 +34,7 @@ for (const language of Object.keys(LANGUAGES) as Language[]) {
   const started = performance.now()
   for (let i = 0; i < SENTENCES; i++) {
     const at = performance.now()
-    const audio = await speech.sentence(SAMPLE[language].replace('NUMBER', String(1000 + i)), voice, format)
+    const audio = await speech.phrase(SAMPLE[language].replace('NUMBER', String(1000 + i)), voice, format)
     if (i === 0) first = performance.now() - at
     seconds += audio.length / 16000
   }

@@ -131,6 +131,9 @@ export const Config = Type.Object({
   SPEECH_CACHE_MB: Type.Integer({
     default: 32, minimum: 1, maximum: 4096, description: 'Memory kept for synthesized sentences (menus, goodbyes: made once, said to many)'
   }),
+  SPEECH_WARM_UP: Type.Boolean({
+    default: true, description: 'Start the speech engine when the server starts, rather than on the first answered call'
+  }),
   MEDIA_IDLE_TIMEOUT_SECONDS: Type.Integer({
     default: 15, minimum: 1, maximum: 3600, description: 'A media stream that sends nothing this long is closed (Exotel streams audio all through a call)'
   }),

@@ -34,7 +34,8 @@ export async function build (t: Test, options: BuildOptions = {}): Promise<Fasti
   // No plugin timeout: starting PGlite and the emulator on a busy machine can take more than avvio's 10 s.
   const server = Fastify({ ...serverOptions, logger, pluginTimeout: 0 })
   if (onRoute) server.addHook('onRoute', onRoute)
-  const fullEnv: Record<string, string> = { DATA_DIR: 'memory://', ...ANY_HOUR, ...env }
+  // The speech engine starts when a test's call first speaks, not with every app.
+  const fullEnv: Record<string, string> = { DATA_DIR: 'memory://', SPEECH_WARM_UP: 'false', ...ANY_HOUR, ...env }
   // A new in-memory database with the app's own migrations starts from the run's migrated copy.
   const embedded = !fullEnv.DATABASE_URL && !appOptions.migrationsDir
   const inMemory = fullEnv.DATA_DIR === 'memory://'

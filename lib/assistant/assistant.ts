@@ -71,4 +71,6 @@ export interface Assistant {
   /** Its kind (scripted, openai, echo), kept on the conversation. */
   readonly name: string
   start (context: CallContext, output: AssistantOutput): AssistantSession
+  /** While the customer's phone rings: make ready what they will hear first, so that it plays the moment they answer. */
+  prepare? (customer: CallContext['customer'], format: MediaFormat): Promise<void>
 }

@@ -4,6 +4,7 @@ import type { Speech } from '../speech/speech.js'
 import type { Assistant } from './assistant.js'
 import { OpenAIRealtimeAssistant, type OpenAIConnection } from './openai-realtime.js'
 import { ScriptedAssistant } from './scripted.js'
+import { callContextOf } from '../calls/conversation.js'
 import { assistantAt, defaultAssistant, type AssistantKind } from './store.js'
 
 /** Versions kept ready (a version never changes, so a kept one is never stale). */
@@ -36,6 +37,19 @@ export class AssistantRegistry {
     await this.db.query('UPDATE call SET assistant_id = $2, assistant_version = $3 WHERE id = $1 AND assistant_id IS NULL',
       [callId, fallback.id, fallback.version])
     return this.make(`${fallback.id}:${fallback.version}`, fallback.kind, fallback.config)
+  }
+
+  /**
+   * While a call rings: what its assistant says first, made ahead for this customer (a scripted greeting with their
+   * name) in the stream format calls usually have (8 kHz PCM, what /ws-url asks for by default).
+   */
+  async prepare (callId: string): Promise<void> {
+    if (this.options.override) return
+    const { assistant: pinned, ...customer } = await callContextOf(this.db, callId)
+    const fallback = pinned ?? await defaultAssistant(this.db).then((found) => found && { id: found.id, version: found.version })
+    if (!fallback) return
+    const assistant = await this.at(fallback.id, fallback.version)
+    await assistant.prepare?.(customer, { encoding: 'pcm16', sampleRate: 8000 })
   }
 
   /** One version of an assistant, ready to run. */

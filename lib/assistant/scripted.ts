@@ -1,4 +1,5 @@
 import type { ScriptedConfig, Texts } from '../../schemas/assistants.js'
+import type { MediaFormat } from '../voice/format.js'
 import type { Speech, VoiceChoice } from '../speech/speech.js'
 import { languageOf, type Language } from '../speech/languages.js'
 import { SpeechDetector } from '../voice/speech-detector.js'
@@ -39,6 +40,13 @@ export class ScriptedAssistant implements Assistant {
   start (context: CallContext, output: AssistantOutput): AssistantSession {
     return new ScriptedSession(this, context, output)
   }
+
+  /** The customer's greeting, made into the speech cache: said from it when they answer. */
+  async prepare (customer: CallContext['customer'], format: MediaFormat): Promise<void> {
+    const { text, language } = textFor(this.said.greeting, languageOf(customer.language), this.config.language)
+    const voice = { language, gender: this.config.voice?.gender ?? 'female', rate: this.config.voice?.rate ?? 150 }
+    await this.speech.prepare(renderTemplate(text, valuesOf(customer), language).text, voice, format)
+  }
 }
 
 class ScriptedSession implements AssistantSession {
@@ -51,7 +59,7 @@ class ScriptedSession implements AssistantSession {
   readonly #language: Language | undefined
   /** Texts said in the assistant's language for want of one in the customer's: noted on the call once each. */
   readonly #fellBack = new Set<string>()
-  /** Which utterance is current: one that is overtaken (a key, speech, the end) stops sending its sentences. */
+  /** Which utterance is current: one that is overtaken (a key, speech, the end) stops sending its phrases. */
   #turn = 0
   #prompt: string | undefined
   #waiting: NodeJS.Timeout | undefined
@@ -130,7 +138,7 @@ class ScriptedSession implements AssistantSession {
     this.#speak(turn, name, spoken, { ...this.#voice, language }, then)
   }
 
-  /** Sends each sentence as it is made; what is overtaken stops, and the mark goes after the last sentence. */
+  /** Sends each phrase as it is made; what is overtaken stops, and the mark goes after the last phrase. */
   async #speak (turn: number, name: string, text: string, voice: VoiceChoice, then?: 'hang-up') {
     try {
       for await (const audio of this.#assistant.speech.say(text, voice, this.#context.format)) {

@@ -17,7 +17,7 @@ import(pathToFileURL(workerData.folder + '/espeak-ng.js').href).then(async ({ de
   const module = await factory({ locateFile: (file) => workerData.folder + '/' + file, print () {}, printErr () {} })
   const engine = new module.eSpeakNGWorker()
   parentPort.postMessage({ ready: true, sampleRate: engine.samplerate })
-  parentPort.on('message', ({ id, text, voice, rate }) => {
+  parentPort.on('message', ({ text, voice, rate }) => {
     try {
       if (engine.set_voice(voice) !== 0) throw new Error('no voice ' + voice)
       engine.rate = rate
@@ -27,9 +27,9 @@ import(pathToFileURL(workerData.folder + '/espeak-ng.js').href).then(async ({ de
       const pcm = new Int16Array(length)
       let at = 0
       for (const chunk of chunks) { pcm.set(chunk, at); at += chunk.length }
-      parentPort.postMessage({ id, pcm }, [pcm.buffer])
+      parentPort.postMessage({ pcm }, [pcm.buffer])
     } catch (error) {
-      parentPort.postMessage({ id, error: String(error && error.message || error) })
+      parentPort.postMessage({ error: String(error && error.message || error) })
     }
   })
 }, (error) => { parentPort.postMessage({ failed: String(error && error.message || error) }) })
@@ -39,48 +39,80 @@ type FirstMessage = { ready: true, sampleRate: number } | { failed: string }
 
 export class SpeechError extends Error {}
 
+interface Request {
+  text: string
+  voice: string
+  rate: number
+  resolve: (pcm: Int16Array) => void
+  reject: (error: Error) => void
+}
+
 /**
  * The speech engine, in a worker thread of its own: synthesis is CPU work, and on the server's thread a hundred
- * greetings starting together would stall the audio of the calls already talking. Started at its first use; its
- * requests are answered in order.
+ * greetings starting together would stall the audio of the calls already talking. Started at its first use. One
+ * request is in the worker at a time, so that an urgent one (a call's first words) goes ahead of those waiting
+ * (the rest of other calls' greetings): a caller waits for their first phrase, not for everyone's whole greeting.
  */
 export class SpeechEngine {
   #worker?: Worker
+  /** The worker has loaded the engine: requests may go to it. */
+  #loaded = false
+  /** Closed with its server: a request that comes later (a greeting made ahead for a call of that server) is refused. */
+  #closed = false
   #ready?: Promise<number>
-  readonly #waiting = new Map<number, { resolve: (pcm: Int16Array) => void, reject: (error: Error) => void }>()
-  #lastId = 0
+  readonly #urgent: Request[] = []
+  readonly #later: Request[] = []
+  #inFlight: Request | undefined
 
   /** `folder`: where the engine's files are (the installed package). */
   constructor (readonly folder = PACKAGE) {}
 
-  /** 16-bit mono PCM of `text` spoken by `voice` (an eSpeak voice name, `+f3` for a female variant) at `rate` words a minute. */
-  async synthesize (text: string, voice: string, rate: number): Promise<{ pcm: Int16Array, sampleRate: number }> {
+  /**
+   * 16-bit mono PCM of `text` spoken by `voice` (an eSpeak voice name, `+f3` for a female variant) at `rate` words
+   * a minute. `urgent`: ahead of every request that is not.
+   */
+  async synthesize (text: string, voice: string, rate: number, urgent = false): Promise<{ pcm: Int16Array, sampleRate: number }> {
     const sampleRate = await this.#started()
-    const id = ++this.#lastId
     const pcm = await new Promise<Int16Array>((resolve, reject) => {
-      this.#waiting.set(id, { resolve, reject })
-      this.#worker!.postMessage({ id, text, voice, rate })
+      (urgent ? this.#urgent : this.#later).push({ text, voice, rate, resolve, reject })
+      this.#next()
     })
     return { pcm, sampleRate }
   }
 
+  /** Starts the engine now (it loads in a few hundred milliseconds), so that the first call does not wait for it. */
+  async warmUp (): Promise<void> {
+    await this.synthesize('Ready.', 'en', 175)
+  }
+
+  #next () {
+    if (this.#inFlight || !this.#loaded) return
+    const request = this.#urgent.shift() ?? this.#later.shift()
+    if (!request) return
+    this.#inFlight = request
+    this.#worker!.postMessage({ text: request.text, voice: request.voice, rate: request.rate })
+  }
+
   async #started (): Promise<number> {
+    if (this.#closed) throw new SpeechError('the speech engine is closed')
     this.#ready ??= (async () => {
       const worker = new Worker(WORKER_SOURCE, { eval: true, workerData: { folder: this.folder } })
       worker.unref() // an idle engine never keeps the process alive
-      this.#worker = worker
+      this.#worker = worker // a close while it loads ends it
       worker.on('error', (error) => this.#failAll(error))
       worker.on('exit', () => this.#failAll(new SpeechError('the speech engine stopped')))
       const [first] = await once(worker, 'message') as [FirstMessage]
       if ('failed' in first) throw new SpeechError(`the speech engine did not start: ${first.failed}`)
-      // After the first message, every one answers a request.
-      worker.on('message', (message: { id: number, pcm: Int16Array } | { id: number, error: string }) => {
-        const waiting = this.#waiting.get(message.id)!
-        this.#waiting.delete(message.id)
-        if ('error' in message) waiting.reject(new SpeechError(message.error))
-        else waiting.resolve(message.pcm)
+      // After the first message, every one answers the request in flight.
+      worker.on('message', (message: { pcm: Int16Array } | { error: string }) => {
+        const request = this.#inFlight!
+        this.#inFlight = undefined
+        if ('error' in message) request.reject(new SpeechError(message.error))
+        else request.resolve(message.pcm)
+        this.#next()
       })
-      return (first as { sampleRate: number }).sampleRate
+      this.#loaded = true
+      return first.sampleRate
     })()
     return await this.#ready
   }
@@ -88,13 +120,16 @@ export class SpeechEngine {
   #failAll (error: Error) {
     this.#ready = undefined
     this.#worker = undefined
-    for (const { reject } of this.#waiting.values()) reject(error)
-    this.#waiting.clear()
+    this.#loaded = false
+    for (const request of [this.#inFlight, ...this.#urgent.splice(0), ...this.#later.splice(0)]) request?.reject(error)
+    this.#inFlight = undefined
   }
 
   async close () {
+    this.#closed = true
     const worker = this.#worker
     this.#worker = undefined
+    this.#loaded = false
     this.#ready = undefined
     if (worker) await worker.terminate()
   }

@@ -11,15 +11,20 @@ export interface VoiceChoice {
   rate: number
 }
 
-/** A text's sentences, each with its closing punctuation (Latin, Devanagari danda, Urdu full stop). */
-export function sentences (text: string): string[] {
-  return (text.match(/[^.!?।॥۔]+(?:[.!?।॥۔]+|$)/gu) ?? []).map((sentence) => sentence.trim()).filter(Boolean)
+/**
+ * A text's phrases, each with its closing punctuation: sentences (Latin, the Devanagari danda, the Urdu full stop)
+ * and their parts between commas, semicolons and colons. A customer's name or amount is then a short phrase of its
+ * own, made per call, and the rest of the sentence is the same for every customer, made once and kept.
+ */
+export function phrases (text: string): string[] {
+  return (text.match(/[^.!?।॥۔,;:،؛]+(?:[.!?।॥۔,;:،؛]+|$)/gu) ?? []).map((phrase) => phrase.trim()).filter(Boolean)
 }
 
 /**
- * Speech for the live call and the preview: a text is spoken sentence by sentence, so the first sentence plays
- * while the next is made. Sentences are kept, in each stream format asked for, up to `cacheBytes`, the least
- * recently used going first: what is the same for every customer (a menu, a goodbye) is made once.
+ * Speech for the live call and the preview: a text is spoken phrase by phrase, so the first plays while the next is
+ * made, and the first is made ahead of other calls' later phrases. Phrases are kept, in each stream format asked
+ * for, up to `cacheBytes`, the least recently used going first: what is the same for every customer (a menu, a
+ * goodbye, most of a greeting) is made once.
  */
 export class Speech {
   readonly #engine = new SpeechEngine()
@@ -28,14 +33,28 @@ export class Speech {
 
   constructor (readonly cacheBytes = 32 * 1024 * 1024) {}
 
-  /** The audio of each sentence of `text`, in order, in `format`. */
+  /** The audio of each phrase of `text`, in order, in `format`; the first is urgent: someone waits for it. */
   async * say (text: string, voice: VoiceChoice, format: MediaFormat): AsyncIterable<Buffer> {
-    for (const sentence of sentences(text)) yield await this.sentence(sentence, voice, format)
+    let first = true
+    for (const phrase of phrases(text)) {
+      yield await this.phrase(phrase, voice, format, first)
+      first = false
+    }
   }
 
-  /** One sentence's audio, from the cache or made now. */
-  async sentence (sentence: string, voice: VoiceChoice, format: MediaFormat): Promise<Buffer> {
-    const key = `${voice.language}:${voice.gender}:${voice.rate}:${format.encoding}:${format.sampleRate}:${sentence}`
+  /** Makes `text` ahead (while a phone rings): kept in the cache, said from it later. Nothing in it is urgent. */
+  async prepare (text: string, voice: VoiceChoice, format: MediaFormat): Promise<void> {
+    for (const phrase of phrases(text)) await this.phrase(phrase, voice, format)
+  }
+
+  /** Starts the engine ahead of the first call. */
+  async warmUp (): Promise<void> {
+    await this.#engine.warmUp()
+  }
+
+  /** One phrase's audio, from the cache or made now (`urgent`: ahead of phrases that are not). */
+  async phrase (phrase: string, voice: VoiceChoice, format: MediaFormat, urgent = false): Promise<Buffer> {
+    const key = `${voice.language}:${voice.gender}:${voice.rate}:${format.encoding}:${format.sampleRate}:${phrase}`
     const cached = this.#cache.get(key)
     if (cached) {
       this.#cache.delete(key) // to the end: most recently used
@@ -43,7 +62,7 @@ export class Speech {
       return cached
     }
     const name = LANGUAGES[voice.language].voice + (voice.gender === 'female' ? '+f3' : '')
-    const { pcm, sampleRate } = await this.#engine.synthesize(sentence, name, voice.rate)
+    const { pcm, sampleRate } = await this.#engine.synthesize(phrase, name, voice.rate, urgent)
     const audio = fromPcm(Buffer.from(pcm.buffer, pcm.byteOffset, pcm.byteLength), sampleRate, format)
     this.#keep(key, audio)
     return audio

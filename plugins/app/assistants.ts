@@ -24,6 +24,17 @@ export default fp(async function assistants (fastify) {
   const speech = new Speech(config.SPEECH_CACHE_MB * 1024 * 1024)
   fastify.decorate('speech', speech)
   fastify.addHook('onClose', async () => { await speech.close() })
+  if (config.SPEECH_WARM_UP) {
+    // In the background, once the server is up: loading the engine takes a few hundred milliseconds that the
+    // first answered call would otherwise wait.
+    fastify.addHook('onReady', async () => {
+      const started = performance.now()
+      speech.warmUp().then(
+        () => fastify.log.info({ ms: Math.round(performance.now() - started) }, 'speech engine ready'),
+        /* c8 ignore next: the engine is installed with the server; it fails to load only from a broken install */
+        (error: Error) => fastify.log.error({ err: error }, 'speech engine did not start'))
+    })
+  }
   const registry = new AssistantRegistry(fastify.db, {
     speech,
     openai: config.OPENAI_API_KEY
@@ -32,6 +43,14 @@ export default fp(async function assistants (fastify) {
     override: config.ASSISTANT === 'echo' ? new EchoAssistant() : undefined
   })
   fastify.decorate('assistants', registry)
+  // While a call rings (seconds, usually), its first words are made ahead: said the moment the customer answers.
+  const prepared = new Set<string>()
+  fastify.events.subscribe((event) => {
+    if (event.type !== 'call' || (event.call.status !== 'initiated' && event.call.status !== 'ringing') || prepared.has(event.call.id)) return
+    if (prepared.size >= 10_000) prepared.clear()
+    prepared.add(event.call.id)
+    registry.prepare(event.call.id).catch((error: Error) => fastify.log.warn({ err: error, callId: event.call.id }, 'the greeting could not be made ahead'))
+  })
   const kind = config.ASSISTANT === 'openai' || (config.ASSISTANT === 'auto' && config.OPENAI_API_KEY) ? 'openai' : 'scripted'
   await ensureFirstAssistant(fastify.db, {
     kind,
@@ -39,4 +58,4 @@ export default fp(async function assistants (fastify) {
     openai: { instructions: config.ASSISTANT_PROMPT, voice: config.OPENAI_VOICE, model: config.OPENAI_REALTIME_MODEL }
   })
   fastify.log.info({ assistant: config.ASSISTANT === 'echo' ? 'echo' : 'as each call names' }, 'voice assistants ready')
-}, { name: 'assistants', dependencies: ['env', 'db'] })
+}, { name: 'assistants', dependencies: ['env', 'db', 'events'] })

@@ -2,8 +2,8 @@ import t from 'tap'
 import { ensureFirstAssistant } from '../../lib/assistant/first-assistant.js'
 import { NoAssistantError } from '../../lib/assistant/registry.js'
 import { archiveAssistant, getAssistant } from '../../lib/assistant/store.js'
-import { createCall } from '../../lib/calls/calls.js'
-import { build } from '../helper.js'
+import { applyReport, createCall } from '../../lib/calls/calls.js'
+import { build, capturingLogger } from '../helper.js'
 
 t.test('the first assistant, the default, is of the kind ASSISTANT picked: auto takes OpenAI only with a key', async (t) => {
   const cases: Array<[Record<string, string>, string]> = [
@@ -50,4 +50,35 @@ t.test('a call that names no assistant gets the default, pinned on it when its s
   t.equal(await archiveAssistant(app.db, rows[0]!.id), true)
   await t.rejects(app.assistants.forCall(call.id, null), new NoAssistantError('There is no default assistant'))
   await app.close()
+})
+
+t.test('the speech engine starts with the server, in the background (SPEECH_WARM_UP)', async (t) => {
+  const { lines, logger } = capturingLogger()
+  const app = await build(t, { logger, env: { SPEECH_WARM_UP: 'true' } })
+  for (let i = 0; i < 200 && !lines.some((line) => line.includes('speech engine ready')); i++) await new Promise((resolve) => setTimeout(resolve, 25))
+  t.match(JSON.parse(lines.find((line) => line.includes('speech engine ready'))!), { ms: Number })
+  await app.close()
+})
+
+t.test("while a call rings, its greeting is made ahead with the customer's name, once", async (t) => {
+  const app = await build(t)
+  const prepared: string[] = []
+  const prepare = app.speech.prepare.bind(app.speech)
+  app.speech.prepare = async (text, voice, format) => { prepared.push(`${voice.language}:${format.sampleRate}:${text}`); await prepare(text, voice, format) }
+  await app.db.query("INSERT INTO customer (id, name, phone, language) VALUES ('R1', 'Ravi Kumar', '+919000000001', 'hi')")
+  const call = await createCall(app.db, { customerId: 'R1', customerName: 'Ravi Kumar', phone: '+919000000001', triggeredBy: 'test' })
+  for (const status of ['initiated', 'ringing'] as const) {
+    await applyReport(app.db, { id: call.id }, { status, source: 'test', dedupeKey: status, detail: {} })
+  }
+  for (let i = 0; i < 200 && prepared.length === 0; i++) await new Promise((resolve) => setTimeout(resolve, 25))
+  await new Promise((resolve) => setTimeout(resolve, 100))
+  t.same(prepared, ['hi:8000:नमस्ते Ravi, यह आपके खाते के बारे में एक स्वचालित कॉल है। अपना भुगतान पक्का करने के लिए 1 दबाइए। बाद में कॉल के लिए 2 दबाइए।'],
+    'the Hindi greeting, for the usual stream format, once for its ringing')
+  await app.db.query('UPDATE assistant SET is_default = false')
+  await app.assistants.prepare(call.id) // a call of no assistant: nothing to make
+  t.equal(prepared.length, 1)
+  await app.close()
+  const echo = await build(t, { env: { ASSISTANT: 'echo' } })
+  await echo.assistants.prepare(call.id) // the echo says nothing first (and this call is not in its database)
+  await echo.close()
 })

@@ -58,13 +58,13 @@ t.teardown(() => speech.close())
 /** The first assistant's script, asking again once after 50 ms. */
 const reminder = () => new ScriptedAssistant({ ...paymentReminder(50), retries: 1 }, speech)
 
-t.test('scripted: greets the customer by name in their language, spoken sentence by sentence; other keys get the choices again', async (t) => {
+t.test('scripted: greets the customer by name in their language, spoken phrase by phrase; other keys get the choices again', async (t) => {
   const { done, output } = recorder()
   const session = reminder().start(context(pcm8k, {}, 'Hindi'), output)
   t.match(done.lines, [/^assistant: नमस्ते Asha, यह आपके खाते/], 'the Hindi text, with the name, in the transcript at once')
   await until(() => done.marks.length === 1)
   t.same(done.marks, ['greeting'], 'the mark follows the last sentence')
-  t.equal(done.audio.length, 3, 'one piece of audio a sentence')
+  t.equal(done.audio.length, 4, 'one piece of audio a phrase')
   const seconds = done.audio.reduce((sum, audio) => sum + audio.length, 0) / 16000
   t.ok(seconds > 4 && seconds < 20, `the greeting is speech of a greeting's length (${seconds} s)`)
   done.unplayed = 5000

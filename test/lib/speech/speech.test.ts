@@ -1,7 +1,7 @@
 import t from 'tap'
 import { languageOf, LANGUAGES } from '../../../lib/speech/languages.js'
 import { SpeechEngine, SpeechError } from '../../../lib/speech/engine.js'
-import { sentences, Speech } from '../../../lib/speech/speech.js'
+import { phrases, Speech } from '../../../lib/speech/speech.js'
 import { loudness } from '../../../lib/voice/audio.js'
 
 const pcm8k = { encoding: 'pcm16', sampleRate: 8000 } as const
@@ -27,51 +27,63 @@ t.test('every language we offer is spoken: speech of a sentence\'s length, not s
   }
   t.same(Object.keys(samples).sort(), Object.keys(LANGUAGES).sort())
   for (const [language, text] of Object.entries(samples)) {
-    const audio = await speech.sentence(text, { language: language as keyof typeof LANGUAGES, gender: 'female', rate: 150 }, pcm8k)
+    const audio = await speech.phrase(text, { language: language as keyof typeof LANGUAGES, gender: 'female', rate: 150 }, pcm8k)
     const seconds = audio.length / 16000
     t.ok(seconds > 0.8 && seconds < 8, `${language}: ${seconds.toFixed(2)} s`)
     t.ok(loudness(audio, pcm8k) > 300, `${language}: not silence`)
   }
 })
 
-t.test('sentences are kept, in each format, the least recently used let go past the budget', async (t) => {
-  const speech = new Speech(40_000) // bytes: two short sentences at 8 kHz
+t.test('phrases are kept, in each format, the least recently used let go past the budget', async (t) => {
+  const speech = new Speech(40_000) // bytes: two short phrases at 8 kHz
   t.teardown(() => speech.close())
   const voice = { language: 'en', gender: 'male', rate: 175 } as const
-  const first = await speech.sentence('One.', voice, pcm8k)
-  t.equal(await speech.sentence('One.', voice, pcm8k), first, 'the same audio, kept')
-  const mulaw = await speech.sentence('One.', voice, { encoding: 'mulaw', sampleRate: 8000 })
+  const first = await speech.phrase('One.', voice, pcm8k)
+  t.equal(await speech.phrase('One.', voice, pcm8k), first, 'the same audio, kept')
+  const mulaw = await speech.phrase('One.', voice, { encoding: 'mulaw', sampleRate: 8000 })
   t.ok(Math.abs(mulaw.length * 2 - first.length) <= 4, 'another format is another entry, the same speech')
-  await speech.sentence('Two.', voice, pcm8k)
-  await speech.sentence('Three, a longer sentence than the others.', voice, pcm8k)
-  t.not(await speech.sentence('One.', voice, pcm8k), first, 'let go, and made again')
-  const huge = await speech.sentence('This sentence is far too long to be kept in a budget this small, so it is said and not kept.', voice, pcm8k)
-  t.not(await speech.sentence('This sentence is far too long to be kept in a budget this small, so it is said and not kept.', voice, pcm8k), huge)
+  await speech.phrase('Two.', voice, pcm8k)
+  await speech.phrase('Three: a longer phrase than the others.', voice, pcm8k)
+  t.not(await speech.phrase('One.', voice, pcm8k), first, 'let go, and made again')
+  const huge = await speech.phrase('This sentence is far too long to be kept in a budget this small, so it is said and not kept.', voice, pcm8k)
+  t.not(await speech.phrase('This sentence is far too long to be kept in a budget this small, so it is said and not kept.', voice, pcm8k), huge)
   const parts: number[] = []
-  for await (const audio of speech.say('Hello there. How are you? Fine!', voice, pcm8k)) parts.push(audio.length)
-  t.equal(parts.length, 3, 'one piece a sentence')
+  for await (const audio of speech.say('Hello there. How are you? Fine, thanks!', voice, pcm8k)) parts.push(audio.length)
+  t.equal(parts.length, 4, 'one piece a phrase')
 })
 
-t.test('the engine: one worker, started once; a voice it lacks is an error; a stopped engine starts again', async (t) => {
+t.test('the engine: one worker, started once; a voice it lacks is an error; a closed engine refuses', async (t) => {
   const engine = new SpeechEngine()
   t.teardown(() => engine.close())
   await t.rejects(engine.synthesize('Hello', 'xx-unknown', 175), new SpeechError('no voice xx-unknown'))
   const { pcm, sampleRate } = await engine.synthesize('Hello', 'en', 175)
   t.equal(sampleRate, 22050)
   t.ok(pcm.length > 22050 * 0.2)
+  const waiting = engine.synthesize('A request the close cuts short, in the engine when it is closed.', 'en', 175)
   await engine.close()
-  t.ok((await engine.synthesize('Again', 'en', 175)).pcm.length > 0, 'started again after a close')
-  await engine.close()
+  await t.rejects(waiting, new SpeechError('the speech engine stopped'), 'what was waiting is refused')
+  await t.rejects(engine.synthesize('Again', 'en', 175), new SpeechError('the speech engine is closed'))
   await engine.close()
   const missing = new SpeechEngine('/nonexistent/espeak')
   await t.rejects(missing.synthesize('Hello', 'en', 175), { message: /^the speech engine did not start: / })
   await missing.close()
 })
 
-t.test('texts are cut into sentences at full stops, question and exclamation marks, the danda and the Urdu full stop', async (t) => {
-  t.same(sentences('Hello Asha. आपके 1200 रुपये बाकी हैं। کیا آپ؟ سن رہے ہیں۔ Press 1! and'), ['Hello Asha.', 'आपके 1200 रुपये बाकी हैं।', 'کیا آپ؟ سن رہے ہیں۔', 'Press 1!', 'and'])
-  t.same(sentences('  '), [])
-  t.same(sentences(''), [])
+t.test('texts are cut into phrases at full stops, question and exclamation marks, the danda, the Urdu full stop, commas, semicolons and colons', async (t) => {
+  t.same(phrases('Hello Asha, you owe 1200 rupees. आपके 1200 रुपये बाकी हैं। کیا آپ؟ سن رہے ہیں، جی۔ Press 1! Note: and; so'),
+    ['Hello Asha,', 'you owe 1200 rupees.', 'आपके 1200 रुपये बाकी हैं।', 'کیا آپ؟ سن رہے ہیں،', 'جی۔', 'Press 1!', 'Note:', 'and;', 'so'])
+  t.same(phrases('  '), [])
+  t.same(phrases(''), [])
+})
+
+t.test('an urgent phrase (a call\'s first words) goes ahead of those waiting', async (t) => {
+  const engine = new SpeechEngine()
+  t.teardown(() => engine.close())
+  await engine.warmUp()
+  const done: string[] = []
+  const said = (text: string, urgent: boolean) => engine.synthesize(text, 'en', 175, urgent).then(() => { done.push(text) })
+  await Promise.all([said('The first of many words waiting.', false), said('Second, waiting.', false), said('Third, waiting.', false), said('Hello Asha.', true)])
+  t.equal(done.indexOf('Hello Asha.'), 1, 'after the one already in the engine, before the others')
 })
 
 t.test('a customer file\'s language cell, read as one of ours', async (t) => {
