@@ -269,7 +269,7 @@ async function loadSuppressions () {
   const { suppressions, total } = await api('/api/suppressions?limit=20')
   $('suppression-total').textContent = `(${total})`
   $('suppressions').replaceChildren(...suppressions.map((entry) => {
-    const remove = el('button', { class: 'quiet', 'aria-label': `Allow calls to ${entry.phone} again` }, 'Remove')
+    const remove = el('button', { class: 'quiet', 'aria-label': `Remove ${entry.phone} from the do-not-call list` }, 'Remove')
     remove.addEventListener('click', attempt(async () => {
       const result = await api(`/api/suppressions?phone=${encodeURIComponent(entry.phone)}`, { method: 'DELETE' })
       say(result.message)

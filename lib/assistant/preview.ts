@@ -2,6 +2,7 @@ import type { AssistantConfig, OpenAIConfig, ScriptedConfig, Texts } from '../..
 import { languageOf, type Language } from '../speech/languages.js'
 import type { Speech } from '../speech/speech.js'
 import { writeWav } from '../voice/audio.js'
+import { voiceOf } from './scripted.js'
 import type { AssistantKind } from './store.js'
 import { textFor } from './settings.js'
 import { parseTemplate, renderTemplate, valuesOf, type TemplateValues } from './template.js'
@@ -43,7 +44,7 @@ export async function previewAssistant (kind: AssistantKind, config: AssistantCo
     render('no_reply', scripted.no_reply),
     render('goodbye', scripted.goodbye)
   ]
-  const voice = { gender: scripted.voice?.gender ?? 'female', rate: scripted.voice?.rate ?? 150 } as const
+  const voice = voiceOf(scripted)
   for (const text of texts) {
     const audio: Buffer[] = []
     for await (const sentence of speech.say(text.text, { ...voice, language: text.language }, PREVIEW_FORMAT)) audio.push(sentence)

@@ -25,6 +25,8 @@ export class ScriptedAssistant implements Assistant {
   readonly name = 'scripted'
   readonly said: Record<Said, Parsed>
   readonly choices: Map<string, { outcome: string, reply: Parsed }>
+  /** Its voice, whatever the language. */
+  readonly voice: Omit<VoiceChoice, 'language'>
 
   constructor (readonly config: ScriptedConfig, readonly speech: Speech) {
     this.said = {
@@ -35,6 +37,7 @@ export class ScriptedAssistant implements Assistant {
       goodbye: parsed(config.goodbye)
     }
     this.choices = new Map(config.choices.map((choice) => [choice.key, { outcome: choice.outcome, reply: parsed(choice.reply) }]))
+    this.voice = voiceOf(config)
   }
 
   start (context: CallContext, output: AssistantOutput): AssistantSession {
@@ -44,8 +47,7 @@ export class ScriptedAssistant implements Assistant {
   /** The customer's greeting, made into the speech cache: said from it when they answer. */
   async prepare (customer: CallContext['customer'], format: MediaFormat): Promise<void> {
     const { text, language } = textFor(this.said.greeting, languageOf(customer.language), this.config.language)
-    const voice = { language, gender: this.config.voice?.gender ?? 'female', rate: this.config.voice?.rate ?? 150 }
-    await this.speech.prepare(renderTemplate(text, valuesOf(customer), language).text, voice, format)
+    await this.speech.prepare(renderTemplate(text, valuesOf(customer), language).text, { ...this.voice, language }, format)
   }
 }
 
@@ -73,11 +75,10 @@ class ScriptedSession implements AssistantSession {
     this.#detector = new SpeechDetector(context.format)
     this.#values = valuesOf(context.customer)
     this.#language = languageOf(context.customer.language)
-    const { config } = assistant
     if (context.customer.language && this.#language === undefined) {
       output.note('language', { asked: context.customer.language, reason: 'not a language the speech engine speaks' })
     }
-    this.#voice = { gender: config.voice?.gender ?? 'female', rate: config.voice?.rate ?? 150 }
+    this.#voice = assistant.voice
     this.#say('greeting', assistant.said.greeting)
   }
 
@@ -157,4 +158,9 @@ class ScriptedSession implements AssistantSession {
     this.#say(name, text, 'hang-up')
     this.#done = true
   }
+}
+
+/** A scripted assistant's voice: female, 150 words a minute, unless it says otherwise. */
+export function voiceOf (config: ScriptedConfig): Omit<VoiceChoice, 'language'> {
+  return { gender: config.voice?.gender ?? 'female', rate: config.voice?.rate ?? 150 }
 }

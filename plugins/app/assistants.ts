@@ -43,12 +43,10 @@ export default fp(async function assistants (fastify) {
     override: config.ASSISTANT === 'echo' ? new EchoAssistant() : undefined
   })
   fastify.decorate('assistants', registry)
-  // While a call rings (seconds, usually), its first words are made ahead: said the moment the customer answers.
-  const prepared = new Set<string>()
+  // Once Exotel has taken a call (`initiated`, once a call), its first words are made while the phone rings (seconds,
+  // usually): said the moment the customer answers.
   fastify.events.subscribe((event) => {
-    if (event.type !== 'call' || (event.call.status !== 'initiated' && event.call.status !== 'ringing') || prepared.has(event.call.id)) return
-    if (prepared.size >= 10_000) prepared.clear()
-    prepared.add(event.call.id)
+    if (event.type !== 'call' || event.call.status !== 'initiated') return
     registry.prepare(event.call.id).catch((error: Error) => fastify.log.warn({ err: error, callId: event.call.id }, 'the greeting could not be made ahead'))
   })
   const kind = config.ASSISTANT === 'openai' || (config.ASSISTANT === 'auto' && config.OPENAI_API_KEY) ? 'openai' : 'scripted'

@@ -119,7 +119,6 @@ const assistants: FastifyPluginAsyncTypebox = async (fastify) => {
     const current = await found(request.params.id)
     const { kind, name = current.name, config = current.config, default: makeDefault } = request.body
     if (kind !== current.kind) throw fastify.httpErrors.badRequest(`body.kind: this assistant is ${current.kind}, and its kind cannot change`)
-    if (current.archived_at) throw fastify.httpErrors.conflict('This assistant is archived: it cannot change')
     await checked(kind, config)
     const assistant = await reviseAssistant(fastify.db, current.id, { name, config, createdBy: request.user!.sub, makeDefault })
     if (!assistant) throw fastify.httpErrors.conflict('This assistant is archived: it cannot change')
@@ -139,8 +138,8 @@ const assistants: FastifyPluginAsyncTypebox = async (fastify) => {
   }, async (request) => {
     const current = await found(request.params.id)
     if (current.archived_at) return { success: true as const, message: 'The assistant was already archived' }
-    if (current.default) throw fastify.httpErrors.conflict('This is the default assistant: make another the default before archiving it')
-    if (!await archiveAssistant(fastify.db, current.id)) throw fastify.httpErrors.conflict('This assistant became the default: it was not archived')
+    // Not archived when it is the default (whatever it was when read).
+    if (!await archiveAssistant(fastify.db, current.id)) throw fastify.httpErrors.conflict('This is the default assistant: make another the default before archiving it')
     return { success: true as const, message: 'Assistant archived' }
   })
 

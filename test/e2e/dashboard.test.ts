@@ -1,6 +1,6 @@
 import t from 'tap'
 import { build, capturingLogger, PASSWORD, testUsers } from '../helper.js'
-import { noBrowser, openPage } from './browser.js'
+import { accessibilityProblems, noBrowser, openPage } from './browser.js'
 
 /**
  * The operator dashboard in headless Chromium (Debian's package; .ci/run installs it), on the embedded defaults:
@@ -36,6 +36,7 @@ t.test('a new operator signs up, uploads customers, runs a campaign and reads a 
   await signup.getByLabel('First name').fill('Olivia')
   await signup.getByRole('button', { name: 'Sign up' }).click()
   await page.getByText('Account created').waitFor()
+  t.same(await accessibilityProblems(page), [], 'axe: 1-signed-up')
   await shot('1-signed-up')
   const confirm = page.locator('#confirm')
   t.equal(await confirm.getByLabel('Email').inputValue(), email, 'the email is carried over')
@@ -88,6 +89,7 @@ t.test('a new operator signs up, uploads customers, runs a campaign and reads a 
   t.match(await page.locator('#call-rows').textContent(), /confirmed/, 'outcomes arrive live too')
   await page.waitForFunction("document.querySelector('#batches progress')?.getAttribute('value') === '3'")
   t.match(await page.locator('#batches').textContent(), /3 of 3 finished/)
+  t.same(await accessibilityProblems(page), [], 'axe: 5-campaign-finished')
   await shot('5-campaign-finished')
 
   // Do not call: numbers typed in, then a file; one taken off again.
@@ -103,7 +105,7 @@ t.test('a new operator signs up, uploads customers, runs a campaign and reads a 
   await page.getByText('Added 1 numbers to the suppression list (1 rows without a valid number)').waitFor()
   await page.waitForFunction("document.querySelectorAll('#suppressions li').length === 3")
   t.match(await page.locator('#suppressions').textContent(), /\+919000000998 \(asked not to be called\)/)
-  await page.getByRole('button', { name: 'Allow calls to +919000000997 again' }).click()
+  await page.getByRole('button', { name: 'Remove +919000000997 from the do-not-call list' }).click()
   await page.getByText('Number taken off the suppression list').waitFor()
   await page.waitForFunction("document.querySelectorAll('#suppressions li').length === 2")
   t.equal(await page.locator('#suppression-total').textContent(), '(2)')
@@ -118,6 +120,7 @@ t.test('a new operator signs up, uploads customers, runs a campaign and reads a 
   t.match(conversation, /Keys pressed1/)
   t.match(await page.locator('#transcript').textContent(), /Assistant: Hello.*Caller: \(pressed 1\).*Assistant: Thank you/s)
   t.match(await page.locator('#timeline').textContent(), /queued.*initiated.*in-progress.*completed/s)
+  t.same(await accessibilityProblems(page), [], 'axe: 7-call-page')
   await shot('7-call-page')
 
   // Back, on a phone-sized screen: nothing is wider than the screen but the tables, which scroll.
@@ -125,6 +128,7 @@ t.test('a new operator signs up, uploads customers, runs a campaign and reads a 
   await page.getByRole('link', { name: '← Back' }).click()
   await page.getByRole('heading', { name: /Customers/ }).waitFor()
   t.same(await page.evaluate('[...document.querySelectorAll("body *")].filter((e) => e.getBoundingClientRect().right > window.innerWidth + 0.5 && !e.closest(".scroll")).map((e) => e.tagName + "#" + e.id + "." + e.className)'), [], 'no sideways scrolling')
+  t.same(await accessibilityProblems(page), [], 'axe: 8-phone')
   await shot('8-phone')
   await page.getByRole('button', { name: 'Log out' }).click()
   await page.locator('#login').waitFor()

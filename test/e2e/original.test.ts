@@ -1,6 +1,6 @@
 import t from 'tap'
 import { build, capturingLogger, multipartFile, PASSWORD, testUsers } from '../helper.js'
-import { noBrowser, openPage } from './browser.js'
+import { accessibilityProblems, noBrowser, openPage } from './browser.js'
 
 /**
  * The original simple dashboard in headless Chromium (Debian's package; .ci/run installs it): log in, the
@@ -26,6 +26,7 @@ t.test('the original dashboard: log in, see customers, call one, call everyone, 
   await page.getByRole('button', { name: 'Log in' }).click()
   await page.locator('#message.error').waitFor()
   t.match(await page.locator('#message').textContent(), /Invalid email or password/)
+  t.same(await accessibilityProblems(page), [], 'axe: 1-login-refused')
   await shot('1-login-refused')
 
   await page.getByLabel('Password').fill(PASSWORD)
@@ -56,6 +57,7 @@ t.test('the original dashboard: log in, see customers, call one, call everyone, 
     await new Promise((resolve) => setTimeout(resolve, 100))
   }
   t.match(await page.locator('#rows').textContent(), /completed/)
+  t.same(await accessibilityProblems(page), [], 'axe: 5-finished')
   await shot('5-finished')
 
   await page.getByRole('button', { name: 'Log out' }).click()

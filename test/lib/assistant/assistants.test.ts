@@ -371,7 +371,7 @@ t.test("openai: the assistant's config makes the session: a first message in the
   fake.push({ type: 'response.function_call_arguments.done', name: 'record_outcome', call_id: 'o5', arguments: '{"result":"callback","when":"after 6 pm"}' })
   fake.push({ type: 'response.function_call_arguments.done', name: 'record_outcome', call_id: 'o7', arguments: '{"result":"promised","amount":1500,"by_upi":true}' })
   fake.push({ type: 'response.function_call_arguments.done', name: 'record_outcome', call_id: 'o6', arguments: '{"result":"promised","promise_to_pay_date":5,"amount":true}' })
-  await until(() => done.outcomes.length === 6 && done.logs.length >= 1)
+  await until(() => done.outcomes.length === 6 && done.logs.some((line) => line.includes('paid-already')))
   t.same(done.outcomes, [
     { result: 'promised', detail: { note: 'friendly', promise_to_pay_date: '2026-12-05', amount: 1200 } },
     { result: 'promised', detail: {} },
@@ -386,7 +386,7 @@ t.test("openai: the assistant's config makes the session: a first message in the
     ['outcome-fields-refused', { fields: ['when is not a string'] }],
     ['outcome-fields-refused', { fields: ['promise_to_pay_date is not a date', 'amount is not a number'] }]
   ])
-  t.equal(done.logs[0], 'OpenAI Realtime: record_outcome with an outcome the assistant does not have (paid-already)')
+  t.ok(done.logs.includes('OpenAI Realtime: record_outcome with an outcome the assistant does not have (paid-already)'))
   t.ok(fake.sessions[0]!.events.length > before)
   session.end('stopped')
 })

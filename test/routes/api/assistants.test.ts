@@ -118,6 +118,8 @@ t.test('a preview is what a customer hears: their details in their language, spo
   const sample = (await post(`/api/assistants/${assistant.id as string}/preview`, { fields: { name: 'Meena Iyer' }, language: 'hi' })).json()
   t.match(sample.texts[0], { text: 'नमस्ते Meena, आपके बाकी हैं। पुष्टि के लिए 1 दबाइए।', missing: ['amount_due'] })
   t.same((await post(`/api/assistants/${assistant.id as string}/preview`, { customer_id: 'NOPE' })).json(), { success: false, message: 'Customer not found' })
+  t.match((await post(`/api/assistants/${assistant.id as string}/preview`, {})).json().texts[0],
+    { language: 'en', text: 'Hello, you owe by. Press 1 to confirm.', missing: ['first_name', 'amount_due', 'due_date'] }, 'no customer at all: every field missing')
   // An OpenAI assistant (made here without a key: its preview needs none) shows its texts, and speaks none.
   const ai = await createAssistant(app.db, {
     name: 'AI',
@@ -194,4 +196,9 @@ t.test('a rehearsal runs the assistant against five simulated callers over the l
   t.same(by.confirms.notes, [{ assistant: 'language', said: 'reply-1', asked: 'hi', spoken: 'en', reason: 'the assistant has no text in that language' }])
   t.same((await app.db.query('SELECT count(*)::int AS n FROM call')).rows[0], callsBefore, 'no call recorded')
   t.equal(app.telephony.simulator!.calls.size, 0, 'nobody dialled')
+
+  // With no speech (the engine gone), every caller's rehearsal says so.
+  await app.speech.close()
+  const silent = (await post(`/api/assistants/${assistant.id as string}/rehearse`, { customer_id: 'EN1' })).json()
+  t.same(silent.callers.map((caller: { problem: string }) => caller.problem), Array(5).fill('Speech synthesis failed: the speech engine is closed'))
 })
