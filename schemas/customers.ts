@@ -14,9 +14,23 @@ export const Customer = Type.Object({
   last_call_status: Nullable(CallStatus),
   last_call_at: Nullable(Timestamp),
   upload_id: Nullable(Type.String({ description: 'The upload that last wrote this customer' })),
+  edited_fields: Type.Array(Type.String(), {
+    description: 'Fields an operator changed by hand (name, phone, email, language, attributes.<header>): a later upload leaves them as they are'
+  }),
   created_at: Timestamp,
   updated_at: Timestamp
 }, { additionalProperties: false })
+
+export const EditCustomerBody = Type.Object({
+  name: Type.Optional(Nullable(Type.String({ minLength: 1, maxLength: 200 }))),
+  phone: Type.Optional(Type.String({ minLength: 1, maxLength: 40, description: 'E.164 or national (read as DEFAULT_PHONE_REGION)' })),
+  email: Type.Optional(Nullable(Type.String({ minLength: 3, maxLength: 320 }))),
+  language: Type.Optional(Nullable(Type.String({ minLength: 1, maxLength: 40 }))),
+  // Null first: Ajv's type coercion would otherwise read a null as "" for the string.
+  attributes: Type.Optional(Type.Record(Type.String({ minLength: 1, maxLength: 100 }), Type.Union([Type.Null(), Type.String({ maxLength: 2000 })]), {
+    maxProperties: 100, description: 'Columns to set by header; null removes one'
+  }))
+}, { additionalProperties: false, minProperties: 1 })
 
 export const CustomerListQuery = Type.Object({
   limit: Type.Integer({ minimum: 1, maximum: 500, default: 50 }),

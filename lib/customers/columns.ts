@@ -26,7 +26,8 @@ const ALIASES: Record<Field, string[]> = {
 
 const MAX_CELL = 2000
 const MAX_ID = 100
-const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/
+/** What an email address looks like, for a file's cell and an edit alike. */
+export const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/
 
 /** Where each known field is in a row, and the header of every other column. */
 export type Columns = Header<Field>

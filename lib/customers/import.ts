@@ -145,11 +145,14 @@ async function writeBatch (tx: Queryable, uploadId: string, batch: CustomerRow[]
        SELECT id, name, phone, email, language, COALESCE(attributes, '{}'), $2
        FROM json_to_recordset($1::json) AS r(id text, name text, phone text, email text, language text, attributes jsonb)
        ON CONFLICT (id) DO UPDATE SET
-         name = COALESCE(excluded.name, customer.name),
-         phone = excluded.phone,
-         email = COALESCE(excluded.email, customer.email),
-         language = COALESCE(excluded.language, customer.language),
-         attributes = customer.attributes || excluded.attributes,
+         -- What an operator edited by hand stays as they left it (customer.edited_fields).
+         name = CASE WHEN 'name' = ANY (customer.edited_fields) THEN customer.name ELSE COALESCE(excluded.name, customer.name) END,
+         phone = CASE WHEN 'phone' = ANY (customer.edited_fields) THEN customer.phone ELSE excluded.phone END,
+         email = CASE WHEN 'email' = ANY (customer.edited_fields) THEN customer.email ELSE COALESCE(excluded.email, customer.email) END,
+         language = CASE WHEN 'language' = ANY (customer.edited_fields) THEN customer.language
+           ELSE COALESCE(excluded.language, customer.language) END,
+         attributes = customer.attributes || (excluded.attributes - ARRAY(
+           SELECT substr(field, 12) FROM unnest(customer.edited_fields) AS field WHERE field LIKE 'attributes.%')),
          upload_id = excluded.upload_id,
          updated_at = now()
        RETURNING xmax = 0 AS inserted

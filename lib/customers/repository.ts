@@ -27,7 +27,7 @@ export interface CustomerPage {
 }
 
 const COLUMNS = `id, name, phone, email, language, attributes, last_call_status, last_call_at, upload_id, created_at,
-  updated_at`
+  updated_at, edited_fields`
 
 const encodeCursor = (seq: number) => Buffer.from(`seq:${seq}`).toString('base64url')
 function decodeCursor (cursor: string): number | undefined {
@@ -88,6 +88,41 @@ export async function listCustomers (db: Queryable, query: CustomerQuery): Promi
 
 export async function getCustomer (db: Queryable, id: string): Promise<Customer | undefined> {
   const { rows } = await db.query<Customer>(`SELECT ${COLUMNS} FROM customer WHERE id = $1`, [id])
+  return rows[0]
+}
+
+/** A change an operator makes to a customer: the fields given are set (an attribute set to null is removed). */
+export interface CustomerEdit {
+  name?: string | null
+  phone?: string
+  email?: string | null
+  language?: string | null
+  attributes?: Record<string, string | null>
+}
+
+/**
+ * Edits a customer. Each field changed is remembered as edited, so that a later upload leaves it as the operator
+ * left it. Undefined when there is no such customer.
+ */
+export async function editCustomer (db: Queryable, id: string, edit: CustomerEdit): Promise<Customer | undefined> {
+  const fields = [
+    ...(['name', 'phone', 'email', 'language'] as const).filter((field) => edit[field] !== undefined),
+    ...Object.keys(edit.attributes ?? {}).map((header) => `attributes.${header}`)
+  ]
+  const attributes = edit.attributes ?? {}
+  const set = Object.fromEntries(Object.entries(attributes).filter(([, value]) => value !== null))
+  const removed = Object.keys(attributes).filter((header) => attributes[header] === null)
+  const { rows } = await db.query<Customer>(
+    `UPDATE customer SET
+       name = CASE WHEN 'name' = ANY ($2::text[]) THEN $3 ELSE name END,
+       phone = CASE WHEN 'phone' = ANY ($2::text[]) THEN $4 ELSE phone END,
+       email = CASE WHEN 'email' = ANY ($2::text[]) THEN $5 ELSE email END,
+       language = CASE WHEN 'language' = ANY ($2::text[]) THEN $6 ELSE language END,
+       attributes = (attributes || $7::jsonb) - $8::text[],
+       edited_fields = ARRAY(SELECT DISTINCT unnest(edited_fields || $2::text[]) ORDER BY 1),
+       updated_at = now()
+     WHERE id = $1 RETURNING ${COLUMNS}`,
+    [id, fields, edit.name ?? null, edit.phone ?? null, edit.email ?? null, edit.language ?? null, JSON.stringify(set), removed])
   return rows[0]
 }
 

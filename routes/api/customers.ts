@@ -1,11 +1,12 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { importCustomers } from '../../lib/customers/import.js'
 import { phoneNormaliser } from '../../lib/calling-rules/phone.js'
-import { deleteCustomer, getCustomer, listCustomers } from '../../lib/customers/repository.js'
+import { EMAIL } from '../../lib/customers/columns.js'
+import { deleteCustomer, editCustomer, getCustomer, listCustomers } from '../../lib/customers/repository.js'
 import { MessageResponse } from '../../schemas/auth.js'
 import { ErrorRef } from '../../schemas/common.js'
 import {
-  CustomerList, CustomerListQuery, CustomerParams, CustomerResponse, UploadFileBody, UploadReport
+  CustomerList, CustomerListQuery, CustomerParams, CustomerResponse, EditCustomerBody, UploadFileBody, UploadReport
 } from '../../schemas/customers.js'
 
 const security = [{ bearerAuth: [] }]
@@ -83,6 +84,31 @@ const customers: FastifyPluginAsyncTypebox = async (fastify) => {
     }
   }, async (request, reply) => {
     const customer = await getCustomer(fastify.db, request.params.id)
+    if (!customer) throw fastify.httpErrors.notFound('Customer not found')
+    return { success: true as const, customer }
+  })
+
+  fastify.patch('/customers/:id', {
+    schema: {
+      tags: ['api'],
+      operationId: 'editCustomer',
+      summary: 'Edit a customer: the fields given are set, and stay as set when a file is uploaded again',
+      description: 'A phone is stored in E.164 (a national one read as DEFAULT_PHONE_REGION); an attribute set to null is ' +
+        'removed. Each field changed is kept as edited: a later upload (an older file, say) does not overwrite it.',
+      security,
+      params: CustomerParams,
+      body: EditCustomerBody,
+      response: { 200: CustomerResponse, 400: ErrorRef, 401: ErrorRef, 404: ErrorRef }
+    }
+  }, async (request) => {
+    const edit = { ...request.body }
+    if (edit.phone !== undefined) {
+      const result = normalisePhone(edit.phone)
+      if ('error' in result) throw fastify.httpErrors.badRequest(`body.phone: ${result.error}`)
+      edit.phone = result.phone
+    }
+    if (typeof edit.email === 'string' && !EMAIL.test(edit.email)) throw fastify.httpErrors.badRequest('body.email is not a valid address')
+    const customer = await editCustomer(fastify.db, request.params.id, edit)
     if (!customer) throw fastify.httpErrors.notFound('Customer not found')
     return { success: true as const, customer }
   })

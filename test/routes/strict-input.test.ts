@@ -85,6 +85,11 @@ const VALID: Record<string, Sample> = {
   'POST /api/upload-customers': { url: '/api/upload-customers', multipart: true },
   'GET /api/customers': { url: '/api/customers?search=Asha' },
   'GET /api/customers/:id': { url: '/api/customers/C1' },
+  'PATCH /api/customers/:id': {
+    url: '/api/customers/C1',
+    body: { name: 'Asha R.' },
+    typos: [[{ name: 'Asha R.', attributes: { 'Amount Due': '900' }, phon: '9876543210' }, "body has no property 'phon'"]]
+  },
   'DELETE /api/customers/:id': { url: '/api/customers/C1', typos: [[{ cascade: true }, "body has no property 'cascade'"]] },
   'GET /api/events': { url: `/api/events?batch_id=${BATCH}` },
   'GET /api/suppressions': { url: '/api/suppressions' },

@@ -34,6 +34,7 @@ for (const engine of engines) {
       last_call_status: null,
       last_call_at: null,
       upload_id: first.json().upload_id,
+      edited_fields: [],
       created_at: asha.created_at,
       updated_at: asha.updated_at
     }, 'every documented field, and only those')
