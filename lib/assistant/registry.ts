@@ -5,7 +5,7 @@ import type { Assistant } from './assistant.js'
 import { OpenAIRealtimeAssistant, type OpenAIConnection } from './openai-realtime.js'
 import { ScriptedAssistant } from './scripted.js'
 import { callContextOf } from '../calls/conversation.js'
-import { assistantAt, defaultAssistant, type AssistantKind } from './store.js'
+import { assistantAt, defaultAssistant, pinAssistant, type AssistantKind } from './store.js'
 
 /** Versions kept ready (a version never changes, so a kept one is never stale). */
 const KEPT = 200
@@ -46,9 +46,9 @@ export class AssistantRegistry {
   async prepare (callId: string): Promise<void> {
     if (this.options.override) return
     const { assistant: pinned, ...customer } = await callContextOf(this.db, callId)
-    const fallback = pinned ?? await defaultAssistant(this.db).then((found) => found && { id: found.id, version: found.version })
-    if (!fallback) return
-    const assistant = await this.at(fallback.id, fallback.version)
+    const version = pinned ?? await pinAssistant(this.db, undefined)
+    if (!version) return
+    const assistant = await this.at(version.id, version.version)
     await assistant.prepare?.(customer, { encoding: 'pcm16', sampleRate: 8000 })
   }
 

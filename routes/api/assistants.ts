@@ -11,6 +11,7 @@ import {
   AssistantFields, AssistantList, AssistantListQuery, AssistantParams, AssistantResponse, AssistantVersionList, ChangeAssistantBody,
   CreateAssistantBody, PreviewBody, PreviewResponse, RehearsalResponse, RehearseBody
 } from '../../schemas/assistants.js'
+import { getCustomer } from '../../lib/customers/repository.js'
 import { LANGUAGES } from '../../lib/speech/languages.js'
 import { MessageResponse } from '../../schemas/auth.js'
 import { ErrorRef } from '../../schemas/common.js'
@@ -215,10 +216,9 @@ const assistants: FastifyPluginAsyncTypebox = async (fastify) => {
     if (customerId === undefined) {
       return { id: 'sample', name: fields?.name ?? null, phone: '+910000000000', language: language ?? null, attributes: fields ?? {} }
     }
-    const { rows } = await fastify.db.query<{ id: string, name: string | null, phone: string, language: string | null, attributes: Record<string, unknown> }>(
-      'SELECT id, name, phone, language, attributes FROM customer WHERE id = $1', [customerId])
-    if (!rows[0]) throw fastify.httpErrors.notFound('Customer not found')
-    return { ...rows[0], language: language ?? rows[0].language }
+    const customer = await getCustomer(fastify.db, customerId)
+    if (!customer) throw fastify.httpErrors.notFound('Customer not found')
+    return { ...customer, language: language ?? customer.language }
   }
 }
 
