@@ -3,7 +3,8 @@
 // 50 000 finished calls of history. Measured against the plainest claim, the first due call in due order (FIFO,
 // no fair share), in the same run. The SQL is lib/dispatch/claim.ts's own.
 import path from 'node:path'
-import { queueBatch } from '../lib/calls/batches.js'
+import { startNow } from '../lib/campaigns/campaigns.js'
+import { bulkCallRules } from '../lib/campaigns/rules.js'
 import { windowOf } from '../lib/calling-rules/calling-window.js'
 import { COUNTS_SQL, DUE_SQL } from '../lib/dispatch/claim.js'
 import { openDatabase, type Database } from '../lib/db/database.js'
@@ -28,7 +29,12 @@ async function database (batches: number): Promise<Database> {
   const per = WAITING / batches
   for (let b = 0; b < batches; b++) {
     const ids = Array.from({ length: per }, (_, i) => `B${b * per + i + 1}`)
-    await queueBatch(db, 'bench', { customerIds: ids }, { schedule: { window: windowOf('00:00-24:00', 'mon-sun', 'UTC') } })
+    await startNow(db, 'bench', {
+      name: `bench ${b}`,
+      selection: { customer_ids: ids },
+      schedule: { window: windowOf('00:00-24:00', 'mon-sun', 'UTC') },
+      rules: bulkCallRules({ retry: { retries: 0, delayMs: 0 } })
+    }, {})
   }
   await db.exec('ANALYZE')
   return db

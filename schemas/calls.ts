@@ -10,13 +10,17 @@ export const CallStatus = Type.Union(CALL_STATUSES.map((status) => Type.Literal(
   description: 'queued, initiated, ringing, in-progress, then completed, busy, no-answer, failed or canceled'
 })
 
-export const SKIP_REASONS = ['suppressed', 'attempt-cap', 'outside-window', 'canceled', 'in-progress', 'not-found'] as const
+export const SKIP_REASONS = [
+  'suppressed', 'attempt-cap', 'outside-window', 'canceled', 'in-progress', 'not-found', 'recently-final', 'missing-field'
+] as const
 
 const SkipReasonSchema = Type.Union(SKIP_REASONS.map((reason) => Type.Literal(reason)), {
   description: 'Why a call was not dialled: suppressed (the number is on the suppression list), attempt-cap (the ' +
     'customer was dialled ATTEMPT_CAP times within ATTEMPT_CAP_HOURS), outside-window (the batch\'s end_at came ' +
-    'before its calling window opened), canceled (its batch was canceled); in a dry run also in-progress (a call is ' +
-    'already queued or going on) and not-found (no such customer)'
+    'before its calling window opened), canceled (its batch was canceled), recently-final (a call in the campaign\'s ' +
+    'skip_final_within_days ended with a final outcome, such as confirmed), missing-field (the customer has no value ' +
+    'for a field the assistant says with no fallback); in a dry run or preview also in-progress (a call is already ' +
+    'queued or going on) and not-found (no such customer)'
 })
 
 export const Call = Type.Object({
@@ -46,7 +50,10 @@ export const Call = Type.Object({
 
 export const CallEvent = Type.Object({
   status: CallStatus,
-  source: Type.String({ description: 'api, exotel-callback, passthru, dispatcher, retry, or reconciliation (Exotel\'s Call Details API)' }),
+  source: Type.String({
+    description: 'api, exotel-callback, passthru, dispatcher, retry, follow-up, campaign (what the campaign does next), ' +
+      'media-stream, or reconciliation (Exotel\'s Call Details API)'
+  }),
   detail: Type.Record(Type.String(), Type.Unknown()),
   created_at: Timestamp
 }, { additionalProperties: false })
@@ -143,13 +150,17 @@ export const TriggerBulkCallsBody = Type.Object({
   dry_run: Type.Optional(Type.Boolean({
     description: 'true: answer (200) what would happen to each customer, dialled or skipped and why, and dial nobody'
   })),
-  assistant_id: AssistantId
+  assistant_id: AssistantId,
+  name: Type.Optional(Type.String({
+    minLength: 1, maxLength: 120, description: 'What to call the campaign this makes (default: "Bulk call, <time> UTC")'
+  }))
 }, { additionalProperties: false })
 
 export const PlannedCall = Type.Object({
   customer_id: Type.String(),
   action: Type.Union([Type.Literal('dial'), Type.Literal('skip')]),
-  reason: Nullable(SkipReasonSchema)
+  reason: Nullable(SkipReasonSchema),
+  missing: Type.Optional(Type.Array(Type.String(), { description: 'missing-field: the fields the customer has no value for' }))
 }, { additionalProperties: false })
 
 export const BatchDryRun = Type.Object({

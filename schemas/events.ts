@@ -18,9 +18,9 @@ const LiveCall = Type.Object({
 
 const LiveBatch = Type.Object({
   id: Type.String(),
-  change: Type.Union([Type.Literal('queued'), Type.Literal('canceled'), Type.Literal('ended')]),
+  change: Type.Union(['queued', 'canceled', 'ended', 'paused', 'resumed'].map((change) => Type.Literal(change))),
   calls: Type.Integer({ description: 'Calls queued, canceled, or skipped at its end_at' })
-}, { description: 'A batch was queued, canceled, or reached its end_at' })
+}, { description: 'A batch (campaign) was queued (started), canceled, paused, resumed, or reached its end_at' })
 
 const LiveConversation = Type.Object({
   call_id: Type.String(),

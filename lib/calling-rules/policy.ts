@@ -1,6 +1,11 @@
-import type { RetryPolicy } from '../calls/calls.js'
 import { windowOf, type CallingWindow } from './calling-window.js'
 import type { AttemptCap } from './rules.js'
+
+/** A campaign call that was busy or not answered is dialled again, up to `retries` more times, `delayMs` later. */
+export interface RetryPolicy {
+  retries: number
+  delayMs: number
+}
 
 /** The rules every campaign follows unless it says otherwise: retries, calling hours, the attempt cap. */
 export interface CampaignPolicy {

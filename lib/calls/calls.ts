@@ -4,6 +4,7 @@ import type { Database, Queryable } from '../db/database.js'
 import { getConversation, type Conversation } from './conversation.js'
 import { announce, callEvent } from './events.js'
 import type { SkipReason } from '../calling-rules/rules.js'
+import { decideNext, type CampaignRules, type EndedCall } from '../campaigns/rules.js'
 
 export type CallStatus = (typeof CALL_STATUSES)[number]
 
@@ -95,17 +96,11 @@ export interface StatusReport {
 
 export type Locator = { id: string } | { exotelSid: string }
 
-/** A batch call that was busy or not answered is dialled again, up to `retries` more times, `delayMs` later. */
-export interface RetryPolicy {
-  retries: number
-  delayMs: number
-}
-
 /**
  * Applies a report to a call: recorded in its timeline once, and moving its status only forward. Answers the
  * call as it now is (undefined when no call matches) and whether its status changed.
  */
-export async function applyReport (db: Database, where: Locator, report: StatusReport, retry?: RetryPolicy):
+export async function applyReport (db: Database, where: Locator, report: StatusReport):
 Promise<{ call: Call, changed: boolean } | undefined> {
   return await db.transaction(async (tx) => {
     const [column, value] = 'id' in where ? ['id', where.id] : ['exotel_sid', where.exotelSid]
@@ -139,26 +134,75 @@ Promise<{ call: Call, changed: boolean } | undefined> {
       await touchCustomer(tx, call.customer_id, report.status)
       await announce(tx, callEvent(updated[0]!))
     }
-    if (forward && retry && (report.status === 'busy' || report.status === 'no-answer') && call.attempt <= retry.retries) {
-      await queueRetry(tx, call, retry.delayMs)
-    }
+    if (forward && isTerminal(report.status) && call.batch_id) await queueNext(tx, updated[0]!)
     return { call: updated[0]!, changed: forward }
   })
 }
 
-/** The next attempt of a batch call, unless its batch was canceled or the customer has another live call. */
-async function queueRetry (tx: Queryable, call: Call, delayMs: number) {
-  const { rows } = await tx.query<{ id: string }>(
+/**
+ * A campaign's call has ended, or its outcome came after it ended (`followUpOutcome`): the customer's next
+ * attempt is queued as the campaign's rules say (lib/campaigns/rules.ts), unless the campaign was canceled or the
+ * customer has another live call; the ended call's timeline says what comes next. Decided once a call.
+ */
+async function queueNext (tx: Queryable, call: Call): Promise<void> {
+  const { rows } = await tx.query<{
+    rules: CampaignRules,
+    outcome: string | null,
+    outcome_detail: Record<string, unknown> | null,
+    outcomes: Array<{ name: string, final?: boolean, follow_up?: boolean }> | null,
+    retries: number,
+    follow_ups: number
+  }>(
+    `SELECT campaign.rules, conversation.outcome, conversation.outcome_detail, version.config -> 'outcomes' AS outcomes,
+       (SELECT count(*) FILTER (WHERE follows = 'retry') FROM call earlier
+        WHERE earlier.batch_id = $2 AND earlier.customer_id = $3)::int AS retries,
+       (SELECT count(*) FILTER (WHERE follows = 'follow-up') FROM call earlier
+        WHERE earlier.batch_id = $2 AND earlier.customer_id = $3)::int AS follow_ups
+     FROM campaign
+     LEFT JOIN call_conversation conversation ON conversation.call_id = $1
+     LEFT JOIN assistant_version version ON version.assistant_id = $4 AND version.version = $5
+     WHERE campaign.id = $2 AND campaign.canceled_at IS NULL`,
+    [call.id, call.batch_id, call.customer_id, call.assistant_id, call.assistant_version]
+  )
+  const found = rows[0]
+  if (!found) return // canceled
+  const now = new Date()
+  const decided = decideNext(found.rules, {
+    status: call.status as EndedCall['status'],
+    outcome: found.outcome,
+    outcomeDetail: found.outcome_detail,
+    outcomeFlags: found.outcomes?.find((outcome) => outcome.name === found.outcome),
+    retries: found.retries,
+    followUps: found.follow_ups
+  }, now)
+  if (decided.next !== 'retry' && decided.next !== 'follow-up') return
+  // The ended call's timeline says once what comes next; a second decision (a late outcome) finds it there.
+  const { next, at, because } = decided
+  const [n, of] = next === 'retry' ? [decided.retry, decided.of] : [decided.followUp, decided.of]
+  const detail = { next, because, n, of, at: at.toISOString(), ...next === 'follow-up' ? { asked: decided.asked } : {} }
+  if (!await addEvent(tx, call.id, call.status, 'campaign', 'next-attempt', detail)) return
+  const { rows: queued } = await tx.query<{ id: string }>(
     `INSERT INTO call (customer_id, customer_name, phone, triggered_by, batch_id, attempt, status, not_before,
-       assistant_id, assistant_version)
-     SELECT $1, $2, $3, $4, $5, $6, 'queued', now() + $7 * interval '1 millisecond', $8::uuid, $9::int
-     FROM call_batch WHERE id = $5 AND canceled_at IS NULL
+       assistant_id, assistant_version, follows)
+     VALUES ($1, $2, $3, $4, $5, $6, 'queued', $7, $8::uuid, $9::int, $10)
      ${SKIP_IF_LIVE}
      RETURNING id`,
-    [call.customer_id, call.customer_name, call.phone, call.triggered_by, call.batch_id, call.attempt + 1, delayMs,
-      call.assistant_id, call.assistant_version]
+    [call.customer_id, call.customer_name, call.phone, call.triggered_by, call.batch_id, call.attempt + 1, at,
+      call.assistant_id, call.assistant_version, next]
   )
-  if (rows[0]) await addEvent(tx, rows[0].id, 'queued', 'retry', 'queued', { previous_call: call.id })
+  if (queued[0]) await addEvent(tx, queued[0].id, 'queued', next, 'queued', { previous_call: call.id, because })
+}
+
+/**
+ * An outcome recorded after its call ended (the status callback came first): the next attempt it asks for is
+ * queued now, as it would have been at the call's end.
+ */
+export async function followUpOutcome (db: Database, callId: string): Promise<void> {
+  await db.transaction(async (tx) => {
+    const { rows } = await tx.query<Call>(`SELECT ${COLUMNS} FROM call WHERE id = $1 FOR UPDATE`, [callId])
+    const call = rows[0]
+    if (call?.batch_id && isTerminal(call.status)) await queueNext(tx, call)
+  })
 }
 
 async function addEvent (tx: Queryable, callId: string, status: CallStatus, source: string, dedupeKey: string,

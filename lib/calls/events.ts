@@ -7,7 +7,7 @@ export const EVENTS_CHANNEL = 'vcm_events'
 
 export type LiveEvent =
   | { type: 'call', call: Pick<Call, 'id' | 'customer_id' | 'batch_id' | 'attempt' | 'status' | 'exotel_sid'> & { updated_at: string } }
-  | { type: 'batch', batch: { id: string, change: 'queued' | 'canceled' | 'ended', calls: number } }
+  | { type: 'batch', batch: { id: string, change: 'queued' | 'canceled' | 'ended' | 'paused' | 'resumed', calls: number } }
   | { type: 'conversation', conversation: { call_id: string, batch_id?: string | null } & ConversationChange }
 
 /**

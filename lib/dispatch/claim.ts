@@ -44,6 +44,8 @@ export const DUE_SQL = `WITH RECURSIVE waiting AS (
       ORDER BY not_before, created_at LIMIT $1
     ) first
     LEFT JOIN share ON share.batch_id = waiting.batch_id
+    -- A paused campaign's calls wait for it to resume.
+    WHERE waiting.batch_id NOT IN (SELECT id FROM campaign WHERE paused_at IS NOT NULL)
   )`
 
 export interface Claimed {
@@ -66,7 +68,8 @@ export interface Claimed {
  */
 export async function claimDue (db: Database, limits: PacingLimits, attemptCap: AttemptCap | undefined, now: Date): Promise<Claimed> {
   const waiting = await db.query(
-    "SELECT 1 FROM call WHERE status = 'queued' AND claimed_at IS NULL AND not_before <= $1 LIMIT 1", [now]
+    `SELECT 1 FROM call WHERE status = 'queued' AND claimed_at IS NULL AND not_before <= $1
+     AND batch_id NOT IN (SELECT id FROM campaign WHERE paused_at IS NOT NULL) LIMIT 1`, [now]
   )
   if (waiting.rowCount === 0) return { dial: [], skip: [] }
   return await db.transaction(async (tx) => {
@@ -88,8 +91,8 @@ export async function claimDue (db: Database, limits: PacingLimits, attemptCap: 
        WHERE id IN (SELECT id FROM due ORDER BY turn, not_before, created_at LIMIT $1)
          AND status = 'queued' AND claimed_at IS NULL
        RETURNING ${COLUMNS}, ${blockedReason('call.customer_id', 'call.phone', attemptCap, params)} AS blocked,
-         (SELECT jsonb_build_object('window', calling_window, 'end_at', end_at) FROM call_batch
-          WHERE call_batch.id = call.batch_id) AS schedule`, params
+         (SELECT jsonb_build_object('window', calling_window, 'end_at', end_at) FROM campaign
+          WHERE campaign.id = call.batch_id) AS schedule`, params
     )
     const closed = new Map<string, { schedule: BatchSchedule, claimed: string[] }>()
     for (const { blocked, schedule, ...call } of claimed) {

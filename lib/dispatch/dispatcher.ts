@@ -19,8 +19,8 @@ export interface DispatcherOptions {
   exotel: ExotelClient
   statusCallbackUrl: () => string
   policy: DispatchPolicy
-  /** Retries, attempt cap: what the claim and reconciliation apply. */
-  campaign: Pick<CampaignPolicy, 'retry'> & Partial<Pick<CampaignPolicy, 'attemptCap'>>
+  /** The attempt cap the claim applies (retries are each campaign's own rules). */
+  campaign: Partial<Pick<CampaignPolicy, 'attemptCap'>>
   onError?: (error: unknown, call?: Call) => void
   /**
    * The time, in ms since the epoch (default Date.now): what is due, calling windows, end_at and the sweeps go by
@@ -110,11 +110,11 @@ export class Dispatcher {
   }
 
   async #sweep (now: Date): Promise<void> {
-    const { db, exotel, policy, campaign } = this.#options
+    const { db, exotel, policy } = this.#options
     await skipEndedBatches(db, now)
     await failInterrupted(db, policy, now)
     const recoverBefore = this.#recoverBefore
     this.#recoverBefore = undefined
-    await reconcile(db, exotel, { ...policy, retry: campaign.retry }, now, recoverBefore)
+    await reconcile(db, exotel, policy, now, recoverBefore)
   }
 }

@@ -1,4 +1,4 @@
-import { applyReport, isTerminal, type Call, type RetryPolicy } from '../calls/calls.js'
+import { applyReport, isTerminal, type Call } from '../calls/calls.js'
 import type { Database } from '../db/database.js'
 import type { ExotelCall, ExotelClient } from '../exotel/exotel-client.js'
 
@@ -32,7 +32,7 @@ export async function failInterrupted (db: Database, policy: ReconcilePolicy, no
  * stopped) are looked up in Exotel's Call Details: a final status there is applied; past the timeout with none,
  * the call is failed; otherwise the check is noted and made again after another interval.
  */
-export async function reconcile (db: Database, exotel: ExotelClient, policy: ReconcilePolicy & { retry: RetryPolicy }, now: Date,
+export async function reconcile (db: Database, exotel: ExotelClient, policy: ReconcilePolicy, now: Date,
   recoverBefore?: Date): Promise<void> {
   const { rows } = await db.query<{ id: string, exotel_sid: string, status: Call['status'], overdue: boolean }>(
     `SELECT id, exotel_sid, status, dialled_at < $5::timestamptz - $2 * interval '1 millisecond' AS overdue
@@ -59,7 +59,7 @@ export async function reconcile (db: Database, exotel: ExotelClient, policy: Rec
         durationSeconds: record.duration ?? undefined,
         recordingUrl: record.recordingUrl ?? undefined,
         detail
-      }, policy.retry)
+      })
     } else if (overdue) {
       await applyReport(db, { id }, {
         status: 'failed', source: 'reconciliation', dedupeKey: 'timeout', error: 'No final status from Exotel in time', detail

@@ -1,4 +1,4 @@
-import { cancelWaiting } from '../calls/batches.js'
+import { cancelWaiting } from '../campaigns/waiting.js'
 import { announce } from '../calls/events.js'
 import { isOpen, nextOpening, type CallingWindow } from '../calling-rules/calling-window.js'
 import type { Database, Queryable } from '../db/database.js'
@@ -51,8 +51,8 @@ export async function deferBatch (tx: Queryable, batchId: string, schedule: Batc
 /** Batches past their end_at with calls still waiting (for the rate, or lines): those calls are skipped. */
 export async function skipEndedBatches (db: Database, now: Date): Promise<void> {
   const { rows: ended } = await db.query<{ id: string }>(
-    `SELECT id FROM call_batch WHERE end_at <= $1 AND EXISTS (
-       SELECT 1 FROM call WHERE call.batch_id = call_batch.id AND status = 'queued' AND claimed_at IS NULL)`, [now]
+    `SELECT id FROM campaign WHERE end_at <= $1 AND EXISTS (
+       SELECT 1 FROM call WHERE call.batch_id = campaign.id AND status = 'queued' AND claimed_at IS NULL)`, [now]
   )
   for (const { id } of ended) {
     await db.transaction(async (tx) => {

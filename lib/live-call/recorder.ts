@@ -1,4 +1,4 @@
-import { applyReport, type StatusReport } from '../calls/calls.js'
+import { applyReport, followUpOutcome, type StatusReport } from '../calls/calls.js'
 import { recordConversation, startConversation, type ConversationChange } from '../calls/conversation.js'
 import type { Database } from '../db/database.js'
 
@@ -29,7 +29,11 @@ export class CallRecorder {
   }
 
   conversation (change: ConversationChange): void {
-    this.#queue(() => recordConversation(this.#db, this.callId!, change))
+    this.#queue(async () => {
+      await recordConversation(this.#db, this.callId!, change)
+      // A campaign's next attempt may hang on the outcome, if the call's end was reported before it.
+      if (change.outcome) await followUpOutcome(this.#db, this.callId!)
+    })
   }
 
   /** An entry on the call's timeline; past MAX_TIMELINE_ENTRIES for this stream, only its end is. */

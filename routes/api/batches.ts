@@ -1,7 +1,10 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { pinAssistant } from '../../lib/assistant/store.js'
 import { callAnalytics } from '../../lib/calls/analytics.js'
-import { cancelBatch, getBatch, listBatches, planBatch, queueBatch } from '../../lib/calls/batches.js'
+import { cancelBatch, getBatch, listBatches } from '../../lib/calls/batches.js'
+import { NothingToCallError, startNow } from '../../lib/campaigns/campaigns.js'
+import { planCampaign } from '../../lib/campaigns/plan.js'
+import { bulkCallRules } from '../../lib/campaigns/rules.js'
 import {
   BatchCanceled, BatchDryRun, BatchList, BatchParams, BatchQueued, BatchResponse, TriggerBulkCallsBody
 } from '../../schemas/calls.js'
@@ -33,7 +36,6 @@ const batches: FastifyPluginAsyncTypebox = async (fastify) => {
     if (!customerIds && !filter) {
       throw fastify.httpErrors.badRequest('Give customer_ids, or a filter ({} for every customer)')
     }
-    const selection = customerIds ? { customerIds } : { filter: filter! }
     const policy = fastify.campaignPolicy
     const options = {
       schedule: {
@@ -45,7 +47,7 @@ const batches: FastifyPluginAsyncTypebox = async (fastify) => {
       assistant
     }
     if (dryRun) {
-      const plan = await planBatch(fastify.db, selection, options)
+      const plan = await planCampaign(fastify.db, customerIds ? { customerIds } : { filter: filter! }, { ...options, assistant: undefined })
       const wouldDial = plan.calls.filter((call) => call.action === 'dial').length
       return reply.code(200).send({
         success: true as const,
@@ -58,24 +60,28 @@ const batches: FastifyPluginAsyncTypebox = async (fastify) => {
         calls: plan.calls
       })
     }
-    const batch = await queueBatch(fastify.db, request.user!.sub, selection, options)
-    if (!batch.batchId) {
-      const reasons = Object.entries(batch.skipped).map(([reason, n]) => `${n} ${reason}`).join(', ')
-      throw fastify.httpErrors.badRequest(batch.matched === 0
-        ? 'No customers to call'
-        : batch.skipped['in-progress'] === batch.matched
-          ? 'Every customer selected already has a call queued or in progress'
-          : `None of the customers selected can be called (${reasons})`)
+    let batch
+    try {
+      batch = await startNow(fastify.db, request.user!.sub, {
+        name: request.body.name ?? `Bulk call, ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC`,
+        selection: customerIds ? { customer_ids: customerIds } : { filter: filter! },
+        schedule: options.schedule,
+        rules: bulkCallRules(policy),
+        assistant
+      }, options)
+    } catch (error) {
+      if (error instanceof NothingToCallError) throw fastify.httpErrors.badRequest(error.message)
+      throw error
     }
-    request.log.info({ batchId: batch.batchId, queued: batch.queued }, 'batch queued')
+    request.log.info({ batchId: batch.id, queued: batch.queued }, 'batch queued')
     return reply.code(202).send({
       success: true as const,
       message: `Queued ${batch.queued} calls` + (batch.firstDialAt.getTime() > Date.now() + 1000
         ? `, to be dialled from ${batch.firstDialAt.toISOString()} (the calling window)`
         : ''),
-      batch_id: batch.batchId,
+      batch_id: batch.id,
       queued: batch.queued,
-      skipped: (customerIds?.length ?? batch.matched) - batch.queued,
+      skipped: (customerIds?.length ?? batch.plan.calls.length) - batch.queued,
       skipped_by_reason: batch.skipped,
       first_dial_at: batch.firstDialAt
     })

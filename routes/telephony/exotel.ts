@@ -48,7 +48,7 @@ const exotel: FastifyPluginAsyncTypebox = async (fastify) => {
       durationSeconds: callback.durationSeconds,
       recordingUrl: callback.recordingUrl,
       detail: { event_type: callback.eventType }
-    }, fastify.campaignPolicy.retry)
+    })
     if (!result) {
       request.log.warn({ exotelSid: callback.sid }, 'Exotel callback for a call we do not know')
       return { success: true as const, message: 'Unknown call; ignored' }

@@ -128,6 +128,28 @@ const VALID: Record<string, Sample> = {
     body: { customer_id: 'C1' },
     typos: [[{ customer_id: 'C1', callers: 5 }, "body has no property 'callers'"]]
   },
+  'POST /api/campaigns': {
+    url: '/api/campaigns',
+    body: { name: 'December', filter: {} },
+    typos: [
+      [{ name: 'December', filter: {}, rules: { retry: { on: ['busy'], retries: 1, delay_seconds: 60, backoff: 2 } } },
+        "body.rules.retry has no property 'backoff'"],
+      [{ name: 'December', customer_ids: ['C1'], schedule: {} }, "body has no property 'schedule'"]
+    ]
+  },
+  'GET /api/campaigns': { url: '/api/campaigns?limit=5' },
+  'GET /api/campaigns/:id': { url: `/api/campaigns/${BATCH}` },
+  'PATCH /api/campaigns/:id': { url: `/api/campaigns/${BATCH}`, body: { name: 'January' }, typos: [[{ nme: 'January' }, "body has no property 'nme'"]] },
+  'GET /api/campaigns/:id/preview': { url: `/api/campaigns/${BATCH}/preview?limit=10` },
+  'GET /api/campaigns/:id/calls': { url: `/api/campaigns/${BATCH}/calls?limit=10` },
+  'POST /api/campaigns/:id/start': {
+    url: `/api/campaigns/${BATCH}/start`,
+    body: { fingerprint: 'abc' },
+    typos: [[{ fingerprint: 'abc', force: true }, "body has no property 'force'"]]
+  },
+  'POST /api/campaigns/:id/pause': { url: `/api/campaigns/${BATCH}/pause`, typos: [[{ force: true }, "body has no property 'force'"]] },
+  'POST /api/campaigns/:id/resume': { url: `/api/campaigns/${BATCH}/resume`, typos: [[{ force: true }, "body has no property 'force'"]] },
+  'POST /api/campaigns/:id/cancel': { url: `/api/campaigns/${BATCH}/cancel`, typos: [[{ force: true }, "body has no property 'force'"]] },
   'POST /api/assistants/:id/preview': {
     url: `/api/assistants/${ASSISTANT}/preview`,
     body: { fields: { name: 'Asha' } },
@@ -151,7 +173,7 @@ t.test('every route under /api and /auth refuses what it does not understand, na
   await app.inject({ method: 'POST', url: '/api/upload-customers', payload, headers: { ...headers, authorization } })
   const counts = async () => (await app.db.query(
     `SELECT (SELECT count(*) FROM customer) AS customers, (SELECT count(*) FROM call) AS calls,
-       (SELECT count(*) FROM call_batch) AS batches, (SELECT count(*) FROM suppression) AS suppressions,
+       (SELECT count(*) FROM campaign) AS batches, (SELECT count(*) FROM suppression) AS suppressions,
        (SELECT count(*) FROM customer_upload) AS uploads, (SELECT count(*) FROM assistant_version) AS assistant_versions`
   )).rows[0]
   const before = await counts()

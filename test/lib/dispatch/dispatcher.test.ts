@@ -1,5 +1,6 @@
 import t from 'tap'
-import { queueBatch } from '../../../lib/calls/batches.js'
+import { startNow } from '../../../lib/campaigns/campaigns.js'
+import { bulkCallRules } from '../../../lib/campaigns/rules.js'
 import { windowOf } from '../../../lib/calling-rules/calling-window.js'
 import { applyReport, createCall } from '../../../lib/calls/calls.js'
 import { Dispatcher, type DispatchPolicy } from '../../../lib/dispatch/dispatcher.js'
@@ -10,6 +11,17 @@ import { migratedDatabase, testClock } from '../../helper.js'
 
 const ALWAYS = windowOf('00:00-24:00', 'mon-sun', 'UTC')
 const ANYTIME = { schedule: { window: ALWAYS } }
+
+/** A campaign of these customers started at once, as POST /api/trigger-bulk-calls makes it, with no retries. */
+async function queueBatch (db: Database, by: string, selection: { customerIds: string[] } | { filter: object }, options: typeof ANYTIME) {
+  const started = await startNow(db, by, {
+    name: 'test',
+    selection: 'customerIds' in selection ? { customer_ids: selection.customerIds } : { filter: selection.filter },
+    schedule: options.schedule,
+    rules: bulkCallRules({ retry: { retries: 0, delayMs: 0 } })
+  }, {})
+  return { batchId: started.id }
+}
 const credentials = { accountSid: 'acme1', apiKey: 'key', apiToken: 'token' }
 // Nobody listens there: calls stay in flight (no callback ends them), as long calls do.
 const NOWHERE = 'http://127.0.0.1:9/exotel-webhook'
@@ -24,8 +36,6 @@ async function setup (t: { teardown (fn: () => unknown): void }, customers: numb
   return { db, simulator, exotel }
 }
 
-const NO_RETRIES = { retry: { retries: 0, delayMs: 0 } }
-
 function dispatcher (db: Database, exotel: ExotelClient, policy: Partial<DispatchPolicy>, callback = () => NOWHERE,
   clock = testClock()) {
   return new Dispatcher({
@@ -39,7 +49,7 @@ function dispatcher (db: Database, exotel: ExotelClient, policy: Partial<Dispatc
       priorityLines: 0,
       ...policy
     },
-    campaign: NO_RETRIES,
+    campaign: {},
     clock: clock.now
   })
 }
@@ -135,7 +145,7 @@ t.test('a round that fails is reported, and the next one runs', async (t) => {
     exotel,
     statusCallbackUrl: () => NOWHERE,
     policy: { callsPerMinute: 200, maxInFlight: 10, callTimeoutMs: 60_000, tickMs: 10, priorityLines: 0 },
-    campaign: NO_RETRIES,
+    campaign: {},
     onError: (error) => errors.push(error)
   })
   await db.close() // every query now fails
@@ -185,7 +195,7 @@ t.test('a call due while its batch\'s window is closed waits, with the rest of t
   const { batchId } = await queueBatch(db, 'sub', { customerIds: ['D1', 'D2', 'D3'] }, ANYTIME)
   // The window changes after queueing, as for a retry due at 21:05: nothing may be dialled before it opens.
   const tomorrow = ['sun', 'mon', 'tue', 'wed', 'thu', 'fri', 'sat'][(new Date().getUTCDay() + 1) % 7]
-  await db.query('UPDATE call_batch SET calling_window = $2 WHERE id = $1',
+  await db.query('UPDATE campaign SET calling_window = $2 WHERE id = $1',
     [batchId, { timezone: 'UTC', days: [tomorrow], hours: ['08:00-09:00'] }])
   // A call dialled half a minute ago lets this round claim all three at once (the rate allows it).
   await db.query(`INSERT INTO call (customer_id, phone, status, triggered_by, claimed_at, dialled_at)
@@ -203,7 +213,7 @@ t.test('a call due while its batch\'s window is closed waits, with the rest of t
 
   // If the batch ends before that opening, its calls are skipped instead.
   await db.query('UPDATE call SET not_before = now() WHERE batch_id = $1', [batchId])
-  await db.query("UPDATE call_batch SET end_at = now() + interval '1 hour' WHERE id = $1", [batchId])
+  await db.query("UPDATE campaign SET end_at = now() + interval '1 hour' WHERE id = $1", [batchId])
   t.equal(await running.tick(), 0)
   const { rows: skipped } = await db.query<{ status: string, skip_reason: string }>('SELECT status, skip_reason FROM call WHERE batch_id IS NOT NULL')
   t.same(skipped, Array(3).fill({ status: 'canceled', skip_reason: 'outside-window' }))
