@@ -115,7 +115,7 @@ export const CampaignPreview = Type.Object({
   would_skip: Type.Integer(),
   skipped_by_reason: Type.Record(Type.String(), Type.Integer()),
   first_dial_at: Timestamp,
-  assistant: Nullable(Type.Object({ id: Type.String(), version: Type.Integer(), name: Type.String() })),
+  assistant: Type.Object({ id: Type.String(), version: Type.Integer(), name: Type.String() }, { description: 'The assistant the calls would pin' }),
   greetings: Type.Array(Type.Object({
     customer_id: Type.String(),
     name: Nullable(Type.String()),

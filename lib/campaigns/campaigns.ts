@@ -9,7 +9,7 @@ import type { AttemptCap, SkipReason } from '../calling-rules/rules.js'
 import type { CustomerFilter } from '../customers/repository.js'
 import type { Database, Queryable } from '../db/database.js'
 import { DISPATCH_LOCK } from '../dispatch/schedule.js'
-import { planCampaign, type CampaignPlan, type PlannedAssistant, type Schedule, type Selection } from './plan.js'
+import { countSkip, planCampaign, type CampaignPlan, type PlannedAssistant, type Schedule, type Selection } from './plan.js'
 import { reasonOf, type CallNews } from './reasons.js'
 import type { CampaignRules } from './rules.js'
 
@@ -133,7 +133,10 @@ export interface PlanPolicy {
   attemptCap?: AttemptCap
 }
 
-/** The assistant a campaign's calls would talk with now: the one it names at its latest version, else the default. */
+/**
+ * The assistant a campaign's calls would talk with now: the one it names at its latest version, else the default
+ * (a server always has one: the first is made at its first start, and the default cannot be archived).
+ */
 async function plannedAssistant (db: Queryable, row: Pick<CampaignRow, 'assistant_id'>): Promise<PlannedAssistant | undefined> {
   const pinned = await pinAssistant(db, row.assistant_id ?? undefined)
   if (!pinned) return undefined
@@ -201,7 +204,7 @@ async function startIn (tx: Queryable, id: string, triggeredBy: string, fingerpr
   const queued = rows[0]!.queued
   const skipped = { ...plan.skipped }
   // Customers whose live call began since the plan was made: left to it.
-  if (queued < dial.length) skipped['in-progress'] = (skipped['in-progress'] ?? 0) + dial.length - queued
+  countSkip(skipped, 'in-progress', dial.length - queued)
   if (queued === 0) throw new NothingToCallError(nothingToCall(plan, skipped))
   await tx.query(
     `UPDATE campaign SET started_at = now(), total = $2, assistant_id = $3, assistant_version = $4, updated_at = now()

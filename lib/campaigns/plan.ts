@@ -88,6 +88,11 @@ function pickedSql (selection: Selection, options: PlanOptions, params: unknown[
     FROM customer ${where}`
 }
 
+/** Adds `n` (if any) customers skipped for `reason` to `counts`. */
+export function countSkip (counts: Partial<Record<SkipReason, number>>, reason: SkipReason, n: number): void {
+  if (n > 0) counts[reason] = (counts[reason] ?? 0) + n
+}
+
 /** What starting a campaign would do, customer by customer, without doing it. */
 export async function planCampaign (db: Queryable, selection: Selection, options: PlanOptions): Promise<CampaignPlan> {
   const firstDialAt = firstDial(options.schedule)
@@ -113,7 +118,7 @@ export async function planCampaign (db: Queryable, selection: Selection, options
     }
   }
   const skipped: CampaignPlan['skipped'] = {}
-  for (const { reason } of calls) if (reason) skipped[reason] = (skipped[reason] ?? 0) + 1
+  for (const { reason } of calls) if (reason) countSkip(skipped, reason, 1)
   const hash = createHash('sha256').update(`${options.assistant?.id ?? ''}@${options.assistant?.version ?? ''}\n`)
   for (const call of calls) hash.update(`${call.customer_id}\t${call.reason ?? ''}\n`)
   return { firstDialAt, calls, skipped, fingerprint: hash.digest('base64url').slice(0, 22) }

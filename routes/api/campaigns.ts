@@ -88,7 +88,8 @@ const campaigns: FastifyPluginAsyncTypebox = async (fastify) => {
     const body = request.body
     const selection = selectionOf(body, true)!
     const schedule = scheduleOf(body)
-    const assistant = await pinAssistant(fastify.db, body.assistant_id ?? undefined)
+    // None named: the default assistant when the campaign starts.
+    const assistant = body.assistant_id ? await pinAssistant(fastify.db, body.assistant_id) : undefined
     const row = await createCampaign(fastify.db, request.user!.sub, { name: body.name, selection, schedule, rules: rulesOf(body.rules), assistant })
     request.log.info({ campaignId: row.id }, 'campaign made')
     return reply.code(201).send({ success: true as const, message: `Campaign "${row.name}" saved as a draft`, campaign: shown((await getCampaign(fastify.db, row.id))!) })
@@ -142,7 +143,7 @@ const campaigns: FastifyPluginAsyncTypebox = async (fastify) => {
       selection: selectionOf(body, false),
       schedule,
       rules: body.rules ? rulesOf(body.rules, before.rules) : undefined,
-      assistant: body.assistant_id === undefined ? undefined : await pinAssistant(fastify.db, body.assistant_id ?? undefined) ?? null
+      assistant: body.assistant_id === null ? null : body.assistant_id === undefined ? undefined : await pinAssistant(fastify.db, body.assistant_id)
     })
     return { success: true as const, message: 'Campaign saved', campaign: shown((await getCampaign(fastify.db, updated!.id))!) }
   })
@@ -163,7 +164,8 @@ const campaigns: FastifyPluginAsyncTypebox = async (fastify) => {
   }, async (request) => {
     const campaign = await found(request.params.id)
     if (campaign.status !== 'draft') throw fastify.httpErrors.conflict(`Only a draft has a preview: this campaign is ${campaign.status}`)
-    const { plan, assistant } = await previewCampaign(fastify.db, campaign, policy)
+    const { plan, assistant: planned } = await previewCampaign(fastify.db, campaign, policy)
+    const assistant = planned! // the server's default when the campaign names none: there always is one
     const dial = plan.calls.filter((call) => call.action === 'dial')
     const listed = plan.calls.slice(request.query.offset, request.query.offset + request.query.limit)
     const names = new Map<string, string | null>()
@@ -171,7 +173,7 @@ const campaigns: FastifyPluginAsyncTypebox = async (fastify) => {
     for (const call of dial.slice(0, 3)) {
       const customer = (await getCustomer(fastify.db, call.customer_id))!
       names.set(customer.id, customer.name)
-      const first = assistant && renderTexts(assistant.kind, assistant.config, customer).find((text) => text.said !== 'instructions')
+      const first = renderTexts(assistant.kind, assistant.config, customer).find((text) => text.said !== 'instructions')
       if (first) greetings.push({ customer_id: customer.id, name: customer.name, language: first.language, text: first.text })
     }
     for (const call of listed) {
@@ -186,7 +188,7 @@ const campaigns: FastifyPluginAsyncTypebox = async (fastify) => {
       would_skip: skipped,
       skipped_by_reason: plan.skipped,
       first_dial_at: plan.firstDialAt,
-      assistant: assistant ? { id: assistant.id, version: assistant.version, name: assistant.name } : null,
+      assistant: { id: assistant.id, version: assistant.version, name: assistant.name },
       greetings,
       calls: listed.map((call) => ({ ...call, name: names.get(call.customer_id) ?? null })),
       total: plan.calls.length
