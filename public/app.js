@@ -1,8 +1,11 @@
-// The operator dashboard: account (sign up, confirm, log in, forgot password, log out), customer upload with
-// progress and report, customers (search, filter, pages, select, call), campaigns with progress and cancel, a live
-// board of calls fed by /api/events, the do-not-call list, and a page per call with its timeline, keys, transcript
-// and outcome.
+// The operator dashboard, as screens with their own addresses (#/campaigns, #/campaigns/new, #/campaigns/<id>,
+// #/customers, #/customers/<id>, #/calls, #/calls/<id>, #/do-not-call, #/assistants): account (sign up, confirm,
+// log in, forgot password, log out), customer upload with progress and report, customers (search, filter, pages,
+// select, edit, delete), campaigns (made, previewed, confirmed, paused, resumed, canceled, with results), a live
+// board of calls fed by /api/events, the do-not-call list, and a page per call with its readable timeline.
+// The answer to a click is shown next to what was clicked.
 import { assistantsScreen } from '/assistants.js'
+import { campaignScreens } from '/campaigns.js'
 import { VoiceAssistantAuth } from '/vcm-auth.js'
 
 const auth = new VoiceAssistantAuth()
@@ -10,10 +13,49 @@ const $ = (id) => document.getElementById(id)
 const PAGE = 25
 const state = { offset: 0, total: 0, search: '', status: '', selected: new Set(), stream: undefined }
 
+/** What the operator last clicked or submitted: answers are shown next to it. */
+let origin
+
+/**
+ * Tells the operator what came of what they did, next to what they clicked (in its list item or row, else after
+ * its form or row of buttons); with nothing clicked still on the page, at the top.
+ */
 function say (text, error = false) {
-  $('message').textContent = text
-  $('message').className = error ? 'error' : ''
-  $('message').setAttribute('role', error ? 'alert' : 'status')
+  for (const note of document.querySelectorAll('.note')) note.remove()
+  const top = $('message')
+  top.textContent = ''
+  const anchor = origin?.isConnected ? origin.closest('li, td, .row, form, section') : undefined
+  if (!text) return
+  if (!anchor || anchor.closest('[hidden]')) {
+    top.textContent = text
+    top.className = error ? 'error' : ''
+    top.setAttribute('role', error ? 'alert' : 'status')
+    return
+  }
+  const note = el(anchor.matches('li, td') ? 'span' : 'p', { class: `note${error ? ' error' : ''}`, role: error ? 'alert' : 'status', 'data-at': String(Date.now()) }, text)
+  if (anchor.matches('li, td, section')) anchor.append(note)
+  else anchor.after(note)
+}
+
+document.addEventListener('click', (event) => { if (event.target.closest('button, a')) origin = event.target.closest('button, a') }, true)
+document.addEventListener('submit', (event) => { origin = event.submitter ?? event.target }, true)
+
+/**
+ * Asks, next to `anchor`, before something that dials many people or cannot be undone: resolves true when the
+ * operator says yes.
+ */
+function confirmNear (anchor, question, yes, no = 'Not now') {
+  document.querySelector('.confirm')?.remove()
+  return new Promise((resolve) => {
+    const yesButton = el('button', { type: 'button' }, yes)
+    const noButton = el('button', { type: 'button', class: 'quiet' }, no)
+    const box = el('div', { class: 'confirm', role: 'alertdialog', 'aria-label': question }, el('p', {}, question), el('div', { class: 'row' }, yesButton, noButton))
+    const answer = (value) => () => { box.remove(); origin = anchor; resolve(value) }
+    yesButton.addEventListener('click', answer(true))
+    noButton.addEventListener('click', answer(false))
+    ;(anchor.closest('li, .row, form') ?? anchor).after(box)
+    yesButton.focus()
+  })
 }
 
 /** An element with text and attributes: el('td', { class: 'x' }, 'text', child, ...). */
@@ -56,6 +98,8 @@ function tab (name) {
 async function signOut (text) {
   state.stream?.abort()
   await auth.logout()
+  for (const form of document.querySelectorAll('#signed-out form')) form.reset()
+  origin = undefined
   say(text)
   route()
 }
@@ -77,7 +121,9 @@ $('signup').addEventListener('submit', attempt(async (event) => {
   const { email, password, first_name: first, last_name: last } = fields(event.target)
   const result = await auth.signup(email, password, first || undefined, last || undefined)
   if (!result.success) return say(result.message, true)
-  say('Account created: enter the code we emailed you')
+  const local = result.code_sent_to === 'server-log'
+  say(local ? "Account created: the code is in the server's log (no email is sent without Cognito)" : 'Account created: enter the code we emailed you')
+  $('code-hint').hidden = !local
   $('confirm').elements.email.value = email
   $('login').elements.email.value = email
   tab('confirm')
@@ -188,7 +234,9 @@ async function loadCustomers () {
     const call = el('button', { class: 'quiet', 'aria-label': `Call ${label}` }, 'Call')
     call.addEventListener('click', attempt(() => callOne(customer.id, label)))
     return el('tr', { 'data-customer': customer.id },
-      el('td', {}, box), el('td', {}, label), el('td', { class: 'hide-small' }, customer.phone),
+      el('td', {}, box), el('td', {}, el('a', { href: `#/customers/${encodeURIComponent(customer.id)}` }, label),
+        el('span', { class: 'muted show-small' }, ` ···${customer.phone.slice(-4)}`)),
+      el('td', { class: 'hide-small' }, customer.phone),
       el('td', {}, customer.last_call_status ? badge(customer.last_call_status) : el('span', { class: 'muted' }, 'never called')),
       el('td', {}, call))
   }))
@@ -202,8 +250,8 @@ async function loadCustomers () {
 
 function selectionChanged () {
   const count = state.selected.size
-  $('call-selected').disabled = count === 0
-  $('call-selected').textContent = count ? `Call selected (${count})` : 'Call selected'
+  $('campaign-selected').disabled = count === 0
+  $('campaign-selected').textContent = count ? `New campaign with selected (${count})` : 'New campaign with selected'
 }
 
 /** The assistant chosen for calls started here: none named means the default. */
@@ -224,17 +272,6 @@ async function callOne (customerId, label) {
   showCall(call)
 }
 
-async function startBatch (body) {
-  const result = await post('/api/trigger-bulk-calls', { ...body, ...chosenAssistant() })
-  // Why some were left out (in-progress, suppressed, attempt-cap, not-found), and when dialling starts if not now.
-  const reasons = Object.entries(result.skipped_by_reason).map(([reason, n]) => `${n} ${reason}`).join(', ')
-  const start = new Date(result.first_dial_at)
-  const later = start.getTime() > Date.now() + 5000 ? `; dialling starts ${start.toLocaleString()} (calling hours)` : ''
-  say(`${result.message}${reasons ? ` (skipped: ${reasons})` : ''}${later}`)
-  state.selected.clear()
-  await Promise.all([loadCustomers(), loadBatches()])
-}
-
 let searchTimer
 $('customer-filter').addEventListener('input', () => {
   clearTimeout(searchTimer)
@@ -253,27 +290,35 @@ $('select-page').addEventListener('change', () => {
     box.dispatchEvent(new Event('change'))
   }
 })
-$('call-selected').addEventListener('click', attempt(() => startBatch({ customer_ids: [...state.selected] })))
-$('call-matching').addEventListener('click', attempt(() => {
+// A campaign is made on its own screen, with these customers or this filter chosen.
+$('campaign-selected').addEventListener('click', () => {
+  campaigns.choose({ customer_ids: [...state.selected] })
+  location.hash = '#/campaigns/new'
+})
+$('campaign-matching').addEventListener('click', () => {
   const filter = {}
   if (state.search) filter.search = state.search
   if (state.status) filter.status = state.status
-  return startBatch({ filter })
-}))
+  campaigns.choose({ filter })
+  location.hash = '#/campaigns/new'
+})
 $('prev-page').addEventListener('click', attempt(() => { state.offset = Math.max(0, state.offset - PAGE); return loadCustomers() }))
 $('next-page').addEventListener('click', attempt(() => { state.offset += PAGE; return loadCustomers() }))
 
 // ---- Do not call ---------------------------------------------------------------------------------------------
 
 async function loadSuppressions () {
-  const { suppressions, total } = await api('/api/suppressions?limit=20')
+  const search = $('suppress-search').elements.search.value.replace(/[^0-9+]/g, '')
+  const { suppressions, total } = await api(`/api/suppressions?limit=50${search ? `&search=${encodeURIComponent(search)}` : ''}`)
   $('suppression-total').textContent = `(${total})`
   $('suppressions').replaceChildren(...suppressions.map((entry) => {
     const remove = el('button', { class: 'quiet', 'aria-label': `Remove ${entry.phone} from the do-not-call list` }, 'Remove')
     remove.addEventListener('click', attempt(async () => {
+      if (!await confirmNear(remove, `Take ${entry.phone} off the do-not-call list? Campaigns may call it again.`, 'Yes, remove it')) return
       const result = await api(`/api/suppressions?phone=${encodeURIComponent(entry.phone)}`, { method: 'DELETE' })
-      say(result.message)
       await loadSuppressions()
+      origin = $('suppress-search')
+      say(`${result.message}: ${entry.phone}`)
     }))
     return el('li', { 'data-phone': entry.phone }, `${entry.phone}${entry.reason ? ` (${entry.reason})` : ''} `, remove)
   }))
@@ -290,6 +335,10 @@ $('suppress').addEventListener('submit', attempt(async (event) => {
   await loadSuppressions()
 }))
 
+let dncTimer
+$('suppress-search').addEventListener('input', () => { clearTimeout(dncTimer); dncTimer = setTimeout(attempt(loadSuppressions), 250) })
+$('suppress-search').addEventListener('submit', (event) => event.preventDefault())
+
 $('suppress-file').addEventListener('submit', attempt(async (event) => {
   event.preventDefault()
   const body = new FormData()
@@ -300,81 +349,136 @@ $('suppress-file').addEventListener('submit', attempt(async (event) => {
   await loadSuppressions()
 }))
 
-// ---- Campaigns -----------------------------------------------------------------------------------------------
+// ---- Customer ------------------------------------------------------------------------------------------------
 
-const LIVE = ['queued', 'initiated', 'ringing', 'in-progress']
+let currentCustomer
 
-async function loadBatches () {
-  const { batches } = await api('/api/batches?limit=5')
-  $('batches').replaceChildren(...batches.map((batch) => {
-    const open = LIVE.reduce((sum, status) => sum + batch.counts[status], 0)
-    const done = batch.total - open
-    const cancel = el('button', { class: 'quiet' }, 'Cancel')
-    cancel.addEventListener('click', attempt(async () => {
-      const result = await post(`/api/batches/${batch.id}/cancel`)
-      say(result.message)
-      await loadBatches()
-    }))
-    const counts = Object.entries(batch.counts).filter(([, n]) => n > 0).map(([status, n]) => `${status} ${n}`).join(', ')
-    return el('li', { 'data-batch': batch.id },
-      el('div', { class: 'row' }, el('strong', {}, `${new Date(batch.created_at).toLocaleString()}: ${batch.total} calls`), badge(batch.status),
-        batch.status === 'running' ? cancel : undefined),
-      el('progress', { max: String(batch.total), value: String(done), 'aria-label': `Campaign progress: ${done} of ${batch.total} finished` }),
-      el('div', { class: 'muted' }, `${done} of ${batch.total} finished${counts ? `: ${counts}` : ''}${batch.retries ? `; ${batch.retries} retries` : ''}` +
-        (batch.next_dial_at && Date.parse(batch.next_dial_at) > Date.now() + 5000
-          ? `; next dial ${new Date(batch.next_dial_at).toLocaleString()}`
-          : '')))
-  }))
-  if (!batches.length) $('batches').replaceChildren(el('li', { class: 'muted' }, 'No campaigns yet: select customers and call them'))
+async function loadCustomerPage (id) {
+  const { customer } = await api(`/api/customers/${encodeURIComponent(id)}`)
+  currentCustomer = customer
+  $('customer-title').textContent = customer.name ?? customer.id
+  facts($('customer-facts'), [
+    ['Customer id', customer.id], ['Phone', customer.phone], ['Email', customer.email], ['Language', customer.language],
+    ...Object.entries(customer.attributes).map(([name, value]) => [name, value]),
+    ['Last call', customer.last_call_status ? badge(customer.last_call_status) : 'never called'],
+    ['Edited by hand', customer.edited_fields.join(', ')]
+  ])
+  const form = $('customer-edit')
+  for (const name of ['name', 'phone', 'email', 'language']) form.elements[name].value = customer[name] ?? ''
+  const { calls } = await api(`/api/calls?customer_id=${encodeURIComponent(id)}&limit=50`)
+  $('customer-calls').replaceChildren(...calls.map((call) => el('li', {},
+    el('a', { href: `#/calls/${call.id}` }, `${when(call.created_at)}, attempt ${call.attempt}`), ' ', badge(call.status),
+    call.outcome ? badge(call.outcome) : undefined, ' ', el('span', { class: 'muted' }, statusWords(call)))))
+  if (!calls.length) $('customer-calls').replaceChildren(el('li', { class: 'muted' }, 'Never called'))
 }
+
+$('customer-edit').addEventListener('submit', attempt(async (event) => {
+  event.preventDefault()
+  const form = event.target
+  const body = {}
+  for (const name of ['name', 'phone', 'email', 'language']) {
+    const value = form.elements[name].value.trim()
+    if (value !== (currentCustomer[name] ?? '')) body[name] = value || null
+  }
+  if (!Object.keys(body).length) return say('Nothing changed')
+  await api(`/api/customers/${encodeURIComponent(currentCustomer.id)}`, { method: 'PATCH', body: JSON.stringify(body) })
+  await loadCustomerPage(currentCustomer.id)
+  origin = form.querySelector('button[type=submit]')
+  say('Saved: later uploads leave these fields as you set them')
+}))
+
+$('customer-delete').addEventListener('click', attempt(async () => {
+  const label = currentCustomer.name ?? currentCustomer.id
+  if (!await confirmNear($('customer-delete'), `Delete ${label}? Their calls stay in the history; they will not be called again unless uploaded again.`, `Yes, delete ${label}`)) return
+  const result = await api(`/api/customers/${encodeURIComponent(currentCustomer.id)}`, { method: 'DELETE' })
+  state.selected.delete(currentCustomer.id)
+  location.hash = '#/customers'
+  origin = undefined
+  say(`${result.message}: ${label}`)
+}))
 
 // ---- Live board ----------------------------------------------------------------------------------------------
 
-const board = new Map()
-const outcomes = new Map()
-const names = new Map()
+const SKIPPED = {
+  suppressed: 'on the do-not-call list',
+  'attempt-cap': 'called too often lately',
+  'outside-window': "not dialled before the campaign's end",
+  canceled: 'campaign canceled',
+  'recently-final': 'already settled recently',
+  'missing-field': 'missing a detail the assistant says'
+}
 
+/** A call's status in words, with why it was not dialled, or failed. */
+function statusWords (call) {
+  if (call.status === 'canceled') return SKIPPED[call.skip_reason] ?? 'not dialled'
+  if (call.status === 'queued' && Date.parse(call.not_before) > Date.now() + 1000) return `waiting until ${when(call.not_before)}`
+  if (call.status === 'failed' && call.error) return call.error
+  return ''
+}
+
+const when = (iso) => {
+  const date = new Date(iso)
+  return date.toDateString() === new Date().toDateString() ? date.toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' }) : date.toLocaleString([], { day: 'numeric', month: 'short', hour: '2-digit', minute: '2-digit' })
+}
+
+const board = new Map()
+const known = new Map()
+
+/** A call on the board, moved to the top as it changes: who (with the number's last digits), campaign, attempt, status, outcome. */
 function showCall (call) {
-  const row = board.get(call.id) ?? el('tr', { 'data-call': call.id })
-  if (call.outcome) outcomes.set(call.id, call.outcome)
-  if (call.customer_name !== undefined) names.set(call.id, call.customer_name ?? call.customer_id)
-  const outcome = outcomes.get(call.id)
+  const seen = { ...known.get(call.id), ...Object.fromEntries(Object.entries(call).filter(([, value]) => value !== undefined)) }
+  known.set(call.id, seen)
+  const row = board.get(call.id) ?? el('li', { 'data-call': call.id })
+  const who = `${seen.customer_name ?? seen.customer_id}`
   row.replaceChildren(
-    el('td', {}, el('a', { href: `#/calls/${call.id}` }, names.get(call.id) ?? call.customer_id)),
-    el('td', {}, badge(call.status)),
-    el('td', { 'data-outcome': '' }, outcome ? badge(outcome) : undefined),
-    el('td', { class: 'hide-small' }, time(call.updated_at)))
-  if (!board.has(call.id)) {
-    board.set(call.id, row)
-    $('call-rows').prepend(row)
+    el('div', { class: 'row tight' },
+      el('a', { href: `#/calls/${call.id}` }, who), el('span', { class: 'muted' }, seen.phone ? `···${seen.phone.slice(-4)}` : ''),
+      badge(seen.status), el('span', { 'data-outcome': '' }, seen.outcome ? badge(seen.outcome) : '')),
+    el('div', { class: 'muted' }, [
+      seen.batch_id ? `${campaigns.nameOf(seen.batch_id) ?? 'campaign'}, attempt ${seen.attempt}` : 'single call',
+      statusWords(seen), time(seen.updated_at)
+    ].filter(Boolean).join(' · ')))
+  board.set(call.id, row)
+  $('call-rows').prepend(row)
+  while (board.size > 50) {
+    const [oldest] = [...board.keys()].filter((id) => board.get(id) === $('call-rows').lastElementChild)
+    board.get(oldest)?.remove()
+    board.delete(oldest)
   }
 }
 
 async function loadBoard () {
-  const { calls } = await api('/api/calls?limit=25')
+  const { calls } = await api('/api/calls?limit=50')
+  await campaigns.loadNames()
   board.clear()
   $('call-rows').replaceChildren()
-  for (const call of calls.reverse()) showCall(call)
+  for (const call of calls.sort((a, b) => Date.parse(a.updated_at) - Date.parse(b.updated_at))) showCall(call)
+  if (!calls.length) $('call-rows').replaceChildren(el('li', { class: 'muted' }, 'No calls yet: start a campaign'))
 }
 
 let refreshSoon
-function refreshLists () {
+function refreshScreen () {
   clearTimeout(refreshSoon)
-  refreshSoon = setTimeout(attempt(() => Promise.all([loadBatches(), loadCustomers()])), 300)
+  refreshSoon = setTimeout(attempt(async () => {
+    // What the screen shows changes: an answer given a while ago would now mislead.
+    for (const note of document.querySelectorAll('.note:not(.error)')) if (Date.now() - Number(note.dataset.at) > 5000) note.remove()
+    if (screen === 'customers') await loadCustomers()
+    await campaigns.refresh(screen, screenId)
+  }), 300)
 }
 
 function onEvent (type, data) {
   if (type === 'call') {
-    if (board.has(data.id)) showCall(data)
+    if (known.has(data.id)) showCall(data)
     else api(`/api/calls/${data.id}`).then(({ call }) => showCall(call), () => {})
-    if (data.batch_id || LIVE.includes(data.status) === false) refreshLists()
+    refreshScreen()
   }
-  if (type === 'batch') refreshLists()
+  if (type === 'batch') refreshScreen()
   if (type === 'conversation' && data.outcome) {
-    outcomes.set(data.call_id, data.outcome.result)
-    board.get(data.call_id)?.querySelector('[data-outcome]').replaceChildren(badge(data.outcome.result))
+    if (known.has(data.call_id)) showCall({ id: data.call_id, outcome: data.outcome.result })
+    refreshScreen()
   }
-  if (currentCall && (data.id === currentCall || data.call_id === currentCall)) loadCallPage(currentCall).catch(() => {})
+  if (screen === 'call' && (data.id === screenId || data.call_id === screenId)) loadCallPage(screenId).catch(() => {})
 }
 
 /** /api/events read with fetch (EventSource cannot send a bearer token); reconnects after a pause. */
@@ -410,21 +514,54 @@ async function listen () {
 
 // ---- A call's page -------------------------------------------------------------------------------------------
 
-let currentCall
-
 function facts (list, pairs) {
   list.replaceChildren(...pairs.filter(([, value]) => value !== undefined && value !== null && value !== '')
     .flatMap(([name, value]) => [el('dt', {}, name), el('dd', {}, value)]))
+}
+
+const EXOTEL_EVENTS = { ringing: 'the phone rang', answered: 'the customer answered', terminal: 'the call ended' }
+
+/** A timeline entry as a person says it. */
+function eventWords (event) {
+  const detail = event.detail
+  switch (event.source) {
+    case 'api':
+      if (event.status === 'queued') return 'Queued to be dialled'
+      if (event.status === 'initiated') return 'Dialled: Exotel accepted the call'
+      if (event.status === 'failed') return `Exotel refused the call${detail.exotel_status ? ` (${detail.exotel_status})` : ''}`
+      return `Not dialled: ${SKIPPED[detail.reason] ?? event.status}`
+    case 'dispatcher':
+      if (detail.reason === 'outside-window' && detail.until) return `Outside calling hours: waits until ${when(detail.until)}`
+      return event.status === 'canceled' ? `Not dialled: ${SKIPPED[detail.reason] ?? detail.reason}` : `Dialled (${event.status})`
+    case 'exotel-callback': return `Exotel: ${EXOTEL_EVENTS[detail.event_type] ?? detail.event_type ?? 'news'} (${event.status})`
+    case 'passthru': return 'Exotel connected the call to this server'
+    case 'media-stream':
+      if (detail.digit) return `The customer pressed ${detail.digit}`
+      if (detail.assistant) return `Assistant: ${String(detail.assistant).replaceAll('-', ' ')}`
+      if (detail.reason !== undefined) return `Audio stream ended${detail.reason ? ` (${detail.reason})` : ''}`
+      return 'Audio stream started'
+    case 'reconciliation': return `Checked with Exotel: ${detail.exotel_status ?? 'no answer'}${detail.problem ? ` (${detail.problem})` : ''}`
+    case 'retry': return `Retry queued after ${detail.because ?? 'the last attempt'}`
+    case 'follow-up': return `Follow-up queued after ${detail.because ?? 'the last attempt'}`
+    case 'campaign': return `Next: ${detail.next} ${detail.n} of ${detail.of} at ${when(detail.at)}${detail.asked ? ' (when the customer asked)' : ''}`
+    default: return `${event.source}: ${event.status}`
+  }
 }
 
 async function loadCallPage (id) {
   const { call } = await api(`/api/calls/${id}`)
   $('call-title').textContent = `Call to ${call.customer_name ?? call.customer_id}`
   facts($('call-facts'), [
-    ['Status', badge(call.status)], ['Phone', call.phone], ['Customer', call.customer_id], ['Attempt', String(call.attempt)],
+    ['Status', badge(call.status)], ['Why', statusWords(call)], ['Phone', call.phone], ['Attempt', String(call.attempt)],
+    ['Campaign', call.batch_id ? el('a', { href: `#/campaigns/${call.batch_id}` }, campaigns.nameOf(call.batch_id) ?? 'its campaign') : 'single call'],
     ['Dialled', time(call.dialled_at)], ['Answered', time(call.answered_at)], ['Ended', time(call.ended_at)],
     ['Duration', call.duration_seconds === null ? '' : `${call.duration_seconds} s`], ['Error', call.error], ['Exotel Sid', call.exotel_sid]
   ])
+  const customer = await api(`/api/customers/${encodeURIComponent(call.customer_id)}`).then((body) => body.customer, () => undefined)
+  facts($('call-customer'), customer
+    ? [['Name', el('a', { href: `#/customers/${encodeURIComponent(customer.id)}` }, customer.name ?? customer.id)], ['Customer id', customer.id],
+        ['Language', customer.language], ...Object.entries(customer.attributes)]
+    : [['Customer', `${call.customer_id} (deleted)`]])
   const talk = call.conversation
   facts($('conversation-facts'), talk
     ? [['Outcome', talk.outcome ? badge(talk.outcome) : 'none yet'], ['Keys pressed', talk.dtmf || 'none'], ['Assistant', talk.assistant],
@@ -433,27 +570,43 @@ async function loadCallPage (id) {
     : [['Conversation', 'none: the call was not answered, or has not been yet']])
   $('transcript').replaceChildren(...(talk?.transcript ?? []).map((line) =>
     el('li', { class: line.speaker }, el('strong', {}, line.speaker === 'caller' ? 'Caller: ' : 'Assistant: '), line.text)))
-  $('timeline').replaceChildren(...call.events.map((event) => {
-    const detail = Object.entries(event.detail).filter(([, value]) => value !== '' && value !== null && typeof value !== 'object')
-      .map(([name, value]) => `${name} ${value}`).join(', ')
-    return el('li', {}, `${time(event.created_at)} `, badge(event.status), ` ${event.source}${detail ? `: ${detail}` : ''}`)
-  }))
+  $('timeline').replaceChildren(...call.events.filter((event) => !(event.source === 'media-stream' && event.detail.mark))
+    .map((event) => el('li', {}, el('span', { class: 'muted' }, `${time(event.created_at)} `), eventWords(event))))
 }
 
-// ---- Pages ---------------------------------------------------------------------------------------------------
+// ---- Screens -------------------------------------------------------------------------------------------------
 
 const assistants = assistantsScreen({ api, post, el, say, attempt, $ })
+const campaigns = campaignScreens({ api, post, el, say, attempt, $, badge, when, confirmNear, facts, setOrigin: (node) => { origin = node } })
+
+let screen
+let screenId
+
+const SCREENS = [
+  [/^#\/campaigns\/new$/, 'campaign-new', 'campaign-new-page', 'campaigns'],
+  [/^#\/campaigns\/([0-9a-f-]{36})$/, 'campaign', 'campaign-page', 'campaigns'],
+  [/^#\/customers\/(.+)$/, 'customer', 'customer-page', 'customers'],
+  [/^#\/customers$/, 'customers', 'customers-page', 'customers'],
+  [/^#\/calls\/([0-9a-f-]{36})$/, 'call', 'call-page', 'calls'],
+  [/^#\/calls$/, 'calls', 'calls-page', 'calls'],
+  [/^#\/do-not-call$/, 'do-not-call', 'dnc-page', 'do-not-call'],
+  [/^#\/assistants$/, 'assistants', 'assistants-page', 'assistants'],
+  [/^(#\/?(campaigns)?)?$/, 'campaigns', 'campaigns-page', 'campaigns']
+]
 
 async function route () {
   const signedIn = auth.signedIn
   $('signed-out').hidden = signedIn
   $('account').hidden = !signedIn
-  const match = /^#\/calls\/([0-9a-f-]{36})$/.exec(location.hash)
-  const onAssistants = location.hash === '#/assistants'
-  $('home').hidden = !signedIn || Boolean(match) || onAssistants
-  $('call-page').hidden = !signedIn || !match
-  $('assistants-page').hidden = !signedIn || !onAssistants
-  currentCall = match?.[1]
+  const [match, name, page, nav] = SCREENS.map(([pattern, ...rest]) => [pattern.exec(location.hash), ...rest]).find(([found]) => found) ??
+    [[], 'campaigns', 'campaigns-page', 'campaigns']
+  screen = name
+  screenId = match[1] && decodeURIComponent(match[1])
+  for (const main of document.querySelectorAll('[data-screen]')) main.hidden = !signedIn || main.id !== page
+  for (const link of document.querySelectorAll('[data-nav]')) {
+    if (link.dataset.nav === nav) link.setAttribute('aria-current', 'page')
+    else link.removeAttribute('aria-current')
+  }
   if (!signedIn) return
   try {
     if (!state.stream || state.stream.signal.aborted) {
@@ -461,13 +614,17 @@ async function route () {
       $('who').textContent = user.email ?? user.username
       listen()
     }
-    if (match) await loadCallPage(match[1])
-    else if (onAssistants) await assistants.load()
-    else await Promise.all([loadCustomers(), loadBatches(), loadBoard(), loadSuppressions(), loadAssistantChoice()])
+    if (screen === 'call') await loadCallPage(screenId)
+    else if (screen === 'calls') await loadBoard()
+    else if (screen === 'customer') await loadCustomerPage(screenId)
+    else if (screen === 'customers') await Promise.all([loadCustomers(), loadAssistantChoice()])
+    else if (screen === 'do-not-call') await loadSuppressions()
+    else if (screen === 'assistants') await assistants.load()
+    else await campaigns.show(screen, screenId)
   } catch (error) {
     say(error.message, true)
   }
 }
 
-window.addEventListener('hashchange', route)
+window.addEventListener('hashchange', () => { origin = undefined; say(''); route() })
 route()

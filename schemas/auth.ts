@@ -15,7 +15,10 @@ export const SignupResponse = Type.Object({
   success: Success,
   message: Type.String(),
   user_sub: Type.String({ description: 'The Cognito id of the new user' }),
-  confirmation_required: Type.Boolean({ description: 'True until the emailed code is sent to /auth/confirm-signup' })
+  confirmation_required: Type.Boolean({ description: 'True until the emailed code is sent to /auth/confirm-signup' }),
+  code_sent_to: Type.Optional(Type.Union([Type.Literal('email'), Type.Literal('server-log')], {
+    description: 'Where the confirmation code went: by email, or (local mode, with no Cognito) to the server\'s log'
+  }))
 })
 
 export const ConfirmSignupBody = Type.Object({

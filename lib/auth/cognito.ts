@@ -50,6 +50,8 @@ export interface CognitoAuthOptions {
   clientSecret?: string
   /** Verifies an access token's signature, issuer, expiry, use and client; throws when any is wrong. */
   verifyAccessToken: (token: string) => Promise<AccessClaims>
+  /** Where confirmation and reset codes go: email (Cognito), or the server's log (the local emulator sends none). */
+  codesSentTo?: 'email' | 'server-log'
 }
 
 // Cognito exception names, and what the caller is told of each.
@@ -100,11 +102,14 @@ export class CognitoAuth {
   private readonly clientId: string
   private readonly clientSecret?: string
 
+  readonly codesSentTo: 'email' | 'server-log'
+
   constructor (options: CognitoAuthOptions) {
     this.client = options.client
     this.clientId = options.clientId
     this.clientSecret = options.clientSecret
     this.verifyAccessToken = options.verifyAccessToken
+    this.codesSentTo = options.codesSentTo ?? 'email'
   }
 
   /** SECRET_HASH, which a confidential app client requires with every call that names a user. */

@@ -54,7 +54,7 @@ export function reasonOf (call: Pick<Call, 'status' | 'skip_reason' | 'error' | 
     default: {
       const ended = call.status === 'failed' && call.error ? `failed (${call.error})` : ENDED[call.status]!
       if (then) return `${ended}: ${then}`
-      return rules.retry.on.includes(call.status as 'busy') ? `${ended}: no retries left` : ended
+      return rules.retry.retries > 0 && rules.retry.on.includes(call.status as 'busy') ? `${ended}: no retries left` : ended
     }
   }
 }

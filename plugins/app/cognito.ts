@@ -87,6 +87,7 @@ export default fp<CognitoPluginOptions>(async function cognito (fastify, opts) {
   fastify.decorate('cognito', new CognitoAuth({
     client,
     clientId: local.clientId,
-    verifyAccessToken: cachedVerifier(issuerAccessVerifier(local.issuer, local.clientId))
+    verifyAccessToken: cachedVerifier(issuerAccessVerifier(local.issuer, local.clientId)),
+    codesSentTo: 'server-log'
   }))
 }, { name: 'cognito', dependencies: ['env', 'db'] }) // after the migrations: a failed start then leaves no emulator running

@@ -31,6 +31,7 @@ export default fp(async function openapi (fastify) {
       tags: [
         { name: 'auth', description: 'Sign-up, sign-in and tokens (Amazon Cognito)' },
         { name: 'api', description: 'Customers and calls, for operators and programs (bearer token)' },
+        { name: 'campaigns', description: 'Campaigns: drafts, previews, start with the fingerprint, pause, resume, cancel, results (bearer token)' },
         { name: 'telephony', description: 'Endpoints Exotel calls during a call (webhook token in the query)' },
         { name: 'operations', description: 'Liveness and readiness' }
       ],

@@ -51,7 +51,8 @@ const auth: FastifyPluginAsyncTypebox = async (fastify) => {
       success: true,
       message: 'User registered successfully',
       user_sub: result.userSub,
-      confirmation_required: !result.confirmed
+      confirmation_required: !result.confirmed,
+      code_sent_to: fastify.cognito.codesSentTo
     })
   })
 

@@ -72,8 +72,8 @@ t.test('an operator makes an assistant, hears it, rehearses it and calls with it
   await shot('4-phone')
 
   // Call with it from the customers screen.
-  await page.getByRole('link', { name: 'Customers and calls' }).click()
-  await page.getByLabel('Assistant', { exact: true }).selectOption({ label: 'Dues' })
+  await page.getByRole('link', { name: 'Customers', exact: true }).click()
+  await page.getByLabel('Assistant for single calls').selectOption({ label: 'Dues' })
   await page.getByRole('button', { name: 'Call Asha Rao' }).click()
   await page.getByText('Calling Asha Rao').waitFor()
   const { rows } = await app.db.query<{ name: string, assistant_version: number }>(
