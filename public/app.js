@@ -11,7 +11,7 @@ import { VoiceAssistantAuth } from '/vcm-auth.js'
 const auth = new VoiceAssistantAuth()
 const $ = (id) => document.getElementById(id)
 const PAGE = 25
-const state = { offset: 0, total: 0, search: '', status: '', selected: new Set(), stream: undefined }
+const state = { offset: 0, total: 0, filter: {}, selected: new Set(), stream: undefined }
 
 /** What the operator last clicked or submitted: answers are shown next to it. */
 let origin
@@ -205,7 +205,7 @@ $('upload').addEventListener('submit', async (event) => {
     ))
     event.target.reset()
     state.offset = 0
-    await loadCustomers()
+    await Promise.all([loadCustomers(), loadUploadChoice()])
   } catch (error) {
     progress.hidden = true
     $('upload-report').replaceChildren(el('p', { role: 'alert', class: 'error' }, error.message))
@@ -217,8 +217,7 @@ $('upload').addEventListener('submit', async (event) => {
 
 async function loadCustomers () {
   const query = new URLSearchParams({ limit: String(PAGE), offset: String(state.offset) })
-  if (state.search) query.set('search', state.search)
-  if (state.status) query.set('status', state.status)
+  for (const [name, value] of Object.entries(state.filter)) query.set(name, value)
   const { customers, total } = await api(`/api/customers?${query}`)
   state.total = total
   $('customer-total').textContent = `(${total})`
@@ -257,6 +256,15 @@ function selectionChanged () {
 /** The assistant chosen for calls started here: none named means the default. */
 const chosenAssistant = () => ($('call-assistant').value ? { assistant_id: $('call-assistant').value } : {})
 
+async function loadUploadChoice () {
+  const { uploads } = await api('/api/uploads?limit=50')
+  const select = $('customer-filter').elements.upload_id
+  const value = select.value
+  select.replaceChildren(el('option', { value: '' }, 'any upload'), ...uploads.filter((upload) => upload.status === 'completed')
+    .map((upload) => el('option', { value: upload.id }, `${upload.file_name}, ${when(upload.created_at)}`)))
+  select.value = value
+}
+
 async function loadAssistantChoice () {
   const { assistants } = await api('/api/assistants?limit=200')
   const select = $('call-assistant')
@@ -276,8 +284,9 @@ let searchTimer
 $('customer-filter').addEventListener('input', () => {
   clearTimeout(searchTimer)
   searchTimer = setTimeout(attempt(async () => {
-    state.search = $('customer-filter').elements.search.value.trim()
-    state.status = $('customer-filter').elements.status.value
+    const form = $('customer-filter').elements
+    state.filter = Object.fromEntries(['search', 'status', 'last_outcome', 'upload_id']
+      .map((name) => [name, form[name].value.trim()]).filter(([, value]) => value))
     state.offset = 0
     await loadCustomers()
   }), 250)
@@ -296,10 +305,7 @@ $('campaign-selected').addEventListener('click', () => {
   location.hash = '#/campaigns/new'
 })
 $('campaign-matching').addEventListener('click', () => {
-  const filter = {}
-  if (state.search) filter.search = state.search
-  if (state.status) filter.status = state.status
-  campaigns.choose({ filter })
+  campaigns.choose({ filter: { ...state.filter } })
   location.hash = '#/campaigns/new'
 })
 $('prev-page').addEventListener('click', attempt(() => { state.offset = Math.max(0, state.offset - PAGE); return loadCustomers() }))
@@ -392,9 +398,7 @@ $('customer-delete').addEventListener('click', attempt(async () => {
   if (!await confirmNear($('customer-delete'), `Delete ${label}? Their calls stay in the history; they will not be called again unless uploaded again.`, `Yes, delete ${label}`)) return
   const result = await api(`/api/customers/${encodeURIComponent(currentCustomer.id)}`, { method: 'DELETE' })
   state.selected.delete(currentCustomer.id)
-  location.hash = '#/customers'
-  origin = undefined
-  say(`${result.message}: ${label}`)
+  navigate('#/customers', `${result.message}: ${label}`)
 }))
 
 // ---- Live board ----------------------------------------------------------------------------------------------
@@ -617,7 +621,7 @@ async function route () {
     if (screen === 'call') await loadCallPage(screenId)
     else if (screen === 'calls') await loadBoard()
     else if (screen === 'customer') await loadCustomerPage(screenId)
-    else if (screen === 'customers') await Promise.all([loadCustomers(), loadAssistantChoice()])
+    else if (screen === 'customers') await Promise.all([loadCustomers(), loadAssistantChoice(), loadUploadChoice()])
     else if (screen === 'do-not-call') await loadSuppressions()
     else if (screen === 'assistants') await assistants.load()
     else await campaigns.show(screen, screenId)
@@ -626,5 +630,17 @@ async function route () {
   }
 }
 
-window.addEventListener('hashchange', () => { origin = undefined; say(''); route() })
+/** Goes to another screen, saying `text` at its top once it is there. */
+let arriving
+function navigate (hash, text) {
+  arriving = text
+  location.hash = hash
+}
+
+window.addEventListener('hashchange', () => {
+  origin = undefined
+  say(arriving ?? '')
+  arriving = undefined
+  route()
+})
 route()

@@ -68,8 +68,7 @@ export function campaignScreens ({ api, post, el, say, attempt, $, badge, when, 
     $('chosen-label').textContent = ids ? `The ${ids.length} customers selected on the Customers screen` : ''
     form.elements.who.value = ids ? 'chosen' : 'filter'
     const filter = state.chosen?.filter ?? {}
-    form.elements.search.value = filter.search ?? ''
-    form.elements.status.value = filter.status ?? ''
+    for (const name of ['search', 'status', 'last_outcome', 'upload_id']) form.elements[name].value = filter[name] ?? ''
   }
 
   $('campaign-form').addEventListener('submit', attempt(async (event) => {
@@ -81,7 +80,7 @@ export function campaignScreens ({ api, post, el, say, attempt, $, badge, when, 
       body.customer_ids = state.chosen.customer_ids
     } else {
       body.filter = {}
-      for (const name of ['search', 'status', 'upload_id']) if (value(name)) body.filter[name] = value(name)
+      for (const name of ['search', 'status', 'last_outcome', 'upload_id']) if (value(name)) body.filter[name] = value(name)
     }
     if (value('assistant_id')) body.assistant_id = value('assistant_id')
     for (const name of ['start_at', 'end_at']) if (value(name)) body[name] = new Date(value(name)).toISOString()
@@ -157,7 +156,8 @@ export function campaignScreens ({ api, post, el, say, attempt, $, badge, when, 
   }
 
   const filterWords = (filter) => {
-    const parts = [filter.search && `matching "${filter.search}"`, filter.status && `last call ${filter.status}`, filter.upload_id && 'from one upload']
+    const parts = [filter.search && `matching "${filter.search}"`, filter.status && `last call ${filter.status}`,
+      filter.last_outcome && `last outcome ${filter.last_outcome}`, filter.upload_id && 'from one upload']
     return `every customer${parts.filter(Boolean).length ? ` ${parts.filter(Boolean).join(', ')}` : ''}`
   }
 
@@ -177,7 +177,7 @@ export function campaignScreens ({ api, post, el, say, attempt, $, badge, when, 
     const start = el('button', { type: 'button' }, `Start: call ${preview.would_dial} customers`)
     start.disabled = preview.would_dial === 0
     start.addEventListener('click', attempt(async () => {
-      const question = `Call ${preview.would_dial} customers from ${when(preview.first_dial_at)}? ${preview.would_skip} are skipped.`
+      const question = `Call ${preview.would_dial} customers from ${when(preview.first_dial_at)}? ${preview.would_skip} ${preview.would_skip === 1 ? 'is' : 'are'} skipped.`
       if (!await confirmNear(start, question, `Yes, call ${preview.would_dial} customers`)) return
       try {
         const result = await post(`/api/campaigns/${campaign.id}/start`, { fingerprint: preview.fingerprint })

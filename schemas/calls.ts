@@ -1,5 +1,5 @@
 import { Type } from '@sinclair/typebox'
-import { Nullable, Timestamp } from './common.js'
+import { LastOutcome, Nullable, Timestamp } from './common.js'
 
 /** Where a call stands, in Exotel's words where Exotel has one. */
 export const CALL_STATUSES = [
@@ -140,7 +140,8 @@ export const TriggerBulkCallsBody = Type.Object({
   filter: Type.Optional(Type.Object({
     search: Type.Optional(Type.String({ minLength: 1, maxLength: 100 })),
     status: Type.Optional(Type.Union([...CALL_STATUSES, 'none'].map((status) => Type.Literal(status)))),
-    upload_id: Type.Optional(Type.String({ format: 'uuid' }))
+    upload_id: Type.Optional(Type.String({ format: 'uuid' })),
+    last_outcome: LastOutcome
   }, { additionalProperties: false, description: 'Or every customer matching this filter (as GET /api/customers); {} for all' })),
   start_at: Type.Optional(Type.String({ format: 'date-time', description: 'Dial nothing before this time (default: now)' })),
   end_at: Type.Optional(Type.String({

@@ -27,3 +27,10 @@ export const IdempotencyHeaders = Type.Object({
       'gets 409'
   }))
 })
+
+/** What came of a customer's latest call that recorded an outcome. */
+export const LastOutcome = Type.Optional(Type.String({
+  pattern: '^[a-z0-9_-]{1,40}$',
+  maxLength: 40,
+  description: "The outcome of the customer's latest call that recorded one (confirmed, callback, ...); none: never one"
+}))

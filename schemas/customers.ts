@@ -1,6 +1,6 @@
 import { Type } from '@sinclair/typebox'
 import { CALL_STATUSES, CallStatus } from './calls.js'
-import { Nullable, Timestamp } from './common.js'
+import { LastOutcome, Nullable, Timestamp } from './common.js'
 
 export const Customer = Type.Object({
   id: Type.String({ description: 'The customer id from the file, or one made up for a row without one' }),
@@ -40,7 +40,8 @@ export const CustomerListQuery = Type.Object({
   status: Type.Optional(Type.Union([...CALL_STATUSES, 'none'].map((status) => Type.Literal(status)), {
     description: 'Status of the last call; none: never called'
   })),
-  upload_id: Type.Optional(Type.String({ format: 'uuid', description: 'Customers this upload wrote (the upload that last wrote each one)' }))
+  upload_id: Type.Optional(Type.String({ format: 'uuid', description: 'Customers this upload wrote (the upload that last wrote each one)' })),
+  last_outcome: LastOutcome
 }, { additionalProperties: false })
 
 export const CustomerList = Type.Object({

@@ -16,9 +16,11 @@ export interface CustomerQuery {
   status?: string
   /** The upload that last wrote the customer. */
   upload_id?: string
+  /** What came of the customer's latest call with a conversation outcome; `none`: no outcome ever recorded. */
+  last_outcome?: string
 }
 
-export type CustomerFilter = Pick<CustomerQuery, 'search' | 'status' | 'upload_id'>
+export type CustomerFilter = Pick<CustomerQuery, 'search' | 'status' | 'upload_id' | 'last_outcome'>
 
 export interface CustomerPage {
   customers: Customer[]
@@ -55,6 +57,11 @@ export function customerFilter (query: CustomerFilter, params: unknown[]): strin
   if (query.status === 'none') where.push('last_call_status IS NULL')
   else if (query.status) where.push(`last_call_status = ${param(query.status)}`)
   if (query.upload_id) where.push(`upload_id = ${param(query.upload_id)}`)
+  if (query.last_outcome) {
+    const latest = `(SELECT conversation.outcome FROM call JOIN call_conversation conversation ON conversation.call_id = call.id
+      WHERE call.customer_id = customer.id AND conversation.outcome IS NOT NULL ORDER BY call.created_at DESC LIMIT 1)`
+    where.push(query.last_outcome === 'none' ? `${latest} IS NULL` : `${latest} = ${param(query.last_outcome)}`)
+  }
   return where.length > 0 ? `WHERE ${where.join(' AND ')}` : ''
 }
 

@@ -61,8 +61,8 @@ const customers: FastifyPluginAsyncTypebox = async (fastify) => {
       response: { 200: CustomerList, 400: ErrorRef, 401: ErrorRef }
     }
   }, async (request) => {
-    const { limit, offset, cursor, search, status, upload_id: uploadId } = request.query
-    const page = await listCustomers(fastify.db, { limit, offset, cursor, search, status, upload_id: uploadId })
+    const { limit, offset, cursor, search, status, upload_id: uploadId, last_outcome: lastOutcome } = request.query
+    const page = await listCustomers(fastify.db, { limit, offset, cursor, search, status, upload_id: uploadId, last_outcome: lastOutcome })
     return {
       success: true as const,
       customers: page.customers,

@@ -3,7 +3,7 @@ import { paymentReminder } from '../../../lib/assistant/first-assistant.js'
 import { unfilledChecker } from '../../../lib/assistant/preview.js'
 import { createAssistant } from '../../../lib/assistant/store.js'
 import type { OpenAIConfig } from '../../../schemas/assistants.js'
-import { applyReport, followUpOutcome } from '../../../lib/calls/calls.js'
+import { applyReport, createCall, followUpOutcome } from '../../../lib/calls/calls.js'
 import { recordConversation, startConversation } from '../../../lib/calls/conversation.js'
 import { windowOf } from '../../../lib/calling-rules/calling-window.js'
 import { cancelCampaign, startNow, updateDraft } from '../../../lib/campaigns/campaigns.js'
@@ -100,4 +100,17 @@ t.test('an outcome recorded after the call ended is followed up then, at the tim
   await applyReport(db, { id: gone!.id }, { status: 'busy', source: 'exotel-callback', dedupeKey: 'terminal' })
   t.equal((await db.query('SELECT 1 FROM call WHERE customer_id = $1', ['C1'])).rowCount, 1, 'no retry')
   t.equal(await updateDraft(db, '00000000-0000-4000-8000-000000000000', { name: 'X' }), undefined, 'no such campaign')
+
+  // A customer called meanwhile (a single call going on): the follow-up is not queued beside it, and deciding again changes nothing.
+  await db.query("INSERT INTO customer (id, name, phone) VALUES ('B2', 'Busy Line', '+919000000405')")
+  const third = await startNow(db, 'sub', { name: 'Meanwhile', selection: { customer_ids: ['B2'] }, schedule, rules: RULES }, {})
+  const { rows: [ended] } = await db.query<{ id: string }>('SELECT id FROM call WHERE batch_id = $1', [third.id])
+  await startConversation(db, ended!.id, 'scripted', 'stream-3')
+  await applyReport(db, { id: ended!.id }, { status: 'completed', source: 'exotel-callback', dedupeKey: 'terminal' })
+  await createCall(db, { customerId: 'B2', customerName: 'Busy Line', phone: '+919000000405', triggeredBy: 'sub', claimed: true })
+  await recordConversation(db, ended!.id, { outcome: { result: 'callback' } })
+  await followUpOutcome(db, ended!.id)
+  await followUpOutcome(db, ended!.id)
+  t.equal((await db.query("SELECT 1 FROM call WHERE customer_id = 'B2'")).rowCount, 2, 'the campaign call and the single call: no follow-up')
+  t.equal((await db.query("SELECT 1 FROM call_event WHERE call_id = $1 AND dedupe_key = 'next-attempt'", [ended!.id])).rowCount, 1, 'decided once')
 })

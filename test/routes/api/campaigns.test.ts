@@ -171,14 +171,19 @@ t.test('a campaign from draft to results: previewed, started with its fingerprin
   t.match(await json('POST', `/api/campaigns/${id}/cancel`), { status: 409 })
   t.match((await json('GET', `/api/batches/${id}`)).body.batch, { status: 'finished', total: 4 }, 'a started campaign is a batch too')
 
-  // The next campaign leaves the customer who confirmed alone.
+  // Customers by what came of their last call; the next campaign leaves the customer who confirmed alone.
+  const byOutcome = async (outcome: string) => (await json('GET', `/api/customers?last_outcome=${outcome}`)).body.customers.map((customer: { id: string }) => customer.id)
+  t.same(await byOutcome('confirmed'), ['OK1'])
+  t.same(await byOutcome('none'), ['BUSY', 'DNC', 'NOAMT'])
+  const callbacks = (await json('POST', '/api/campaigns', { name: 'Call backs', filter: { last_outcome: 'callback' } })).body.campaign
+  t.match((await json('GET', `/api/campaigns/${callbacks.id as string}/preview`)).body, { total: 1, calls: [{ customer_id: 'LATER' }] })
   const next = (await json('POST', '/api/campaigns', { name: 'December dues, week 2', assistant_id: assistant.id, customer_ids: ['OK1', 'LATER', 'NOBODY'] })).body.campaign
   t.equal(next.customer_count, 3)
   const again = (await json('GET', `/api/campaigns/${next.id as string}/preview`)).body
   t.match(again, { would_dial: 1, skipped_by_reason: { 'recently-final': 1, 'not-found': 1 } })
   const list = (await json('GET', '/api/campaigns')).body
   t.same(list.campaigns.map((campaign: { name: string, status: string }) => `${campaign.name}:${campaign.status}`),
-    ['December dues, week 2:draft', 'December dues, week 1:finished'])
+    ['December dues, week 2:draft', 'Call backs:draft', 'December dues, week 1:finished'])
   const canceled = await json('POST', `/api/campaigns/${next.id as string}/cancel`)
   t.match(canceled, { status: 200, body: { canceled: 0, campaign: { status: 'canceled' } } })
   t.match(await json('GET', `/api/campaigns/${next.id as string}/preview`), { status: 409, body: { message: 'Only a draft has a preview: this campaign is canceled' } })
