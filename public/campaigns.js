@@ -84,6 +84,13 @@ export function campaignScreens ({ api, post, el, say, attempt, $, badge, when, 
     }
     if (value('assistant_id')) body.assistant_id = value('assistant_id')
     for (const name of ['start_at', 'end_at']) if (value(name)) body[name] = new Date(value(name)).toISOString()
+    if (value('hours')) {
+      body.calling_window = {
+        timezone: Intl.DateTimeFormat().resolvedOptions().timeZone,
+        days: ['sun', 'mon', 'tue', 'wed', 'thu', 'fri', 'sat'],
+        hours: value('hours').split(',').map((range) => range.trim())
+      }
+    }
     const number = (name) => Number(value(name) || 0)
     body.rules = {
       retry: { on: ['busy', 'no-answer'], retries: number('retries'), delay_seconds: Math.round(number('retry_minutes') * 60) },

@@ -81,7 +81,9 @@ function pickedSql (selection: Selection, options: PlanOptions, params: unknown[
          WHERE prior.customer_id = customer.id AND conversation.outcome = ANY($${params.push(finals)}::text[])
          AND prior.ended_at > now() - $${params.push(days)} * interval '1 day') THEN 'recently-final'`
     : ''
-  return `SELECT customer.id, customer.name, customer.phone, customer.seq, customer.language, customer.attributes,
+  // The fields check reads each customer's details; without it, only ids and reasons cross over.
+  const details = options.checkFields ? 'customer.name, customer.phone, customer.language, customer.attributes,' : ''
+  return `SELECT customer.id, customer.seq, ${details}
       CASE WHEN EXISTS (SELECT 1 FROM call live WHERE live.customer_id = customer.id AND ${LIVE}) THEN 'in-progress'
       ELSE coalesce(${blockedReason('customer.id', 'customer.phone', options.attemptCap, params)},
         CASE ${recentlyFinal || 'WHEN false THEN NULL'} END) END AS skip_reason

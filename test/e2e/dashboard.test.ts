@@ -92,6 +92,7 @@ t.test('a new operator runs a campaign through the screens, at desktop and phone
   await form.getByLabel('Name').fill('December dues')
   await form.getByLabel('Retries when busy or not answered').fill('0')
   await form.getByLabel('Call back after (hours), unless the customer said when').fill('1')
+  await form.getByLabel('Calling hours, your time').fill('00:00-24:00')
   await screen('4-new-campaign')
   await page.getByRole('button', { name: 'Save and preview' }).click()
 
