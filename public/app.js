@@ -374,7 +374,7 @@ async function loadCustomerPage (id) {
   const { calls } = await api(`/api/calls?customer_id=${encodeURIComponent(id)}&limit=50`)
   $('customer-calls').replaceChildren(...calls.map((call) => el('li', {},
     el('a', { href: `#/calls/${call.id}` }, `${when(call.created_at)}, attempt ${call.attempt}`), ' ', badge(call.status),
-    call.outcome ? badge(call.outcome) : undefined, ' ', el('span', { class: 'muted' }, statusWords(call)))))
+    call.outcome ? badge(call.outcome) : undefined, ' ', el('span', { class: 'muted' }, call.reason))))
   if (!calls.length) $('customer-calls').replaceChildren(el('li', { class: 'muted' }, 'Never called'))
 }
 
@@ -412,14 +412,6 @@ const SKIPPED = {
   'missing-field': 'missing a detail the assistant says'
 }
 
-/** A call's status in words, with why it was not dialled, or failed. */
-function statusWords (call) {
-  if (call.status === 'canceled') return SKIPPED[call.skip_reason] ?? 'not dialled'
-  if (call.status === 'queued' && Date.parse(call.not_before) > Date.now() + 1000) return `waiting until ${when(call.not_before)}`
-  if (call.status === 'failed' && call.error) return call.error
-  return ''
-}
-
 const when = (iso) => {
   const date = new Date(iso)
   return date.toDateString() === new Date().toDateString() ? date.toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' }) : date.toLocaleString([], { day: 'numeric', month: 'short', hour: '2-digit', minute: '2-digit' })
@@ -437,11 +429,13 @@ function showCall (call) {
   row.replaceChildren(
     el('div', { class: 'row tight' },
       el('a', { href: `#/calls/${call.id}` }, who), el('span', { class: 'muted' }, seen.phone ? `···${seen.phone.slice(-4)}` : ''),
-      badge(seen.status), el('span', { 'data-outcome': '' }, seen.outcome ? badge(seen.outcome) : '')),
+      badge(seen.status === 'canceled' && seen.skip_reason && seen.skip_reason !== 'canceled' ? 'skipped' : seen.status),
+      el('span', { 'data-outcome': '' }, seen.outcome ? badge(seen.outcome) : '')),
+    el('div', {}, seen.reason ?? ''),
     el('div', { class: 'muted' }, [
       seen.batch_id ? `${campaigns.nameOf(seen.batch_id) ?? 'campaign'}, attempt ${seen.attempt}` : 'single call',
-      statusWords(seen), time(seen.updated_at)
-    ].filter(Boolean).join(' · ')))
+      time(seen.updated_at)
+    ].join(' · ')))
   board.set(call.id, row)
   $('call-rows').prepend(row)
   while (board.size > 50) {
@@ -451,12 +445,16 @@ function showCall (call) {
   }
 }
 
-async function loadBoard () {
+/** The latest calls, each with where it stands in words (as the server says it), latest change first. */
+async function loadBoard (fresh = true) {
   const { calls } = await api('/api/calls?limit=50')
-  await campaigns.loadNames()
-  board.clear()
-  $('call-rows').replaceChildren()
-  for (const call of calls.sort((a, b) => Date.parse(a.updated_at) - Date.parse(b.updated_at))) showCall(call)
+  if (fresh) {
+    await campaigns.loadNames()
+    board.clear()
+    $('call-rows').replaceChildren()
+  }
+  const changed = calls.filter((call) => !known.has(call.id) || known.get(call.id).updated_at !== call.updated_at || known.get(call.id).reason !== call.reason)
+  for (const call of changed.sort((a, b) => Date.parse(a.updated_at) - Date.parse(b.updated_at))) showCall(call)
   if (!calls.length) $('call-rows').replaceChildren(el('li', { class: 'muted' }, 'No calls yet: start a campaign'))
 }
 
@@ -467,6 +465,7 @@ function refreshScreen () {
     // What the screen shows changes: an answer given a while ago would now mislead.
     for (const note of document.querySelectorAll('.note:not(.error)')) if (Date.now() - Number(note.dataset.at) > 5000) note.remove()
     if (screen === 'customers') await loadCustomers()
+    if (screen === 'calls') await loadBoard(false)
     await campaigns.refresh(screen, screenId)
   }), 300)
 }
@@ -556,7 +555,7 @@ async function loadCallPage (id) {
   const { call } = await api(`/api/calls/${id}`)
   $('call-title').textContent = `Call to ${call.customer_name ?? call.customer_id}`
   facts($('call-facts'), [
-    ['Status', badge(call.status)], ['Why', statusWords(call)], ['Phone', call.phone], ['Attempt', String(call.attempt)],
+    ['Status', badge(call.status)], ['Where it stands', call.reason], ['Phone', call.phone], ['Attempt', String(call.attempt)],
     ['Campaign', call.batch_id ? el('a', { href: `#/campaigns/${call.batch_id}` }, campaigns.nameOf(call.batch_id) ?? 'its campaign') : 'single call'],
     ['Dialled', time(call.dialled_at)], ['Answered', time(call.answered_at)], ['Ended', time(call.ended_at)],
     ['Duration', call.duration_seconds === null ? '' : `${call.duration_seconds} s`], ['Error', call.error], ['Exotel Sid', call.exotel_sid]

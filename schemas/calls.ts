@@ -48,6 +48,11 @@ export const Call = Type.Object({
   assistant_version: Nullable(Type.Integer({ description: 'Its version, pinned when the call was started' }))
 }, { additionalProperties: false })
 
+export const CallReason = Type.String({
+  description: 'Where the call stands, in plain words: "busy: retry 2 of 3 at 14:05", "callback: follow-up 1 of 1 at ' +
+    '18:00", "on the do-not-call list", "outside calling hours until 09:00" (times in its calling window\'s zone)'
+})
+
 export const CallEvent = Type.Object({
   status: CallStatus,
   source: Type.String({
@@ -85,7 +90,8 @@ export const CallListQuery = Type.Object({
 export const CallList = Type.Object({
   success: Type.Literal(true),
   calls: Type.Array(Type.Composite([Call, Type.Object({
-    outcome: Nullable(Type.String({ description: "What came of the call's conversation, once the assistant has recorded it" }))
+    outcome: Nullable(Type.String({ description: "What came of the call's conversation, once the assistant has recorded it" })),
+    reason: CallReason
   })], { additionalProperties: false })),
   total: Type.Integer()
 })
@@ -112,7 +118,7 @@ export const Conversation = Type.Object({
 
 export const CallDetail = Type.Object({
   success: Type.Literal(true),
-  call: Type.Composite([Call, Type.Object({ events: Type.Array(CallEvent), conversation: Nullable(Conversation) })], {
+  call: Type.Composite([Call, Type.Object({ events: Type.Array(CallEvent), conversation: Nullable(Conversation), reason: CallReason })], {
     additionalProperties: false
   })
 })

@@ -1,6 +1,6 @@
 import { Type } from '@sinclair/typebox'
 import { Nullable, Timestamp } from './common.js'
-import { Analytics, Call, CALL_STATUSES, CallingWindowSchema, PlannedCall, TriggerBulkCallsBody } from './calls.js'
+import { Analytics, Call, CallReason, CALL_STATUSES, CallingWindowSchema, PlannedCall, TriggerBulkCallsBody } from './calls.js'
 
 export const CAMPAIGN_STATUSES = ['draft', 'scheduled', 'running', 'paused', 'finished', 'canceled'] as const
 
@@ -152,7 +152,7 @@ export const CampaignCalls = Type.Object({
   success: Type.Literal(true),
   calls: Type.Array(Type.Composite([Call, Type.Object({
     outcome: Nullable(Type.String()),
-    reason: Type.String({ description: 'Where the call stands, in plain words: "busy: retry 2 of 3 at 14:05", "on the do-not-call list", ...' })
+    reason: CallReason
   })], { additionalProperties: false })),
   total: Type.Integer()
 })

@@ -383,18 +383,40 @@ const orList = (words: string[]) => words.length === 1 ? words[0]! : `${words.sl
 /** A campaign's calls, latest change first, each with its outcome and where it stands in plain words. */
 export async function campaignCalls (db: Queryable, campaign: Campaign, limit: number, offset: number):
 Promise<{ calls: Array<Call & { outcome: string | null, reason: string }>, total: number }> {
-  const { rows } = await db.query<Call & { follows: string | null, outcome: string | null, next: CallNews['next'], deferred_until: string | null }>(
-    `SELECT ${COLUMNS}, follows, (SELECT outcome FROM call_conversation WHERE call_id = call.id) AS outcome,
-       (SELECT detail FROM call_event WHERE call_id = call.id AND dedupe_key = 'next-attempt') AS next,
-       (SELECT detail ->> 'until' FROM call_event WHERE call_id = call.id AND dedupe_key LIKE 'deferred-%'
-        ORDER BY id DESC LIMIT 1) AS deferred_until
+  const { rows } = await db.query<Call & { outcome: string | null }>(
+    `SELECT ${COLUMNS}, (SELECT outcome FROM call_conversation WHERE call_id = call.id) AS outcome
      FROM call WHERE batch_id = $1 ORDER BY updated_at DESC, id LIMIT $2 OFFSET $3`, [campaign.id, limit, offset])
   const { rows: counted } = await db.query<{ total: number }>('SELECT count(*)::int AS total FROM call WHERE batch_id = $1', [campaign.id])
+  return { calls: await explainCalls(db, rows, campaign.calling_window.timezone), total: counted[0]!.total }
+}
+
+/** The rules of a single call: nothing follows it. */
+const SINGLE: CampaignRules = { retry: { on: [], retries: 0, delay_seconds: 0 }, follow_up: { delay_seconds: 0, max: 0 }, skip_final_within_days: 0 }
+
+/**
+ * Calls with where each stands in plain words (lib/campaigns/reasons.ts), told by its campaign's rules, in its
+ * calling window's time zone (a single call's in `timezone`): three queries whatever their number.
+ */
+export async function explainCalls<T extends Call & { outcome: string | null }> (db: Queryable, calls: T[], timezone: string):
+Promise<Array<T & { reason: string }>> {
+  const { rows: news } = await db.query<{ id: string, follows: string | null, next: CallNews['next'], deferred_until: string | null }>(
+    `SELECT id, follows, (SELECT detail FROM call_event WHERE call_id = call.id AND dedupe_key = 'next-attempt') AS next,
+       (SELECT detail ->> 'until' FROM call_event WHERE call_id = call.id AND dedupe_key LIKE 'deferred-%'
+        ORDER BY id DESC LIMIT 1) AS deferred_until
+     FROM call WHERE id = ANY($1::uuid[])`, [calls.map((call) => call.id)])
+  const { rows: campaigns } = await db.query<{ id: string, rules: CampaignRules, timezone: string, paused: boolean }>(
+    `SELECT id, rules, calling_window ->> 'timezone' AS timezone, paused_at IS NOT NULL AS paused FROM campaign
+     WHERE id = ANY($1::uuid[])`, [[...new Set(calls.map((call) => call.batch_id).filter(Boolean))]])
+  const newsOf = new Map(news.map((row) => [row.id, row]))
+  const campaignOf = new Map(campaigns.map((row) => [row.id, row]))
   const now = new Date()
-  const calls = rows.map(({ follows, next, deferred_until: deferredUntil, ...call }) => ({
-    ...call,
-    reason: reasonOf({ ...call, follows }, { outcome: call.outcome, next, deferredUntil }, campaign.rules,
-      campaign.calling_window.timezone, campaign.status === 'paused', now)
-  }))
-  return { calls, total: counted[0]!.total }
+  return calls.map((call) => {
+    const { follows, next, deferred_until: deferredUntil } = newsOf.get(call.id)!
+    const campaign = call.batch_id ? campaignOf.get(call.batch_id) : undefined
+    return {
+      ...call,
+      reason: reasonOf({ ...call, follows }, { outcome: call.outcome, next, deferredUntil }, campaign?.rules ?? SINGLE,
+        campaign?.timezone ?? timezone, campaign?.paused ?? false, now)
+    }
+  })
 }

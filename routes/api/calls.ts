@@ -1,6 +1,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { callAnalytics } from '../../lib/calls/analytics.js'
 import { getCall, listCalls } from '../../lib/calls/calls.js'
+import { explainCalls } from '../../lib/campaigns/campaigns.js'
 import { pinAssistant } from '../../lib/assistant/store.js'
 import { callNow } from '../../lib/calls/single-call.js'
 import {
@@ -67,7 +68,8 @@ const calls: FastifyPluginAsyncTypebox = async (fastify) => {
   }, async (request) => {
     const { limit, offset, status, customer_id: customerId, batch_id: batchId, outcome } = request.query
     const outcomes = outcome?.flatMap((value) => value.split(','))
-    return { success: true as const, ...await listCalls(fastify.db, { limit, offset, status, customerId, batchId, outcomes }) }
+    const { calls, total } = await listCalls(fastify.db, { limit, offset, status, customerId, batchId, outcomes })
+    return { success: true as const, calls: await explainCalls(fastify.db, calls, fastify.campaignPolicy.defaultWindow.timezone), total }
   })
 
   fastify.get('/calls/:id', {
@@ -82,7 +84,8 @@ const calls: FastifyPluginAsyncTypebox = async (fastify) => {
   }, async (request, reply) => {
     const call = await getCall(fastify.db, request.params.id)
     if (!call) throw fastify.httpErrors.notFound('Call not found')
-    return { success: true as const, call }
+    const [explained] = await explainCalls(fastify.db, [{ ...call, outcome: call.conversation?.outcome ?? null }], fastify.campaignPolicy.defaultWindow.timezone)
+    return { success: true as const, call: { ...call, reason: explained!.reason } }
   })
 }
 

@@ -134,7 +134,9 @@ t.test('a new operator runs a campaign through the screens, at desktop and phone
   // The calls board: latest change first, with campaign and attempt.
   await nav('Calls')
   await page.getByText('● live').waitFor()
-  t.match(await page.locator('#call-rows li').first().textContent(), /Meena Later···0005.*December dues, attempt 2/)
+  t.match(await page.locator('#call-rows li').first().textContent(), /Meena Later···0005.*callback.*December dues, attempt 2/)
+  t.match(await page.locator('#call-rows').textContent(), /Meena Later···0005completedcallbackcallback: follow-up 1 of 1 at \d\d:\d\dDecember dues, attempt 1/,
+    'each call with where it stands, in words')
   await screen('9-calls')
 
   // A call's page: what happened, in words a person reads.

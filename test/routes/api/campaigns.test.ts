@@ -166,6 +166,10 @@ t.test('a campaign from draft to results: previewed, started with its fingerprin
   })
   const last = Object.fromEntries((await callsOf()).filter((call) => call.attempt === 2).map((call) => [call.customer_id, call.reason]))
   t.same(last, { BUSY: 'busy: no retries left', SILENT: 'no-response', LATER: 'callback' })
+  const busyCalls = (await json('GET', '/api/calls?customer_id=BUSY')).body.calls
+  t.same(busyCalls.map((call: { reason: string }) => call.reason), ['busy: no retries left', 'busy: retry 1 of 1 at ' + first.BUSY.slice(-5)],
+    'GET /api/calls says the same')
+  t.equal((await json('GET', `/api/calls/${busyCalls[0].id as string}`)).body.call.reason, 'busy: no retries left', 'and so does a call')
   t.match(await json('POST', `/api/campaigns/${id}/pause`),
     { status: 409, body: { success: false, message: 'Only a running or scheduled campaign can be paused: this one is finished' } })
   t.match(await json('POST', `/api/campaigns/${id}/cancel`), { status: 409 })
@@ -233,6 +237,9 @@ t.test('a draft changed bit by bit; unknown campaigns, and selections given twic
     { status: 409, body: { message: 'Only a draft can be changed: this campaign is canceled' } })
   t.match(await json('POST', `/api/campaigns/${id}/start`, { fingerprint: 'x' }), { status: 409, body: { message: 'This campaign has already been canceled' } })
   t.match(await json('POST', `/api/batches/${id}/cancel`), { status: 404, body: { message: 'Batch not found' } }, 'a campaign never started is no batch')
+  const single = await json('POST', '/api/trigger-single-call', { customer_id: 'BUSY' })
+  await until(async () => (await json('GET', `/api/calls/${single.body.call.id as string}`)).body.call.status === 'busy', 'the single call to end')
+  t.equal((await json('GET', `/api/calls/${single.body.call.id as string}`)).body.call.reason, 'busy', 'a single call is not retried')
   const unknown = '00000000-0000-4000-8000-000000000000'
   for (const [method, url, body] of [
     ['PATCH', `/api/campaigns/${unknown}`, { name: 'X' }],
