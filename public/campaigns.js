@@ -120,7 +120,13 @@ export function campaignScreens ({ api, post, el, say, attempt, $, badge, when, 
       say(result.message)
     }
     if (['running', 'scheduled'].includes(campaign.status)) button('Pause', act('pause'))
-    if (campaign.status === 'paused') button('Resume', act('resume'))
+    if (campaign.status === 'paused') {
+      button('Resume', async (node) => {
+        const waiting = campaign.counts.queued
+        if (waiting > 0 && !await confirmNear(node, `Resume "${campaign.name}"? ${waiting} calls waiting will be dialled.`, `Yes, dial ${waiting} calls`)) return
+        await act('resume')()
+      })
+    }
     if (!['finished', 'canceled'].includes(campaign.status)) {
       button(campaign.status === 'draft' ? 'Discard draft' : 'Cancel campaign', async (node) => {
         const waiting = campaign.counts.queued

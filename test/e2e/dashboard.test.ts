@@ -111,6 +111,8 @@ t.test('a new operator runs a campaign through the screens, at desktop and phone
   await page.locator('#campaign-status').getByText('paused').waitFor()
   t.match(await page.locator('.note').textContent(), 'Campaign paused', 'the answer next to the buttons')
   await page.getByRole('button', { name: 'Resume' }).click()
+  const resume = page.getByRole('button', { name: /^Yes, dial \d+ calls$/ })
+  if (await resume.isVisible()) await resume.click() // asked when calls were still waiting at the pause
   await page.locator('.note').getByText(/Campaign (running|finished)/).waitFor()
 
   // Watch it: each call's place in plain words; the callback waits for its hour.
@@ -185,6 +187,7 @@ t.test('a new operator runs a campaign through the screens, at desktop and phone
   // On a phone: every screen fits, and passes axe; the back button goes back.
   await page.setViewportSize({ width: 390, height: 844 })
   const campaignId = (await app.db.query<{ id: string }>('SELECT id FROM campaign')).rows[0]!.id
+  const callId = (await app.db.query<{ id: string }>("SELECT id FROM call WHERE customer_id = 'D3' AND attempt = 2")).rows[0]!.id
   for (const [hash, heading, name] of [
     ['#/campaigns', 'Campaigns', 'phone-campaigns'],
     [`#/campaigns/${campaignId}`, 'December dues', 'phone-campaign'],
@@ -192,6 +195,7 @@ t.test('a new operator runs a campaign through the screens, at desktop and phone
     ['#/customers', /^Customers/, 'phone-customers'],
     ['#/customers/D3', 'Meena Later', 'phone-customer'],
     ['#/calls', /^Calls/, 'phone-calls'],
+    [`#/calls/${callId}`, 'Call to Meena Later', 'phone-call'],
     ['#/do-not-call', /^Do not call/, 'phone-do-not-call'],
     ['#/assistants', 'Assistants', 'phone-assistants']
   ] as const) {
