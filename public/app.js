@@ -276,6 +276,8 @@ async function loadAssistantChoice () {
 
 async function callOne (customerId, label) {
   const { call } = await post('/api/trigger-single-call', { customer_id: customerId, ...chosenAssistant() })
+  // Above the list, which live changes redraw (a note in its row would go with it).
+  origin = $('campaign-selected')
   say(`Calling ${label}`)
   showCall(call)
 }

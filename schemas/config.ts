@@ -15,9 +15,9 @@ export const Config = Type.Object({
     { default: 'info', description: 'Minimum level written to the log' }
   ),
   CORS_ORIGINS: Type.String({
-    default: '*',
-    minLength: 1,
-    description: '"*" for every origin, or a comma-separated list of allowed origins'
+    default: '',
+    description: 'Browser origins allowed to call the API from other sites: a comma-separated list, or "*" for every ' +
+      'origin; empty (the default): only pages served by this server'
   }),
   DATABASE_URL: Type.Optional(Type.String({
     pattern: '^postgres(ql)?://',

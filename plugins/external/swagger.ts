@@ -77,6 +77,8 @@ export default fp(async function openapi (fastify) {
   })
   await fastify.register(swaggerUi, {
     routePrefix: '/docs',
-    uiConfig: { validatorUrl: null }
+    uiConfig: { validatorUrl: null },
+    // Its own Content-Security-Policy (with the hashes of its inline parts), in place of the pages' stricter one.
+    staticCSP: true
   })
 }, { name: 'openapi', dependencies: ['env'] })

@@ -18,7 +18,7 @@ async function load (env: Record<string, string>) {
 t.test('with no variables, the embedded defaults apply', async (t) => {
   const config = await load({})
   t.match(config, {
-    HOST: '0.0.0.0', PORT: 8000, LOG_LEVEL: 'info', CORS_ORIGINS: '*', DATA_DIR: './data'
+    HOST: '0.0.0.0', PORT: 8000, LOG_LEVEL: 'info', CORS_ORIGINS: '', DATA_DIR: './data'
   })
   t.equal(config.DATABASE_URL, undefined)
   t.equal(config.COGNITO_USER_POOL_ID, undefined)

@@ -7,11 +7,14 @@ const preflight = (origin: string) => ({
   headers: { origin, 'access-control-request-method': 'GET' }
 })
 
-t.test('every origin is allowed by default', async (t) => {
+t.test('by default no other site may call the API; CORS_ORIGINS=* lets every one', async (t) => {
   const app = await build(t)
   const response = await app.inject(preflight('https://ops.example.com'))
-  t.equal(response.statusCode, 204)
-  t.equal(response.headers['access-control-allow-origin'], '*')
+  t.equal(response.headers['access-control-allow-origin'], undefined, 'only pages of this server')
+  const open = await build(t, { env: { CORS_ORIGINS: '*' } })
+  const anyone = await open.inject(preflight('https://ops.example.com'))
+  t.equal(anyone.statusCode, 204)
+  t.equal(anyone.headers['access-control-allow-origin'], '*')
 })
 
 t.test('CORS_ORIGINS restricts the allowed origins', async (t) => {

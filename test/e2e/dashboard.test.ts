@@ -1,7 +1,7 @@
 import t from 'tap'
 import type { Page } from 'playwright-core'
 import { build, capturingLogger, PASSWORD, testClock, testUsers } from '../helper.js'
-import { accessibilityProblems, noBrowser, openPage } from './browser.js'
+import { accessibilityProblems, counted, noBrowser, openPage } from './browser.js'
 
 /** Elements wider than the screen, outside the scrolling tables. */
 const overflowing = (page: Page) => page.evaluate('[...document.querySelectorAll("body *")].filter((e) => e.getBoundingClientRect().right > ' +
@@ -78,9 +78,9 @@ t.test('a new operator runs a campaign through the screens, at desktop and phone
   await page.getByText(/3 new, 0 updated, 1 rejected/).waitFor()
   await page.locator('#customer-rows tr').nth(2).waitFor()
   await page.locator('#customer-filter').getByLabel('Search').fill('Ravi')
-  await page.waitForFunction("document.querySelectorAll('#customer-rows tr').length === 1")
+  await counted(page, '#customer-rows tr', 1)
   await page.locator('#customer-filter').getByLabel('Search').fill('')
-  await page.waitForFunction("document.querySelectorAll('#customer-rows tr').length === 3")
+  await counted(page, '#customer-rows tr', 3)
   await page.getByLabel('Select every customer on this page').check()
   await screen('3-customers')
   await page.getByRole('button', { name: 'New campaign with selected (3)' }).click()
@@ -165,7 +165,7 @@ t.test('a new operator runs a campaign through the screens, at desktop and phone
   await page.getByRole('button', { name: 'Delete customer' }).click()
   await page.getByRole('button', { name: 'Yes, delete Ravi Busy' }).click()
   await page.getByText('Customer deleted: Ravi Busy').waitFor()
-  await page.waitForFunction("document.querySelectorAll('#customer-rows tr').length === 2")
+  await counted(page, '#customer-rows tr', 2)
 
   // Do not call: numbers added, found, one removed after a confirmation.
   await nav('Do not call')
@@ -174,14 +174,14 @@ t.test('a new operator runs a campaign through the screens, at desktop and phone
   await suppress.getByLabel('Reason').fill('asked not to be called')
   await suppress.getByRole('button', { name: 'Add' }).click()
   await page.locator('#suppress + .note').getByText('Added 2 numbers to the suppression list').waitFor()
-  await page.waitForFunction("document.querySelectorAll('#suppressions li').length === 2")
+  await counted(page, '#suppressions li', 2)
   await page.getByLabel('Find a number').fill('997')
-  await page.waitForFunction("document.querySelectorAll('#suppressions li').length === 1")
+  await counted(page, '#suppressions li', 1)
   await page.getByRole('button', { name: 'Remove +919000000997 from the do-not-call list' }).click()
   await page.getByRole('button', { name: 'Yes, remove it' }).click()
   await page.getByText('Number taken off the suppression list: +919000000997').waitFor()
   await page.getByLabel('Find a number').fill('')
-  await page.waitForFunction("document.querySelectorAll('#suppressions li').length === 1")
+  await counted(page, '#suppressions li', 1)
   await screen('12-do-not-call')
 
   // On a phone: every screen fits, and passes axe; the back button goes back.

@@ -1,6 +1,6 @@
 import t from 'tap'
 import { build, capturingLogger, multipartFile, PASSWORD, testUsers } from '../helper.js'
-import { accessibilityProblems, noBrowser, openPage } from './browser.js'
+import { accessibilityProblems, noBrowser, openPage, waitUntil } from './browser.js'
 
 /**
  * The original simple dashboard in headless Chromium (Debian's package; .ci/run installs it): log in, the
@@ -54,10 +54,10 @@ t.test('the original dashboard: log in, see customers, call one, call everyone, 
   await shot('4-bulk')
 
   // The list shows each customer's last call as it ends, by itself; nothing is wider than the phone.
-  await page.waitForFunction(`(() => {
+  await waitUntil(page, `(() => {
     const statuses = [...document.querySelectorAll('#rows tr td:nth-child(4)')].map((cell) => cell.textContent)
     return statuses.includes('completed') && statuses.includes('busy')
-  })()`, undefined, { timeout: 60_000 })
+  })()`, 60_000)
   t.match(await page.locator('#updated').textContent(), /^Updated /)
   t.same(await page.evaluate('[...document.querySelectorAll("body *")].filter((e) => e.getBoundingClientRect().right > window.innerWidth + 0.5).map((e) => e.tagName + "#" + e.id)'), [], 'nothing wider than the phone: every Call button in view')
   t.same(await accessibilityProblems(page), [], 'axe: 5-finished')
