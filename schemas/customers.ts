@@ -1,5 +1,5 @@
 import { Type } from '@sinclair/typebox'
-import { CALL_STATUSES, CallStatus } from './calls.js'
+import { Call, CALL_STATUSES, CallEvent, CallStatus, Conversation } from './calls.js'
 import { LastOutcome, Nullable, Timestamp } from './common.js'
 
 export const Customer = Type.Object({
@@ -102,4 +102,19 @@ export const UploadList = Type.Object({
   success: Type.Literal(true),
   uploads: Type.Array(Upload),
   total: Type.Integer()
+})
+
+export const CustomerExport = Type.Object({
+  success: Type.Literal(true),
+  exported_at: Timestamp,
+  customer: Customer,
+  calls: Type.Array(Type.Composite([Call, Type.Object({ events: Type.Array(CallEvent), conversation: Nullable(Conversation) })], {
+    additionalProperties: false
+  }), { description: 'Every call to them, oldest first, with its timeline and conversation' }),
+  suppression: Nullable(Type.Object({
+    phone: Type.String(),
+    reason: Nullable(Type.String()),
+    created_by: Type.String(),
+    created_at: Timestamp
+  }, { description: "Their number's entry on the do-not-call list" }))
 })

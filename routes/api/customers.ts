@@ -4,9 +4,10 @@ import { phoneNormaliser } from '../../lib/calling-rules/phone.js'
 import { EMAIL } from '../../lib/customers/columns.js'
 import { deleteCustomer, editCustomer, getCustomer, listCustomers } from '../../lib/customers/repository.js'
 import { MessageResponse } from '../../schemas/auth.js'
+import { exportCustomer } from '../../lib/customers/export.js'
 import { ErrorRef } from '../../schemas/common.js'
 import {
-  CustomerList, CustomerListQuery, CustomerParams, CustomerResponse, EditCustomerBody, UploadFileBody, UploadReport
+  CustomerExport, CustomerList, CustomerListQuery, CustomerParams, CustomerResponse, EditCustomerBody, UploadFileBody, UploadReport
 } from '../../schemas/customers.js'
 
 const security = [{ bearerAuth: [] }]
@@ -86,6 +87,26 @@ const customers: FastifyPluginAsyncTypebox = async (fastify) => {
     const customer = await getCustomer(fastify.db, request.params.id)
     if (!customer) throw fastify.httpErrors.notFound('Customer not found')
     return { success: true as const, customer }
+  })
+
+  fastify.get('/customers/:id/export', {
+    schema: {
+      tags: ['api'],
+      operationId: 'exportCustomer',
+      summary: 'Everything kept about one customer, as a JSON file: for a person who asks what is held about them',
+      description: 'Their record, every call to them with its timeline and conversation (transcript, keys, outcome ' +
+        'and its fields), and their number\'s do-not-call entry. India\'s DPDP Act (2023) gives people the right to this.',
+      security,
+      params: CustomerParams,
+      response: { 200: CustomerExport, 401: ErrorRef, 404: ErrorRef }
+    }
+  }, async (request, reply) => {
+    const record = await exportCustomer(fastify.db, request.params.id)
+    if (!record) throw fastify.httpErrors.notFound('Customer not found')
+    request.log.info({ customerId: record.customer.id }, 'customer exported')
+    const file = `customer-${record.customer.id.replace(/[^A-Za-z0-9_-]/g, '_')}.json`
+    reply.header('content-disposition', `attachment; filename="${file}"`)
+    return { success: true as const, exported_at: new Date(), ...record }
   })
 
   fastify.patch('/customers/:id', {

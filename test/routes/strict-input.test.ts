@@ -85,6 +85,7 @@ const VALID: Record<string, Sample> = {
   'POST /api/upload-customers': { url: '/api/upload-customers', multipart: true },
   'GET /api/customers': { url: '/api/customers?search=Asha' },
   'GET /api/customers/:id': { url: '/api/customers/C1' },
+  'GET /api/customers/:id/export': { url: '/api/customers/C1/export' },
   'PATCH /api/customers/:id': {
     url: '/api/customers/C1',
     body: { name: 'Asha R.' },

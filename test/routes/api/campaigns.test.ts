@@ -44,7 +44,7 @@ async function campaignApp (t: Parameters<typeof appWithCustomers>[0]) {
 }
 
 t.test('a campaign from draft to results: previewed, started with its fingerprint, paused, resumed, retried and followed up', async (t) => {
-  const { json, clock, app } = await campaignApp(t)
+  const { json, clock, app, authorization } = await campaignApp(t)
   const assistant = (await json('POST', '/api/assistants', REMINDER)).body.assistant
   t.equal((await json('POST', '/api/suppressions', { phones: ['+919000000509'] })).status, 201)
 
@@ -174,6 +174,18 @@ t.test('a campaign from draft to results: previewed, started with its fingerprin
     { status: 409, body: { success: false, message: 'Only a running or scheduled campaign can be paused: this one is finished' } })
   t.match(await json('POST', `/api/campaigns/${id}/cancel`), { status: 409 })
   t.match((await json('GET', `/api/batches/${id}`)).body.batch, { status: 'finished', total: 4 }, 'a started campaign is a batch too')
+
+  // Everything kept about a customer, for a person who asks.
+  const exported = await app.inject({ url: '/api/customers/LATER/export', headers: { authorization } })
+  t.equal(exported.headers['content-disposition'], 'attachment; filename="customer-LATER.json"')
+  const record = exported.json()
+  t.match(record, { customer: { id: 'LATER', phone: '+919000000205', attributes: { 'Amount Due': '50' } }, suppression: null })
+  t.same(record.calls.map((call: { attempt: number, conversation: { outcome: string } }) => `${call.attempt}:${call.conversation.outcome}`), ['1:callback', '2:callback'])
+  t.match(record.calls[0].conversation.transcript[0], { speaker: 'assistant', text: /^Hello Meena, you owe 50 rupees/ })
+  t.ok(record.calls[0].events.length > 3, 'with each call\'s timeline')
+  const dnc = (await app.inject({ url: '/api/customers/DNC/export', headers: { authorization } })).json()
+  t.match(dnc, { suppression: { phone: '+919000000509' }, calls: [{ status: 'canceled', skip_reason: 'suppressed' }] })
+  t.equal((await app.inject({ url: '/api/customers/NOBODY/export', headers: { authorization } })).statusCode, 404)
 
   // Customers by what came of their last call; the next campaign leaves the customer who confirmed alone.
   const byOutcome = async (outcome: string) => (await json('GET', `/api/customers?last_outcome=${outcome}`)).body.customers.map((customer: { id: string }) => customer.id)
