@@ -395,6 +395,18 @@ $('customer-edit').addEventListener('submit', attempt(async (event) => {
   say('Saved: later uploads leave these fields as you set them')
 }))
 
+// A person's access request: everything kept about them, as the JSON file the API gives.
+$('customer-export').addEventListener('click', attempt(async () => {
+  const record = await api(`/api/customers/${encodeURIComponent(currentCustomer.id)}/export`)
+  const link = el('a', {
+    href: URL.createObjectURL(new Blob([JSON.stringify(record, null, 2)], { type: 'application/json' })),
+    download: `customer-${currentCustomer.id.replace(/[^A-Za-z0-9_-]/g, '_')}.json`
+  })
+  link.click()
+  setTimeout(() => URL.revokeObjectURL(link.href), 60_000) // once the browser has saved it
+  say(`Downloaded: ${record.calls.length} calls and the customer's record`)
+}))
+
 $('customer-delete').addEventListener('click', attempt(async () => {
   const label = currentCustomer.name ?? currentCustomer.id
   if (!await confirmNear($('customer-delete'), `Delete ${label}? Their calls stay in the history; they will not be called again unless uploaded again.`, `Yes, delete ${label}`)) return

@@ -1,3 +1,4 @@
+import { readFile } from 'node:fs/promises'
 import t from 'tap'
 import type { Page } from 'playwright-core'
 import { build, capturingLogger, PASSWORD, testClock, testUsers } from '../helper.js'
@@ -159,6 +160,10 @@ t.test('a new operator runs a campaign through the screens, at desktop and phone
   await page.locator('#customer-edit').getByRole('button', { name: 'Save' }).click()
   await page.getByText('Saved: later uploads leave these fields as you set them').waitFor()
   await page.getByRole('heading', { name: 'Asha R. Rao' }).waitFor()
+  const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Download what is kept about them' }).click()])
+  t.equal(download.suggestedFilename(), 'customer-D1.json', "a person's access request, as a file")
+  t.match(JSON.parse(await readFile(await download.path(), 'utf8')), { customer: { id: 'D1', name: 'Asha R. Rao' }, calls: [{ attempt: 1 }] })
+  await page.getByText("Downloaded: 1 calls and the customer's record").waitFor()
   await screen('11-customer')
   await page.goto(`${base}/#/customers/D2`)
   await page.getByRole('heading', { name: 'Ravi Busy' }).waitFor()
