@@ -147,13 +147,19 @@ async function plannedAssistant (db: Queryable, row: Pick<CampaignRow, 'assistan
 /** Who starting a draft campaign now would dial and skip, and why: what `start` does if nothing changes. */
 export async function previewCampaign (db: Queryable, row: CampaignRow, policy: PlanPolicy):
 Promise<{ plan: CampaignPlan, assistant: PlannedAssistant | undefined }> {
+  return await planOf(db, row, policy, true)
+}
+
+/** A campaign's plan from its row (the preview's and the start's alike), with the assistant its calls would pin. */
+async function planOf (db: Queryable, row: CampaignRow, policy: PlanPolicy, checkFields: boolean):
+Promise<{ plan: CampaignPlan, assistant: PlannedAssistant | undefined }> {
   const assistant = await plannedAssistant(db, row)
   const plan = await planCampaign(db, selectionOf(row.selection!), {
     schedule: scheduleOf(row),
     attemptCap: policy.attemptCap,
     assistant,
     skipFinalWithinDays: row.rules.skip_final_within_days,
-    checkFields: true
+    checkFields
   })
   return { plan, assistant }
 }
@@ -186,14 +192,7 @@ async function startIn (tx: Queryable, id: string, triggeredBy: string, fingerpr
   }
   // One start at a time with the dispatcher's claims, so that a customer is never both queued and claimed twice.
   await tx.query('SELECT pg_advisory_xact_lock($1)', [DISPATCH_LOCK])
-  const assistant = await plannedAssistant(tx, row)
-  const plan = await planCampaign(tx, selectionOf(row.selection!), {
-    schedule: scheduleOf(row),
-    attemptCap: policy.attemptCap,
-    assistant,
-    skipFinalWithinDays: row.rules.skip_final_within_days,
-    checkFields
-  })
+  const { plan, assistant } = await planOf(tx, row, policy, checkFields)
   if (fingerprint !== null && fingerprint !== plan.fingerprint) throw new ChangedSinceError(plan)
   const dial = plan.calls.filter((call) => call.action === 'dial').map((call) => call.customer_id)
   const recorded = plan.calls.filter((call) => call.reason && RECORDED_SKIPS.has(call.reason))

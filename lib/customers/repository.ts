@@ -98,6 +98,12 @@ export async function getCustomer (db: Queryable, id: string): Promise<Customer 
   return rows[0]
 }
 
+/** The names of these customers, in one query (unknown ids are left out). */
+export async function customerNames (db: Queryable, ids: string[]): Promise<Map<string, string | null>> {
+  const { rows } = await db.query<{ id: string, name: string | null }>('SELECT id, name FROM customer WHERE id = ANY($1::text[])', [ids])
+  return new Map(rows.map((row) => [row.id, row.name]))
+}
+
 /** A change an operator makes to a customer: the fields given are set (an attribute set to null is removed). */
 export interface CustomerEdit {
   name?: string | null

@@ -8,7 +8,7 @@ import {
 } from '../../lib/campaigns/campaigns.js'
 import { firstDial, type Schedule } from '../../lib/campaigns/plan.js'
 import { defaultRules, type CampaignRules } from '../../lib/campaigns/rules.js'
-import { getCustomer } from '../../lib/customers/repository.js'
+import { customerNames, getCustomer } from '../../lib/customers/repository.js'
 import {
   CampaignCalls, CampaignCanceled, CampaignDetail, CampaignList, CampaignListQuery, CampaignParams, CampaignPreview,
   CampaignResponse, CampaignStarted, CreateCampaignBody, PreviewQuery, StartCampaignBody, UpdateCampaignBody
@@ -168,17 +168,13 @@ const campaigns: FastifyPluginAsyncTypebox = async (fastify) => {
     const assistant = planned! // the server's default when the campaign names none: there always is one
     const dial = plan.calls.filter((call) => call.action === 'dial')
     const listed = plan.calls.slice(request.query.offset, request.query.offset + request.query.limit)
-    const names = new Map<string, string | null>()
     const greetings = []
     for (const call of dial.slice(0, 3)) {
       const customer = (await getCustomer(fastify.db, call.customer_id))!
-      names.set(customer.id, customer.name)
       const first = renderTexts(assistant.kind, assistant.config, customer).find((text) => text.said !== 'instructions')
       if (first) greetings.push({ customer_id: customer.id, name: customer.name, language: first.language, text: first.text })
     }
-    for (const call of listed) {
-      if (!names.has(call.customer_id)) names.set(call.customer_id, (await getCustomer(fastify.db, call.customer_id))?.name ?? null)
-    }
+    const names = await customerNames(fastify.db, listed.map((call) => call.customer_id))
     const skipped = plan.calls.length - dial.length
     return {
       success: true as const,
