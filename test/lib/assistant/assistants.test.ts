@@ -387,6 +387,8 @@ t.test("openai: the assistant's config makes the session: a first message in the
     ['outcome-fields-refused', { fields: ['promise_to_pay_date is not a date', 'amount is not a number'] }]
   ])
   t.ok(done.logs.includes('OpenAI Realtime: record_outcome with an outcome the assistant does not have (paid-already)'))
+  // Each call's answer goes to the model over the socket: it reaches the fake server a moment later.
+  await until(() => fake.sessions[0]!.events.length > before)
   t.ok(fake.sessions[0]!.events.length > before)
   session.end('stopped')
 })
