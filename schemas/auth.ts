@@ -28,13 +28,38 @@ export const ConfirmSignupBody = Type.Object({
 
 export const MessageResponse = Type.Object({ success: Success, message: Type.String() })
 
-export const LoginBody = Type.Object({ email: Email, password: Password }, { additionalProperties: false })
+export const LoginBody = Type.Object({
+  email: Email,
+  password: Password,
+  new_password: Type.Optional(Type.String({
+    minLength: 1,
+    maxLength: 256,
+    description: 'An invited person\'s first sign-in: the password of their own that replaces the temporary one'
+  }))
+}, { additionalProperties: false })
+
+export const RoleName = Type.Unsafe<'viewer' | 'operator' | 'admin'>({
+  type: 'string',
+  enum: ['viewer', 'operator', 'admin'],
+  description: 'viewer: reads only, phone numbers masked; operator: customers, campaigns, calls, assistants, do-not-call; ' +
+    'admin: everything, and the people who may sign in'
+})
+
+/** A refused sign-in: the envelope, and whether a new password is what is missing. */
+export const LoginRefusal = Type.Object({
+  success: Type.Literal(false),
+  message: Type.String(),
+  new_password_required: Type.Optional(Type.Boolean({
+    description: 'True when the account has a temporary password: sign in again with `new_password`'
+  }))
+})
 
 export const LoginUser = Type.Object({
   sub: Type.String(),
   username: Type.String(),
   email: Type.String(),
-  email_verified: Type.Boolean()
+  email_verified: Type.Boolean(),
+  role: Type.Union([RoleName, Type.Null()], { description: 'What the person may do; null: no role yet' })
 })
 
 export const LoginResponse = Type.Object({
@@ -77,6 +102,7 @@ export const MeResponse = Type.Object({
     given_name: Type.Optional(Type.String()),
     family_name: Type.Optional(Type.String()),
     groups: Type.Array(Type.String()),
+    role: Type.Union([RoleName, Type.Null()]),
     token_use: Type.Literal('access'),
     scope: Type.Optional(Type.String()),
     auth_time: Type.Integer(),

@@ -1,7 +1,7 @@
 import { Type, type Static } from '@sinclair/typebox'
 
 // A plain `enum` gives one readable validation error, where a union of literals gives one per member.
-const StringEnum = <T extends string>(values: readonly T[], options: { default: T, description: string }) =>
+const StringEnum = <const T extends string>(values: readonly T[], options: { default: T, description: string }) =>
   Type.Unsafe<T>({ type: 'string', enum: values, ...options })
 
 const Optional = (description: string) => Type.Optional(Type.String({ minLength: 1, description }))
@@ -182,6 +182,19 @@ export const Config = Type.Object({
   }),
   EVENTS_HEARTBEAT_SECONDS: Type.Integer({
     default: 15, minimum: 1, description: 'How often GET /api/events sends a comment line, so proxies keep the stream open'
+  }),
+  SIGNUP_MODE: Type.Optional(Type.Unsafe<'open' | 'domains' | 'invite'>({
+    type: 'string',
+    enum: ['open', 'domains', 'invite'],
+    description: 'Who may sign up: anyone (open), emails of ALLOWED_EMAIL_DOMAINS (domains), or nobody: ' +
+      'administrators invite people (invite). Default: invite in production, open otherwise'
+  })),
+  ALLOWED_EMAIL_DOMAINS: Optional('With SIGNUP_MODE=domains: the email domains that may sign up, comma-separated (example.com,example.in)'),
+  ADMIN_EMAILS: Optional('Emails made administrators when they first sign in, comma-separated (besides the first person ' +
+    'to sign in to an empty deployment)'),
+  SIGNUP_ROLE: StringEnum(['viewer', 'operator'] as const, {
+    default: 'viewer',
+    description: 'The role of people who sign up themselves, until an administrator changes it'
   }),
   COGNITO_USER_POOL_ID: Optional('Cognito user pool id; when unset (and not in production), a local Cognito emulator is used'),
   COGNITO_ENDPOINT: Optional('Cognito API endpoint, for a Cognito-compatible server (e.g. a shared emulator); default: AWS'),

@@ -16,10 +16,10 @@ let shared: Promise<NonNullable<CognitoPluginOptions['sharedEmulator']>> | undef
 export async function sharedEmulator (): Promise<NonNullable<CognitoPluginOptions['sharedEmulator']>> {
   shared ??= (async () => {
     const dir = await mkdtemp(path.join(tmpdir(), 'vcm-cognito-shared-'))
-    const listeners = new Set<(email: string, code: string) => void>()
+    const listeners = new Set<(email: string, code: string, kind: 'code' | 'temporary-password') => void>()
     const emulator = await startLocalCognito({
       dir,
-      onCode: (email, code) => { for (const listener of listeners) listener(email, code) }
+      onCode: (email, code, kind) => { for (const listener of listeners) listener(email, code, kind) }
     })
     t.teardown(async () => {
       await emulator.stop()

@@ -35,7 +35,8 @@ export async function build (t: Test, options: BuildOptions = {}): Promise<Fasti
   const server = Fastify({ ...serverOptions, logger, pluginTimeout: 0 })
   if (onRoute) server.addHook('onRoute', onRoute)
   // The speech engine starts when a test's call first speaks, not with every app.
-  const fullEnv: Record<string, string> = { DATA_DIR: 'memory://', SPEECH_WARM_UP: 'false', ...ANY_HOUR, ...env }
+  // People who sign up in a test may act (operator) unless it says otherwise.
+  const fullEnv: Record<string, string> = { DATA_DIR: 'memory://', SPEECH_WARM_UP: 'false', SIGNUP_ROLE: 'operator', ...ANY_HOUR, ...env }
   // A new in-memory database with the app's own migrations starts from the run's migrated copy.
   const embedded = !fullEnv.DATABASE_URL && !appOptions.migrationsDir
   const inMemory = fullEnv.DATA_DIR === 'memory://'
@@ -114,7 +115,15 @@ export function testUsers (app: FastifyInstance, lines: string[]) {
     return { email, ...login.json() }
   }
 
-  return { newEmail, codeFor, signedIn }
+  /** A new user with `role` (set as an administrator would), signed in again so that their token carries it. */
+  async function withRole (role: 'viewer' | 'operator' | 'admin') {
+    const user = await signedIn()
+    await app.cognitoUsers.setRole(user.email, role)
+    const login = await app.inject({ method: 'POST', url: '/auth/login', payload: { email: user.email, password: PASSWORD } })
+    return { email: user.email, ...login.json(), authorization: `Bearer ${login.json().access_token as string}` }
+  }
+
+  return { newEmail, codeFor, signedIn, withRole }
 }
 
 /**

@@ -25,8 +25,11 @@ export interface LocalCognito {
 export interface LocalCognitoOptions {
   /** Where the emulator keeps its users, pools and the ids of ours; kept across restarts. */
   dir: string
-  /** Told of every confirmation or reset code the emulator would have sent by email. */
-  onCode: (destination: string, code: string) => void
+  /**
+   * Told of every confirmation or reset code, and every invitation's temporary password (`kind`), the emulator
+   * would have sent by email.
+   */
+  onCode: (destination: string, code: string, kind: 'code' | 'temporary-password') => void
   /** How long to wait for the emulator to listen. */
   startTimeoutMs?: number
 }
@@ -39,22 +42,49 @@ export function localCognitoClient (endpoint: string): CognitoIdentityProviderCl
 }
 
 // The emulator "emails" a code by logging a box through a logger that can hold it back until its next
-// request. This start script has its console sender write each code at once as a JSON line instead, and adds
-// the two operations the emulator does not have.
+// request. This start script has its console sender write each code at once as a JSON line instead (with what sent
+// it: an invitation's temporary password, or a code), and fills in what the emulator lacks or does unlike Cognito.
 const CHILD = `
 const fs = require('node:fs')
 const path = require('node:path')
 const main = process.env.COGNITO_LOCAL_MAIN
-const { ConsoleMessageSender } = require(path.join(path.dirname(main), 'services/messageDelivery/consoleMessageSender.js'))
+const lib = (file) => require(path.join(path.dirname(main), file))
+const { ConsoleMessageSender } = lib('services/messageDelivery/consoleMessageSender.js')
 ConsoleMessageSender.prototype.sendToConsole = async (ctx, user, destination, message) => {
-  fs.writeSync(1, JSON.stringify({ destination, code: message.__code }) + '\\n')
+  fs.writeSync(1, JSON.stringify({ destination, code: message.__code, source: message.__source }) + '\\n')
 }
-// Operations the emulator lacks, so that local mode behaves for the user as Cognito does. ForgotPassword
-// makes, sends and stores a new code in the field ConfirmSignUp checks: what ResendConfirmationCode does.
-// GlobalSignOut has nothing to end in the emulator; the server's revocation list refuses the token.
-const { Targets } = require(path.join(path.dirname(main), 'targets/targets.js'))
+const { MessagesService } = lib('services/messages.js')
+const create = MessagesService.prototype.create
+MessagesService.prototype.create = async function (ctx, source, ...rest) {
+  return { ...await create.call(this, ctx, source, ...rest), __source: source }
+}
+const { Targets } = lib('targets/targets.js')
+const { CognitoError, NotAuthorizedError, InvalidPasswordError } = lib('errors.js')
+// ForgotPassword makes, sends and stores a new code in the field ConfirmSignUp checks: what ResendConfirmationCode
+// does. GlobalSignOut has nothing to end in the emulator; the server's revocation list refuses the token.
 Targets.ResendConfirmationCode = Targets.ForgotPassword
 Targets.GlobalSignOut = () => async () => ({})
+Targets.AdminUserGlobalSignOut = () => async () => ({})
+// Cognito refuses a group that exists; the emulator would replace it, and its members with it.
+const createGroup = Targets.CreateGroup
+Targets.CreateGroup = (services) => async (ctx, req) => {
+  const pool = await services.cognito.getUserPool(ctx, req.UserPoolId)
+  // (It cannot look a group up in a pool that has none yet.)
+  if (await pool.getGroupByGroupName(ctx, req.GroupName).catch(() => undefined)) throw new CognitoError('GroupExistsException', 'A group with the name already exists.')
+  return await createGroup(services)(ctx, req)
+}
+// Cognito refuses a disabled user's sign-in and refresh, and checks a temporary password before asking for a new one.
+const initiateAuth = Targets.InitiateAuth
+Targets.InitiateAuth = (services) => async (ctx, req) => {
+  const pool = await services.cognito.getUserPoolForClientId(ctx, req.ClientId)
+  const params = req.AuthParameters ?? {}
+  const user = params.REFRESH_TOKEN
+    ? await pool.getUserByRefreshToken(ctx, params.REFRESH_TOKEN)
+    : params.USERNAME ? await pool.getUserByUsername(ctx, params.USERNAME) : undefined
+  if (user && user.Enabled === false) throw new NotAuthorizedError('User is disabled.')
+  if (user && user.UserStatus === 'FORCE_CHANGE_PASSWORD' && user.Password !== params.PASSWORD) throw new InvalidPasswordError()
+  return await initiateAuth(services)(ctx, req)
+}
 // A parent killed outright (kill -9) cannot stop its children: leave when it is gone.
 const parent = Number(process.env.COGNITO_LOCAL_PARENT)
 setInterval(() => { if (process.ppid !== parent) process.exit(0) }, 500).unref()
@@ -67,7 +97,7 @@ createDefaultServer(logger)
 `
 
 /** One line of the emulator's output: a code it sent, its start, or nothing we need. */
-export function parseEmulatorLine (line: string): { destination?: string, code?: string, listening?: boolean } {
+export function parseEmulatorLine (line: string): { destination?: string, code?: string, source?: string, listening?: boolean } {
   try {
     return JSON.parse(line)
   } catch {
@@ -119,7 +149,9 @@ export async function startLocalCognito (options: LocalCognitoOptions): Promise<
       options.startTimeoutMs ?? 20_000)
     const onLine = (line: string) => {
       const event = parseEmulatorLine(line)
-      if (event.destination && event.code) options.onCode(event.destination, event.code)
+      if (event.destination && event.code) {
+        options.onCode(event.destination, event.code, event.source === 'AdminCreateUser' ? 'temporary-password' : 'code')
+      }
       if (event.listening) {
         clearTimeout(timer)
         resolve()

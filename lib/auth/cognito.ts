@@ -10,6 +10,7 @@ import {
   GetUserCommand,
   GlobalSignOutCommand,
   InitiateAuthCommand,
+  RespondToAuthChallengeCommand,
   RevokeTokenCommand,
   SignUpCommand
 } from '@aws-sdk/client-cognito-identity-provider'
@@ -20,6 +21,14 @@ export class AuthError extends Error {
   constructor (readonly statusCode: number, message: string) {
     super(message)
     this.name = 'AuthError'
+  }
+}
+
+/** Sign-in with a temporary password (an invitation's): the person must choose their own before any token is given. */
+export class NewPasswordRequired extends AuthError {
+  constructor () {
+    super(403, 'This account has a temporary password: sign in again with it and a new password of your own (new_password)')
+    this.name = 'NewPasswordRequired'
   }
 }
 
@@ -157,13 +166,25 @@ export class CognitoAuth {
     })))
   }
 
-  async login (email: string, password: string): Promise<Tokens> {
+  /**
+   * Signs in. An invited person's first sign-in (Cognito's NEW_PASSWORD_REQUIRED challenge) needs `newPassword`
+   * too, and sets it; without it, NewPasswordRequired.
+   */
+  async login (email: string, password: string, newPassword?: string): Promise<Tokens> {
     const result = await this.call(() => this.client.send(new InitiateAuthCommand({
       ClientId: this.clientId,
       AuthFlow: 'USER_PASSWORD_AUTH',
       AuthParameters: { USERNAME: email, PASSWORD: password, ...secretParam(this.secretHash(email)) }
     })), LOGIN)
-    return tokensFrom(result.AuthenticationResult)
+    if (result.ChallengeName !== 'NEW_PASSWORD_REQUIRED') return tokensFrom(result.AuthenticationResult)
+    if (!newPassword) throw new NewPasswordRequired()
+    const answered = await this.call(() => this.client.send(new RespondToAuthChallengeCommand({
+      ClientId: this.clientId,
+      ChallengeName: 'NEW_PASSWORD_REQUIRED',
+      Session: result.Session,
+      ChallengeResponses: { USERNAME: email, NEW_PASSWORD: newPassword, ...secretParam(this.secretHash(email)) }
+    })))
+    return tokensFrom(answered.AuthenticationResult)
   }
 
   /** A new access and id token. A confidential client must name the user (the token's `username`). */

@@ -2,12 +2,15 @@ import type { FastifyReply, FastifyRequest } from 'fastify'
 import fp from 'fastify-plugin'
 import type { AccessClaims } from '../../lib/auth/cognito.js'
 import { openRevocationList, type RevocationList } from '../../lib/auth/revocations.js'
+import { allows, maskPhones, roleOf, type Role } from '../../lib/auth/roles.js'
 
 /** Who made an authenticated request, from their verified Cognito access token. */
 export interface AuthenticatedUser {
   sub: string
   username: string
   groups: string[]
+  /** What they may do: the highest of their groups `admin`, `operator`, `viewer`; none when they are in none. */
+  role?: Role
   scope?: string
   token_use: 'access'
   auth_time: number
@@ -24,9 +27,20 @@ declare module 'fastify' {
     revocations: RevocationList
     /** preHandler for protected routes: 401 unless the request carries a valid, unrevoked access token. */
     authenticate: (request: FastifyRequest, reply: FastifyReply) => Promise<void>
+    /**
+     * onRequest hook after `authenticate`: 403 unless the user's role allows the route's `config.role`. A route that
+     * declares none is refused to all: no route is open by forgetting.
+     */
+    authorize: (request: FastifyRequest, reply: FastifyReply) => Promise<void>
+    /** preSerialization hook: a viewer's answers with every phone number masked to its last four digits. */
+    maskForViewers: (request: FastifyRequest, reply: FastifyReply, payload: unknown) => Promise<unknown>
   }
   interface FastifyRequest {
     user: AuthenticatedUser | null
+  }
+  interface FastifyContextConfig {
+    /** The least role that may call the route (routes under /api must say). */
+    role?: Role
   }
 }
 
@@ -55,13 +69,17 @@ export default fp(async function authenticate (fastify) {
       request.log.info({ reason: (error as Error).message }, 'access token refused')
       return refuse(reply, 'Invalid or expired token', 'invalid_token')
     }
-    if (claims.jti && await fastify.revocations.isRevoked(claims.jti)) {
-      return refuse(reply, 'Token has been revoked', 'invalid_token')
+    const refusal = await fastify.revocations.refusal(claims)
+    if (refusal === 'revoked') return refuse(reply, 'Token has been revoked', 'invalid_token')
+    if (refusal === 'cut-off') {
+      return refuse(reply, 'The account\'s access changed after this token was issued: refresh it or sign in again', 'invalid_token')
     }
+    const groups = claims['cognito:groups'] ?? []
     request.user = {
       sub: claims.sub,
       username: claims.username,
-      groups: claims['cognito:groups'] ?? [],
+      groups,
+      role: roleOf(groups),
       scope: claims.scope,
       token_use: claims.token_use,
       auth_time: claims.auth_time,
@@ -70,5 +88,23 @@ export default fp(async function authenticate (fastify) {
       jti: claims.jti,
       accessToken: token
     }
+  })
+
+  fastify.decorate('authorize', async function (request: FastifyRequest, reply: FastifyReply) {
+    const needed = request.routeOptions.config.role
+    const role = request.user!.role
+    if (!needed) throw fastify.httpErrors.forbidden('This route declares no role, so nobody may call it')
+    if (!allows(role, needed)) {
+      return reply.code(403).send({
+        success: false,
+        message: role
+          ? `This needs the ${needed} role; you are ${role === 'viewer' ? 'a' : 'an'} ${role}`
+          : `This needs the ${needed} role; your account has no role yet: ask an administrator`
+      })
+    }
+  })
+  // A viewer sees phone numbers by their last four digits, whatever the route answers.
+  fastify.decorate('maskForViewers', async function (request: FastifyRequest, _reply: FastifyReply, payload: unknown) {
+    return request.user?.role === 'viewer' ? maskPhones(payload) : payload
   })
 }, { name: 'authenticate', dependencies: ['cognito', 'db'] })

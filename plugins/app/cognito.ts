@@ -4,30 +4,35 @@ import path from 'node:path'
 import { CognitoIdentityProviderClient } from '@aws-sdk/client-cognito-identity-provider'
 import fp from 'fastify-plugin'
 import { AuthError, CognitoAuth } from '../../lib/auth/cognito.js'
-import { localCognitoClient, startLocalCognito, type LocalCognito } from '../../lib/auth/cognito-local.js'
+import { CognitoUsers } from '../../lib/auth/cognito-users.js'
+import { localCognitoClient, startLocalCognito, type LocalCognito, type LocalCognitoOptions } from '../../lib/auth/cognito-local.js'
 import { cachedVerifier, cognitoAccessVerifier, issuerAccessVerifier } from '../../lib/auth/cognito-verifier.js'
 
 declare module 'fastify' {
   interface FastifyInstance {
     /** Sign-up, sign-in and token operations; throws "Cognito not configured" when there is no Cognito. */
     cognito: CognitoAuth
+    /** The administrator's operations on the pool's people (roles, invitations, disabling); same failure when none. */
+    cognitoUsers: CognitoUsers
   }
 }
 
 // Every operation fails alike, so routes need not know whether Cognito is configured.
-const notConfigured = new Proxy({}, {
-  get: (_target, name) => typeof name === 'string' && OPERATIONS.has(name)
-    ? async () => { throw new AuthError(503, 'Cognito not configured') }
-    : undefined
-}) as CognitoAuth
-const OPERATIONS = new Set(Object.getOwnPropertyNames(CognitoAuth.prototype).concat('verifyAccessToken'))
+function notConfigured<T> (operations: string[]): T {
+  const known = new Set(operations)
+  return new Proxy({}, {
+    get: (_target, name) => typeof name === 'string' && known.has(name)
+      ? async () => { throw new AuthError(503, 'Cognito not configured') }
+      : undefined
+  }) as T
+}
 
 export interface CognitoPluginOptions {
   /**
    * In local mode with DATA_DIR memory://, an emulator already running to use instead of starting one: the tests
    * share one per process. `onCode` subscribes to the codes it sends, and answers how to unsubscribe.
    */
-  sharedEmulator?: LocalCognito & { onCode (listener: (email: string, code: string) => void): () => void }
+  sharedEmulator?: LocalCognito & { onCode (listener: LocalCognitoOptions['onCode']): () => void }
 }
 
 /**
@@ -44,6 +49,7 @@ export default fp<CognitoPluginOptions>(async function cognito (fastify, opts) {
     const client = endpoint
       ? localCognitoClient(endpoint)
       : new CognitoIdentityProviderClient({ region: config.AWS_REGION ?? poolId.split('_')[0] })
+    fastify.decorate('cognitoUsers', new CognitoUsers(client, poolId))
     fastify.decorate('cognito', new CognitoAuth({
       client,
       clientId,
@@ -57,12 +63,15 @@ export default fp<CognitoPluginOptions>(async function cognito (fastify, opts) {
   }
   if (config.NODE_ENV === 'production') {
     fastify.log.warn('COGNITO_USER_POOL_ID is not set: sign-up, sign-in and every protected route answer 503')
-    fastify.decorate('cognito', notConfigured)
+    fastify.decorate('cognito', notConfigured<CognitoAuth>([...Object.getOwnPropertyNames(CognitoAuth.prototype), 'verifyAccessToken']))
+    fastify.decorate('cognitoUsers', notConfigured<CognitoUsers>(Object.getOwnPropertyNames(CognitoUsers.prototype)))
     return
   }
 
-  // Local mode only: the emulator sends no email, so the code a new user needs is shown here.
-  const logCode = (email: string, code: string) => fastify.log.info({ email, code }, 'local Cognito: confirmation code')
+  // Local mode only: the emulator sends no email, so the code (or an invitation's temporary password) a person
+  // needs is shown here.
+  const logCode = (email: string, code: string, kind: 'code' | 'temporary-password') => fastify.log.info({ email, code },
+    kind === 'code' ? 'local Cognito: confirmation code' : 'local Cognito: invitation, temporary password')
   const inMemory = config.DATA_DIR.startsWith('memory://')
   let local: LocalCognito
   let release: () => Promise<void>
@@ -84,6 +93,7 @@ export default fp<CognitoPluginOptions>(async function cognito (fastify, opts) {
     await release()
   })
   fastify.log.info({ endpoint: local.endpoint, userPoolId: local.userPoolId }, 'local Cognito emulator started')
+  fastify.decorate('cognitoUsers', new CognitoUsers(client, local.userPoolId))
   fastify.decorate('cognito', new CognitoAuth({
     client,
     clientId: local.clientId,

@@ -49,6 +49,9 @@ function missingCompanions (config: Config): string | undefined {
     const missing = companions.filter((name) => config[lead] && !config[name])
     if (missing.length > 0) return `Invalid configuration: ${missing.join(', ')} must be set with ${lead}`
   }
+  if (config.SIGNUP_MODE === 'domains' && !config.ALLOWED_EMAIL_DOMAINS) {
+    return 'Invalid configuration: SIGNUP_MODE=domains needs ALLOWED_EMAIL_DOMAINS'
+  }
   if (config.ASSISTANT === 'openai' && !config.OPENAI_API_KEY) return 'Invalid configuration: ASSISTANT=openai needs OPENAI_API_KEY'
   try {
     checkWindow(windowOf(config.CALLING_HOURS, config.CALLING_DAYS, config.CALLING_TIMEZONE))

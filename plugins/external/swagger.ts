@@ -4,10 +4,12 @@ import swagger from '@fastify/swagger'
 import swaggerUi from '@fastify/swagger-ui'
 import fp from 'fastify-plugin'
 import { projectRoot } from '../../lib/server/project-root.js'
+import { ROLE_WORDS, type Role } from '../../lib/auth/roles.js'
 
 const { version, description, license } = JSON.parse(readFileSync(path.join(projectRoot, 'package.json'), 'utf8'))
 
 type Operation = {
+  'x-role'?: Role
   parameters?: Array<{ in: string, required?: boolean, schema?: { default?: unknown } }>
   responses?: Record<string, unknown>
 }
@@ -32,6 +34,7 @@ export default fp(async function openapi (fastify) {
         { name: 'auth', description: 'Sign-up, sign-in and tokens (Amazon Cognito)' },
         { name: 'api', description: 'Customers and calls, for operators and programs (bearer token)' },
         { name: 'campaigns', description: 'Campaigns: drafts, previews, start with the fingerprint, pause, resume, cancel, results (bearer token)' },
+        { name: 'users', description: 'The people who may sign in and their roles (administrators)' },
         { name: 'telephony', description: 'Endpoints Exotel calls during a call (webhook token in the query)' },
         { name: 'operations', description: 'Liveness and readiness' }
       ],
@@ -56,6 +59,16 @@ export default fp(async function openapi (fastify) {
     refResolver: {
       buildLocalReference: (json) => String(json.$id)
     },
+    // Each route's role (its `config.role`) is shown as `x-role` and in its description.
+    transform: ({ schema, url, route }) => {
+      const role = route.config?.role
+      if (!role || !schema) return { schema, url }
+      const says = `Needs the **${role}** role or above (${role}: ${ROLE_WORDS[role]}).`
+      return {
+        schema: { ...schema, 'x-role': role, description: schema.description ? `${schema.description}\n\n${says}` : says } as never,
+        url
+      }
+    },
     transformObject: (documents) => {
       const { openapiObject } = documents as { openapiObject: { paths?: Record<string, unknown> } }
       for (const operations of Object.values(openapiObject.paths!)) {
@@ -63,6 +76,14 @@ export default fp(async function openapi (fastify) {
           // A parameter with a default may be left out, whatever the schema's `required` said to fill it in.
           for (const parameter of operation.parameters ?? []) {
             if (parameter.in === 'query' && parameter.schema?.default !== undefined) parameter.required = false
+          }
+          operation.responses ??= {}
+          // A route with a role refuses the others.
+          if (operation['x-role']) {
+            operation.responses['403'] ??= {
+              description: 'The user\'s role does not allow this',
+              content: { 'application/json': { schema: { $ref: '#/components/schemas/ErrorResponse' } } }
+            }
           }
           // Any route may fail; the error handler answers every 5xx in the envelope.
           operation.responses ??= {}

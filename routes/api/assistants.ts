@@ -45,6 +45,7 @@ const assistants: FastifyPluginAsyncTypebox = async (fastify) => {
   }
 
   fastify.post('/assistants', {
+    config: { role: 'operator' },
     schema: {
       tags: ['api'],
       operationId: 'createAssistant',
@@ -67,6 +68,7 @@ const assistants: FastifyPluginAsyncTypebox = async (fastify) => {
   })
 
   fastify.get('/assistants', {
+    config: { role: 'viewer' },
     schema: {
       tags: ['api'],
       operationId: 'listAssistants',
@@ -81,6 +83,7 @@ const assistants: FastifyPluginAsyncTypebox = async (fastify) => {
   })
 
   fastify.get('/assistants/fields', {
+    config: { role: 'viewer' },
     schema: {
       tags: ['api'],
       operationId: 'listAssistantFields',
@@ -95,6 +98,7 @@ const assistants: FastifyPluginAsyncTypebox = async (fastify) => {
   }))
 
   fastify.get('/assistants/:id', {
+    config: { role: 'viewer' },
     schema: {
       tags: ['api'],
       operationId: 'getAssistant',
@@ -106,6 +110,7 @@ const assistants: FastifyPluginAsyncTypebox = async (fastify) => {
   }, async (request) => ({ success: true as const, assistant: shown(await found(request.params.id)) }))
 
   fastify.patch('/assistants/:id', {
+    config: { role: 'operator' },
     schema: {
       tags: ['api'],
       operationId: 'changeAssistant',
@@ -127,6 +132,7 @@ const assistants: FastifyPluginAsyncTypebox = async (fastify) => {
   })
 
   fastify.delete('/assistants/:id', {
+    config: { role: 'operator' },
     schema: {
       tags: ['api'],
       operationId: 'archiveAssistant',
@@ -145,6 +151,7 @@ const assistants: FastifyPluginAsyncTypebox = async (fastify) => {
   })
 
   fastify.get('/assistants/:id/versions', {
+    config: { role: 'viewer' },
     schema: {
       tags: ['api'],
       operationId: 'listAssistantVersions',
@@ -159,6 +166,7 @@ const assistants: FastifyPluginAsyncTypebox = async (fastify) => {
   })
 
   fastify.post('/assistants/:id/preview', {
+    config: { role: 'operator' },
     schema: {
       tags: ['api'],
       operationId: 'previewAssistant',
@@ -177,6 +185,7 @@ const assistants: FastifyPluginAsyncTypebox = async (fastify) => {
   })
 
   fastify.post('/assistants/:id/rehearse', {
+    config: { role: 'operator' },
     schema: {
       tags: ['api'],
       operationId: 'rehearseAssistant',

@@ -15,7 +15,7 @@ const security = [{ bearerAuth: [] }]
 
 const batches: FastifyPluginAsyncTypebox = async (fastify) => {
   fastify.post('/trigger-bulk-calls', {
-    config: { idempotent: true },
+    config: { role: 'operator', idempotent: true },
     schema: {
       tags: ['api'],
       operationId: 'triggerBulkCalls',
@@ -88,6 +88,7 @@ const batches: FastifyPluginAsyncTypebox = async (fastify) => {
   })
 
   fastify.get('/batches', {
+    config: { role: 'viewer' },
     schema: {
       tags: ['api'],
       operationId: 'listBatches',
@@ -102,6 +103,7 @@ const batches: FastifyPluginAsyncTypebox = async (fastify) => {
   })
 
   fastify.get('/batches/:id', {
+    config: { role: 'viewer' },
     schema: {
       tags: ['api'],
       operationId: 'getBatch',
@@ -117,6 +119,7 @@ const batches: FastifyPluginAsyncTypebox = async (fastify) => {
   })
 
   fastify.post('/batches/:id/cancel', {
+    config: { role: 'operator' },
     schema: {
       tags: ['api'],
       operationId: 'cancelBatch',

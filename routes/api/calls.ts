@@ -13,7 +13,7 @@ const security = [{ bearerAuth: [] }]
 
 const calls: FastifyPluginAsyncTypebox = async (fastify) => {
   fastify.post('/trigger-single-call', {
-    config: { idempotent: true },
+    config: { role: 'operator', idempotent: true },
     schema: {
       tags: ['api'],
       operationId: 'triggerSingleCall',
@@ -39,6 +39,7 @@ const calls: FastifyPluginAsyncTypebox = async (fastify) => {
   })
 
   fastify.get('/analytics', {
+    config: { role: 'viewer' },
     schema: {
       tags: ['api'],
       operationId: 'getAnalytics',
@@ -57,6 +58,7 @@ const calls: FastifyPluginAsyncTypebox = async (fastify) => {
   })
 
   fastify.get('/calls', {
+    config: { role: 'viewer' },
     schema: {
       tags: ['api'],
       operationId: 'listCalls',
@@ -73,6 +75,7 @@ const calls: FastifyPluginAsyncTypebox = async (fastify) => {
   })
 
   fastify.get('/calls/:id', {
+    config: { role: 'viewer' },
     schema: {
       tags: ['api'],
       operationId: 'getCall',

@@ -73,6 +73,7 @@ const campaigns: FastifyPluginAsyncTypebox = async (fastify) => {
   }
 
   fastify.post('/campaigns', {
+    config: { role: 'operator' },
     schema: {
       tags,
       operationId: 'createCampaign',
@@ -96,6 +97,7 @@ const campaigns: FastifyPluginAsyncTypebox = async (fastify) => {
   })
 
   fastify.get('/campaigns', {
+    config: { role: 'viewer' },
     schema: {
       tags,
       operationId: 'listCampaigns',
@@ -110,6 +112,7 @@ const campaigns: FastifyPluginAsyncTypebox = async (fastify) => {
   })
 
   fastify.get('/campaigns/:id', {
+    config: { role: 'viewer' },
     schema: {
       tags,
       operationId: 'getCampaign',
@@ -124,6 +127,7 @@ const campaigns: FastifyPluginAsyncTypebox = async (fastify) => {
   })
 
   fastify.patch('/campaigns/:id', {
+    config: { role: 'operator' },
     schema: {
       tags,
       operationId: 'updateCampaign',
@@ -149,6 +153,7 @@ const campaigns: FastifyPluginAsyncTypebox = async (fastify) => {
   })
 
   fastify.get('/campaigns/:id/preview', {
+    config: { role: 'viewer' },
     schema: {
       tags,
       operationId: 'previewCampaign',
@@ -192,6 +197,7 @@ const campaigns: FastifyPluginAsyncTypebox = async (fastify) => {
   })
 
   fastify.post('/campaigns/:id/start', {
+    config: { role: 'operator' },
     schema: {
       tags,
       operationId: 'startCampaign',
@@ -234,6 +240,7 @@ const campaigns: FastifyPluginAsyncTypebox = async (fastify) => {
     ['resume', resumeCampaign, 'Resume a paused campaign: what waits is dialled as its schedule allows']
   ] as const) {
     fastify.post(`/campaigns/:id/${action}`, {
+      config: { role: 'operator' },
       schema: {
         tags,
         operationId: `${action}Campaign`,
@@ -250,6 +257,7 @@ const campaigns: FastifyPluginAsyncTypebox = async (fastify) => {
   }
 
   fastify.post('/campaigns/:id/cancel', {
+    config: { role: 'operator' },
     schema: {
       tags,
       operationId: 'cancelCampaign',
@@ -265,6 +273,7 @@ const campaigns: FastifyPluginAsyncTypebox = async (fastify) => {
   })
 
   fastify.get('/campaigns/:id/calls', {
+    config: { role: 'viewer' },
     schema: {
       tags,
       operationId: 'listCampaignCalls',

@@ -17,6 +17,7 @@ const customers: FastifyPluginAsyncTypebox = async (fastify) => {
   const normalisePhone = phoneNormaliser(DEFAULT_PHONE_REGION)
 
   fastify.post('/upload-customers', {
+    config: { role: 'operator' },
     schema: {
       tags: ['api'],
       operationId: 'uploadCustomers',
@@ -53,6 +54,7 @@ const customers: FastifyPluginAsyncTypebox = async (fastify) => {
   })
 
   fastify.get('/customers', {
+    config: { role: 'viewer' },
     schema: {
       tags: ['api'],
       operationId: 'listCustomers',
@@ -75,6 +77,7 @@ const customers: FastifyPluginAsyncTypebox = async (fastify) => {
   })
 
   fastify.get('/customers/:id', {
+    config: { role: 'viewer' },
     schema: {
       tags: ['api'],
       operationId: 'getCustomer',
@@ -90,6 +93,7 @@ const customers: FastifyPluginAsyncTypebox = async (fastify) => {
   })
 
   fastify.get('/customers/:id/export', {
+    config: { role: 'operator' },
     schema: {
       tags: ['api'],
       operationId: 'exportCustomer',
@@ -110,6 +114,7 @@ const customers: FastifyPluginAsyncTypebox = async (fastify) => {
   })
 
   fastify.patch('/customers/:id', {
+    config: { role: 'operator' },
     schema: {
       tags: ['api'],
       operationId: 'editCustomer',
@@ -135,6 +140,7 @@ const customers: FastifyPluginAsyncTypebox = async (fastify) => {
   })
 
   fastify.delete('/customers/:id', {
+    config: { role: 'operator' },
     schema: {
       tags: ['api'],
       operationId: 'deleteCustomer',

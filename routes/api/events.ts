@@ -10,6 +10,7 @@ const events: FastifyPluginAsyncTypebox = async (fastify) => {
   fastify.addHook('preClose', async () => { for (const end of streams) end() })
 
   fastify.get('/events', {
+    config: { role: 'viewer' },
     schema: {
       tags: ['api'],
       operationId: 'streamEvents',

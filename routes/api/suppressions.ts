@@ -18,6 +18,7 @@ const suppressions: FastifyPluginAsyncTypebox = async (fastify) => {
   const normalisePhone = (raw: string) => normalise(/^ \d/.test(raw) ? `+${raw.slice(1)}` : raw)
 
   fastify.get('/suppressions', {
+    config: { role: 'viewer' },
     schema: {
       tags: ['api'],
       operationId: 'listSuppressions',
@@ -29,6 +30,7 @@ const suppressions: FastifyPluginAsyncTypebox = async (fastify) => {
   }, async (request) => ({ success: true as const, ...await listSuppressions(fastify.db, request.query) }))
 
   fastify.post('/suppressions', {
+    config: { role: 'operator' },
     schema: {
       tags: ['api'],
       operationId: 'addSuppressions',
@@ -52,6 +54,7 @@ const suppressions: FastifyPluginAsyncTypebox = async (fastify) => {
   })
 
   fastify.post('/suppressions/upload', {
+    config: { role: 'operator' },
     schema: {
       tags: ['api'],
       operationId: 'uploadSuppressions',
@@ -81,6 +84,7 @@ const suppressions: FastifyPluginAsyncTypebox = async (fastify) => {
   })
 
   fastify.delete('/suppressions', {
+    config: { role: 'operator' },
     schema: {
       tags: ['api'],
       operationId: 'removeSuppression',

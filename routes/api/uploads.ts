@@ -5,6 +5,7 @@ import { PageQuery, UploadList } from '../../schemas/customers.js'
 
 const uploads: FastifyPluginAsyncTypebox = async (fastify) => {
   fastify.get('/uploads', {
+    config: { role: 'viewer' },
     schema: {
       tags: ['api'],
       operationId: 'listUploads',

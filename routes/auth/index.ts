@@ -2,9 +2,11 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import type { FastifyReply, FastifyRequest } from 'fastify'
 import { clientAddress } from '../../lib/server/client-address.js'
 import { AttemptCounter } from '../../lib/auth/rate-limits.js'
-import { decodeJwtPayload } from '../../lib/auth/cognito.js'
+import { decodeJwtPayload, NewPasswordRequired, type Tokens } from '../../lib/auth/cognito.js'
+import { accessPolicy, newcomerRole, signupRefusal } from '../../lib/auth/access.js'
+import { roleOf } from '../../lib/auth/roles.js'
 import {
-  ChangePasswordBody, ConfirmForgotPasswordBody, ConfirmSignupBody, EmailBody, LoginBody, LoginResponse, LogoutBody, MeResponse, MessageResponse, RefreshBody,
+  ChangePasswordBody, ConfirmForgotPasswordBody, ConfirmSignupBody, EmailBody, LoginBody, LoginRefusal, LoginResponse, LogoutBody, MeResponse, MessageResponse, RefreshBody,
   RefreshResponse, SignupBody, SignupResponse
 } from '../../schemas/auth.js'
 import { ErrorRef } from '../../schemas/common.js'
@@ -33,6 +35,8 @@ const auth: FastifyPluginAsyncTypebox = async (fastify) => {
     }
   }
   const limited = { onRequest: perIp, preHandler: perEmail }
+  const policy = accessPolicy(config)
+  const groupsOf = (tokens: Tokens) => (decodeJwtPayload(tokens.accessToken)['cognito:groups'] ?? []) as string[]
 
   fastify.post('/signup', {
     ...limited,
@@ -41,11 +45,15 @@ const auth: FastifyPluginAsyncTypebox = async (fastify) => {
       operationId: 'signUp',
       security: [],
       summary: 'Register a user; a confirmation code is emailed',
+      description: 'Open to anyone, to the emails of ALLOWED_EMAIL_DOMAINS, or to nobody (403: administrators invite ' +
+        'people), as SIGNUP_MODE says. A person who signs up gets SIGNUP_ROLE when they first sign in.',
       body: SignupBody,
       response: { 201: SignupResponse, ...errors }
     }
   }, async (request, reply) => {
     const { email, password, first_name: firstName, last_name: lastName } = request.body
+    const refusal = signupRefusal(policy, email)
+    if (refusal) return reply.code(403).send({ success: false, message: refusal })
     const result = await fastify.cognito.signUp({ email, password, firstName, lastName })
     return reply.code(201).send({
       success: true,
@@ -78,11 +86,29 @@ const auth: FastifyPluginAsyncTypebox = async (fastify) => {
       operationId: 'logIn',
       security: [],
       summary: 'Sign in with email and password (USER_PASSWORD_AUTH)',
+      description: 'An invited person\'s first sign-in answers 403 with `new_password_required` until it carries ' +
+        '`new_password`, which replaces the temporary password. A person with no role yet gets one here: admin when ' +
+        'ADMIN_EMAILS names them or nobody is admin yet, else SIGNUP_ROLE.',
       body: LoginBody,
-      response: { 200: LoginResponse, ...errors }
+      response: { 200: LoginResponse, ...errors, 403: LoginRefusal }
     }
-  }, async (request) => {
-    const tokens = await fastify.cognito.login(request.body.email, request.body.password)
+  }, async (request, reply) => {
+    const { email, password, new_password: newPassword } = request.body
+    let tokens: Tokens
+    try {
+      tokens = await fastify.cognito.login(email, password, newPassword)
+    } catch (error) {
+      if (!(error instanceof NewPasswordRequired)) throw error
+      return reply.code(403).send({ success: false, message: error.message, new_password_required: true })
+    }
+    let role = roleOf(groupsOf(tokens))
+    if (!role) {
+      const claims = decodeJwtPayload(tokens.accessToken)
+      role = await newcomerRole(policy, fastify.db, { sub: String(claims.sub), email }, () => fastify.cognitoUsers.hasAdmin())
+      await fastify.cognitoUsers.setRole(String(claims.username), role)
+      request.log.info({ sub: claims.sub, role }, 'a person signing in with no role was given one')
+      tokens = await fastify.cognito.login(email, newPassword ?? password) // the new token carries the role's group
+    }
     const id = decodeJwtPayload(tokens.idToken)
     return {
       success: true as const,
@@ -93,9 +119,10 @@ const auth: FastifyPluginAsyncTypebox = async (fastify) => {
       expires_in: tokens.expiresIn,
       user: {
         sub: String(id.sub),
-        username: request.body.email,
-        email: request.body.email,
-        email_verified: String(id.email_verified) === 'true'
+        username: email,
+        email,
+        email_verified: String(id.email_verified) === 'true',
+        role: roleOf(groupsOf(tokens)) ?? null
       }
     }
   })
@@ -230,6 +257,7 @@ const auth: FastifyPluginAsyncTypebox = async (fastify) => {
         given_name: attributes.given_name,
         family_name: attributes.family_name,
         groups: user.groups,
+        role: user.role ?? null,
         token_use: user.token_use,
         scope: user.scope,
         auth_time: user.auth_time,

@@ -57,6 +57,17 @@ const VALID: Record<string, Sample> = {
   },
   'POST /auth/change-password': { url: '/auth/change-password', body: { previous_password: 'a', proposed_password: 'b' } },
   'GET /auth/me': { url: '/auth/me' },
+  'GET /api/users': { url: '/api/users' },
+  'POST /api/users': {
+    url: '/api/users',
+    body: { email: 'typo-invite@example.com', role: 'viewer' },
+    typos: [[{ email: 'typo-invite@example.com', role: 'viewer', roles: 'admin' }, "body has no property 'roles'"]]
+  },
+  'PATCH /api/users/:username': {
+    url: '/api/users/typo-user',
+    body: { role: 'viewer' },
+    typos: [[{ enable: false }, "body has no property 'enable'"]]
+  },
   'POST /api/trigger-single-call': {
     url: '/api/trigger-single-call',
     body: { customer_id: 'C1' },
@@ -167,7 +178,7 @@ t.test('every route under /api and /auth refuses what it does not understand, na
     onRoute: (route) => { routes.push(route) }
   })
   await app.listen({ host: '127.0.0.1', port: 0 })
-  const user = await testUsers(app, lines).signedIn()
+  const user = await testUsers(app, lines).withRole('admin') // every route is open to an administrator
   const authorization = `Bearer ${user.access_token as string}`
   const csv = 'customer_id,name,phone\nC1,Asha Rao,9876543210\nC2,Ravi Kumar,9123456780\n'
   const { payload, headers } = multipartFile(csv)

@@ -1,0 +1,43 @@
+/** What a person may do, from the Cognito group they are in. */
+export type Role = 'viewer' | 'operator' | 'admin'
+
+/** From least to most: each role may do what the ones before it may. */
+export const ROLES: readonly Role[] = ['viewer', 'operator', 'admin']
+
+/** What each role is for, as the API documentation and the Users screen say it. */
+export const ROLE_WORDS: Record<Role, string> = {
+  viewer: 'reads only; phone numbers show their last four digits',
+  operator: 'customers, campaigns, calls, assistants and the do-not-call list',
+  admin: 'everything, and the people who may sign in'
+}
+
+/** The highest role among a token's groups; undefined when it names none. */
+export function roleOf (groups: readonly string[]): Role | undefined {
+  for (const role of [...ROLES].reverse()) if (groups.includes(role)) return role
+  return undefined
+}
+
+/** Whether `role` may do what `needed` is required for. */
+export function allows (role: Role | undefined, needed: Role): boolean {
+  return role !== undefined && ROLES.indexOf(role) >= ROLES.indexOf(needed)
+}
+
+const E164 = /^\+\d{6,15}$/
+
+/** A phone number as a viewer sees it: its last four digits. */
+export function maskPhone (phone: string): string {
+  return `••••${phone.slice(-4)}`
+}
+
+/**
+ * The value with every phone number in it masked: fields named `phone`, and any string that is a number in E.164
+ * (an uploaded file's columns may hold more numbers). Made anew; the value given is not changed.
+ */
+export function maskPhones (value: unknown, key = ''): unknown {
+  if (typeof value === 'string') return key === 'phone' || E164.test(value) ? maskPhone(value) : value
+  if (Array.isArray(value)) return value.map((item) => maskPhones(item))
+  if (value !== null && typeof value === 'object' && !(value instanceof Date)) {
+    return Object.fromEntries(Object.entries(value).map(([name, item]) => [name, maskPhones(item, name)]))
+  }
+  return value
+}
