@@ -196,6 +196,13 @@ export const Config = Type.Object({
     default: 'viewer',
     description: 'The role of people who sign up themselves, until an administrator changes it'
   }),
+  COGNITO_PROGRAM_CLIENT_IDS: Optional('App clients of programs (client-credentials grant) whose access tokens the API ' +
+    'accepts, comma-separated'),
+  COGNITO_RESOURCE_SERVER: Type.String({
+    default: 'voice-call-manager',
+    minLength: 1,
+    description: 'The identifier of the Cognito resource server whose scopes programs hold: <it>/read, /write, /admin'
+  }),
   COGNITO_USER_POOL_ID: Optional('Cognito user pool id; when unset (and not in production), a local Cognito emulator is used'),
   COGNITO_ENDPOINT: Optional('Cognito API endpoint, for a Cognito-compatible server (e.g. a shared emulator); default: AWS'),
   COGNITO_CLIENT_ID: Optional('Cognito app client id'),

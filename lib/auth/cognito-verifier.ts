@@ -6,9 +6,9 @@ type Verify = (token: string) => Promise<AccessClaims>
 
 /**
  * Real Cognito: signature against the pool's JWKS (fetched once, cached), issuer, expiry, `token_use` access
- * and `client_id` are all checked by aws-jwt-verify.
+ * and `client_id` (the app's client, or a program's) are all checked by aws-jwt-verify.
  */
-export function cognitoAccessVerifier (userPoolId: string, clientId: string): Verify {
+export function cognitoAccessVerifier (userPoolId: string, clientId: string | string[]): Verify {
   const verifier = CognitoJwtVerifier.create({ userPoolId, tokenUse: 'access', clientId })
   return async (token) => await verifier.verify(token) as unknown as AccessClaims
 }
@@ -17,7 +17,8 @@ export function cognitoAccessVerifier (userPoolId: string, clientId: string): Ve
  * A Cognito-compatible issuer (the local emulator) on plain http, whose pool ids CognitoJwtVerifier rejects:
  * the same checks, written out.
  */
-export function issuerAccessVerifier (issuer: string, clientId: string): Verify {
+export function issuerAccessVerifier (issuer: string, clientId: string | string[]): Verify {
+  const clients = [clientId].flat()
   const jwksCache = new SimpleJwksCache({
     fetcher: { fetch: async (uri: string) => (await fetch(uri)).arrayBuffer() }
   })
@@ -27,7 +28,7 @@ export function issuerAccessVerifier (issuer: string, clientId: string): Verify 
     audience: null,
     customJwtCheck: ({ payload }) => {
       if (payload.token_use !== 'access') throw new Error('not an access token')
-      if (payload.client_id !== clientId) throw new Error('token of another client')
+      if (!clients.includes(String(payload.client_id))) throw new Error('token of another client')
     }
   }, { jwksCache })
   return async (token) => await verifier.verify(token) as unknown as AccessClaims

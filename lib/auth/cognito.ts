@@ -35,7 +35,8 @@ export class NewPasswordRequired extends AuthError {
 /** The claims of a verified Cognito access token that the server uses. */
 export interface AccessClaims {
   sub: string
-  username: string
+  /** A person's; a program's token (client credentials) has none. */
+  username?: string
   client_id: string
   token_use: 'access'
   scope?: string

@@ -41,3 +41,18 @@ export function maskPhones (value: unknown, key = ''): unknown {
   }
   return value
 }
+
+/** The app clients of programs, from COGNITO_PROGRAM_CLIENT_IDS. */
+export function programClients (list: string | undefined): string[] {
+  return (list ?? '').split(',').map((id) => id.trim()).filter(Boolean)
+}
+
+/** A program's scope for each role, on the resource server `server`: read, write, admin. */
+export const SCOPES: Record<Role, string> = { viewer: 'read', operator: 'write', admin: 'admin' }
+
+/** The highest role a program's scopes (the token's space-separated `scope`) grant; undefined when none. */
+export function programRole (scope: string | undefined, server: string): Role | undefined {
+  const held = new Set((scope ?? '').split(' '))
+  for (const role of [...ROLES].reverse()) if (held.has(`${server}/${SCOPES[role]}`)) return role
+  return undefined
+}

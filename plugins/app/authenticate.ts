@@ -2,12 +2,16 @@ import type { FastifyReply, FastifyRequest } from 'fastify'
 import fp from 'fastify-plugin'
 import type { AccessClaims } from '../../lib/auth/cognito.js'
 import { openRevocationList, type RevocationList } from '../../lib/auth/revocations.js'
-import { allows, maskPhones, roleOf, type Role } from '../../lib/auth/roles.js'
+import { allows, maskPhones, programClients, programRole, roleOf, type Role } from '../../lib/auth/roles.js'
 
-/** Who made an authenticated request, from their verified Cognito access token. */
+/** Who made an authenticated request, from their verified Cognito access token: a person, or a program. */
 export interface AuthenticatedUser {
+  /** A person's Cognito sub; a program's app client id. */
   sub: string
+  /** A person's Cognito username; `program:<client id>` for a program. */
   username: string
+  /** A program (Cognito's client-credentials grant): no person, scopes instead of groups. */
+  program: boolean
   groups: string[]
   /** What they may do: the highest of their groups `admin`, `operator`, `viewer`; none when they are in none. */
   role?: Role
@@ -56,6 +60,8 @@ function refuse (reply: FastifyReply, message: string, error?: 'invalid_token' |
 export default fp(async function authenticate (fastify) {
   fastify.decorate('revocations', await openRevocationList(fastify.db))
   fastify.decorateRequest('user', null)
+  const programs = new Set(programClients(fastify.config.COGNITO_PROGRAM_CLIENT_IDS))
+  const resourceServer = fastify.config.COGNITO_RESOURCE_SERVER
   fastify.decorate('authenticate', async function (request: FastifyRequest, reply: FastifyReply) {
     const header = request.headers.authorization
     if (!header) return refuse(reply, 'Missing bearer token')
@@ -75,11 +81,13 @@ export default fp(async function authenticate (fastify) {
       return refuse(reply, 'The account\'s access changed after this token was issued: refresh it or sign in again', 'invalid_token')
     }
     const groups = claims['cognito:groups'] ?? []
+    const program = claims.username === undefined && programs.has(claims.client_id)
     request.user = {
       sub: claims.sub,
-      username: claims.username,
+      username: program ? `program:${claims.client_id}` : String(claims.username),
+      program,
       groups,
-      role: roleOf(groups),
+      role: program ? programRole(claims.scope, resourceServer) : roleOf(groups),
       scope: claims.scope,
       token_use: claims.token_use,
       auth_time: claims.auth_time,
@@ -99,7 +107,9 @@ export default fp(async function authenticate (fastify) {
         success: false,
         message: role
           ? `This needs the ${needed} role; you are ${role === 'viewer' ? 'a' : 'an'} ${role}`
-          : `This needs the ${needed} role; your account has no role yet: ask an administrator`
+          : request.user!.program
+            ? `This needs the ${needed} role; the program's token has no scope of ${resourceServer} (read, write or admin)`
+            : `This needs the ${needed} role; your account has no role yet: ask an administrator`
       })
     }
   })

@@ -6,6 +6,7 @@ import fp from 'fastify-plugin'
 import { AuthError, CognitoAuth } from '../../lib/auth/cognito.js'
 import { CognitoUsers } from '../../lib/auth/cognito-users.js'
 import { localCognitoClient, startLocalCognito, type LocalCognito, type LocalCognitoOptions } from '../../lib/auth/cognito-local.js'
+import { programClients } from '../../lib/auth/roles.js'
 import { cachedVerifier, cognitoAccessVerifier, issuerAccessVerifier } from '../../lib/auth/cognito-verifier.js'
 
 declare module 'fastify' {
@@ -45,6 +46,7 @@ export default fp<CognitoPluginOptions>(async function cognito (fastify, opts) {
   if (config.COGNITO_USER_POOL_ID) {
     const poolId = config.COGNITO_USER_POOL_ID
     const clientId = config.COGNITO_CLIENT_ID! // the config plugin requires it with a pool
+    const clients = [clientId, ...programClients(config.COGNITO_PROGRAM_CLIENT_IDS)]
     const endpoint = config.COGNITO_ENDPOINT
     const client = endpoint
       ? localCognitoClient(endpoint)
@@ -55,8 +57,8 @@ export default fp<CognitoPluginOptions>(async function cognito (fastify, opts) {
       clientId,
       clientSecret: config.COGNITO_CLIENT_SECRET,
       verifyAccessToken: cachedVerifier(endpoint
-        ? issuerAccessVerifier(`${endpoint}/${poolId}`, clientId)
-        : cognitoAccessVerifier(poolId, clientId))
+        ? issuerAccessVerifier(`${endpoint}/${poolId}`, clients)
+        : cognitoAccessVerifier(poolId, clients))
     }))
     fastify.addHook('onClose', async () => client.destroy())
     return
@@ -97,7 +99,8 @@ export default fp<CognitoPluginOptions>(async function cognito (fastify, opts) {
   fastify.decorate('cognito', new CognitoAuth({
     client,
     clientId: local.clientId,
-    verifyAccessToken: cachedVerifier(issuerAccessVerifier(local.issuer, local.clientId)),
+    verifyAccessToken: cachedVerifier(issuerAccessVerifier(local.issuer,
+      [local.clientId, ...programClients(config.COGNITO_PROGRAM_CLIENT_IDS)])),
     codesSentTo: 'server-log'
   }))
 }, { name: 'cognito', dependencies: ['env', 'db'] }) // after the migrations: a failed start then leaves no emulator running
