@@ -123,7 +123,7 @@ class SharedRevocations extends Revocations {
       else this.#waiting.set(key, [{ resolve, reject }])
       if (!this.#running) {
         this.#running = true
-        queueMicrotask(() => { void this.#check() }) // the token's and the user's keys go in one query
+        queueMicrotask(() => { this.#check().catch(() => {}) }) // the token's and the user's keys go in one query; it hands failures to the waiting checks
       }
     })
   }

@@ -14,6 +14,7 @@ import {
 import { getCustomer } from '../../lib/customers/repository.js'
 import { LANGUAGES } from '../../lib/speech/languages.js'
 import { MessageResponse } from '../../schemas/auth.js'
+import { audited } from '../../lib/audit/audit.js'
 import { ErrorRef } from '../../schemas/common.js'
 
 const security = [{ bearerAuth: [] }]
@@ -61,9 +62,9 @@ const assistants: FastifyPluginAsyncTypebox = async (fastify) => {
   }, async (request, reply) => {
     const { name, kind, config } = request.body
     await checked(kind, config)
-    const assistant = await createAssistant(fastify.db, {
+    const assistant = await audited(fastify.db, request.actor(), (db) => createAssistant(db, {
       name, kind, config, createdBy: request.user!.sub, makeDefault: request.body.default
-    })
+    }), (made) => ({ action: 'assistant.created', target_type: 'assistant', target_id: made.id, summary: `Assistant "${made.name}" created` }))
     return reply.code(201).send({ success: true as const, assistant: shown(assistant) })
   })
 
@@ -126,7 +127,11 @@ const assistants: FastifyPluginAsyncTypebox = async (fastify) => {
     const { kind, name = current.name, config = current.config, default: makeDefault } = request.body
     if (kind !== current.kind) throw fastify.httpErrors.badRequest(`body.kind: this assistant is ${current.kind}, and its kind cannot change`)
     await checked(kind, config)
-    const assistant = await reviseAssistant(fastify.db, current.id, { name, config, createdBy: request.user!.sub, makeDefault })
+    const assistant = await audited(fastify.db, request.actor(),
+      (db) => reviseAssistant(db, current.id, { name, config, createdBy: request.user!.sub, makeDefault }),
+      (revised) => revised && {
+        action: 'assistant.changed', target_type: 'assistant', target_id: revised.id, summary: `Assistant "${revised.name}": version ${revised.version}`
+      })
     if (!assistant) throw fastify.httpErrors.conflict('This assistant is archived: it cannot change')
     return { success: true as const, assistant: shown(assistant) }
   })
@@ -146,7 +151,9 @@ const assistants: FastifyPluginAsyncTypebox = async (fastify) => {
     const current = await found(request.params.id)
     if (current.archived_at) return { success: true as const, message: 'The assistant was already archived' }
     // Not archived when it is the default (whatever it was when read).
-    if (!await archiveAssistant(fastify.db, current.id)) throw fastify.httpErrors.conflict('This is the default assistant: make another the default before archiving it')
+    const archived = await audited(fastify.db, request.actor(), (db) => archiveAssistant(db, current.id),
+      (done) => done ? { action: 'assistant.archived', target_type: 'assistant', target_id: current.id, summary: `Assistant "${current.name}" archived` } : undefined)
+    if (!archived) throw fastify.httpErrors.conflict('This is the default assistant: make another the default before archiving it')
     return { success: true as const, message: 'Assistant archived' }
   })
 

@@ -9,6 +9,7 @@ import {
   BatchCanceled, BatchDryRun, BatchList, BatchParams, BatchQueued, BatchResponse, TriggerBulkCallsBody
 } from '../../schemas/calls.js'
 import { PageQuery } from '../../schemas/customers.js'
+import { audited } from '../../lib/audit/audit.js'
 import { ErrorRef, IdempotencyHeaders } from '../../schemas/common.js'
 
 const security = [{ bearerAuth: [] }]
@@ -62,13 +63,18 @@ const batches: FastifyPluginAsyncTypebox = async (fastify) => {
     }
     let batch
     try {
-      batch = await startNow(fastify.db, request.user!.sub, {
+      batch = await audited(fastify.db, request.actor(), (db) => startNow(db, request.user!.sub, {
         name: request.body.name ?? `Bulk call, ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC`,
         selection: customerIds ? { customer_ids: customerIds } : { filter: filter! },
         schedule: options.schedule,
         rules: bulkCallRules(policy),
         assistant
-      }, options)
+      }, options), (queued) => ({
+        action: 'campaign.started',
+        target_type: 'campaign',
+        target_id: queued.id,
+        summary: `Bulk call: ${queued.queued} customers queued`
+      }))
     } catch (error) {
       if (error instanceof NothingToCallError) throw fastify.httpErrors.badRequest(error.message)
       throw error
@@ -129,7 +135,10 @@ const batches: FastifyPluginAsyncTypebox = async (fastify) => {
       response: { 200: BatchCanceled, 400: ErrorRef, 401: ErrorRef, 404: ErrorRef }
     }
   }, async (request, reply) => {
-    const canceled = await cancelBatch(fastify.db, request.params.id)
+    const canceled = await audited(fastify.db, request.actor(), (db) => cancelBatch(db, request.params.id),
+      (count) => count === undefined
+        ? undefined
+        : { action: 'campaign.canceled', target_type: 'campaign', target_id: request.params.id, summary: `Canceled ${count} calls not yet dialled` })
     if (canceled === undefined) throw fastify.httpErrors.notFound('Batch not found')
     return { success: true as const, message: `Canceled ${canceled} calls not yet dialled`, canceled }
   })

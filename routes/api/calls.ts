@@ -7,6 +7,7 @@ import { callNow } from '../../lib/calls/single-call.js'
 import {
   AnalyticsQuery, AnalyticsResponse, CallDetail, CallList, CallListQuery, CallParams, CallResponse, TriggerSingleCallBody
 } from '../../schemas/calls.js'
+import { auditingFirstTransaction } from '../../lib/audit/audit.js'
 import { ErrorRef, IdempotencyHeaders } from '../../schemas/common.js'
 
 const security = [{ bearerAuth: [] }]
@@ -28,7 +29,11 @@ const calls: FastifyPluginAsyncTypebox = async (fastify) => {
       response: { 200: CallResponse, 400: ErrorRef, 401: ErrorRef, 404: ErrorRef, 409: ErrorRef, 429: ErrorRef, 502: ErrorRef, 503: ErrorRef, 504: ErrorRef }
     }
   }, async (request, reply) => {
-    const call = await callNow(fastify.db, fastify.telephony.exotel, {
+    // Recorded with the call's row; the dial follows, outside any transaction.
+    const db = auditingFirstTransaction(fastify.db, request.actor(), {
+      action: 'call.started', target_type: 'customer', target_id: request.body.customer_id, summary: 'Single call'
+    })
+    const call = await callNow(db, fastify.telephony.exotel, {
       customerId: request.body.customer_id,
       assistant: await pinAssistant(fastify.db, request.body.assistant_id),
       triggeredBy: request.user!.sub,

@@ -13,6 +13,7 @@ import {
   CampaignCalls, CampaignCanceled, CampaignDetail, CampaignList, CampaignListQuery, CampaignParams, CampaignPreview,
   CampaignResponse, CampaignStarted, CreateCampaignBody, PreviewQuery, StartCampaignBody, UpdateCampaignBody
 } from '../../schemas/campaigns.js'
+import { audited } from '../../lib/audit/audit.js'
 import { ErrorRef } from '../../schemas/common.js'
 import type { Static } from '@sinclair/typebox'
 
@@ -91,7 +92,9 @@ const campaigns: FastifyPluginAsyncTypebox = async (fastify) => {
     const schedule = scheduleOf(body)
     // None named: the default assistant when the campaign starts.
     const assistant = body.assistant_id ? await pinAssistant(fastify.db, body.assistant_id) : undefined
-    const row = await createCampaign(fastify.db, request.user!.sub, { name: body.name, selection, schedule, rules: rulesOf(body.rules), assistant })
+    const row = await audited(fastify.db, request.actor(),
+      (db) => createCampaign(db, request.user!.sub, { name: body.name, selection, schedule, rules: rulesOf(body.rules), assistant }),
+      (made) => ({ action: 'campaign.created', target_type: 'campaign', target_id: made.id, summary: `Campaign "${made.name}" saved as a draft` }))
     request.log.info({ campaignId: row.id }, 'campaign made')
     return reply.code(201).send({ success: true as const, message: `Campaign "${row.name}" saved as a draft`, campaign: shown((await getCampaign(fastify.db, row.id))!) })
   })
@@ -142,12 +145,18 @@ const campaigns: FastifyPluginAsyncTypebox = async (fastify) => {
     const body = request.body
     const before = await found(request.params.id)
     const schedule = body.start_at !== undefined || body.end_at !== undefined || body.calling_window ? scheduleOf(body, before) : undefined
-    const updated = await updateDraft(fastify.db, before.id, {
+    const assistant = body.assistant_id === null ? null : body.assistant_id === undefined ? undefined : await pinAssistant(fastify.db, body.assistant_id)
+    const updated = await audited(fastify.db, request.actor(), (db) => updateDraft(db, before.id, {
       name: body.name,
       selection: selectionOf(body, false),
       schedule,
       rules: body.rules ? rulesOf(body.rules, before.rules) : undefined,
-      assistant: body.assistant_id === null ? null : body.assistant_id === undefined ? undefined : await pinAssistant(fastify.db, body.assistant_id)
+      assistant
+    }), (saved) => saved && {
+      action: 'campaign.edited',
+      target_type: 'campaign',
+      target_id: saved.id,
+      summary: `Draft "${saved.name}" edited: ${Object.keys(body).join(', ')}`
     })
     return { success: true as const, message: 'Campaign saved', campaign: shown((await getCampaign(fastify.db, updated!.id))!) }
   })
@@ -213,7 +222,14 @@ const campaigns: FastifyPluginAsyncTypebox = async (fastify) => {
   }, async (request, reply) => {
     let started
     try {
-      started = await startCampaign(fastify.db, request.params.id, request.user!.sub, request.body.fingerprint, policy)
+      started = await audited(fastify.db, request.actor(),
+        (db) => startCampaign(db, request.params.id, request.user!.sub, request.body.fingerprint, policy),
+        (result) => result && {
+          action: 'campaign.started',
+          target_type: 'campaign',
+          target_id: request.params.id,
+          summary: `Started: ${result.queued} customers to call`
+        })
     } catch (error) {
       if (!(error instanceof ChangedSinceError)) throw error
       const dial = error.plan.calls.filter((call) => call.action === 'dial').length
@@ -250,7 +266,8 @@ const campaigns: FastifyPluginAsyncTypebox = async (fastify) => {
         response: { 200: CampaignResponse, 400: ErrorRef, 401: ErrorRef, 404: ErrorRef, 409: ErrorRef }
       }
     }, async (request) => {
-      const campaign = await change(fastify.db, request.params.id)
+      const campaign = await audited(fastify.db, request.actor(), (db) => change(db, request.params.id),
+        (changed) => changed && { action: `campaign.${action}d`, target_type: 'campaign', target_id: changed.id, summary: `Campaign "${changed.name}" ${changed.status}` })
       if (!campaign) throw fastify.httpErrors.notFound('Campaign not found')
       return { success: true as const, message: `Campaign ${campaign.status}`, campaign: shown(campaign) }
     })
@@ -267,7 +284,13 @@ const campaigns: FastifyPluginAsyncTypebox = async (fastify) => {
       response: { 200: CampaignCanceled, 400: ErrorRef, 401: ErrorRef, 404: ErrorRef, 409: ErrorRef }
     }
   }, async (request) => {
-    const result = await cancelCampaign(fastify.db, request.params.id)
+    const result = await audited(fastify.db, request.actor(), (db) => cancelCampaign(db, request.params.id),
+      (canceled) => canceled && {
+        action: 'campaign.canceled',
+        target_type: 'campaign',
+        target_id: canceled.campaign.id,
+        summary: `Campaign "${canceled.campaign.name}" canceled: ${canceled.canceled} calls not yet dialled were canceled`
+      })
     if (!result) throw fastify.httpErrors.notFound('Campaign not found')
     return { success: true as const, message: `Campaign canceled: ${result.canceled} calls not yet dialled were canceled`, ...result, campaign: shown(result.campaign) }
   })

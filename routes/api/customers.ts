@@ -5,6 +5,7 @@ import { EMAIL } from '../../lib/customers/columns.js'
 import { deleteCustomer, editCustomer, getCustomer, listCustomers } from '../../lib/customers/repository.js'
 import { MessageResponse } from '../../schemas/auth.js'
 import { exportCustomer } from '../../lib/customers/export.js'
+import { audited, auditingFirstTransaction } from '../../lib/audit/audit.js'
 import { ErrorRef } from '../../schemas/common.js'
 import {
   CustomerExport, CustomerList, CustomerListQuery, CustomerParams, CustomerResponse, EditCustomerBody, UploadFileBody, UploadReport
@@ -33,7 +34,11 @@ const customers: FastifyPluginAsyncTypebox = async (fastify) => {
     }
   }, async (request) => {
     return await request.withUploadedFile(async (file) => {
-      const report = await importCustomers(fastify.db, {
+      // Recorded with the import's rows: a file refused as a whole leaves no entry (its upload row says why).
+      const db = auditingFirstTransaction(fastify.db, request.actor(), {
+        action: 'customers.uploaded', summary: `Uploaded ${file.fileName ?? 'a file'}`
+      })
+      const report = await importCustomers(db, {
         file,
         userSub: request.user!.sub,
         normalisePhone
@@ -105,7 +110,8 @@ const customers: FastifyPluginAsyncTypebox = async (fastify) => {
       response: { 200: CustomerExport, 401: ErrorRef, 404: ErrorRef }
     }
   }, async (request, reply) => {
-    const record = await exportCustomer(fastify.db, request.params.id)
+    const record = await audited(fastify.db, request.actor(), (db) => exportCustomer(db, request.params.id),
+      (found) => found && { action: 'customer.exported', target_type: 'customer', target_id: found.customer.id, summary: 'Everything kept about the customer, exported' })
     if (!record) throw fastify.httpErrors.notFound('Customer not found')
     request.log.info({ customerId: record.customer.id }, 'customer exported')
     const file = `customer-${record.customer.id.replace(/[^A-Za-z0-9_-]/g, '_')}.json`
@@ -134,7 +140,8 @@ const customers: FastifyPluginAsyncTypebox = async (fastify) => {
       edit.phone = result.phone
     }
     if (typeof edit.email === 'string' && !EMAIL.test(edit.email)) throw fastify.httpErrors.badRequest('body.email is not a valid address')
-    const customer = await editCustomer(fastify.db, request.params.id, edit)
+    const customer = await audited(fastify.db, request.actor(), (db) => editCustomer(db, request.params.id, edit),
+      (edited) => edited && { action: 'customer.edited', target_type: 'customer', target_id: edited.id, summary: `Edited: ${Object.keys(edit).join(', ')}` })
     if (!customer) throw fastify.httpErrors.notFound('Customer not found')
     return { success: true as const, customer }
   })
@@ -150,7 +157,9 @@ const customers: FastifyPluginAsyncTypebox = async (fastify) => {
       response: { 200: MessageResponse, 401: ErrorRef, 404: ErrorRef }
     }
   }, async (request, reply) => {
-    if (!await deleteCustomer(fastify.db, request.params.id)) {
+    const deleted = await audited(fastify.db, request.actor(), (db) => deleteCustomer(db, request.params.id),
+      (gone) => gone ? { action: 'customer.deleted', target_type: 'customer', target_id: request.params.id, summary: 'Deleted' } : undefined)
+    if (!deleted) {
       throw fastify.httpErrors.notFound('Customer not found')
     }
     return { success: true as const, message: 'Customer deleted' }

@@ -2,6 +2,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { addSuppressions, importSuppressions, listSuppressions, removeSuppression } from '../../lib/calling-rules/suppressions.js'
 import { phoneNormaliser } from '../../lib/calling-rules/phone.js'
 import { MessageResponse } from '../../schemas/auth.js'
+import { audited, auditingFirstTransaction } from '../../lib/audit/audit.js'
 import { ErrorRef } from '../../schemas/common.js'
 import { UploadFileBody } from '../../schemas/customers.js'
 import {
@@ -49,7 +50,9 @@ const suppressions: FastifyPluginAsyncTypebox = async (fastify) => {
       if ('error' in result) throw fastify.httpErrors.badRequest(`phones[${index}]: ${result.error}`)
       phones.push(result.phone)
     }
-    const { added, already } = await addSuppressions(fastify.db, phones, request.body.reason ?? null, request.user!.sub)
+    const { added, already } = await audited(fastify.db, request.actor(),
+      (db) => addSuppressions(db, phones, request.body.reason ?? null, request.user!.sub),
+      (result) => ({ action: 'do-not-call.added', target_type: 'do-not-call', summary: `Added ${result.added} numbers (${result.already} there already)` }))
     return reply.code(201).send({ success: true as const, message: `Added ${added} numbers to the suppression list`, added, already })
   })
 
@@ -68,7 +71,10 @@ const suppressions: FastifyPluginAsyncTypebox = async (fastify) => {
     }
   }, async (request) => {
     return await request.withUploadedFile(async (file) => {
-      const report = await importSuppressions(fastify.db, {
+      const db = auditingFirstTransaction(fastify.db, request.actor(), {
+        action: 'do-not-call.uploaded', target_type: 'do-not-call', summary: `Uploaded ${file.fileName ?? 'a file'}`
+      })
+      const report = await importSuppressions(db, {
         file, createdBy: request.user!.sub, normalisePhone
       })
       return {
@@ -97,7 +103,11 @@ const suppressions: FastifyPluginAsyncTypebox = async (fastify) => {
   }, async (request, reply) => {
     const result = normalisePhone(request.query.phone)
     if ('error' in result) throw fastify.httpErrors.badRequest(result.error)
-    if (!await removeSuppression(fastify.db, result.phone)) {
+    const removed = await audited(fastify.db, request.actor(), (db) => removeSuppression(db, result.phone),
+      (gone) => gone
+        ? { action: 'do-not-call.removed', target_type: 'do-not-call', summary: `Took the number ending ${result.phone.slice(-4)} off the list` }
+        : undefined)
+    if (!removed) {
       throw fastify.httpErrors.notFound('That number is not on the suppression list')
     }
     return { success: true as const, message: 'Number taken off the suppression list' }

@@ -1,5 +1,6 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { LONGEST_TOKEN_MS } from '../../lib/auth/revocations.js'
+import { recordAudit } from '../../lib/audit/audit.js'
 import { ErrorRef } from '../../schemas/common.js'
 import { EditUserBody, InviteBody, InviteResponse, UserList, UserParams, UserResponse } from '../../schemas/users.js'
 
@@ -32,6 +33,9 @@ const users: FastifyPluginAsyncTypebox = async (fastify) => {
     }
   }, async (request, reply) => {
     const user = await fastify.cognitoUsers.invite(request.body.email, request.body.role)
+    await recordAudit(fastify.db, request.actor(), {
+      action: 'user.invited', target_type: 'user', target_id: user.sub, summary: `Invited ${user.email} as ${request.body.role}`
+    })
     return reply.code(201).send({
       success: true as const,
       message: `Invited ${user.email} as ${request.body.role}`,
@@ -62,13 +66,18 @@ const users: FastifyPluginAsyncTypebox = async (fastify) => {
     const { role, enabled } = request.body
     if (role) await people.setRole(before.username, role)
     if (enabled !== undefined) await people.setEnabled(before.username, enabled)
-    const now = Date.now()
-    await fastify.revocations.cutOff(before.sub, new Date(now), new Date(now + LONGEST_TOKEN_MS))
-    const user = await people.get(before.username)
     const changes = [
       ...(role && role !== before.role ? [`now ${role}`] : []),
       ...(enabled !== undefined && enabled !== before.enabled ? [enabled ? 'enabled' : 'disabled'] : [])
     ]
+    const now = Date.now()
+    await fastify.revocations.cutOff(before.sub, new Date(now), new Date(now + LONGEST_TOKEN_MS))
+    const user = await people.get(before.username)
+    if (changes.length > 0) {
+      await recordAudit(fastify.db, request.actor(), {
+        action: 'user.changed', target_type: 'user', target_id: user.sub, summary: `${user.email}: ${changes.join(', ')}`
+      })
+    }
     return {
       success: true as const,
       message: changes.length > 0 ? `${user.email}: ${changes.join(', ')}` : `${user.email}: nothing changed`,

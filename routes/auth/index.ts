@@ -5,6 +5,7 @@ import { AttemptCounter } from '../../lib/auth/rate-limits.js'
 import { decodeJwtPayload, NewPasswordRequired, type Tokens } from '../../lib/auth/cognito.js'
 import { accessPolicy, newcomerRole, signupRefusal } from '../../lib/auth/access.js'
 import { roleOf } from '../../lib/auth/roles.js'
+import { recordAudit } from '../../lib/audit/audit.js'
 import {
   ChangePasswordBody, ConfirmForgotPasswordBody, ConfirmSignupBody, EmailBody, LoginBody, LoginRefusal, LoginResponse, LogoutBody, MeResponse, MessageResponse, RefreshBody,
   RefreshResponse, SignupBody, SignupResponse
@@ -110,6 +111,9 @@ const auth: FastifyPluginAsyncTypebox = async (fastify) => {
       tokens = await fastify.cognito.login(email, newPassword ?? password) // the new token carries the role's group
     }
     const id = decodeJwtPayload(tokens.idToken)
+    await recordAudit(fastify.db, request.actor(String(id.sub)), {
+      action: 'user.signed-in', target_type: 'user', target_id: String(id.sub), summary: `${email} signed in`
+    })
     return {
       success: true as const,
       access_token: tokens.accessToken,

@@ -19,8 +19,16 @@ async function programToken (claims: Record<string, unknown>) {
   const now = Math.floor(Date.now() / 1000)
   const part = (value: object) => Buffer.from(JSON.stringify(value)).toString('base64url')
   const body = `${part({ alg: 'RS256', kid: 'CognitoLocal', typ: 'JWT' })}.${part({
-    sub: PROGRAM, client_id: PROGRAM, token_use: 'access', iss: issuer, iat: now, auth_time: now, exp: now + 3600,
-    jti: randomUUID(), version: 2, ...claims
+    sub: PROGRAM,
+client_id: PROGRAM,
+token_use: 'access',
+iss: issuer,
+iat: now,
+auth_time: now,
+exp: now + 3600,
+    jti: randomUUID(),
+version: 2,
+...claims
   })}`
   const signature = createSign('RSA-SHA256').update(body).sign(createPrivateKey(pem)).toString('base64url')
   return `Bearer ${body}.${signature}`

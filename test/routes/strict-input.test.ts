@@ -57,6 +57,7 @@ const VALID: Record<string, Sample> = {
   },
   'POST /auth/change-password': { url: '/auth/change-password', body: { previous_password: 'a', proposed_password: 'b' } },
   'GET /auth/me': { url: '/auth/me' },
+  'GET /api/audit': { url: '/api/audit?action=campaign.' },
   'GET /api/users': { url: '/api/users' },
   'POST /api/users': {
     url: '/api/users',
