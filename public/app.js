@@ -1,11 +1,13 @@
 // The operator dashboard, as screens with their own addresses (#/campaigns, #/campaigns/new, #/campaigns/<id>,
-// #/customers, #/customers/<id>, #/calls, #/calls/<id>, #/do-not-call, #/assistants): account (sign up, confirm,
+// #/customers, #/customers/<id>, #/calls, #/calls/<id>, #/do-not-call, #/assistants, and for administrators #/people
+// and #/audit): account (sign up, confirm,
 // log in, forgot password, log out), customer upload with progress and report, customers (search, filter, pages,
 // select, edit, delete), campaigns (made, previewed, confirmed, paused, resumed, canceled, with results), a live
 // board of calls fed by /api/events, the do-not-call list, and a page per call with its readable timeline.
 // The answer to a click is shown next to what was clicked.
 import { assistantsScreen } from '/assistants.js'
 import { campaignScreens } from '/campaigns.js'
+import { peopleScreens } from '/people.js'
 import { VoiceAssistantAuth } from '/vcm-auth.js'
 
 const auth = new VoiceAssistantAuth()
@@ -98,6 +100,7 @@ function tab (name) {
 async function signOut (text) {
   state.stream?.abort()
   await auth.logout()
+  delete document.body.dataset.role
   for (const form of document.querySelectorAll('#signed-out form')) form.reset()
   origin = undefined
   say(text)
@@ -108,11 +111,22 @@ const fields = (form) => Object.fromEntries(new FormData(form))
 
 $('login').addEventListener('submit', attempt(async (event) => {
   event.preventDefault()
-  const { email, password } = fields(event.target)
-  const result = await auth.login(email, password)
+  const { email, password, new_password: newPassword } = fields(event.target)
+  const result = await auth.login(email, password, newPassword || undefined)
+  if (result.new_password_required) {
+    // An invitation's temporary password: the same form asks for a password of their own.
+    $('new-password-hint').hidden = false
+    $('new-password-field').hidden = false
+    event.target.elements.new_password.required = true
+    event.target.elements.new_password.focus()
+    return say(result.message, true)
+  }
   if (!result.success) return say(result.message, true)
   say('')
   event.target.reset()
+  $('new-password-hint').hidden = true
+  $('new-password-field').hidden = true
+  event.target.elements.new_password.required = false
   route()
 }))
 
@@ -594,6 +608,8 @@ async function loadCallPage (id) {
 // ---- Screens -------------------------------------------------------------------------------------------------
 
 const assistants = assistantsScreen({ api, post, el, say, attempt, $ })
+let signedInAs = {}
+const people = peopleScreens({ api, post, el, say, attempt, $, me: () => signedInAs })
 const campaigns = campaignScreens({ api, post, el, say, attempt, $, badge, when, confirmNear, facts, setOrigin: (node) => { origin = node } })
 
 let screen
@@ -608,6 +624,8 @@ const SCREENS = [
   [/^#\/calls$/, 'calls', 'calls-page', 'calls'],
   [/^#\/do-not-call$/, 'do-not-call', 'dnc-page', 'do-not-call'],
   [/^#\/assistants$/, 'assistants', 'assistants-page', 'assistants'],
+  [/^#\/people$/, 'people', 'people-page', 'people'],
+  [/^#\/audit$/, 'audit', 'audit-page', 'audit'],
   [/^(#\/?(campaigns)?)?$/, 'campaigns', 'campaigns-page', 'campaigns']
 ]
 
@@ -628,7 +646,9 @@ async function route () {
   try {
     if (!state.stream || state.stream.signal.aborted) {
       const { user } = await api('/auth/me')
-      $('who').textContent = user.email ?? user.username
+      signedInAs = user
+      document.body.dataset.role = user.role ?? 'none'
+      $('who').textContent = `${user.email ?? user.username} (${user.role ?? 'no role yet'})`
       listen()
     }
     if (screen === 'call') await loadCallPage(screenId)
@@ -637,6 +657,8 @@ async function route () {
     else if (screen === 'customers') await Promise.all([loadCustomers(), loadAssistantChoice(), loadUploadChoice()])
     else if (screen === 'do-not-call') await loadSuppressions()
     else if (screen === 'assistants') await assistants.load()
+    else if (screen === 'people') await people.loadPeople()
+    else if (screen === 'audit') await people.loadAudit()
     else await campaigns.show(screen, screenId)
   } catch (error) {
     say(error.message, true)

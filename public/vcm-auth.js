@@ -43,8 +43,9 @@ export class VoiceAssistantAuth {
     return this.#post('/auth/confirm-forgot-password', { email, confirmation_code: confirmationCode, new_password: newPassword })
   }
 
-  async login (email, password) {
-    const data = await this.#post('/auth/login', { email, password })
+  /** `newPassword`: an invited person's first sign-in, which replaces their temporary password. */
+  async login (email, password, newPassword) {
+    const data = await this.#post('/auth/login', newPassword ? { email, password, new_password: newPassword } : { email, password })
     if (data.success) {
       this.storage.setItem('access_token', data.access_token)
       this.storage.setItem('refresh_token', data.refresh_token)

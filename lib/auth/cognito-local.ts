@@ -85,6 +85,17 @@ Targets.InitiateAuth = (services) => async (ctx, req) => {
   if (user && user.UserStatus === 'FORCE_CHANGE_PASSWORD' && user.Password !== params.PASSWORD) throw new InvalidPasswordError()
   return await initiateAuth(services)(ctx, req)
 }
+// Cognito keeps the refresh token a new password's sign-in gives; the emulator forgets it, so it cannot be used.
+const respond = Targets.RespondToAuthChallenge
+Targets.RespondToAuthChallenge = (services) => async (ctx, req) => {
+  const result = await respond(services)(ctx, req)
+  const token = result.AuthenticationResult && result.AuthenticationResult.RefreshToken
+  if (token) {
+    const pool = await services.cognito.getUserPoolForClientId(ctx, req.ClientId)
+    await pool.storeRefreshToken(ctx, token, await pool.getUserByUsername(ctx, req.ChallengeResponses.USERNAME))
+  }
+  return result
+}
 // A parent killed outright (kill -9) cannot stop its children: leave when it is gone.
 const parent = Number(process.env.COGNITO_LOCAL_PARENT)
 setInterval(() => { if (process.ppid !== parent) process.exit(0) }, 500).unref()

@@ -73,7 +73,7 @@ t.test('a Cognito-compatible endpoint (a shared emulator) serves sign-in; an unr
   const secretLogin = await withSecret.inject({ method: 'POST', url: '/auth/login', payload: { email, password: 'Passw0rd!long' } })
   t.equal(secretLogin.statusCode, 200, 'a confidential client signs in')
 
-  // A user an administrator created must set a new password first: a challenge this API does not handle.
+  // A user an administrator created must set a new password first.
   await cognito.send(new AdminCreateUserCommand({
     UserPoolId: emulator.userPoolId,
     Username: 'invited@example.com',
@@ -84,8 +84,12 @@ t.test('a Cognito-compatible endpoint (a shared emulator) serves sign-in; an unr
   const challenged = await server.inject({
     method: 'POST', url: '/auth/login', payload: { email: 'invited@example.com', password: 'Temp-passw0rd!' }
   })
-  t.equal(challenged.statusCode, 401)
-  t.match(challenged.json(), { success: false, message: /new password/ })
+  t.equal(challenged.statusCode, 403)
+  t.match(challenged.json(), { success: false, message: /new password/, new_password_required: true })
+  const chosen = await withSecret.inject({
+    method: 'POST', url: '/auth/login', payload: { email: 'invited@example.com', password: 'Temp-passw0rd!', new_password: 'Own-passw0rd!' }
+  })
+  t.equal(chosen.statusCode, 200, 'the new password is set, through a confidential client too')
 
   await emulator.stop()
   const down = await server.inject({ method: 'POST', url: '/auth/login', payload: { email, password: 'Passw0rd!long' } })

@@ -25,7 +25,7 @@ function temporaryPassword (lines: string[], email: string): string {
 }
 
 t.test('an administrator invites a person; their first sign-in sets a password of their own; they have the role given', async (t) => {
-  const { lines, users, post, get, login } = await appWithAdmin(t)
+  const { app, lines, users, post, get, login } = await appWithAdmin(t)
   const email = users.newEmail()
   const invited = await post('/api/users', { email, role: 'operator' })
   t.equal(invited.statusCode, 201)
@@ -47,6 +47,8 @@ t.test('an administrator invites a person; their first sign-in sets a password o
   const first = await login({ email, password: temporary, new_password: PASSWORD })
   t.equal(first.statusCode, 200)
   t.match(first.json().user, { email, role: 'operator' })
+  const refreshed = await app.inject({ method: 'POST', url: '/auth/refresh', payload: { refresh_token: first.json().refresh_token } })
+  t.equal(refreshed.statusCode, 200, 'the first sign-in\'s refresh token works')
   const again = await login({ email, password: PASSWORD })
   t.equal(again.statusCode, 200, 'then the new password signs in')
   t.equal((await login({ email, password: temporary })).statusCode, 401, 'and the temporary one no longer does')
