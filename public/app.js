@@ -423,10 +423,10 @@ $('customer-export').addEventListener('click', attempt(async () => {
 
 $('customer-delete').addEventListener('click', attempt(async () => {
   const label = currentCustomer.name ?? currentCustomer.id
-  if (!await confirmNear($('customer-delete'), `Delete ${label}? Their calls stay in the history; they will not be called again unless uploaded again.`, `Yes, delete ${label}`)) return
+  if (!await confirmNear($('customer-delete'), `Delete ${label}? Their number, name and what was said on their calls are erased everywhere; their calls stay counted, under no name. This cannot be undone.`, `Yes, delete ${label}`)) return
   const result = await api(`/api/customers/${encodeURIComponent(currentCustomer.id)}`, { method: 'DELETE' })
   state.selected.delete(currentCustomer.id)
-  navigate('#/customers', `${result.message}: ${label}`)
+  navigate('#/customers', result.message.replace(/^Customer/, label))
 }))
 
 // ---- Live board ----------------------------------------------------------------------------------------------
@@ -436,6 +436,7 @@ const SKIPPED = {
   'attempt-cap': 'called too often lately',
   'outside-window': "not dialled before the campaign's end",
   canceled: 'campaign canceled',
+  erased: 'the customer was deleted',
   'recently-final': 'already settled recently',
   'missing-field': 'missing a detail the assistant says'
 }

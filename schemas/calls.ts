@@ -11,7 +11,7 @@ export const CallStatus = Type.Union(CALL_STATUSES.map((status) => Type.Literal(
 })
 
 export const SKIP_REASONS = [
-  'suppressed', 'attempt-cap', 'outside-window', 'canceled', 'in-progress', 'not-found', 'recently-final', 'missing-field'
+  'suppressed', 'attempt-cap', 'outside-window', 'canceled', 'in-progress', 'not-found', 'recently-final', 'missing-field', 'erased'
 ] as const
 
 const SkipReasonSchema = Type.Union(SKIP_REASONS.map((reason) => Type.Literal(reason)), {
@@ -19,7 +19,7 @@ const SkipReasonSchema = Type.Union(SKIP_REASONS.map((reason) => Type.Literal(re
     'customer was dialled ATTEMPT_CAP times within ATTEMPT_CAP_HOURS), outside-window (the batch\'s end_at came ' +
     'before its calling window opened), canceled (its batch was canceled), recently-final (a call in the campaign\'s ' +
     'skip_final_within_days ended with a final outcome, such as confirmed), missing-field (the customer has no value ' +
-    'for a field the assistant says with no fallback); in a dry run or preview also in-progress (a call is already ' +
+    'for a field the assistant says with no fallback), erased (the customer was deleted before it was dialled); in a dry run or preview also in-progress (a call is already ' +
     'queued or going on) and not-found (no such customer)'
 })
 

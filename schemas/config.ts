@@ -183,6 +183,12 @@ export const Config = Type.Object({
   EVENTS_HEARTBEAT_SECONDS: Type.Integer({
     default: 15, minimum: 1, description: 'How often GET /api/events sends a comment line, so proxies keep the stream open'
   }),
+  TRANSCRIPT_RETENTION_DAYS: Type.Integer({
+    default: 0,
+    minimum: 0,
+    maximum: 36_500,
+    description: 'Transcripts of calls that ended longer ago than this are emptied (outcomes stay); 0: kept until the customer is deleted'
+  }),
   SIGNUP_MODE: Type.Optional(Type.Unsafe<'open' | 'domains' | 'invite'>({
     type: 'string',
     enum: ['open', 'domains', 'invite'],

@@ -15,6 +15,7 @@ const SKIPPED: Record<string, string> = {
   'attempt-cap': 'not dialled: called too often lately (the attempt cap)',
   'outside-window': "not dialled before the campaign's end",
   canceled: 'not dialled: the campaign was canceled',
+  erased: 'not dialled: the customer was deleted',
   'recently-final': 'not dialled: already settled recently (e.g. confirmed)',
   'missing-field': 'not dialled: missing a detail the assistant says'
 }

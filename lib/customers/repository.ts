@@ -139,11 +139,6 @@ export async function editCustomer (db: Queryable, id: string, edit: CustomerEdi
   return rows[0]
 }
 
-export async function deleteCustomer (db: Queryable, id: string): Promise<boolean> {
-  const { rowCount } = await db.query('DELETE FROM customer WHERE id = $1', [id])
-  return rowCount > 0
-}
-
 /** An upload of a customer file, as stored and as the API answers it. */
 export type Upload = Static<typeof UploadSchema>
 

@@ -27,6 +27,8 @@ export interface DispatcherOptions {
    * it; tests move it instead of waiting.
    */
   clock?: () => number
+  /** Other upkeep, run with the sweeps (each decides how often it has work): retention. */
+  upkeep?: Array<(db: Database, now: Date) => Promise<unknown>>
 }
 
 const MAX_CLAIM = 50
@@ -116,5 +118,6 @@ export class Dispatcher {
     const recoverBefore = this.#recoverBefore
     this.#recoverBefore = undefined
     await reconcile(db, exotel, policy, now, recoverBefore)
+    for (const work of this.#options.upkeep ?? []) await work(db, now)
   }
 }

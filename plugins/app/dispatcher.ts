@@ -1,4 +1,5 @@
 import fp from 'fastify-plugin'
+import { transcriptRetention } from '../../lib/customers/erase.js'
 import { Dispatcher } from '../../lib/dispatch/dispatcher.js'
 
 declare module 'fastify' {
@@ -29,6 +30,11 @@ export default fp<DispatcherPluginOptions>(async function dispatcher (fastify, o
     },
     campaign: fastify.campaignPolicy,
     clock: opts.clock,
+    upkeep: config.TRANSCRIPT_RETENTION_DAYS > 0
+      ? [transcriptRetention(config.TRANSCRIPT_RETENTION_DAYS, (emptied) => {
+          fastify.log.info({ emptied }, 'retention: transcripts past TRANSCRIPT_RETENTION_DAYS emptied')
+        })]
+      : [],
     onError: (error, call) => fastify.log.warn({ err: error, callId: call?.id }, 'dispatch failed')
   })
   fastify.decorate('dispatcher', dispatcher)

@@ -2,7 +2,8 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { importCustomers } from '../../lib/customers/import.js'
 import { phoneNormaliser } from '../../lib/calling-rules/phone.js'
 import { EMAIL } from '../../lib/customers/columns.js'
-import { deleteCustomer, editCustomer, getCustomer, listCustomers } from '../../lib/customers/repository.js'
+import { editCustomer, getCustomer, listCustomers } from '../../lib/customers/repository.js'
+import { CallInFlightError, eraseCustomer } from '../../lib/customers/erase.js'
 import { MessageResponse } from '../../schemas/auth.js'
 import { exportCustomer } from '../../lib/customers/export.js'
 import { audited, auditingFirstTransaction } from '../../lib/audit/audit.js'
@@ -151,18 +152,26 @@ const customers: FastifyPluginAsyncTypebox = async (fastify) => {
     schema: {
       tags: ['api'],
       operationId: 'deleteCustomer',
-      summary: 'Delete a customer',
+      summary: 'Delete a customer, erasing their personal data everywhere it is kept',
+      description: 'For India\'s DPDP Act (2023) right to erasure. Their row goes; their calls keep status, times and outcome ' +
+        'for the counts, but lose the number, name, transcript, keys, outcome fields and events\' details, under an id ' +
+        'that names no one. Calls queued for them are canceled; a call in progress refuses the deletion (409). A ' +
+        'do-not-call entry for their number stays, so they are not called again.',
       security,
       params: CustomerParams,
-      response: { 200: MessageResponse, 401: ErrorRef, 404: ErrorRef }
+      response: { 200: MessageResponse, 401: ErrorRef, 404: ErrorRef, 409: ErrorRef }
     }
   }, async (request, reply) => {
-    const deleted = await audited(fastify.db, request.actor(), (db) => deleteCustomer(db, request.params.id),
-      (gone) => gone ? { action: 'customer.deleted', target_type: 'customer', target_id: request.params.id, summary: 'Deleted' } : undefined)
-    if (!deleted) {
-      throw fastify.httpErrors.notFound('Customer not found')
+    let erased
+    try {
+      erased = await audited(fastify.db, request.actor(), (db) => eraseCustomer(db, request.params.id),
+        (done) => done && { action: 'customer.deleted', target_type: 'customer', target_id: request.params.id, summary: `Deleted, and erased from ${done.calls} calls` })
+    } catch (error) {
+      if (error instanceof CallInFlightError) throw fastify.httpErrors.conflict(error.message)
+      throw error
     }
-    return { success: true as const, message: 'Customer deleted' }
+    if (!erased) throw fastify.httpErrors.notFound('Customer not found')
+    return { success: true as const, message: `Customer deleted: their number, name and what was said is erased from ${erased.calls} calls` }
   })
 }
 

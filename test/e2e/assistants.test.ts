@@ -15,7 +15,7 @@ t.test('an operator makes an assistant, hears it, rehearses it and calls with it
   const { page, outside, errors, shot } = await openPage(t, base, 'assistants', { width: 1100, height: 900 })
   await page.goto(base)
   await page.locator('#login').getByLabel('Email').fill(user.email)
-  await page.locator('#login').getByLabel('Password').fill('Passw0rd!long')
+  await page.locator('#login').getByLabel('Password', { exact: true }).fill('Passw0rd!long')
   await page.locator('#login').getByRole('button', { name: 'Log in' }).click()
   await page.getByRole('link', { name: 'Assistants' }).click()
   await page.locator('#assistant-list').getByText('Payment reminder').waitFor()

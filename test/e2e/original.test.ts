@@ -22,15 +22,15 @@ t.test('the original dashboard: log in, see customers, call one, call everyone, 
 
   await page.goto(`${base}/original`)
   await page.getByLabel('Email').fill(user.email)
-  await page.getByLabel('Password').fill('wrong password')
+  await page.getByLabel('Password', { exact: true }).fill('wrong password')
   await page.getByRole('button', { name: 'Log in' }).click()
   await page.locator('#message.error').waitFor()
   t.match(await page.locator('#message').textContent(), /Invalid email or password/)
   t.same(await accessibilityProblems(page), [], 'axe: 1-login-refused')
   await shot('1-login-refused')
 
-  await page.getByLabel('Password').fill(PASSWORD)
-  await page.getByLabel('Password').press('Enter') // the keyboard works as well as the mouse
+  await page.getByLabel('Password', { exact: true }).fill(PASSWORD)
+  await page.getByLabel('Password', { exact: true }).press('Enter') // the keyboard works as well as the mouse
   await page.getByRole('heading', { name: /Customers/ }).waitFor()
   await page.getByRole('button', { name: 'Call Asha Rao' }).waitFor()
   t.notOk(await page.getByRole('button', { name: 'Log in' }).isVisible(), 'the login form is gone')
@@ -67,7 +67,7 @@ t.test('the original dashboard: log in, see customers, call one, call everyone, 
   await page.getByRole('button', { name: 'Log in' }).waitFor()
   t.equal(await page.evaluate('localStorage.getItem("access_token")'), null)
   t.equal(await page.getByLabel('Email').inputValue(), '', 'the email is not left filled in')
-  t.equal(await page.getByLabel('Password').inputValue(), '', 'nor the password')
+  t.equal(await page.getByLabel('Password', { exact: true }).inputValue(), '', 'nor the password')
   t.same(outside, [], 'nothing loaded from outside this server')
   t.same(errors, [], 'no script errors')
   t.equal((await page.goto(`${base}/`))!.status(), 200, '/ serves a dashboard too')

@@ -150,7 +150,7 @@ t.test('the customer list: pages by offset and by cursor, search, status filter,
   t.equal(missing.statusCode, 404)
   t.same(missing.json(), { success: false, message: 'Customer not found' })
   const remove = (id: string) => app.inject({ method: 'DELETE', url: `/api/customers/${id}`, headers: { authorization } })
-  t.same((await remove('P1')).json(), { success: true, message: 'Customer deleted' })
+  t.same((await remove('P1')).json(), { success: true, message: 'Customer deleted: their number, name and what was said is erased from 0 calls' })
   t.equal((await remove('P1')).statusCode, 404)
   t.equal((await get('/api/customers/P1')).statusCode, 404)
 })

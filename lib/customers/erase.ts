@@ -1,0 +1,71 @@
+import { randomUUID } from 'node:crypto'
+import type { Database, Queryable } from '../db/database.js'
+
+/** A customer on a call right now cannot be erased until it ends. */
+export class CallInFlightError extends Error {}
+
+/**
+ * Deletes a customer and erases their personal data everywhere it is kept, in one transaction: their row; on their
+ * calls the number, name, recording link and error text, each event's detail, and each conversation's transcript,
+ * keys, outcome fields and problem; stored answers to repeated requests that quote them; their id in campaigns'
+ * selections. What is left counts calls and outcomes but names no one: the calls keep their status, times and outcome
+ * under an id of their own (`erased-...`). Calls queued for them are canceled. A do-not-call entry for their number
+ * stays: it is what keeps them from being called again. Answers how many calls were erased, or undefined when there
+ * is no such customer.
+ */
+export async function eraseCustomer (db: Database, id: string): Promise<{ calls: number } | undefined> {
+  return await db.transaction(async (tx) => {
+    const { rows: [customer] } = await tx.query<{ name: string | null, phone: string }>(
+      'SELECT name, phone FROM customer WHERE id = $1 FOR UPDATE', [id])
+    if (!customer) return undefined
+    const { rowCount: live } = await tx.query(
+      "SELECT 1 FROM call WHERE customer_id = $1 AND status IN ('initiated', 'ringing', 'in-progress')", [id])
+    if (live > 0) throw new CallInFlightError('A call to this customer is in progress: delete them when it has ended')
+    await tx.query(
+      "UPDATE call SET status = 'canceled', skip_reason = 'erased', updated_at = now() WHERE customer_id = $1 AND status = 'queued'", [id])
+    const token = `erased-${randomUUID()}`
+    const { rows: calls } = await tx.query<{ id: string }>(
+      `UPDATE call SET customer_id = $2, customer_name = NULL, phone = 'erased', recording_url = NULL, error = NULL
+       WHERE customer_id = $1 RETURNING id`, [id, token])
+    const ids = calls.map((call) => call.id)
+    await tx.query("UPDATE call_event SET detail = '{}' WHERE call_id = ANY($1::uuid[])", [ids])
+    await tx.query(
+      `UPDATE call_conversation SET transcript = '[]', outcome_detail = NULL, dtmf = '', problem = NULL
+       WHERE call_id = ANY($1::uuid[])`, [ids])
+    // Answers kept for requests sent again (a single call's names them, by number and name).
+    await tx.query(
+      'DELETE FROM idempotency_key WHERE strpos(response, $1) > 0 OR ($2::text IS NOT NULL AND strpos(response, $2) > 0)',
+      [customer.phone, customer.name === null ? null : `"customer_name":${JSON.stringify(customer.name)}`])
+    await tx.query(
+      `UPDATE campaign SET selection = jsonb_set(selection, '{customer_ids}', (
+         SELECT jsonb_agg(CASE WHEN listed = to_jsonb($1::text) THEN to_jsonb($2::text) ELSE listed END)
+         FROM jsonb_array_elements(selection -> 'customer_ids') AS listed))
+       WHERE selection -> 'customer_ids' ? $1`, [id, token])
+    await tx.query('DELETE FROM customer WHERE id = $1', [id])
+    return { calls: ids.length }
+  })
+}
+
+/** Empties the transcripts of conversations that ended more than `days` days before `now`. Answers how many. */
+export async function sweepTranscripts (db: Queryable, days: number, now: Date): Promise<number> {
+  const { rowCount } = await db.query(
+    `UPDATE call_conversation SET transcript = '[]'
+     WHERE ended_at < $1::timestamptz - make_interval(days => $2) AND transcript <> '[]'`, [now, days])
+  return rowCount
+}
+
+const HOUR = 3_600_000
+
+/**
+ * The dispatcher's upkeep for TRANSCRIPT_RETENTION_DAYS: it sweeps once a second, this empties old transcripts at
+ * most once an hour (first at start), telling `onEmptied` how many when there were some.
+ */
+export function transcriptRetention (days: number, onEmptied: (count: number) => void) {
+  let last = -Infinity
+  return async (db: Queryable, now: Date) => {
+    if (now.getTime() - last < HOUR) return
+    last = now.getTime()
+    const emptied = await sweepTranscripts(db, days, now)
+    if (emptied > 0) onEmptied(emptied)
+  }
+}
