@@ -421,6 +421,23 @@ $('customer-export').addEventListener('click', attempt(async () => {
   say(`Downloaded: ${record.calls.length} calls and the customer's record`)
 }))
 
+/** Downloads what `url` answers as a file, named as the server names it. */
+async function download (url) {
+  const response = await auth.makeAuthenticatedRequest(url)
+  if (!response.ok) throw new Error((await response.json().catch(() => ({}))).message ?? `The download failed (${response.status})`)
+  const name = /filename="([^"]+)"/.exec(response.headers.get('content-disposition') ?? '')?.[1] ?? 'export'
+  const link = el('a', { href: URL.createObjectURL(await response.blob()), download: name })
+  link.click()
+  setTimeout(() => URL.revokeObjectURL(link.href), 60_000) // once the browser has saved it
+  say(`Downloaded ${name}`)
+}
+
+$('campaign-export-customers').addEventListener('click', attempt(() =>
+  download(`/api/campaigns/${screenId}/export?format=${$('campaign-export-format').value}&per=customer`)))
+$('campaign-export-calls').addEventListener('click', attempt(() =>
+  download(`/api/campaigns/${screenId}/export?format=${$('campaign-export-format').value}&per=attempt`)))
+$('calls-export').addEventListener('click', attempt(() => download(`/api/calls/export?format=${$('calls-export-format').value}`)))
+
 $('customer-delete').addEventListener('click', attempt(async () => {
   const label = currentCustomer.name ?? currentCustomer.id
   if (!await confirmNear($('customer-delete'), `Delete ${label}? Their number, name and what was said on their calls are erased everywhere; their calls stay counted, under no name. This cannot be undone.`, `Yes, delete ${label}`)) return

@@ -87,6 +87,41 @@ export const CallListQuery = Type.Object({
   }))
 }, { additionalProperties: false })
 
+const ExportFormat = Type.Union([Type.Literal('csv'), Type.Literal('xlsx')], {
+  default: 'csv', description: 'csv (UTF-8, with a byte-order mark) or xlsx'
+})
+
+/** An export of results: the format, and a row a customer or a row a call. */
+export const ExportOptions = {
+  format: ExportFormat,
+  per: Type.Union([Type.Literal('customer'), Type.Literal('attempt')], {
+    description: 'customer: a row a customer (their latest call, final outcome, attempts, talk time); attempt: a row a call'
+  })
+}
+
+export const CallExportQuery = Type.Object({
+  format: ExportOptions.format,
+  per: Type.Optional(ExportOptions.per),
+  status: CallListQuery.properties.status,
+  customer_id: CallListQuery.properties.customer_id,
+  batch_id: CallListQuery.properties.batch_id,
+  outcome: CallListQuery.properties.outcome
+}, { additionalProperties: false })
+
+export const CampaignExportQuery = Type.Object({
+  format: ExportOptions.format,
+  per: Type.Optional(ExportOptions.per)
+}, { additionalProperties: false })
+
+export const ExportFile = {
+  description: 'The file, streamed: outcome fields and the uploaded columns each a column of their own; a cell that ' +
+    'starts with =, +, -, @, a tab or a carriage return is given a leading \' so that no spreadsheet runs it',
+  content: {
+    'text/csv': { schema: { type: 'string' } },
+    'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet': { schema: { type: 'string', format: 'binary' } }
+  }
+}
+
 export const CallList = Type.Object({
   success: Type.Literal(true),
   calls: Type.Array(Type.Composite([Call, Type.Object({

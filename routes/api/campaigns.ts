@@ -14,6 +14,8 @@ import {
   CampaignResponse, CampaignStarted, CreateCampaignBody, PreviewQuery, StartCampaignBody, UpdateCampaignBody
 } from '../../schemas/campaigns.js'
 import { audited } from '../../lib/audit/audit.js'
+import { resultsTable } from '../../lib/exports/results.js'
+import { CampaignExportQuery, ExportFile } from '../../schemas/calls.js'
 import { ErrorRef } from '../../schemas/common.js'
 import type { Static } from '@sinclair/typebox'
 
@@ -293,6 +295,27 @@ const campaigns: FastifyPluginAsyncTypebox = async (fastify) => {
       })
     if (!result) throw fastify.httpErrors.notFound('Campaign not found')
     return { success: true as const, message: `Campaign canceled: ${result.canceled} calls not yet dialled were canceled`, ...result, campaign: shown(result.campaign) }
+  })
+
+  fastify.get('/campaigns/:id/export', {
+    config: { role: 'operator' },
+    schema: {
+      tags,
+      operationId: 'exportCampaign',
+      summary: 'A campaign\'s results as a CSV or .xlsx file: a row a customer (the default), or a row a call (per=attempt)',
+      description: 'A row a customer: their final outcome and its fields (each a column), attempts, last status and where ' +
+        'it stands in words, talk time, and the columns of the uploaded file. Streamed: memory stays flat whatever the size.',
+      security,
+      params: CampaignParams,
+      querystring: CampaignExportQuery,
+      produces: ['text/csv', 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet'],
+      response: { 200: ExportFile, 400: ErrorRef, 401: ErrorRef, 404: ErrorRef }
+    }
+  }, async (request, reply) => {
+    const campaign = await found(request.params.id)
+    const { format, per = 'customer' } = request.query
+    const table = await resultsTable(fastify.db, { batchId: campaign.id }, per, fastify.campaignPolicy.defaultWindow.timezone)
+    return reply.sendExport(table, format, `${campaign.name}-${per === 'customer' ? 'customers' : 'calls'}`)
   })
 
   fastify.get('/campaigns/:id/calls', {

@@ -131,6 +131,11 @@ t.test('a new operator runs a campaign through the screens, at desktop and phone
   t.match(await page.locator('#campaign-outcomes').textContent(), /Done3 of 3 customers done.*callback1.*confirmed1.*Call backs1/s)
   t.match(await calls.textContent(), /Meena Later···0005, attempt 2completedcallback/)
   await screen('8-campaign-finished')
+  // Its results as a file: a row a customer, as an Excel workbook.
+  await page.locator('#campaign-export-format').selectOption('xlsx')
+  const [results] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Download the results, a row a customer' }).click()])
+  t.equal(results.suggestedFilename(), 'December-dues-customers.xlsx', 'the results, as a workbook')
+  await page.getByText('Downloaded December-dues-customers.xlsx').waitFor()
   await nav('Campaigns')
   await page.locator('#campaign-list').getByText(/3 of 3 customers done · 1 callback, 1 confirmed|3 of 3 customers done · 1 confirmed, 1 callback/).waitFor()
 
@@ -141,6 +146,8 @@ t.test('a new operator runs a campaign through the screens, at desktop and phone
   t.match(await page.locator('#call-rows').textContent(), /Meena Later···0005completedcallbackcallback: follow-up 1 of 1 at \d\d:\d\dDecember dues, attempt 1/,
     'each call with where it stands, in words')
   await screen('9-calls')
+  const [everyCall] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Download every call' }).click()])
+  t.match(await readFile(await everyCall.path(), 'utf8'), /^\uFEFFcall_id,customer_id,name,phone,attempt,status,reason,outcome/, 'every call, as CSV')
 
   // A call's page: what happened, in words a person reads.
   await page.locator('#call-rows').getByRole('link', { name: 'Asha Rao' }).click()

@@ -58,6 +58,8 @@ const VALID: Record<string, Sample> = {
   'POST /auth/change-password': { url: '/auth/change-password', body: { previous_password: 'a', proposed_password: 'b' } },
   'GET /auth/me': { url: '/auth/me' },
   'GET /api/audit': { url: '/api/audit?action=campaign.' },
+  'GET /api/calls/export': { url: '/api/calls/export?format=xlsx&per=customer' },
+  'GET /api/campaigns/:id/export': { url: `/api/campaigns/${BATCH}/export?per=attempt` },
   'GET /api/users': { url: '/api/users' },
   'POST /api/users': {
     url: '/api/users',
