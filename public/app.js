@@ -7,6 +7,7 @@
 // The answer to a click is shown next to what was clicked.
 import { assistantsScreen } from '/assistants.js'
 import { campaignScreens } from '/campaigns.js'
+import { drawCharts } from '/charts.js'
 import { peopleScreens } from '/people.js'
 import { VoiceAssistantAuth } from '/vcm-auth.js'
 
@@ -438,6 +439,51 @@ $('campaign-export-calls').addEventListener('click', attempt(() =>
   download(`/api/campaigns/${screenId}/export?format=${$('campaign-export-format').value}&per=attempt`)))
 $('calls-export').addEventListener('click', attempt(() => download(`/api/calls/export?format=${$('calls-export-format').value}`)))
 
+// ---- Analytics ---------------------------------------------------------------------------------------------
+
+/** The period (whole local days) and campaign the Analytics screen's form names, as query parameters. */
+function analyticsScope () {
+  const form = $('analytics-filter')
+  const params = new URLSearchParams()
+  if (form.elements.batch_id.value) params.set('batch_id', form.elements.batch_id.value)
+  if (form.elements.from.value) params.set('since', new Date(`${form.elements.from.value}T00:00`).toISOString())
+  if (form.elements.to.value) params.set('until', new Date(new Date(`${form.elements.to.value}T00:00`).getTime() + 86_400_000).toISOString())
+  return params
+}
+
+async function loadAnalytics () {
+  const form = $('analytics-filter')
+  if (form.elements.batch_id.options.length === 1) {
+    const { campaigns: list } = await api('/api/campaigns?limit=100')
+    form.elements.batch_id.append(...list.filter((campaign) => campaign.started_at).map((campaign) => el('option', { value: campaign.id }, campaign.name)))
+  }
+  const scope = analyticsScope()
+  const [{ analytics }, { series, timezone }] = await Promise.all([
+    api(`/api/analytics?${scope}`),
+    api(`/api/analytics/series?${scope}&bucket=${form.elements.bucket.value}`)
+  ])
+  facts($('analytics-facts'), [
+    ['Calls', String(analytics.calls)], ['Customers', String(analytics.customers)], ['Dialled', String(analytics.dialled)],
+    ['Picked up', analytics.pick_up_rate === null ? 'nothing dialled' : `${Math.round(analytics.pick_up_rate * 100)}% (${analytics.answered})`],
+    ['Customers reached', String(analytics.customers_reached)],
+    ['Average talk', analytics.average_talk_seconds === null ? '' : `${analytics.average_talk_seconds} s`]
+  ])
+  drawCharts($('analytics-charts'), series, timezone, el)
+}
+
+$('analytics-filter').addEventListener('submit', attempt(async (event) => {
+  event.preventDefault()
+  await loadAnalytics()
+}))
+
+/** The campaign screen's charts, once it has started. */
+async function loadCampaignCharts (id) {
+  const { series, timezone } = await api(`/api/analytics/series?batch_id=${id}&bucket=hour`)
+  const any = series.over_time.length > 0
+  $('campaign-charts-card').hidden = !any
+  if (any) drawCharts($('campaign-charts'), series, timezone, el)
+}
+
 $('customer-delete').addEventListener('click', attempt(async () => {
   const label = currentCustomer.name ?? currentCustomer.id
   if (!await confirmNear($('customer-delete'), `Delete ${label}? Their number, name and what was said on their calls are erased everywhere; their calls stay counted, under no name. This cannot be undone.`, `Yes, delete ${label}`)) return
@@ -513,6 +559,7 @@ function refreshScreen () {
     if (screen === 'customers') await loadCustomers()
     if (screen === 'calls') await loadBoard(false)
     await campaigns.refresh(screen, screenId)
+    if (screen === 'campaign') await loadCampaignCharts(screenId)
   }), 300)
 }
 
@@ -643,6 +690,7 @@ const SCREENS = [
   [/^#\/do-not-call$/, 'do-not-call', 'dnc-page', 'do-not-call'],
   [/^#\/assistants$/, 'assistants', 'assistants-page', 'assistants'],
   [/^#\/people$/, 'people', 'people-page', 'people'],
+  [/^#\/analytics$/, 'analytics', 'analytics-page', 'analytics'],
   [/^#\/audit$/, 'audit', 'audit-page', 'audit'],
   [/^(#\/?(campaigns)?)?$/, 'campaigns', 'campaigns-page', 'campaigns']
 ]
@@ -676,8 +724,12 @@ async function route () {
     else if (screen === 'do-not-call') await loadSuppressions()
     else if (screen === 'assistants') await assistants.load()
     else if (screen === 'people') await people.loadPeople()
+    else if (screen === 'analytics') await loadAnalytics()
     else if (screen === 'audit') await people.loadAudit()
-    else await campaigns.show(screen, screenId)
+    else {
+      await campaigns.show(screen, screenId)
+      if (screen === 'campaign') await loadCampaignCharts(screenId)
+    }
   } catch (error) {
     say(error.message, true)
   }

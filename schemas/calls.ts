@@ -275,6 +275,24 @@ export const AnalyticsQuery = Type.Object({
 
 export const AnalyticsResponse = Type.Object({ success: Type.Literal(true), analytics: Analytics })
 
+export const SeriesQuery = Type.Object({
+  ...AnalyticsQuery.properties,
+  bucket: Type.Union([Type.Literal('hour'), Type.Literal('day')], { default: 'day', description: 'The step of over_time' })
+}, { additionalProperties: false })
+
+const Count = Type.Integer({ minimum: 0 })
+export const SeriesResponse = Type.Object({
+  success: Type.Literal(true),
+  timezone: Type.String({ description: 'The time zone hours and days are counted in (CALLING_TIMEZONE)' }),
+  series: Type.Object({
+    over_time: Type.Array(Type.Object({ at: Type.String({ description: 'The start of the hour or day, local time' }), dialled: Count, answered: Count })),
+    by_hour: Type.Array(Type.Object({ hour: Type.Integer({ minimum: 0, maximum: 23 }), dialled: Count, answered: Count }), { description: 'Every hour of the day' }),
+    attempts: Type.Array(Type.Object({ attempts: Count, customers: Count }), { description: 'How many customers were dialled how many times' }),
+    talk: Type.Array(Type.Object({ range: Type.String(), calls: Count }), { description: 'Answered calls by how long they lasted' }),
+    outcomes: Type.Record(Type.String(), Count)
+  })
+})
+
 export const BatchResponse = Type.Object({
   success: Type.Literal(true),
   batch: Type.Composite([Batch, Type.Object({ analytics: Analytics })], { additionalProperties: false })

@@ -23,16 +23,13 @@ export async function recordAudit (db: Queryable, actor: Actor, entry: AuditEntr
   )
 }
 
-/** `db` seen from inside the transaction `tx`: a transaction the action opens is part of the one it runs in. */
+/** `db` seen from inside the transaction `tx`: its statements, and any transaction it opens, are part of that one. */
 function within (db: Database, tx: Queryable): Database {
-  return {
-    engine: db.engine,
-    query: (sql, params) => tx.query(sql, params),
-    exec: (sql) => tx.exec(sql),
-    transaction: async (work) => await work(tx),
-    listen: (channel, onMessage) => db.listen(channel, onMessage),
-    close: async () => {}
-  }
+  return new Proxy(db, {
+    get: (target, name, receiver) => name === 'transaction'
+      ? async <T>(work: (inner: Queryable) => Promise<T>) => await work(tx)
+      : name === 'query' || name === 'exec' ? tx[name].bind(tx) : Reflect.get(target, name, receiver)
+  })
 }
 
 /**
@@ -56,19 +53,13 @@ export async function audited<T> (db: Database, actor: Actor, action: (db: Datab
  */
 export function auditingFirstTransaction (db: Database, actor: Actor, entry: AuditEntry): Database {
   let written = false
-  return {
-    engine: db.engine,
-    query: (sql, params) => db.query(sql, params),
-    exec: (sql) => db.exec(sql),
-    transaction: async (work) => await db.transaction(async (tx) => {
-      const result = await work(tx)
-      if (!written) await recordAudit(tx, actor, entry)
-      written = true
-      return result
-    }),
-    listen: (channel, onMessage) => db.listen(channel, onMessage),
-    close: async () => {}
-  }
+  const transaction = async <T>(work: (tx: Queryable) => Promise<T>) => await db.transaction(async (tx) => {
+    const result = await work(tx)
+    if (!written) await recordAudit(tx, actor, entry)
+    written = true
+    return result
+  })
+  return new Proxy(db, { get: (target, name, receiver) => name === 'transaction' ? transaction : Reflect.get(target, name, receiver) })
 }
 
 export interface AuditQuery {

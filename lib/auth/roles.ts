@@ -17,9 +17,9 @@ export function roleOf (groups: readonly string[]): Role | undefined {
   return undefined
 }
 
-/** Whether `role` may do what `needed` is required for. */
-export function allows (role: Role | undefined, needed: Role): boolean {
-  return role !== undefined && ROLES.indexOf(role) >= ROLES.indexOf(needed)
+/** Whether `role` may do what `needed` is required for; nothing is allowed where nothing is required (a route that forgot). */
+export function allows (role: Role | undefined, needed: Role | undefined): boolean {
+  return role !== undefined && needed !== undefined && ROLES.indexOf(role) >= ROLES.indexOf(needed)
 }
 
 const E164 = /^\+\d{6,15}$/

@@ -67,3 +67,59 @@ export async function callAnalytics (db: Queryable, scope: AnalyticsScope = {}):
     skipped: skipped ?? {}
   }
 }
+
+/** What the charts draw: calls over time, by hour of the day, attempts per customer, talk time, outcomes. */
+export interface CallSeries {
+  /** A point a bucket (an hour or a day, starting at `at`, in the time zone asked): calls dialled and answered. */
+  over_time: Array<{ at: string, dialled: number, answered: number }>
+  /** The hours of the day (0-23, in the time zone asked): calls dialled and answered. */
+  by_hour: Array<{ hour: number, dialled: number, answered: number }>
+  /** How many customers were dialled how many times. */
+  attempts: Array<{ attempts: number, customers: number }>
+  /** Answered calls by how long they lasted. */
+  talk: Array<{ range: string, calls: number }>
+  outcomes: Record<string, number>
+}
+
+const TALK_RANGES: Array<[string, number, number]> = [
+  ['under 10 s', 0, 10], ['10-30 s', 10, 30], ['30-60 s', 30, 60], ['1-2 min', 60, 120], ['2 min or more', 120, 2_147_483_647]
+]
+
+export async function callSeries (db: Queryable, scope: AnalyticsScope, timezone: string, bucket: 'hour' | 'day'): Promise<CallSeries> {
+  // The scope's conditions, numbered after the query's own parameters (the time zone, for those that use it).
+  const scoped = (own: unknown[]) => {
+    const params = [...own]
+    const where: string[] = []
+    if (scope.batchId) where.push(`call.batch_id = $${params.push(scope.batchId)}`)
+    if (scope.since) where.push(`call.created_at >= $${params.push(scope.since)}`)
+    if (scope.until) where.push(`call.created_at < $${params.push(scope.until)}`)
+    return { params, and: where.map((clause) => ` AND ${clause}`).join('') }
+  }
+  const local = (column: string) => `(${column} AT TIME ZONE $1)`
+  const zoned = scoped([timezone])
+  const plain = scoped([])
+  const { rows: overTime } = await db.query<{ at: string, dialled: number, answered: number }>(
+    `SELECT to_char(date_trunc('${bucket}', ${local('dialled_at')}), 'YYYY-MM-DD"T"HH24:MI') AS at, count(*)::int AS dialled,
+       count(answered_at)::int AS answered
+     FROM call WHERE dialled_at IS NOT NULL${zoned.and} GROUP BY 1 ORDER BY 1`, zoned.params)
+  const { rows: byHour } = await db.query<{ hour: number, dialled: number, answered: number }>(
+    `SELECT extract(hour FROM ${local('dialled_at')})::int AS hour, count(*)::int AS dialled, count(answered_at)::int AS answered
+     FROM call WHERE dialled_at IS NOT NULL${zoned.and} GROUP BY 1 ORDER BY 1`, zoned.params)
+  const { rows: attempts } = await db.query<{ attempts: number, customers: number }>(
+    `SELECT attempts, count(*)::int AS customers FROM (
+       SELECT customer_id, count(*)::int AS attempts FROM call WHERE dialled_at IS NOT NULL${plain.and} GROUP BY customer_id
+     ) per_customer GROUP BY attempts ORDER BY attempts`, plain.params)
+  const { rows: talk } = await db.query<{ range: number, calls: number }>(
+    `SELECT width_bucket(duration_seconds, ARRAY[${TALK_RANGES.slice(1).map(([, from]) => from).join(', ')}]) AS range,
+       count(*)::int AS calls
+     FROM call WHERE answered_at IS NOT NULL AND duration_seconds IS NOT NULL${plain.and} GROUP BY 1`, plain.params)
+  const counted = new Map(talk.map((row) => [row.range, row.calls]))
+  const hours = new Map(byHour.map((row) => [row.hour, row]))
+  return {
+    over_time: overTime,
+    by_hour: Array.from({ length: 24 }, (_, hour) => hours.get(hour) ?? { hour, dialled: 0, answered: 0 }),
+    attempts,
+    talk: TALK_RANGES.map(([range], index) => ({ range, calls: counted.get(index) ?? 0 })),
+    outcomes: (await callAnalytics(db, scope)).outcomes
+  }
+}

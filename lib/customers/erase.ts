@@ -1,8 +1,11 @@
 import { randomUUID } from 'node:crypto'
 import type { Database, Queryable } from '../db/database.js'
 
-/** A customer on a call right now cannot be erased until it ends. */
-export class CallInFlightError extends Error {}
+/** A customer on a call right now cannot be erased until it ends: a conflict (409), said as it is. */
+export class CallInFlightError extends Error {
+  readonly statusCode = 409
+  readonly expose = true
+}
 
 /**
  * Deletes a customer and erases their personal data everywhere it is kept, in one transaction: their row; on their

@@ -8,8 +8,11 @@ async function drained (sink: Writable): Promise<void> {
   if (sink.writableNeedDrain) await once(sink, 'drain')
 }
 
+/** Where a failure part-way is told: the file cannot change its status once begun, so it is cut short and logged. */
+export interface ExportLog { error (detail: { err: unknown }, message: string): void }
+
 /** The table as CSV (UTF-8 with a byte-order mark, which spreadsheets need to read Hindi and other scripts). */
-export function csvStream (table: ExportTable, onError: (error: unknown) => void): Readable {
+export function csvStream (table: ExportTable, log: ExportLog): Readable {
   const csv = format({ headers: table.columns, writeBOM: true })
   ;(async () => {
     for await (const page of table.rows) {
@@ -17,15 +20,15 @@ export function csvStream (table: ExportTable, onError: (error: unknown) => void
       await drained(csv)
     }
     csv.end()
-  })().catch((error) => {
-    onError(error)
-    csv.destroy(error as Error)
+  })().catch((error: Error) => {
+    log.error({ err: error }, 'export failed part-way')
+    csv.destroy(error)
   })
   return csv
 }
 
 /** The table as an .xlsx workbook of one sheet, written as a stream (exceljs's streaming writer). */
-export function xlsxStream (table: ExportTable, onError: (error: unknown) => void): Readable {
+export function xlsxStream (table: ExportTable, log: ExportLog): Readable {
   const out = new PassThrough()
   ;(async () => {
     const { default: Excel } = await import('exceljs')
@@ -38,9 +41,9 @@ export function xlsxStream (table: ExportTable, onError: (error: unknown) => voi
     }
     sheet.commit()
     await workbook.commit()
-  })().catch((error) => {
-    onError(error)
-    out.destroy(error as Error)
+  })().catch((error: Error) => {
+    log.error({ err: error }, 'export failed part-way')
+    out.destroy(error)
   })
   return out
 }

@@ -15,10 +15,8 @@ const TYPES = { csv: 'text/csv; charset=utf-8', xlsx: 'application/vnd.openxmlfo
 /** Exports of results (lib/exports) as file downloads. */
 export default fp(async function exports (fastify) {
   fastify.decorateReply('sendExport', function (this: FastifyReply, table: ExportTable, format: 'csv' | 'xlsx', name: string) {
-    // A failure once the file has begun cannot change its status: the download is cut short, and the log says why.
-    const onError = (error: unknown) => this.log.error({ err: error }, 'export failed part-way')
     const file = `${name.replace(/[^\w.-]+/g, '-').replace(/^-+|-+$/g, '').slice(0, 80) || 'export'}.${format}`
     return this.type(TYPES[format]).header('content-disposition', `attachment; filename="${file}"`)
-      .send(format === 'csv' ? csvStream(table, onError) : xlsxStream(table, onError))
+      .send(format === 'csv' ? csvStream(table, this.log) : xlsxStream(table, this.log))
   })
 }, { name: 'exports' })

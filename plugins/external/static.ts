@@ -10,4 +10,13 @@ import { projectRoot } from '../../lib/server/project-root.js'
  */
 export default fp(async function staticFiles (fastify) {
   await fastify.register(fastifyStatic, { root: join(projectRoot, 'public'), prefix: '/', wildcard: false, index: false })
+  // The charting library, from its npm package: served by this server, like the pages (no CDN).
+  await fastify.register(fastifyStatic, {
+    root: join(projectRoot, 'node_modules', 'uplot', 'dist'),
+    prefix: '/vendor/uplot/',
+    wildcard: false,
+    index: false,
+    decorateReply: false,
+    allowedPath: (path) => path === '/uPlot.esm.js' || path === '/uPlot.min.css'
+  })
 }, { name: 'static' })

@@ -1,11 +1,11 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
-import { callAnalytics } from '../../lib/calls/analytics.js'
+import { callAnalytics, callSeries } from '../../lib/calls/analytics.js'
 import { getCall, listCalls } from '../../lib/calls/calls.js'
 import { explainCalls } from '../../lib/campaigns/campaigns.js'
 import { pinAssistant } from '../../lib/assistant/store.js'
 import { callNow } from '../../lib/calls/single-call.js'
 import {
-  AnalyticsQuery, AnalyticsResponse, CallDetail, CallExportQuery, CallList, CallListQuery, CallParams, CallResponse, ExportFile,
+  AnalyticsQuery, AnalyticsResponse, CallDetail, CallExportQuery, CallList, CallListQuery, CallParams, CallResponse, ExportFile, SeriesQuery, SeriesResponse,
   TriggerSingleCallBody
 } from '../../schemas/calls.js'
 import { auditingFirstTransaction } from '../../lib/audit/audit.js'
@@ -62,6 +62,31 @@ const calls: FastifyPluginAsyncTypebox = async (fastify) => {
       batchId, since: since ? new Date(since) : undefined, until: until ? new Date(until) : undefined
     })
     return { success: true as const, analytics }
+  })
+
+  fastify.get('/analytics/series', {
+    config: { role: 'viewer' },
+    schema: {
+      tags: ['api'],
+      operationId: 'getAnalyticsSeries',
+      summary: 'What the charts draw: pick-up over time, by hour of the day, attempts per customer, talk time, outcomes',
+      description: 'For calls created in a period, or of one campaign. Hours and days are counted in the campaign\'s time ' +
+        'zone, else in CALLING_TIMEZONE (`timezone` says which).',
+      security,
+      querystring: SeriesQuery,
+      response: { 200: SeriesResponse, 400: ErrorRef, 401: ErrorRef }
+    }
+  }, async (request) => {
+    const { since, until, batch_id: batchId, bucket } = request.query
+    // A campaign's hours are its calling window's; a period's, CALLING_TIMEZONE's.
+    const { rows: [window] } = batchId
+      ? await fastify.db.query<{ timezone: string | null }>("SELECT calling_window ->> 'timezone' AS timezone FROM campaign WHERE id = $1", [batchId])
+      : { rows: [] }
+    const timezone = window?.timezone ?? fastify.campaignPolicy.defaultWindow.timezone
+    const series = await callSeries(fastify.db, {
+      batchId, since: since ? new Date(since) : undefined, until: until ? new Date(until) : undefined
+    }, timezone, bucket)
+    return { success: true as const, timezone, series }
   })
 
   fastify.get('/calls', {

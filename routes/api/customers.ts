@@ -3,7 +3,7 @@ import { importCustomers } from '../../lib/customers/import.js'
 import { phoneNormaliser } from '../../lib/calling-rules/phone.js'
 import { EMAIL } from '../../lib/customers/columns.js'
 import { editCustomer, getCustomer, listCustomers } from '../../lib/customers/repository.js'
-import { CallInFlightError, eraseCustomer } from '../../lib/customers/erase.js'
+import { eraseCustomer } from '../../lib/customers/erase.js'
 import { MessageResponse } from '../../schemas/auth.js'
 import { exportCustomer } from '../../lib/customers/export.js'
 import { audited, auditingFirstTransaction } from '../../lib/audit/audit.js'
@@ -37,7 +37,7 @@ const customers: FastifyPluginAsyncTypebox = async (fastify) => {
     return await request.withUploadedFile(async (file) => {
       // Recorded with the import's rows: a file refused as a whole leaves no entry (its upload row says why).
       const db = auditingFirstTransaction(fastify.db, request.actor(), {
-        action: 'customers.uploaded', summary: `Uploaded ${file.fileName ?? 'a file'}`
+        action: 'customers.uploaded', summary: `Uploaded ${file.fileName}`
       })
       const report = await importCustomers(db, {
         file,
@@ -162,14 +162,9 @@ const customers: FastifyPluginAsyncTypebox = async (fastify) => {
       response: { 200: MessageResponse, 401: ErrorRef, 404: ErrorRef, 409: ErrorRef }
     }
   }, async (request, reply) => {
-    let erased
-    try {
-      erased = await audited(fastify.db, request.actor(), (db) => eraseCustomer(db, request.params.id),
-        (done) => done && { action: 'customer.deleted', target_type: 'customer', target_id: request.params.id, summary: `Deleted, and erased from ${done.calls} calls` })
-    } catch (error) {
-      if (error instanceof CallInFlightError) throw fastify.httpErrors.conflict(error.message)
-      throw error
-    }
+    // A call in progress refuses it (CallInFlightError, a 409).
+    const erased = await audited(fastify.db, request.actor(), (db) => eraseCustomer(db, request.params.id),
+      (done) => done && { action: 'customer.deleted', target_type: 'customer', target_id: request.params.id, summary: `Deleted, and erased from ${done.calls} calls` })
     if (!erased) throw fastify.httpErrors.notFound('Customer not found')
     return { success: true as const, message: `Customer deleted: their number, name and what was said is erased from ${erased.calls} calls` }
   })

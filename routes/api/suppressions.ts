@@ -72,7 +72,7 @@ const suppressions: FastifyPluginAsyncTypebox = async (fastify) => {
   }, async (request) => {
     return await request.withUploadedFile(async (file) => {
       const db = auditingFirstTransaction(fastify.db, request.actor(), {
-        action: 'do-not-call.uploaded', target_type: 'do-not-call', summary: `Uploaded ${file.fileName ?? 'a file'}`
+        action: 'do-not-call.uploaded', target_type: 'do-not-call', summary: `Uploaded ${file.fileName}`
       })
       const report = await importSuppressions(db, {
         file, createdBy: request.user!.sub, normalisePhone

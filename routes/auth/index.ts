@@ -126,7 +126,7 @@ const auth: FastifyPluginAsyncTypebox = async (fastify) => {
         username: email,
         email,
         email_verified: String(id.email_verified) === 'true',
-        role: roleOf(groupsOf(tokens)) ?? null
+        role
       }
     }
   })

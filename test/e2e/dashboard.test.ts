@@ -118,10 +118,10 @@ t.test('a new operator runs a campaign through the screens, at desktop and phone
 
   // Watch it: each call's place in plain words; the callback waits for its hour.
   const calls = page.locator('#campaign-calls')
-  await calls.getByText(/^callback: follow-up 1 of 1 at \d\d:\d\d$/).waitFor({ timeout: 60_000 })
+  await calls.getByText(/^callback: follow-up 1 of 1 at (\d+ \w+ )?\d\d:\d\d$/).waitFor({ timeout: 60_000 })
   await calls.getByText('confirmed', { exact: true }).waitFor({ timeout: 60_000 })
   await calls.getByText('busy: not retried by this campaign').or(calls.getByText('busy', { exact: true })).first().waitFor({ timeout: 60_000 })
-  await calls.getByText(/^follow-up due at \d\d:\d\d$/).waitFor()
+  await calls.getByText(/^follow-up due at (\d+ \w+ )?\d\d:\d\d$/).waitFor()
   t.match(await page.locator('#campaign-outcomes').textContent(), /confirmed1/)
   await screen('7-campaign-running')
 
@@ -136,14 +136,34 @@ t.test('a new operator runs a campaign through the screens, at desktop and phone
   const [results] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Download the results, a row a customer' }).click()])
   t.equal(results.suggestedFilename(), 'December-dues-customers.xlsx', 'the results, as a workbook')
   await page.getByText('Downloaded December-dues-customers.xlsx').waitFor()
+  // Its charts, each with its numbers in a table.
+  await counted(page, '#campaign-charts figure', 5)
+  t.same(await page.locator('#campaign-charts figcaption').allTextContents(), [
+    'Pick-up rate over time (UTC)', 'Outcomes', 'Attempts per customer', 'Answered calls by hour of the day (UTC)', 'Talk time of answered calls'
+  ])
+  t.equal(await page.locator('#campaign-charts canvas').count(), 5, 'drawn by uPlot, from this server')
+  t.match(await page.locator('#campaign-charts figure').nth(2).locator('tbody').textContent(), /^1221$/, 'two customers dialled once, one twice')
+  t.same(await accessibilityProblems(page), [], 'axe: the charts')
+  await screen('8b-campaign-charts')
   await nav('Campaigns')
   await page.locator('#campaign-list').getByText(/3 of 3 customers done · 1 callback, 1 confirmed|3 of 3 customers done · 1 confirmed, 1 callback/).waitFor()
+
+  // The Analytics screen: every call of the period, charted.
+  await nav('Analytics')
+  await counted(page, '#analytics-charts figure', 5)
+  t.match(await page.locator('#analytics-facts').textContent(), /Calls4.*Picked up75% \(3\)/s)
+  await page.locator('#analytics-filter').getByLabel('Campaign').selectOption({ label: 'December dues' })
+  await page.locator('#analytics-filter').getByLabel('Step').selectOption('hour')
+  await page.locator('#analytics-filter').getByRole('button', { name: 'Show' }).click()
+  await counted(page, '#analytics-charts figure', 5)
+  t.same(await accessibilityProblems(page), [], 'axe: the Analytics screen')
+  await screen('8c-analytics')
 
   // The calls board: latest change first, with campaign and attempt.
   await nav('Calls')
   await page.getByText('● live').waitFor()
   t.match(await page.locator('#call-rows li').first().textContent(), /Meena Later···0005.*callback.*December dues, attempt 2/)
-  t.match(await page.locator('#call-rows').textContent(), /Meena Later···0005completedcallbackcallback: follow-up 1 of 1 at \d\d:\d\dDecember dues, attempt 1/,
+  t.match(await page.locator('#call-rows').textContent(), /Meena Later···0005completedcallbackcallback: follow-up 1 of 1 at (\d+ \w+ )?\d\d:\d\dDecember dues, attempt 1/,
     'each call with where it stands, in words')
   await screen('9-calls')
   const [everyCall] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Download every call' }).click()])
@@ -209,7 +229,8 @@ t.test('a new operator runs a campaign through the screens, at desktop and phone
     ['#/calls', /^Calls/, 'phone-calls'],
     [`#/calls/${callId}`, 'Call to Meena Later', 'phone-call'],
     ['#/do-not-call', /^Do not call/, 'phone-do-not-call'],
-    ['#/assistants', 'Assistants', 'phone-assistants']
+    ['#/assistants', 'Assistants', 'phone-assistants'],
+    ['#/analytics', 'Analytics', 'phone-analytics']
   ] as const) {
     await page.goto(`${base}/${hash}`)
     await page.getByRole('heading', { name: heading }).first().waitFor()
@@ -217,7 +238,7 @@ t.test('a new operator runs a campaign through the screens, at desktop and phone
   }
   await page.locator('#call-rows').waitFor({ state: 'hidden' })
   await page.goBack()
-  await page.getByRole('heading', { name: /^Do not call/ }).waitFor()
+  await page.getByRole('heading', { name: 'Assistants', exact: true }).waitFor()
   await page.getByRole('button', { name: 'Log out' }).click()
   await page.locator('#login').waitFor()
   t.match(await page.locator('#message').textContent(), 'Logged out')

@@ -67,3 +67,14 @@ t.test('sign up, confirm, log in, requests with the token, a refresh on 401 and 
   t.match(await auth.confirmForgotPassword(email, reset, `${PASSWORD}2`), { success: true })
   t.match(await auth.login(email, `${PASSWORD}2`), { success: true }, 'the new password works')
 })
+
+t.test('an invited person\'s first sign-in: told a new password is needed, then signed in with one', async (t) => {
+  const auth = new VoiceAssistantAuth(base, storage())
+  const email = testUsers(app, lines).newEmail()
+  await app.cognitoUsers.invite(email, 'viewer')
+  const temporary = JSON.parse(lines.find((line) => line.includes('temporary password') && line.includes(email))!).code
+  t.match(await auth.login(email, temporary), { success: false, new_password_required: true })
+  t.equal(auth.signedIn, false)
+  t.match(await auth.login(email, temporary, `${PASSWORD}-own`), { success: true, user: { role: 'viewer' } })
+  t.equal(auth.signedIn, true)
+})

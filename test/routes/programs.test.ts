@@ -62,6 +62,8 @@ t.test('a program signs in with its own credentials: its scopes grant what roles
     status: 403, body: { success: false, message: 'This needs the viewer role; the program\'s token has no scope of vcm (read, write or admin)' }
   }, 'a scope of another resource server grants nothing')
 
+  const unscopedToken = await (await as('vcm/read', { scope: undefined })).get('/api/customers')
+  t.equal(unscopedToken.statusCode, 403, 'a token with no scope at all grants nothing')
   const stranger = await (await as('vcm/admin', { client_id: 'unknown-client', sub: 'unknown-client' })).get('/api/customers')
   t.equal(stranger.statusCode, 401, 'a client not named in COGNITO_PROGRAM_CLIENT_IDS is refused')
   const forged = await (await as('vcm/admin', { iss: 'http://127.0.0.1:1/local_other' })).get('/api/customers')

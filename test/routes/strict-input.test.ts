@@ -60,6 +60,7 @@ const VALID: Record<string, Sample> = {
   'GET /api/audit': { url: '/api/audit?action=campaign.' },
   'GET /api/calls/export': { url: '/api/calls/export?format=xlsx&per=customer' },
   'GET /api/campaigns/:id/export': { url: `/api/campaigns/${BATCH}/export?per=attempt` },
+  'GET /api/analytics/series': { url: '/api/analytics/series?bucket=hour' },
   'GET /api/users': { url: '/api/users' },
   'POST /api/users': {
     url: '/api/users',

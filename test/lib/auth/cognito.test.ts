@@ -8,6 +8,7 @@ import path from 'node:path'
 import t from 'tap'
 import { type AccessClaims, AuthError, CognitoAuth, decodeJwtPayload, toAuthError } from '../../../lib/auth/cognito.js'
 import { localCognitoClient, parseEmulatorLine, startLocalCognito } from '../../../lib/auth/cognito-local.js'
+import { CognitoUsers } from '../../../lib/auth/cognito-users.js'
 import { cachedVerifier, cognitoAccessVerifier } from '../../../lib/auth/cognito-verifier.js'
 
 t.test('Cognito failures map to the API contract statuses and plain messages', async (t) => {
@@ -136,4 +137,26 @@ t.test('an upstream that answers an HTML page (a proxy, the emulator given a hug
   const auth = new CognitoAuth({ client, clientId: 'client', verifyAccessToken: async () => { throw new Error('unused') } })
   await t.rejects(auth.refresh('token'), { statusCode: 502, message: 'The authentication service gave an answer that could not be read' })
   t.throws(() => toAuthError(new SyntaxError('ours')), SyntaxError, 'a SyntaxError of our own stays ours (500)')
+})
+
+t.test('an unreachable pool: the people\'s operations answer 503, and try again next time', async (t) => {
+  const client = localCognitoClient('http://127.0.0.1:1')
+  t.teardown(() => client.destroy())
+  const people = new CognitoUsers(client, 'local_nowhere')
+  await t.rejects(people.list(), { statusCode: 503, message: 'Authentication service unavailable' })
+  await t.rejects(people.hasAdmin(), { statusCode: 503, message: 'Authentication service unavailable' }, 'the groups are looked for again, not taken as made')
+})
+
+t.test('a sign-in Cognito answers with a challenge this API does not handle (MFA) is refused, saying so', async (t) => {
+  const server = createHttpServer((request, response) => {
+    request.resume()
+    response.setHeader('content-type', 'application/x-amz-json-1.1')
+    response.end(JSON.stringify({ ChallengeName: 'SMS_MFA', Session: 'session', ChallengeParameters: {} }))
+  }).listen(0, '127.0.0.1')
+  await once(server, 'listening')
+  t.teardown(() => server.close())
+  const client = localCognitoClient(`http://127.0.0.1:${(server.address() as { port: number }).port}`)
+  t.teardown(() => client.destroy())
+  const auth = new CognitoAuth({ client, clientId: 'client', verifyAccessToken: async () => { throw new Error('unused') } })
+  await t.rejects(auth.login('a@b.co', 'password'), { statusCode: 401, message: /a step this API does not support/ })
 })

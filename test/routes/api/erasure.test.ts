@@ -2,7 +2,7 @@ import t from 'tap'
 import { appWithCustomers, FAST_CALLS, testClock, until } from '../../helper.js'
 
 // Zubeida's number answers and presses 2 (the simulator's choice for a number ending in 5).
-const CSV = 'customer_id,name,phone,email,loan\nZQ1,Zubeida Quraishi,9000000105,zubeida@example.com,LN-778812\nK2,Kiran Rao,9000000205,,\n'
+const CSV = 'customer_id,name,phone,email,loan\nZQ1,Zubeida Quraishi,9000000105,zubeida@example.com,LN-778812\nK2,Kiran Rao,9000000205,,\nN3,,9000000305,,\n'
 
 /** Every row of every table of the app, as text: what a search of the whole database would find. */
 async function everything (db: { query: <R>(sql: string) => Promise<{ rows: R[] }> }) {
@@ -69,6 +69,8 @@ t.test('a customer on a call cannot be erased until it ends', async (t) => {
   t.same({ status: refused.statusCode, body: refused.json() },
     { status: 409, body: { success: false, message: 'A call to this customer is in progress: delete them when it has ended' } })
   t.equal((await app.db.query("SELECT 1 FROM customer WHERE id = 'K2'")).rowCount, 1, 'nothing was erased')
+  const nameless = await app.inject({ method: 'DELETE', url: '/api/customers/N3', headers: { authorization } })
+  t.equal(nameless.statusCode, 200, 'a customer with no name is erased too')
 })
 
 t.test('TRANSCRIPT_RETENTION_DAYS: transcripts older than that are emptied by the hourly sweep; outcomes stay', async (t) => {

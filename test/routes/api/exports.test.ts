@@ -81,14 +81,25 @@ t.test('the calls GET /api/calls lists, as a file, with its filters; read a page
     SELECT 'E' || (n % 3 + 1), 'Someone', '+9190000001' || lpad((n % 100)::text, 2, '0'), CASE WHEN n % 2 = 0 THEN 'busy' ELSE 'completed' END,
       'test', timestamptz '2026-11-01 10:00:00+00' + (n / 4) * interval '1 millisecond'
     FROM generate_series(1, 1203) AS n`)
+  // A call with an outcome whose fields nest, to a customer no longer uploaded.
+  const { rows: [odd] } = await app.db.query<{ id: string }>(`INSERT INTO call (customer_id, phone, status, triggered_by, created_at)
+    VALUES ('GONE', '+919000000999', 'completed', 'test', '2026-10-01Z') RETURNING id`)
+  await app.db.query(`INSERT INTO call_conversation (call_id, assistant, stream_sid, outcome, outcome_detail)
+    VALUES ($1, 'openai', 's', 'confirmed', '{"plan": {"months": 3}}')`, [odd!.id])
   const all = await rowsOf((await app.inject({ url: '/api/calls/export', headers: { authorization } })).body.replace('\uFEFF', ''))
-  t.equal(all.length, 1203, 'every call once')
-  t.equal(new Set(all.map((row) => row.call_id)).size, 1203, 'none twice')
+  t.equal(all.length, 1204, 'every call once')
+  t.equal(new Set(all.map((row) => row.call_id)).size, 1204, 'none twice')
+  t.match(all[0], { customer_id: 'GONE', outcome: 'confirmed', 'outcome.plan': '{"months":3}', loan: '' }, 'nested fields as JSON; no uploaded columns')
+  const confirmed = await rowsOf((await app.inject({ url: '/api/calls/export?outcome=confirmed', headers: { authorization } })).body.replace('\uFEFF', ''))
+  t.same(confirmed.map((row) => row.customer_id), ['GONE'], 'outcome=confirmed')
+  const nobody = (await app.inject({ url: '/api/calls/export?customer_id=NOBODY', headers: { authorization } })).body
+  t.equal(nobody.replace('\uFEFF', '').trim(), 'call_id,customer_id,name,phone,attempt,status,reason,outcome,dialled_at,answered_at,ended_at,duration_seconds,follows',
+    'no call: the header alone')
   const busy = await rowsOf((await app.inject({ url: '/api/calls/export?status=busy&customer_id=E1', headers: { authorization } })).body.replace('\uFEFF', ''))
   t.equal(busy.length, (await get('/api/calls?status=busy&customer_id=E1&limit=1')).json().total, 'the same filters as GET /api/calls')
   t.ok(busy.every((row) => row.status === 'busy' && row.customer_id === 'E1'))
   const perCustomer = await rowsOf((await app.inject({ url: '/api/calls/export?per=customer', headers: { authorization } })).body.replace('\uFEFF', ''))
-  t.same(perCustomer.map((row) => [row.customer_id, row.attempts]), [['E1', '401'], ['E2', '401'], ['E3', '401']])
+  t.same(perCustomer.map((row) => [row.customer_id, row.attempts]), [['E1', '401'], ['E2', '401'], ['E3', '401'], ['GONE', '1']])
   const none = await rowsOf((await app.inject({ url: '/api/calls/export?outcome=none&format=csv', headers: { authorization } })).body.replace('\uFEFF', ''))
   t.equal(none.length, 1203, 'outcome=none: calls with no outcome')
 })
