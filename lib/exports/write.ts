@@ -13,7 +13,7 @@ export interface ExportLog { error (detail: { err: unknown }, message: string): 
 
 /** The table as CSV (UTF-8 with a byte-order mark, which spreadsheets need to read Hindi and other scripts). */
 export function csvStream (table: ExportTable, log: ExportLog): Readable {
-  const csv = format({ headers: table.columns, writeBOM: true })
+  const csv = format({ headers: table.columns, alwaysWriteHeaders: true, writeBOM: true })
   ;(async () => {
     for await (const page of table.rows) {
       for (const row of page) csv.write(row)
