@@ -189,6 +189,9 @@ export const Config = Type.Object({
     maximum: 36_500,
     description: 'Transcripts of calls that ended longer ago than this are emptied (outcomes stay); 0: kept until the customer is deleted'
   }),
+  WEBHOOK_TIMEOUT_SECONDS: Type.Integer({
+    default: 10, minimum: 1, maximum: 60, description: 'Longest wait for a webhook endpoint\'s answer; no answer is a failed attempt'
+  }),
   SIGNUP_MODE: Type.Optional(Type.Unsafe<'open' | 'domains' | 'invite'>({
     type: 'string',
     enum: ['open', 'domains', 'invite'],

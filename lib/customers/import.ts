@@ -13,6 +13,8 @@ export interface ImportOptions {
   /** The Cognito `sub` of who uploaded it. */
   userSub: string
   normalisePhone: (raw: string) => PhoneResult
+  /** Told of the import in its transaction, so that what it writes (a webhook's delivery) is kept exactly with it. */
+  onImported?: (tx: Queryable, report: ImportReport) => Promise<void>
 }
 
 export type RejectedRow = Static<typeof RejectedRowSchema>
@@ -57,6 +59,7 @@ export async function importCustomers (db: Database, options: ImportOptions): Pr
            columns = $6, finished_at = now() WHERE id = $1`,
         [uploadId, report.total, report.inserted, report.updated, report.rejected, report.columns]
       )
+      await options.onImported?.(tx, report)
       return report
     })
   } catch (error) {

@@ -30,14 +30,17 @@ export default fp<DispatcherPluginOptions>(async function dispatcher (fastify, o
     },
     campaign: fastify.campaignPolicy,
     clock: opts.clock,
-    upkeep: config.TRANSCRIPT_RETENTION_DAYS > 0
-      ? [transcriptRetention(config.TRANSCRIPT_RETENTION_DAYS, (emptied) => {
-          fastify.log.info({ emptied }, 'retention: transcripts past TRANSCRIPT_RETENTION_DAYS emptied')
-        })]
-      : [],
+    upkeep: [
+      async (_db, now) => fastify.webhookSender.tick(now),
+      ...config.TRANSCRIPT_RETENTION_DAYS > 0
+        ? [transcriptRetention(config.TRANSCRIPT_RETENTION_DAYS, (emptied) => {
+            fastify.log.info({ emptied }, 'retention: transcripts past TRANSCRIPT_RETENTION_DAYS emptied')
+          })]
+        : []
+    ],
     onError: (error, call) => fastify.log.warn({ err: error, callId: call?.id }, 'dispatch failed')
   })
   fastify.decorate('dispatcher', dispatcher)
   fastify.addHook('onReady', async () => dispatcher.start())
   fastify.addHook('onClose', async () => dispatcher.stop())
-}, { name: 'dispatcher', dependencies: ['db', 'telephony', 'env', 'campaign-policy'] })
+}, { name: 'dispatcher', dependencies: ['db', 'telephony', 'env', 'campaign-policy', 'webhooks'] })

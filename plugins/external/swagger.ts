@@ -35,6 +35,7 @@ export default fp(async function openapi (fastify) {
         { name: 'api', description: 'Customers and calls, for operators and programs (bearer token)' },
         { name: 'campaigns', description: 'Campaigns: drafts, previews, start with the fingerprint, pause, resume, cancel, results (bearer token)' },
         { name: 'users', description: 'The people who may sign in and their roles (administrators)' },
+        { name: 'webhooks', description: 'Signed deliveries of events to the customer\'s systems (administrators)' },
         { name: 'telephony', description: 'Endpoints Exotel calls during a call (webhook token in the query)' },
         { name: 'operations', description: 'Liveness and readiness' }
       ],

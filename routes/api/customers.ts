@@ -4,6 +4,7 @@ import { phoneNormaliser } from '../../lib/calling-rules/phone.js'
 import { EMAIL } from '../../lib/customers/columns.js'
 import { editCustomer, getCustomer, listCustomers } from '../../lib/customers/repository.js'
 import { eraseCustomer } from '../../lib/customers/erase.js'
+import { enqueue } from '../../lib/webhooks/webhooks.js'
 import { MessageResponse } from '../../schemas/auth.js'
 import { exportCustomer } from '../../lib/customers/export.js'
 import { audited, auditingFirstTransaction } from '../../lib/audit/audit.js'
@@ -42,7 +43,15 @@ const customers: FastifyPluginAsyncTypebox = async (fastify) => {
       const report = await importCustomers(db, {
         file,
         userSub: request.user!.sub,
-        normalisePhone
+        normalisePhone,
+        onImported: async (tx, imported) => await enqueue(tx, 'upload.completed', {
+          upload_id: imported.uploadId,
+          file_name: file.fileName,
+          total: imported.total,
+          inserted: imported.inserted,
+          updated: imported.updated,
+          rejected: imported.rejected
+        }, new Date())
       })
       request.log.info({ uploadId: report.uploadId, total: report.total, rejected: report.rejected }, 'customers uploaded')
       return {

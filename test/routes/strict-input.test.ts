@@ -12,6 +12,7 @@ import { build, capturingLogger, FAST_CALLS, multipartFile, testUsers } from '..
 const BATCH = randomUUID()
 const CALL = randomUUID()
 const ASSISTANT = randomUUID()
+const WEBHOOK = randomUUID()
 const says = (en: string) => ({ en })
 const SCRIPTED = {
   language: 'en',
@@ -61,6 +62,17 @@ const VALID: Record<string, Sample> = {
   'GET /api/calls/export': { url: '/api/calls/export?format=xlsx&per=customer' },
   'GET /api/campaigns/:id/export': { url: `/api/campaigns/${BATCH}/export?per=attempt` },
   'GET /api/analytics/series': { url: '/api/analytics/series?bucket=hour' },
+  'POST /api/webhooks': {
+    url: '/api/webhooks',
+    body: { url: 'https://crm.example.com/hooks', events: ['upload.completed'] },
+    typos: [[{ url: 'https://crm.example.com/hooks', event: ['upload.completed'] }, "body has no property 'event'"]]
+  },
+  'GET /api/webhooks': { url: '/api/webhooks' },
+  'PATCH /api/webhooks/:id': { url: `/api/webhooks/${WEBHOOK}`, body: { enabled: true }, typos: [[{ enable: true }, "body has no property 'enable'"]] },
+  'DELETE /api/webhooks/:id': { url: `/api/webhooks/${WEBHOOK}` },
+  'POST /api/webhooks/:id/rotate-secret': { url: `/api/webhooks/${WEBHOOK}/rotate-secret` },
+  'GET /api/webhooks/:id/deliveries': { url: `/api/webhooks/${WEBHOOK}/deliveries?limit=5` },
+  'POST /api/webhooks/:id/deliveries/:delivery/redeliver': { url: `/api/webhooks/${WEBHOOK}/deliveries/${WEBHOOK}/redeliver` },
   'GET /api/users': { url: '/api/users' },
   'POST /api/users': {
     url: '/api/users',
