@@ -25,10 +25,10 @@ export async function recordAudit (db: Queryable, actor: Actor, entry: AuditEntr
 
 /** `db` seen from inside the transaction `tx`: its statements, and any transaction it opens, are part of that one. */
 function within (db: Database, tx: Queryable): Database {
-  return new Proxy(db, {
-    get: (target, name, receiver) => name === 'transaction'
-      ? async <T>(work: (inner: Queryable) => Promise<T>) => await work(tx)
-      : name === 'query' || name === 'exec' ? tx[name].bind(tx) : Reflect.get(target, name, receiver)
+  return Object.assign(Object.create(db) as Database, {
+    query: tx.query.bind(tx),
+    exec: tx.exec.bind(tx),
+    transaction: async <T>(work: (inner: Queryable) => Promise<T>) => await work(tx)
   })
 }
 

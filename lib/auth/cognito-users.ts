@@ -8,8 +8,10 @@ import {
   AdminRemoveUserFromGroupCommand,
   AdminUserGlobalSignOutCommand,
   CreateGroupCommand,
-  ListUsersCommand,
   ListUsersInGroupCommand,
+  paginateListUsers,
+  paginateListUsersInGroup,
+  type AdminGetUserCommandOutput,
   type AttributeType,
   type CognitoIdentityProviderClient,
   type UserType
@@ -29,8 +31,20 @@ export interface PoolUser {
   created_at: Date
 }
 
-const attribute = (attributes: AttributeType[] | undefined, name: string) =>
-  attributes?.find((a) => a.Name === name)?.Value ?? ''
+// Cognito always answers a user's sub and email (the pool's username attribute), status, creation date and flag.
+const attribute = (attributes: AttributeType[] | undefined, name: string) => attributes!.find((a) => a.Name === name)!.Value!
+
+function shown (user: UserType | AdminGetUserCommandOutput, attributes: AttributeType[] | undefined, role: Role | null): PoolUser {
+  return {
+    username: user.Username!,
+    sub: attribute(attributes, 'sub'),
+    email: attribute(attributes, 'email'),
+    role,
+    enabled: user.Enabled!,
+    status: user.UserStatus!,
+    created_at: user.UserCreateDate!
+  }
+}
 
 /**
  * The administrator's operations on the user pool: its people, their roles (the groups `viewer`, `operator`,
@@ -63,17 +77,14 @@ export class CognitoUsers {
     await this.#groupsMade
   }
 
-  private async membersOf (role: Role, limit?: number): Promise<UserType[]> {
+  private async membersOf (role: Role): Promise<UserType[]> {
     await this.groups()
     const users: UserType[] = []
-    let next: string | undefined
-    do {
-      const page = await this.call(() => this.client.send(new ListUsersInGroupCommand({
-        UserPoolId: this.userPoolId, GroupName: role, NextToken: next, Limit: limit
-      })))
-      users.push(...page.Users ?? [])
-      next = limit ? undefined : page.NextToken
-    } while (next)
+    await this.call(async () => {
+      for await (const page of paginateListUsersInGroup({ client: this.client }, { UserPoolId: this.userPoolId, GroupName: role })) {
+        users.push(...page.Users!)
+      }
+    })
     return users
   }
 
@@ -82,21 +93,10 @@ export class CognitoUsers {
     const roles = new Map<string, Role>()
     for (const role of ROLES) for (const user of await this.membersOf(role)) roles.set(user.Username!, role)
     const users: UserType[] = []
-    let next: string | undefined
-    do {
-      const page = await this.call(() => this.client.send(new ListUsersCommand({ UserPoolId: this.userPoolId, PaginationToken: next })))
-      users.push(...page.Users ?? [])
-      next = page.PaginationToken
-    } while (next)
-    return users.map((user) => ({
-      username: user.Username!,
-      sub: attribute(user.Attributes, 'sub'),
-      email: attribute(user.Attributes, 'email'),
-      role: roles.get(user.Username!) ?? null,
-      enabled: user.Enabled !== false,
-      status: user.UserStatus ?? 'UNKNOWN',
-      created_at: user.UserCreateDate ?? new Date(0)
-    })).sort((a, b) => a.email.localeCompare(b.email))
+    await this.call(async () => {
+      for await (const page of paginateListUsers({ client: this.client }, { UserPoolId: this.userPoolId })) users.push(...page.Users!)
+    })
+    return users.map((user) => shown(user, user.Attributes, roles.get(user.Username!) ?? null)).sort((a, b) => a.email.localeCompare(b.email))
   }
 
   /** One person, by username or email. */
@@ -104,20 +104,14 @@ export class CognitoUsers {
     const ids = { UserPoolId: this.userPoolId, Username: username }
     const user = await this.call(() => this.client.send(new AdminGetUserCommand(ids)))
     const groups = await this.call(() => this.client.send(new AdminListGroupsForUserCommand(ids)))
-    return {
-      username: user.Username!,
-      sub: attribute(user.UserAttributes, 'sub'),
-      email: attribute(user.UserAttributes, 'email'),
-      role: roleOf((groups.Groups ?? []).map((group) => group.GroupName!)) ?? null,
-      enabled: user.Enabled !== false,
-      status: user.UserStatus ?? 'UNKNOWN',
-      created_at: user.UserCreateDate ?? new Date(0)
-    }
+    return shown(user, user.UserAttributes, roleOf(groups.Groups!.map((group) => group.GroupName!)) ?? null)
   }
 
   /** Whether the pool has an administrator already. */
   async hasAdmin (): Promise<boolean> {
-    return (await this.membersOf('admin', 1)).length > 0
+    await this.groups()
+    const page = await this.call(() => this.client.send(new ListUsersInGroupCommand({ UserPoolId: this.userPoolId, GroupName: 'admin', Limit: 1 })))
+    return page.Users!.length > 0
   }
 
   /** Invites a person: Cognito emails them a temporary password, which their first sign-in replaces. */

@@ -15,7 +15,7 @@ const TYPES = { csv: 'text/csv; charset=utf-8', xlsx: 'application/vnd.openxmlfo
 /** Exports of results (lib/exports) as file downloads. */
 export default fp(async function exports (fastify) {
   fastify.decorateReply('sendExport', function (this: FastifyReply, table: ExportTable, format: 'csv' | 'xlsx', name: string) {
-    const file = `${name.replace(/[^\w.-]+/g, '-').replace(/^-+|-+$/g, '').slice(0, 80) || 'export'}.${format}`
+    const file = `${name.replace(/[^\w.-]+/g, '-').replace(/^-+|-+$/g, '').slice(0, 80)}.${format}` // names end in a word: never empty
     return this.type(TYPES[format]).header('content-disposition', `attachment; filename="${file}"`)
       .send(format === 'csv' ? csvStream(table, this.log) : xlsxStream(table, this.log))
   })

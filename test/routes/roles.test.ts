@@ -24,6 +24,8 @@ t.test('every route under /api declares a role, and each role is let through exa
   })
   t.match((await app.inject({ url: '/auth/me', headers: { authorization: bare } })).json().user, { role: null, groups: [] },
     'they may still ask who they are')
+  t.match((await app.cognitoUsers.list()).find((user) => user.email === email), { role: null }, 'the people\'s list says so')
+  t.equal((await app.cognitoUsers.get(email)).role, null)
 
   const api = routes.filter((route) => route.url.startsWith('/api/'))
     .flatMap((route) => [route.method].flat().filter((method) => method !== 'HEAD').map((method) => ({ method, route })))
