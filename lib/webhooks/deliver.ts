@@ -25,15 +25,17 @@ for (const [net, bits] of [['0.0.0.0', 8], ['10.0.0.0', 8], ['100.64.0.0', 10], 
   ['172.16.0.0', 12], ['192.168.0.0', 16]] as const) PRIVATE.addSubnet(net, bits, 'ipv4')
 for (const [net, bits] of [['::', 128], ['::1', 128], ['fc00::', 7], ['fe80::', 10]] as const) PRIVATE.addSubnet(net, bits, 'ipv6')
 
-/** Why a destination is refused (it is not https, or not http in development; or it reaches a private address), or undefined. */
+/**
+ * Why a destination is refused, or undefined: it is not https (http is allowed with `allowPrivate`), its host is not
+ * found, or (unless `allowPrivate`: development and tests) it reaches a loopback, private or link-local address.
+ */
 export async function destinationRefusal (url: string, allowPrivate: boolean): Promise<string | undefined> {
   const parsed = new URL(url)
   if (parsed.protocol !== 'https:' && !(allowPrivate && parsed.protocol === 'http:')) return 'it must be an https:// URL'
-  if (allowPrivate) return undefined
   const host = parsed.hostname.replace(/^\[|\]$/g, '')
   const addresses = isIP(host) ? [{ address: host, family: isIP(host) }] : await lookup(host, { all: true }).catch(() => [])
   if (addresses.length === 0) return `its host ${host} is not found`
-  const blocked = addresses.find(({ address, family }) => PRIVATE.check(address, family === 6 ? 'ipv6' : 'ipv4'))
+  const blocked = addresses.find(({ address, family }) => !allowPrivate && PRIVATE.check(address, family === 6 ? 'ipv6' : 'ipv4'))
   return blocked ? `it reaches a loopback, private or link-local address (${blocked.address})` : undefined
 }
 
@@ -75,19 +77,19 @@ export class WebhookSender {
   /** One round: answers how many deliveries it tried. */
   async round (now: Date): Promise<number> {
     const due = await this.db.transaction(async (tx) => {
-      const { rows: [lock] } = await tx.query<{ held: boolean }>('SELECT pg_try_advisory_xact_lock($1) AS held', [CLAIM_LOCK])
-      if (!lock!.held) return []
+      // Nothing is claimed while another instance's round holds the lock.
       const { rows } = await tx.query<Due>(
-        `WITH due AS (
+        `WITH lock AS (SELECT pg_try_advisory_xact_lock($4) AS held),
+         due AS (
            SELECT d.id FROM (
              SELECT d.id, d.next_attempt_at, row_number() OVER (PARTITION BY d.webhook_id ORDER BY d.next_attempt_at, d.id) AS n
              FROM webhook_delivery d JOIN webhook w ON w.id = d.webhook_id
-             WHERE d.status = 'pending' AND d.next_attempt_at <= $1 AND w.enabled) d
+             WHERE d.status = 'pending' AND d.next_attempt_at <= $1 AND w.enabled AND (SELECT held FROM lock)) d
            WHERE n <= $2 ORDER BY next_attempt_at LIMIT $3)
          UPDATE webhook_delivery d SET next_attempt_at = $1::timestamptz + make_interval(secs => ${LEASE_SECONDS})
          FROM webhook w WHERE d.id IN (SELECT id FROM due) AND w.id = d.webhook_id
          RETURNING d.id, d.webhook_id, w.url, w.secret, w.previous_secret, coalesce(w.previous_secret_until > $1, false) AS previous_valid,
-           d.payload, d.attempts`, [now, this.policy.perEndpoint, this.policy.batch])
+           d.payload, d.attempts`, [now, this.policy.perEndpoint, this.policy.batch, CLAIM_LOCK])
       return rows
     })
     await Promise.all(due.map(async (delivery) => await this.send(delivery, now)))

@@ -65,7 +65,7 @@ const VALID: Record<string, Sample> = {
   'POST /api/webhooks': {
     url: '/api/webhooks',
     body: { url: 'https://crm.example.com/hooks', events: ['upload.completed'] },
-    typos: [[{ url: 'https://crm.example.com/hooks', event: ['upload.completed'] }, "body has no property 'event'"]]
+    typos: [[{ url: 'https://crm.example.com/hooks', events: ['upload.completed'], event: 'x' }, "body has no property 'event'"]]
   },
   'GET /api/webhooks': { url: '/api/webhooks' },
   'PATCH /api/webhooks/:id': { url: `/api/webhooks/${WEBHOOK}`, body: { enabled: true }, typos: [[{ enable: true }, "body has no property 'enable'"]] },

@@ -1,5 +1,7 @@
 import t from 'tap'
-import { destinationRefusal } from '../../../lib/webhooks/deliver.js'
+import { destinationRefusal, WebhookSender } from '../../../lib/webhooks/deliver.js'
+import { newSecret } from '../../../lib/webhooks/webhooks.js'
+import { engines, migratedDatabase } from '../../helper.js'
 
 t.test('in production, a destination must be https and reach a public address', async (t) => {
   t.equal(await destinationRefusal('http://crm.example.com/hook', false), 'it must be an https:// URL')
@@ -11,7 +13,24 @@ t.test('in production, a destination must be https and reach a public address', 
   t.match(await destinationRefusal('https://no-such-host.invalid/hook', false), /is not found/)
 })
 
-t.test('in development and tests, http and local receivers are allowed', async (t) => {
+t.test('in development and tests, http and local receivers are allowed; a host that is not found is not', async (t) => {
   t.equal(await destinationRefusal('http://127.0.0.1:9/hook', true), undefined)
+  t.equal(await destinationRefusal('http://localhost:9/hook', true), undefined)
   t.equal(await destinationRefusal('ftp://127.0.0.1/hook', true), 'it must be an https:// URL')
+  t.equal(await destinationRefusal('https://no-such-host.invalid/hook', true), 'its host no-such-host.invalid is not found')
 })
+
+for (const engine of engines) {
+  t.test(`${engine.name}: a destination refused when it is sent to is a failed attempt, saying why`, async (t) => {
+    const db = await migratedDatabase(t, engine)
+    const { rows: [hook] } = await db.query<{ id: string }>(
+      "INSERT INTO webhook (url, events, secret, created_by) VALUES ('http://127.0.0.1:9/hook', '{upload.completed}', $1, 'test') RETURNING id",
+      [newSecret()])
+    await db.query("INSERT INTO webhook_delivery (webhook_id, event, payload) VALUES ($1, 'upload.completed', '{}')", [hook!.id])
+    const sender = new WebhookSender(db, { timeoutMs: 1000, perEndpoint: 1, batch: 10, allowPrivate: false }, () => {})
+    t.equal(await sender.round(new Date(Date.now() + 1000)), 1)
+    const { rows } = await db.query('SELECT status_code, error FROM webhook_attempt')
+    t.same(rows, [{ status_code: null, error: 'destination refused: it must be an https:// URL' }])
+    t.equal(await sender.round(new Date(Date.now() + 2000)), 0, 'then it waits its backoff')
+  })
+}

@@ -80,6 +80,11 @@ t.test('an upload is delivered, signed as Standard Webhooks says, and logged; a 
   t.match(signed.headers['webhook-signature'], /^v1,\S+ v1,\S+$/, 'two signatures')
   for (const key of [secret, rotated.secret]) t.ok(new Webhook(key).verify(signed.body, signed.headers as Record<string, string>), 'each secret verifies')
 
+  const nowhere = await send('POST', '/api/webhooks', { url: 'https://no-such-host.invalid/hooks', events: ['upload.completed'] })
+  t.same(nowhere.json(), { success: false, message: 'body.url is refused: its host no-such-host.invalid is not found' })
+  const moved = await send('PATCH', `/api/webhooks/${other.id as string}`, { url: `${hook.url}/moved`, events: ['upload.completed'] })
+  t.match(moved.json().webhook, { url: `${hook.url}/moved`, enabled: false }, 'moved, still off')
+  t.equal((await send('PATCH', `/api/webhooks/${other.id as string}`, { url: 'https://no-such-host.invalid/x' })).statusCode, 400)
   t.equal((await send('DELETE', `/api/webhooks/${other.id as string}`)).statusCode, 200)
   t.equal((await send('DELETE', `/api/webhooks/${other.id as string}`)).statusCode, 404)
   t.equal((await send('PATCH', `/api/webhooks/${other.id as string}`, { description: null })).statusCode, 404)
