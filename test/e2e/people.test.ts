@@ -42,6 +42,7 @@ t.test('an administrator invites a viewer, makes them an operator, and reads the
   // The person signs in with the temporary password the log shows, and is asked for their own.
   const temporary = JSON.parse(lines.find((line) => line.includes('temporary password') && line.includes(person))!).code
   await page.getByRole('button', { name: 'Log out' }).click()
+  await page.locator('#login').waitFor() // the logout has ended: the token is gone before the next sign-in
   await logIn(person, temporary)
   await page.getByText('choose one of your own').waitFor()
   await page.locator('#login').getByLabel('New password').fill('My-own-passw0rd!')
@@ -71,6 +72,7 @@ t.test('an administrator invites a viewer, makes them an operator, and reads the
 
   // The audit trail, as the administrator sees it.
   await page.getByRole('button', { name: 'Log out' }).click()
+  await page.locator('#login').waitFor() // the logout has ended: the token is gone before the next sign-in
   await logIn(admin.email, PASSWORD)
   await page.getByRole('link', { name: 'Audit' }).click()
   await page.locator('#audit-rows tr').nth(3).waitFor()
