@@ -29,7 +29,11 @@ function chart (el, figure, { labels, series, unit = '' }) {
     height: 200,
     legend: { show: series.length > 1, live: false },
     cursor: { show: false },
-    scales: { x: { time: false, range: [-0.5, Math.max(labels.length - 0.5, 0.5)] } },
+    scales: {
+      x: { time: false, range: [-0.5, Math.max(labels.length - 0.5, 0.5)] },
+      // Bars and rates are read from zero: a scale that starts at the smallest value makes 1 look like nothing.
+      y: { range: (_, _min, max) => [0, unit === '%' ? 100 : Math.max(1, max)] }
+    },
     axes: [
       { values: (_, splits) => splits.map((index) => labels[index] ?? ''), gap: 4, size: 36 },
       { values: (_, splits) => splits.map((value) => `${value}${unit}`), size: 48 }
