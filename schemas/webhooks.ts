@@ -1,8 +1,10 @@
-import { Type } from '@sinclair/typebox'
+import { Type, type TSchema } from '@sinclair/typebox'
 import { Nullable, Timestamp } from './common.js'
+import { CALL_STATUSES, CallStatus, Conversation, SKIP_REASONS } from './calls.js'
 
-const EventName = Type.Union([Type.Literal('upload.completed')], {
-  description: 'upload.completed: a customer file was imported (data: upload_id, file_name, total, inserted, updated, rejected)'
+const EventName = Type.Union([Type.Literal('call.completed'), Type.Literal('campaign.finished'), Type.Literal('upload.completed')], {
+  description: 'call.completed: a call ended (its status, outcome and fields, transcript); campaign.finished: a campaign\'s ' +
+    'last call is done; upload.completed: a customer file was imported. Each is described under this operation\'s callbacks'
 })
 const Url = Type.String({ format: 'uri', maxLength: 2000, pattern: '^https?://', description: 'Where deliveries are POSTed (https in production)' })
 
@@ -67,3 +69,62 @@ export const DeliveryLog = Type.Object({
 })
 
 export const DeliveryParams = Type.Object({ id: Type.String({ format: 'uuid' }), delivery: Type.String({ format: 'uuid' }) }, { additionalProperties: false })
+
+/** What every delivery's body is: the event, when it happened, and what it says. */
+const Envelope = <T extends TSchema>(type: string, data: T, description: string) => Type.Object({
+  type: Type.Literal(type),
+  timestamp: Timestamp,
+  data
+}, { additionalProperties: false, description })
+
+export const CallCompletedEvent = Envelope('call.completed', Type.Object({
+  call_id: Type.String({ format: 'uuid' }),
+  customer_id: Type.String({ description: 'Your id for the customer, from the upload (erased-... once they were deleted)' }),
+  name: Nullable(Type.String()),
+  phone: Type.String({ description: 'The number dialled, E.164' }),
+  campaign_id: Nullable(Type.String({ format: 'uuid' })),
+  attempt: Type.Integer({ minimum: 1 }),
+  status: CallStatus,
+  skip_reason: Nullable(Type.Union(SKIP_REASONS.map((reason) => Type.Literal(reason)))),
+  error: Nullable(Type.String()),
+  answered_by: Nullable(Type.String()),
+  duration_seconds: Nullable(Type.Integer()),
+  dialled_at: Nullable(Timestamp),
+  answered_at: Nullable(Timestamp),
+  ended_at: Nullable(Timestamp),
+  outcome: Nullable(Type.String({ description: 'What came of the call (the assistant\'s outcome): confirmed, callback, ...' })),
+  outcome_fields: Type.Record(Type.String(), Type.Unknown(), { description: 'The fields the assistant recorded with its outcome' }),
+  transcript: Conversation.properties.transcript,
+  stop_reason: Nullable(Type.String()),
+  recording_url: Nullable(Type.String({ description: 'Exotel\'s recording of the call, when it sent one' }))
+}, { additionalProperties: false }), 'Sent once a call has ended and its conversation (if any) is over; also for a call skipped at its dial')
+
+export const CampaignFinishedEvent = Envelope('campaign.finished', Type.Object({
+  campaign_id: Type.String({ format: 'uuid' }),
+  name: Type.String(),
+  status: Type.Union([Type.Literal('finished'), Type.Literal('canceled')]),
+  started_at: Timestamp,
+  ended_at: Timestamp,
+  customers: Type.Integer({ description: 'Customers queued at its start' }),
+  counts: Type.Object(Object.fromEntries(CALL_STATUSES.map((status) => [status, Type.Integer()])) as
+    Record<(typeof CALL_STATUSES)[number], ReturnType<typeof Type.Integer>>, { description: "Each customer's latest attempt, by status" }),
+  outcomes: Type.Record(Type.String(), Type.Integer(), { description: "Each customer's latest outcome, by outcome" }),
+  retries: Type.Integer(),
+  follow_ups: Type.Integer()
+}, { additionalProperties: false }), 'Sent once, when every call of a started campaign is done (status canceled when it was canceled)')
+
+export const UploadCompletedEvent = Envelope('upload.completed', Type.Object({
+  upload_id: Type.String({ format: 'uuid' }),
+  file_name: Type.String(),
+  total: Type.Integer(),
+  inserted: Type.Integer(),
+  updated: Type.Integer(),
+  rejected: Type.Integer()
+}, { additionalProperties: false }), 'Sent when a customer file has been imported (a file refused as a whole sends nothing)')
+
+/** The events, as the OpenAPI document's callbacks of POST /api/webhooks describe them. */
+export const EVENT_SCHEMAS = {
+  'call.completed': CallCompletedEvent,
+  'campaign.finished': CampaignFinishedEvent,
+  'upload.completed': UploadCompletedEvent
+}

@@ -5,6 +5,8 @@ import { mkdtemp, readdir, readFile, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { Writable } from 'node:stream'
+import { Ajv } from 'ajv'
+import addFormats from 'ajv-formats'
 import Fastify, { type FastifyInstance, type FastifyServerOptions, type RouteOptions } from 'fastify'
 import fp from 'fastify-plugin'
 import app, { options as serverOptions, type AppOptions } from '../app.js'
@@ -17,6 +19,15 @@ import { pgliteTemplate, seedDataDir } from './databases.js'
 interface Test { teardown (fn: () => unknown): void }
 
 export { engines, freshPostgresDatabase, migratedDatabase, seededDataDir, type Engine } from './databases.js'
+
+const ajv = new Ajv({ strict: false, allErrors: true })
+addFormats.default(ajv)
+
+/** What is wrong with `value` by `schema` (a webhook event's, say), as a receiver's validator (Ajv) sees it: none is []. */
+export function schemaErrors (schema: object, value: unknown): string[] {
+  const validate = ajv.compile(schema)
+  return validate(value) ? [] : validate.errors!.map((error) => `${error.instancePath} ${error.message ?? ''}`)
+}
 
 /** Tests run at any hour: batches may dial around the clock unless a test says otherwise (the default is 09:00-21:00 IST). */
 export const ANY_HOUR = { CALLING_HOURS: '00:00-24:00' }

@@ -2,6 +2,7 @@ import type { Static } from '@sinclair/typebox'
 import type { CALL_STATUSES, Call as CallSchema, CallEvent as CallEventSchema } from '../../schemas/calls.js'
 import type { Database, Queryable } from '../db/database.js'
 import { getConversation, type Conversation } from './conversation.js'
+import { callMayBeDone } from './completion.js'
 import { announce, callEvent } from './events.js'
 import type { SkipReason } from '../calling-rules/rules.js'
 import { decideNext, type CampaignRules, type EndedCall } from '../campaigns/rules.js'
@@ -134,7 +135,10 @@ Promise<{ call: Call, changed: boolean } | undefined> {
       await touchCustomer(tx, call.customer_id, report.status)
       await announce(tx, callEvent(updated[0]!))
     }
-    if (forward && isTerminal(report.status) && call.batch_id) await queueNext(tx, updated[0]!)
+    if (forward && isTerminal(report.status)) {
+      if (call.batch_id) await queueNext(tx, updated[0]!)
+      await callMayBeDone(tx, call.id, new Date())
+    }
     return { call: updated[0]!, changed: forward }
   })
 }

@@ -231,8 +231,8 @@ const QUEUE_SQL = `WITH dial AS (
     RETURNING id, customer_id
   ),
   skipped AS (
-    INSERT INTO call (customer_id, customer_name, phone, triggered_by, batch_id, status, skip_reason, ended_at, assistant_id, assistant_version)
-    SELECT customer.id, customer.name, customer.phone, $2, $1, 'canceled', skip.reason, now(), $4, $5
+    INSERT INTO call (customer_id, customer_name, phone, triggered_by, batch_id, status, skip_reason, ended_at, reported_at, assistant_id, assistant_version)
+    SELECT customer.id, customer.name, customer.phone, $2, $1, 'canceled', skip.reason, now(), now(), $4, $5
     FROM unnest($7::text[], $8::text[]) WITH ORDINALITY AS skip (id, reason, n) JOIN customer ON customer.id = skip.id ORDER BY skip.n
     RETURNING id, skip_reason
   ),

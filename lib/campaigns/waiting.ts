@@ -1,4 +1,5 @@
 import type { SkipReason } from '../calling-rules/rules.js'
+import { campaignMayHaveEnded } from '../calls/completion.js'
 import type { Queryable } from '../db/database.js'
 
 /**
@@ -11,7 +12,7 @@ export async function cancelWaiting (tx: Queryable, batchId: string,
   Promise<number> {
   const { rows } = await tx.query<{ n: number }>(
     `WITH canceled AS (
-       UPDATE call SET status = 'canceled', skip_reason = $3, ended_at = now(), updated_at = now(), claimed_at = NULL
+       UPDATE call SET status = 'canceled', skip_reason = $3, ended_at = now(), updated_at = now(), claimed_at = NULL, reported_at = now()
        WHERE batch_id = $1 AND status = 'queued' AND (claimed_at IS NULL OR id = ANY($2::uuid[])) RETURNING id, customer_id
      ),
      events AS (
@@ -24,5 +25,7 @@ export async function cancelWaiting (tx: Queryable, batchId: string,
      SELECT count(*)::int AS n FROM canceled`,
     [batchId, claimedNow, skip.reason, skip.source, skip.dedupeKey, JSON.stringify(skip.detail)]
   )
+  // Its last calls canceled, or the campaign's calling ended: it may have ended.
+  await campaignMayHaveEnded(tx, batchId, new Date())
   return rows[0]!.n
 }

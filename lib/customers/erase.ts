@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto'
+import { campaignMayHaveEnded } from '../calls/completion.js'
 import type { Database, Queryable } from '../db/database.js'
 
 /** A customer on a call right now cannot be erased until it ends: a conflict (409), said as it is. */
@@ -24,8 +25,9 @@ export async function eraseCustomer (db: Database, id: string): Promise<{ calls:
     const { rowCount: live } = await tx.query(
       "SELECT 1 FROM call WHERE customer_id = $1 AND status IN ('initiated', 'ringing', 'in-progress')", [id])
     if (live > 0) throw new CallInFlightError('A call to this customer is in progress: delete them when it has ended')
-    await tx.query(
-      "UPDATE call SET status = 'canceled', skip_reason = 'erased', updated_at = now() WHERE customer_id = $1 AND status = 'queued'", [id])
+    const { rows: canceled } = await tx.query<{ batch_id: string | null }>(
+      `UPDATE call SET status = 'canceled', skip_reason = 'erased', updated_at = now(), reported_at = now()
+       WHERE customer_id = $1 AND status = 'queued' RETURNING batch_id`, [id])
     const token = `erased-${randomUUID()}`
     const { rows: calls } = await tx.query<{ id: string }>(
       `UPDATE call SET customer_id = $2, customer_name = NULL, phone = 'erased', recording_url = NULL, error = NULL
@@ -44,7 +46,11 @@ export async function eraseCustomer (db: Database, id: string): Promise<{ calls:
          SELECT jsonb_agg(CASE WHEN listed = to_jsonb($1::text) THEN to_jsonb($2::text) ELSE listed END)
          FROM jsonb_array_elements(selection -> 'customer_ids') AS listed))
        WHERE selection -> 'customer_ids' ? $1`, [id, token])
+    // What webhooks were to say, or said, of their calls.
+    await tx.query("DELETE FROM webhook_delivery WHERE event = 'call.completed' AND payload -> 'data' ->> 'call_id' = ANY($1::text[])", [ids])
     await tx.query('DELETE FROM customer WHERE id = $1', [id])
+    // A campaign whose last waiting call was theirs has ended.
+    for (const batch of new Set(canceled.map((call) => call.batch_id))) if (batch) await campaignMayHaveEnded(tx, batch, new Date())
     return { calls: ids.length }
   })
 }

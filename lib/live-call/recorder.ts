@@ -1,4 +1,5 @@
 import { applyReport, followUpOutcome, type StatusReport } from '../calls/calls.js'
+import { conversationEnded } from '../calls/completion.js'
 import { recordConversation, startConversation, type ConversationChange } from '../calls/conversation.js'
 import type { Database } from '../db/database.js'
 
@@ -33,6 +34,8 @@ export class CallRecorder {
       await recordConversation(this.#db, this.callId!, change)
       // A campaign's next attempt may hang on the outcome, if the call's end was reported before it.
       if (change.outcome) await followUpOutcome(this.#db, this.callId!)
+      // Exotel's final status may have come first: the call is done now.
+      if (change.end) await conversationEnded(this.#db, this.callId!, new Date())
     })
   }
 

@@ -50,9 +50,12 @@ interface Due {
   attempts: number
 }
 
-/** Held while a round claims: one instance claims at a time; a claimed delivery is leased, not sent twice at once. */
+/**
+ * Held while a round claims: one instance claims at a time. A claimed delivery is leased for twice the send's timeout
+ * and a margin: never sent twice at once, and sent again soon after an instance died holding it.
+ */
 const CLAIM_LOCK = 727_003
-const LEASE_SECONDS = 300
+const leaseSeconds = (policy: DeliveryPolicy) => Math.ceil(policy.timeoutMs / 1000) * 2 + 5
 
 /**
  * Sends what the outbox holds, in rounds started from the dispatcher's upkeep: a round claims due deliveries (a few
@@ -86,10 +89,10 @@ export class WebhookSender {
              FROM webhook_delivery d JOIN webhook w ON w.id = d.webhook_id
              WHERE d.status = 'pending' AND d.next_attempt_at <= $1 AND w.enabled AND (SELECT held FROM lock)) d
            WHERE n <= $2 ORDER BY next_attempt_at LIMIT $3)
-         UPDATE webhook_delivery d SET next_attempt_at = $1::timestamptz + make_interval(secs => ${LEASE_SECONDS})
+         UPDATE webhook_delivery d SET next_attempt_at = $1::timestamptz + make_interval(secs => $5)
          FROM webhook w WHERE d.id IN (SELECT id FROM due) AND w.id = d.webhook_id
          RETURNING d.id, d.webhook_id, w.url, w.secret, w.previous_secret, coalesce(w.previous_secret_until > $1, false) AS previous_valid,
-           d.payload, d.attempts`, [now, this.policy.perEndpoint, this.policy.batch, CLAIM_LOCK])
+           d.payload, d.attempts`, [now, this.policy.perEndpoint, this.policy.batch, CLAIM_LOCK, leaseSeconds(this.policy)])
       return rows
     })
     await Promise.all(due.map(async (delivery) => await this.send(delivery, now)))

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto'
 import type { Queryable } from '../db/database.js'
 
 /** The events an endpoint may ask for. */
-export const EVENTS = ['upload.completed'] as const
+export const EVENTS = ['call.completed', 'campaign.finished', 'upload.completed'] as const
 export type EventName = (typeof EVENTS)[number]
 
 /** An endpoint, as the API shows it: never its secret. */
@@ -73,11 +73,14 @@ export async function rotateSecret (db: Queryable, id: string, now: Date): Promi
 
 /**
  * Writes a delivery of `event` for every enabled endpoint that asked for it, in the caller's transaction: it is sent
- * exactly when the change it reports is kept.
+ * exactly when the change it reports is kept. `data` may be a function, then asked only when an endpoint wants it.
  */
-export async function enqueue (tx: Queryable, event: EventName, data: Record<string, unknown>, now: Date): Promise<void> {
+export async function enqueue (tx: Queryable, event: EventName,
+  data: Record<string, unknown> | (() => Promise<Record<string, unknown>>), now: Date): Promise<void> {
+  const { rows } = await tx.query<{ id: string }>('SELECT id FROM webhook WHERE enabled AND $1 = ANY(events)', [event])
+  if (rows.length === 0) return
+  const payload = { type: event, timestamp: now, data: typeof data === 'function' ? await data() : data }
   await tx.query(
     `INSERT INTO webhook_delivery (webhook_id, event, payload, next_attempt_at)
-     SELECT id, $1, jsonb_build_object('type', $1::text, 'timestamp', $3::timestamptz, 'data', $2::jsonb), $3
-     FROM webhook WHERE enabled AND $1 = ANY(events)`, [event, JSON.stringify(data), now])
+     SELECT id, $2, $3, $4 FROM unnest($1::uuid[]) AS id`, [rows.map((row) => row.id), event, JSON.stringify(payload), now])
 }

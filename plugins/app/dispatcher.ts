@@ -1,4 +1,5 @@
 import fp from 'fastify-plugin'
+import { closeLostConversations } from '../../lib/calls/completion.js'
 import { transcriptRetention } from '../../lib/customers/erase.js'
 import { Dispatcher } from '../../lib/dispatch/dispatcher.js'
 
@@ -32,6 +33,7 @@ export default fp<DispatcherPluginOptions>(async function dispatcher (fastify, o
     clock: opts.clock,
     upkeep: [
       async (_db, now) => fastify.webhookSender.tick(now),
+      async (db, now) => await closeLostConversations(db, now),
       ...config.TRANSCRIPT_RETENTION_DAYS > 0
         ? [transcriptRetention(config.TRANSCRIPT_RETENTION_DAYS, (emptied) => {
             fastify.log.info({ emptied }, 'retention: transcripts past TRANSCRIPT_RETENTION_DAYS emptied')

@@ -6,7 +6,8 @@ import { createWebhook, deleteWebhook, getWebhook, listWebhooks, rotateSecret, u
 import { MessageResponse } from '../../schemas/auth.js'
 import { ErrorRef } from '../../schemas/common.js'
 import {
-  CreateWebhookBody, DeliveryLog, DeliveryParams, DeliveryQuery, EditWebhookBody, WebhookList, WebhookParams, WebhookResponse, WebhookWithSecret
+  CreateWebhookBody, DeliveryLog, DeliveryParams, DeliveryQuery, EditWebhookBody, WebhookList, WebhookParams, WebhookResponse, WebhookWithSecret,
+  EVENT_SCHEMAS
 } from '../../schemas/webhooks.js'
 
 const security = [{ bearerAuth: [] }]
@@ -38,7 +39,16 @@ const webhooks: FastifyPluginAsyncTypebox = async (fastify) => {
         'webhook-timestamp, webhook-signature: v1,<base64 HMAC-SHA256>), sent at least once and retried for about a day.',
       security,
       body: CreateWebhookBody,
-      response: { 201: WebhookWithSecret, ...errors }
+      response: { 201: WebhookWithSecret, ...errors },
+      // Each event's body, as the endpoint receives it.
+      callbacks: Object.fromEntries(Object.entries(EVENT_SCHEMAS).map(([event, schema]) => [event, {
+        '{$request.body#/url}': {
+          post: {
+            requestBody: { content: { 'application/json': { schema } } },
+            responses: { '2XX': { description: 'Received: any 2xx answer; anything else (or none in time) is tried again' } }
+          }
+        }
+      }]))
     }
   }, async (request, reply) => {
     await checked(request.body.url)

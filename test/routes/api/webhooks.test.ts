@@ -1,28 +1,9 @@
-import { once } from 'node:events'
-import { createServer, type IncomingHttpHeaders } from 'node:http'
 import t from 'tap'
 import { Webhook } from 'standardwebhooks'
 import { BACKOFF_SECONDS } from '../../../lib/webhooks/deliver.js'
-import { build, capturingLogger, multipartFile, testClock, testUsers, until } from '../../helper.js'
-
-/** A customer's system: answers as `mode` says, and keeps what it was sent. */
-async function receiver (t: { teardown (fn: () => unknown): void }) {
-  const received: Array<{ headers: IncomingHttpHeaders, body: string }> = []
-  const state = { mode: 'ok' as 'ok' | 'fail' | 'silent' }
-  const server = createServer((request, response) => {
-    let body = ''
-    request.on('data', (chunk) => { body += chunk })
-    request.on('end', () => {
-      received.push({ headers: request.headers, body })
-      if (state.mode === 'silent') return // never answers
-      response.statusCode = state.mode === 'ok' ? 204 : 500
-      response.end()
-    })
-  }).listen(0, '127.0.0.1')
-  await once(server, 'listening')
-  t.teardown(() => { server.closeAllConnections(); server.close() })
-  return { url: `http://127.0.0.1:${(server.address() as { port: number }).port}/hooks`, received, state }
-}
+import { CallCompletedEvent, CampaignFinishedEvent } from '../../../schemas/webhooks.js'
+import { receiver } from '../../webhook-receiver.js'
+import { build, capturingLogger, FAST_CALLS, multipartFile, schemaErrors, testClock, testUsers, until } from '../../helper.js'
 
 async function setUp (t: Parameters<typeof receiver>[0], env: Record<string, string> = {}) {
   const clock = testClock()
@@ -126,4 +107,52 @@ t.test('an endpoint that does not answer in time is a failed attempt', async (t)
   const log = async () => (await send('GET', `/api/webhooks/${webhook.id as string}/deliveries`)).json().deliveries[0]
   await until(async () => (await log())?.attempts.length === 1, 'the attempt', 200)
   t.match((await log()).attempts[0], { status_code: null, error: 'no answer within 1000 ms' })
+})
+
+t.test('a campaign\'s calls, as each ends, and the campaign\'s end are delivered, each as its schema says', async (t) => {
+  const hook = await receiver(t)
+  const { send, upload } = await setUp(t, { ...FAST_CALLS, CALL_RETRIES: '0' })
+  const { secret } = (await send('POST', '/api/webhooks', { url: hook.url, events: ['call.completed', 'campaign.finished'] })).json()
+  // 0 answers and presses 1 (confirmed); 1 is busy.
+  await upload('customer_id,name,phone\nK1,Asha,9000000100\nK2,Ravi,9000000201\n')
+  const campaign = (await send('POST', '/api/campaigns', {
+    name: 'Dues', customer_ids: ['K1', 'K2'], rules: { retry: { on: ['busy'], retries: 0, delay_seconds: 60 }, follow_up: { delay_seconds: 60, max: 0 } }
+  })).json().campaign
+  const { fingerprint } = (await send('GET', `/api/campaigns/${campaign.id as string}/preview`)).json()
+  t.equal((await send('POST', `/api/campaigns/${campaign.id as string}/start`, { fingerprint })).statusCode, 202)
+  await until(async () => hook.received.length === 3, 'two calls and the campaign', 800)
+  const events = hook.received.map((delivery) => new Webhook(secret).verify(delivery.body, delivery.headers as Record<string, string>) as {
+    type: string, data: Record<string, unknown>
+  })
+  const calls = events.filter((event) => event.type === 'call.completed')
+  for (const event of calls) t.same(schemaErrors(CallCompletedEvent, event), [], `${event.data.customer_id as string}: as its schema says`)
+  t.match(calls.find((event) => event.data.customer_id === 'K1')!.data, {
+    status: 'completed',
+    outcome: 'confirmed',
+    campaign_id: campaign.id,
+    attempt: 1,
+    phone: '+919000000100',
+    transcript: [{ speaker: 'assistant', text: /./ }],
+    stop_reason: /./
+  })
+  t.match(calls.find((event) => event.data.customer_id === 'K2')!.data, { status: 'busy', outcome: null, transcript: [] })
+  const finished = events.find((event) => event.type === 'campaign.finished')!
+  t.same(schemaErrors(CampaignFinishedEvent, finished), [], 'the campaign\'s end, as its schema says')
+  t.match(finished.data, { campaign_id: campaign.id, name: 'Dues', status: 'finished', customers: 2, counts: { completed: 1, busy: 1 }, outcomes: { confirmed: 1 } })
+  await new Promise((resolve) => setTimeout(resolve, 1200))
+  t.equal(hook.received.length, 3, 'each once')
+})
+
+t.test('a slow endpoint gets at most a few deliveries at once, and all of them', async (t) => {
+  const hook = await receiver(t)
+  hook.state.mode = 'slow'
+  const { app, send } = await setUp(t)
+  const { webhook } = (await send('POST', '/api/webhooks', { url: hook.url, events: ['upload.completed'] })).json()
+  await app.db.query(`INSERT INTO webhook_delivery (webhook_id, event, payload)
+    SELECT $1, 'upload.completed', jsonb_build_object('n', n) FROM generate_series(1, 12) AS n`, [webhook.id])
+  await until(async () => hook.received.length === 12 && hook.state.open === 0, 'every delivery', 800)
+  t.equal(hook.state.mostOpen, 4, 'four at once, no more')
+  const log = (await send('GET', `/api/webhooks/${webhook.id as string}/deliveries`)).json().deliveries
+  t.ok(log.every((delivery: { status: string }) => delivery.status === 'delivered'), 'all delivered')
+  t.ok(log.every((delivery: { attempts: Array<{ latency_ms: number }> }) => delivery.attempts[0]!.latency_ms >= 250), 'each attempt\'s latency logged')
 })
