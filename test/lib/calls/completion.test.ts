@@ -14,7 +14,7 @@ async function subscribed (db: Database) {
     'SELECT event, payload FROM webhook_delivery ORDER BY created_at, event')).rows
 }
 
-const end = (db: Database, callId: string, status: 'completed' | 'busy', key = status) =>
+const end = (db: Database, callId: string, status: 'completed' | 'busy', key: string = status) =>
   applyReport(db, { id: callId }, { status, source: 'test', dedupeKey: key })
 
 for (const engine of engines) {
