@@ -9,6 +9,7 @@ import { assistantsScreen } from '/assistants.js'
 import { campaignScreens } from '/campaigns.js'
 import { drawCharts } from '/charts.js'
 import { peopleScreens } from '/people.js'
+import { webhooksScreen } from '/webhooks.js'
 import { VoiceAssistantAuth } from '/vcm-auth.js'
 
 const auth = new VoiceAssistantAuth()
@@ -675,6 +676,7 @@ async function loadCallPage (id) {
 const assistants = assistantsScreen({ api, post, el, say, attempt, $ })
 let signedInAs = {}
 const people = peopleScreens({ api, post, el, say, attempt, $, me: () => signedInAs })
+const webhooks = webhooksScreen({ api, post, el, say, attempt, $, confirmNear })
 const campaigns = campaignScreens({ api, post, el, say, attempt, $, badge, when, confirmNear, facts, setOrigin: (node) => { origin = node } })
 
 let screen
@@ -692,6 +694,7 @@ const SCREENS = [
   [/^#\/people$/, 'people', 'people-page', 'people'],
   [/^#\/analytics$/, 'analytics', 'analytics-page', 'analytics'],
   [/^#\/audit$/, 'audit', 'audit-page', 'audit'],
+  [/^#\/webhooks$/, 'webhooks', 'webhooks-page', 'webhooks'],
   [/^(#\/?(campaigns)?)?$/, 'campaigns', 'campaigns-page', 'campaigns']
 ]
 
@@ -708,7 +711,9 @@ async function route () {
     if (link.dataset.nav === nav) link.setAttribute('aria-current', 'page')
     else link.removeAttribute('aria-current')
   }
+  $('notices').hidden ||= !signedIn
   if (!signedIn) return
+  loadNotices()
   try {
     if (!state.stream || state.stream.signal.aborted) {
       const { user } = await api('/auth/me')
@@ -726,12 +731,25 @@ async function route () {
     else if (screen === 'people') await people.loadPeople()
     else if (screen === 'analytics') await loadAnalytics()
     else if (screen === 'audit') await people.loadAudit()
+    else if (screen === 'webhooks') await webhooks.load()
     else {
       await campaigns.show(screen, screenId)
       if (screen === 'campaign') await loadCampaignCharts(screenId)
     }
   } catch (error) {
     say(error.message, true)
+  }
+}
+
+/** What needs attention (an endpoint switched off), above every screen; read again on each screen shown. */
+async function loadNotices () {
+  try {
+    const { notices } = await api('/api/notices')
+    $('notices').replaceChildren(...notices.map((notice) => el('li', {}, notice.message, ' ',
+      el('a', { href: notice.link, 'data-for': 'admin' }, 'Deal with it'))))
+    $('notices').hidden = notices.length === 0
+  } catch {
+    // Said by the screen's own request, if the server is away.
   }
 }
 

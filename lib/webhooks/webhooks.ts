@@ -84,3 +84,8 @@ export async function enqueue (tx: Queryable, event: EventName,
     `INSERT INTO webhook_delivery (webhook_id, event, payload, next_attempt_at)
      SELECT id, $2, $3, $4 FROM unnest($1::uuid[]) AS id`, [rows.map((row) => row.id), event, JSON.stringify(payload), now])
 }
+
+/** Endpoints switched off after failing (not those an administrator switched off), for the dashboard's notices. */
+export async function switchedOff (db: Queryable): Promise<Webhook[]> {
+  return (await db.query<Webhook>(`SELECT ${SHOWN} FROM webhook WHERE NOT enabled AND disabled_reason IS NOT NULL ORDER BY updated_at DESC`)).rows
+}

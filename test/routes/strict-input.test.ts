@@ -68,6 +68,7 @@ const VALID: Record<string, Sample> = {
     typos: [[{ url: 'https://crm.example.com/hooks', events: ['upload.completed'], event: 'x' }, "body has no property 'event'"]]
   },
   'GET /api/webhooks': { url: '/api/webhooks' },
+  'GET /api/notices': { url: '/api/notices' },
   'PATCH /api/webhooks/:id': { url: `/api/webhooks/${WEBHOOK}`, body: { enabled: true }, typos: [[{ enable: true }, "body has no property 'enable'"]] },
   'DELETE /api/webhooks/:id': { url: `/api/webhooks/${WEBHOOK}` },
   'POST /api/webhooks/:id/rotate-secret': { url: `/api/webhooks/${WEBHOOK}/rotate-secret` },

@@ -17,7 +17,7 @@ async function setUp (t: Parameters<typeof receiver>[0], env: Record<string, str
     const file = multipartFile(csv)
     return app.inject({ method: 'POST', url: '/api/upload-customers', ...file, headers: { ...file.headers, authorization: admin.authorization } })
   }
-  return { app, clock, send, upload }
+  return { app, clock, send, upload, lines }
 }
 
 t.test('an upload is delivered, signed as Standard Webhooks says, and logged; a refused file sends nothing', async (t) => {
@@ -76,7 +76,7 @@ t.test('an upload is delivered, signed as Standard Webhooks says, and logged; a 
 t.test('a failing endpoint is retried with growing waits for about a day, then switched off', async (t) => {
   const hook = await receiver(t)
   hook.state.mode = 'fail'
-  const { send, upload, clock } = await setUp(t)
+  const { app, lines, send, upload, clock } = await setUp(t)
   const { webhook } = (await send('POST', '/api/webhooks', { url: hook.url, events: ['upload.completed'] })).json()
   await upload('customer_id,name,phone\nF1,Asha,9000000100\n')
   await until(async () => hook.received.length === 1, 'the first attempt')
@@ -92,10 +92,20 @@ t.test('a failing endpoint is retried with growing waits for about a day, then s
   t.equal(new Set(hook.received.map((r) => r.headers['webhook-id'])).size, 1, 'every attempt with the same webhook-id')
   const off = (await send('GET', '/api/webhooks')).json().webhooks[0]
   t.match(off, { enabled: false, disabled_reason: 'Switched off after failing for a day: the last attempt answered 500' })
+  const viewer = await testUsers(app, lines).withRole('viewer')
+  const notices = async () => (await app.inject({ url: '/api/notices', headers: { authorization: viewer.authorization } })).json().notices
+  t.match(await notices(), [{
+    kind: 'webhook-off',
+    link: '#/webhooks',
+    since: /./,
+    message: `Webhooks to ${new URL(hook.url).host} are switched off: Switched off after failing for a day: the last attempt answered 500. ` +
+      'Deliveries wait until an administrator switches it on again.'
+  }], 'everyone signed in is told, on the dashboard')
 
   hook.state.mode = 'ok'
   const on = (await send('PATCH', `/api/webhooks/${webhook.id as string}`, { enabled: true, description: 'fixed' })).json().webhook
   t.match(on, { enabled: true, disabled_reason: null, description: 'fixed' }, 'switched on again by the operator')
+  t.same(await notices(), [], 'and the notice is gone')
 })
 
 t.test('an endpoint that does not answer in time is a failed attempt', async (t) => {

@@ -1,0 +1,12 @@
+import { Type } from '@sinclair/typebox'
+import { Timestamp } from './common.js'
+
+export const NoticeList = Type.Object({
+  success: Type.Literal(true),
+  notices: Type.Array(Type.Object({
+    kind: Type.Union([Type.Literal('webhook-off')], { description: 'webhook-off: an endpoint was switched off after failing for a day' }),
+    message: Type.String({ description: 'What needs attention, for a person to read' }),
+    since: Timestamp,
+    link: Type.String({ description: 'The dashboard screen where it is dealt with' })
+  }, { additionalProperties: false }))
+})
