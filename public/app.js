@@ -645,6 +645,31 @@ function eventWords (event) {
   }
 }
 
+/** Seconds as m:ss. */
+const clock = (seconds) => `${Math.floor(seconds / 60)}:${String(Math.floor(seconds % 60)).padStart(2, '0')}`
+
+/** The recording on the call screen: fetched once a call (with the token), kept while the screen is read again. */
+let recordingOf = {}
+async function showRecording (call) {
+  if (!call.recording) {
+    if (recordingOf.url) URL.revokeObjectURL(recordingOf.url)
+    recordingOf = {}
+    $('recording').replaceChildren(el('p', { class: 'muted' }, call.conversation
+      ? 'The recording is ready once the call has ended (none is made when recording is off)'
+      : 'No recording: nobody answered, or the call has not been answered yet'))
+    return
+  }
+  if (recordingOf.callId === call.id) return
+  const response = await auth.makeAuthenticatedRequest(call.recording.url)
+  if (!response.ok) throw new Error(`The recording could not be loaded (${response.status})`)
+  if (recordingOf.url) URL.revokeObjectURL(recordingOf.url)
+  const url = URL.createObjectURL(await response.blob())
+  const audio = el('audio', { controls: '', preload: 'metadata', src: url, 'aria-label': 'Recording of the call' })
+  recordingOf = { callId: call.id, url, audio, startedAt: Date.parse(call.recording.started_at) }
+  $('recording').replaceChildren(audio, el('p', { class: 'muted' },
+    `${clock(call.recording.duration_ms / 1000)}: the customer on the left, the assistant on the right. A line's time plays from it.`))
+}
+
 async function loadCallPage (id) {
   const { call } = await api(`/api/calls/${id}`)
   $('call-title').textContent = `Call to ${call.customer_name ?? call.customer_id}`
@@ -665,8 +690,17 @@ async function loadCallPage (id) {
         ['Interruptions', String(talk.barge_ins)], ['Started', time(talk.started_at)], ['Ended', time(talk.ended_at)],
         ['How it ended', talk.stop_reason], ['Problem', talk.problem]]
     : [['Conversation', 'none: the call was not answered, or has not been yet']])
-  $('transcript').replaceChildren(...(talk?.transcript ?? []).map((line) =>
-    el('li', { class: line.speaker }, el('strong', {}, line.speaker === 'caller' ? 'Caller: ' : 'Assistant: '), line.text)))
+  await showRecording(call)
+  const { audio, startedAt } = recordingOf
+  $('transcript').replaceChildren(...(talk?.transcript ?? []).map((line) => {
+    const at = Math.max(0, (Date.parse(line.at) - startedAt) / 1000)
+    const seek = audio && el('button', { type: 'button', class: 'quiet seek', 'aria-label': `Play from ${clock(at)}` }, clock(at))
+    seek?.addEventListener('click', () => {
+      audio.currentTime = at
+      audio.play().catch(() => {}) // a browser that may not play yet has still moved to the line
+    })
+    return el('li', { class: line.speaker }, seek, ' ', el('strong', {}, line.speaker === 'caller' ? 'Caller: ' : 'Assistant: '), line.text)
+  }))
   $('timeline').replaceChildren(...call.events.filter((event) => !(event.source === 'media-stream' && event.detail.mark))
     .map((event) => el('li', {}, el('span', { class: 'muted' }, `${time(event.created_at)} `), eventWords(event))))
 }

@@ -151,9 +151,31 @@ export const Conversation = Type.Object({
   problem: Nullable(Type.String({ description: 'What went wrong on the live call, if anything (e.g. the AI service dropped)' }))
 }, { additionalProperties: false, description: 'The live call on the media stream, with the voice assistant' })
 
+/** The server's own recording of a call (RECORDINGS=on), once its stream has ended. */
+export const Recording = Type.Object({
+  url: Type.String({ description: 'GET it with the bearer token: a stereo WAV (the customer left, the assistant right); Range requests are answered' }),
+  started_at: Timestamp,
+  duration_ms: Type.Integer(),
+  bytes: Type.Integer()
+}, { additionalProperties: false })
+
+export const RecordingFile = {
+  description: 'The recording, a stereo 16-bit PCM WAV file (the customer on the left channel, the assistant on the right)',
+  content: { 'audio/wav': { schema: { type: 'string', format: 'binary' } } }
+}
+
+export const RecordingHeaders = Type.Object({
+  range: Type.Optional(Type.String({ description: 'bytes=START-END: a part of the file (206), so that a player can seek' }))
+})
+
 export const CallDetail = Type.Object({
   success: Type.Literal(true),
-  call: Type.Composite([Call, Type.Object({ events: Type.Array(CallEvent), conversation: Nullable(Conversation), reason: CallReason })], {
+  call: Type.Composite([Call, Type.Object({
+    events: Type.Array(CallEvent),
+    conversation: Nullable(Conversation),
+    reason: CallReason,
+    recording: Type.Optional(Nullable(Recording))
+  })], {
     additionalProperties: false
   })
 })

@@ -189,6 +189,19 @@ export const Config = Type.Object({
     maximum: 36_500,
     description: 'Transcripts of calls that ended longer ago than this are emptied (outcomes stay); 0: kept until the customer is deleted'
   }),
+  RECORDINGS: StringEnum(['on', 'off'], {
+    default: 'on', description: 'Record each live call from its media stream (a stereo WAV: the customer left, the assistant right)'
+  }),
+  RECORDING_RETENTION_DAYS: Type.Integer({
+    default: 0, minimum: 0, maximum: 36_500, description: 'Recordings older than this are deleted; 0: kept until the customer is deleted'
+  }),
+  RECORDINGS_S3_BUCKET: Optional('Keep recordings in this S3 (or S3-compatible) bucket rather than in DATA_DIR/recordings'),
+  RECORDINGS_S3_PREFIX: Type.String({ default: 'recordings/', description: 'Key prefix of the recordings in the bucket' }),
+  RECORDINGS_S3_REGION: Type.String({ default: 'ap-south-1', minLength: 1, description: 'The bucket\'s region' }),
+  RECORDINGS_S3_ENDPOINT: Optional('An S3-compatible service\'s URL (MinIO, R2, ...); unset: Amazon S3. Credentials: the AWS SDK\'s usual chain (AWS_ACCESS_KEY_ID, ...)'),
+  EXOTEL_RECORD: Type.Boolean({
+    default: false, description: 'Ask Exotel to record each call too (both channels); its RecordingUrl is kept on the call'
+  }),
   WEBHOOK_TIMEOUT_SECONDS: Type.Integer({
     default: 10, minimum: 1, maximum: 60, description: 'Longest wait for a webhook endpoint\'s answer; no answer is a failed attempt'
   }),

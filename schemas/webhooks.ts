@@ -96,7 +96,8 @@ export const CallCompletedEvent = Envelope('call.completed', Type.Object({
   outcome_fields: Type.Record(Type.String(), Type.Unknown(), { description: 'The fields the assistant recorded with its outcome' }),
   transcript: Conversation.properties.transcript,
   stop_reason: Nullable(Type.String()),
-  recording_url: Nullable(Type.String({ description: 'Exotel\'s recording of the call, when it sent one' }))
+  recording_url: Nullable(Type.String({ description: 'Exotel\'s recording of the call, when it sent one (EXOTEL_RECORD)' })),
+  recording_path: Nullable(Type.String({ description: 'Our recording of the call on this server (GET it with a token, as GET /api/calls/{id}/recording says)' }))
 }, { additionalProperties: false }), 'Sent once a call has ended and its conversation (if any) is over; also for a call skipped at its dial')
 
 export const CampaignFinishedEvent = Envelope('campaign.finished', Type.Object({

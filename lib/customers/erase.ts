@@ -14,10 +14,12 @@ export class CallInFlightError extends Error {
  * keys, outcome fields and problem; stored answers to repeated requests that quote them; their id in campaigns'
  * selections. What is left counts calls and outcomes but names no one: the calls keep their status, times and outcome
  * under an id of their own (`erased-...`). Calls queued for them are canceled. A do-not-call entry for their number
- * stays: it is what keeps them from being called again. Answers how many calls were erased, or undefined when there
- * is no such customer.
+ * stays: it is what keeps them from being called again. Their recordings' rows go too: answers how many calls were
+ * erased and the recordings whose files the caller removes once this is kept, or undefined when there is no such
+ * customer.
  */
-export async function eraseCustomer (db: Database, id: string): Promise<{ calls: number } | undefined> {
+export async function eraseCustomer (db: Database, id: string):
+Promise<{ calls: number, recordings: Array<{ storage: string, key: string }> } | undefined> {
   return await db.transaction(async (tx) => {
     const { rows: [customer] } = await tx.query<{ name: string | null, phone: string }>(
       'SELECT name, phone FROM customer WHERE id = $1 FOR UPDATE', [id])
@@ -46,12 +48,15 @@ export async function eraseCustomer (db: Database, id: string): Promise<{ calls:
          SELECT jsonb_agg(CASE WHEN listed = to_jsonb($1::text) THEN to_jsonb($2::text) ELSE listed END)
          FROM jsonb_array_elements(selection -> 'customer_ids') AS listed))
        WHERE selection -> 'customer_ids' ? $1`, [id, token])
+    // Their voices: the rows go here, the files once this is kept (the caller removes them).
+    const { rows: recordings } = await tx.query<{ storage: string, key: string }>(
+      'DELETE FROM call_recording WHERE call_id = ANY($1::uuid[]) RETURNING storage, key', [ids])
     // What webhooks were to say, or said, of their calls.
     await tx.query("DELETE FROM webhook_delivery WHERE event = 'call.completed' AND payload -> 'data' ->> 'call_id' = ANY($1::text[])", [ids])
     await tx.query('DELETE FROM customer WHERE id = $1', [id])
     // A campaign whose last waiting call was theirs has ended.
     for (const batch of new Set(canceled.map((call) => call.batch_id))) if (batch) await campaignMayHaveEnded(tx, batch, new Date())
-    return { calls: ids.length }
+    return { calls: ids.length, recordings }
   })
 }
 
@@ -61,20 +66,4 @@ export async function sweepTranscripts (db: Queryable, days: number, now: Date):
     `UPDATE call_conversation SET transcript = '[]'
      WHERE ended_at < $1::timestamptz - make_interval(days => $2) AND transcript <> '[]'`, [now, days])
   return rowCount
-}
-
-const HOUR = 3_600_000
-
-/**
- * The dispatcher's upkeep for TRANSCRIPT_RETENTION_DAYS: it sweeps once a second, this empties old transcripts at
- * most once an hour (first at start), telling `onEmptied` how many when there were some.
- */
-export function transcriptRetention (days: number, onEmptied: (count: number) => void) {
-  let last = -Infinity
-  return async (db: Queryable, now: Date) => {
-    if (now.getTime() - last < HOUR) return
-    last = now.getTime()
-    const emptied = await sweepTranscripts(db, days, now)
-    if (emptied > 0) onEmptied(emptied)
-  }
 }

@@ -121,3 +121,15 @@ export class Dispatcher {
     for (const work of this.#options.upkeep ?? []) await work(db, now)
   }
 }
+
+const HOUR = 3_600_000
+
+/** Upkeep that runs at most once an hour (first at start), whatever the pace of the sweeps: retention, say. */
+export function hourly (work: (now: Date) => Promise<void>): (db: Database, now: Date) => Promise<void> {
+  let last = -Infinity
+  return async (_db, now) => {
+    if (now.getTime() - last < HOUR) return
+    last = now.getTime()
+    await work(now)
+  }
+}

@@ -15,6 +15,8 @@ export interface ExotelOptions {
   appId: string
   /** How long to wait for Exotel's answer. */
   timeoutMs?: number
+  /** Ask Exotel to record every call (both channels), unless a request says otherwise (EXOTEL_RECORD). */
+  record?: boolean
 }
 
 export interface ConnectRequest {
@@ -100,7 +102,7 @@ export class ExotelClient {
       'StatusCallbackEvents[1]': 'answered',
       StatusCallbackContentType: 'application/json'
     })
-    if (request.record) {
+    if (request.record ?? this.#options.record) {
       form.set('Record', 'true')
       form.set('RecordingChannels', 'dual')
     }

@@ -1,6 +1,8 @@
 import { findCall, type CallStatus, type Locator } from '../calls/calls.js'
 import { callContextOf, type ConversationChange } from '../calls/conversation.js'
 import type { Database } from '../db/database.js'
+import type { LiveRecording, Recordings } from '../recordings/recordings.js'
+import type { MediaFormat } from '../voice/format.js'
 import { claimMediaToken, type MediaGrant } from './media-token.js'
 import { CallRecorder } from './recorder.js'
 
@@ -25,10 +27,13 @@ export interface CallStore {
   /** Who is called, and the assistant the call pinned. */
   callContext (callId: string): ReturnType<typeof callContextOf>
   recorder (log: (message: string, detail: Record<string, unknown>) => void): StreamRecorder
+  /** Records the call's audio from its stream, when calls are recorded. */
+  recordAudio? (callId: string, format: MediaFormat): Promise<LiveRecording>
 }
 
-export function databaseCallStore (db: Database): CallStore {
+export function databaseCallStore (db: Database, recordings?: Recordings): CallStore {
   return {
+    ...recordings ? { recordAudio: async (callId: string, format: MediaFormat) => await recordings.begin(callId, format) } : {},
     claimToken: async (grant) => await claimMediaToken(db, grant),
     findCall: async (where) => await findCall(db, where),
     callContext: async (callId) => await callContextOf(db, callId),

@@ -12,6 +12,10 @@ export interface PlaybackOptions {
   aheadMs: number
   /** Audio per media frame. */
   chunkMs?: number
+  /** Told of each chunk of audio as it is sent, and in how long it starts playing (the recording places it there). */
+  onSend?: (audio: Buffer, startsInMs: number) => void
+  /** Told when a `clear` drops what was not yet playing. */
+  onClear?: () => void
 }
 
 // Frames are built as they are sent, so that their numbers count up in the order the provider receives them.
@@ -38,7 +42,7 @@ export class Playback {
   #marks = new Map<string, number>()
 
   constructor (options: PlaybackOptions) {
-    this.#options = { chunkMs: 200, ...options }
+    this.#options = { chunkMs: 200, ...options, onSend: options.onSend ?? (() => {}), onClear: options.onClear ?? (() => {}) }
     this.#chunkBytes = Math.round(this.#options.chunkMs * bytesPerSecond(options.format) / 1000 / 320) * 320
     this.#frames = options.protocol.frames(options.streamSid, options.format)
   }
@@ -103,6 +107,7 @@ export class Playback {
     this.#timer = undefined
     this.#playhead = 0
     this.#options.send(this.#frames.clear())
+    this.#options.onClear()
   }
 
   stop (): void {
@@ -125,6 +130,7 @@ export class Playback {
       const item = this.#queue.shift()!
       if ('audio' in item) {
         this.#options.send(this.#frames.media(item.audio))
+        this.#options.onSend(item.audio, Math.max(this.#playhead - now, 0))
         this.#playhead = Math.max(this.#playhead, now) + item.ms
       } else {
         this.#options.send(this.#frames.mark(item.mark))

@@ -1,6 +1,7 @@
 import type { Assistant, AssistantOutput, AssistantSession, Outcome } from '../assistant/assistant.js'
 import { isTerminal } from '../calls/calls.js'
 import type { MediaFormat } from '../voice/format.js'
+import type { LiveRecording } from '../recordings/recordings.js'
 import type { CallStore, StreamRecorder } from './call-store.js'
 import type { MediaGrant } from './media-token.js'
 import { Playback } from './playback.js'
@@ -42,6 +43,7 @@ interface Stream {
   format: MediaFormat
   playback: Playback
   assistant?: AssistantSession
+  recording?: LiveRecording
 }
 
 /**
@@ -74,6 +76,8 @@ export class MediaSession {
   #endAfterStart: string | undefined
   #idle: NodeJS.Timeout | undefined
   #idleReason: string | undefined
+  /** The recording's last writes, once the stream has ended. */
+  #recordingDone: Promise<void> | undefined
 
   /** Our call: the token's, or, for a token /ws-url could not bind, the one the stream's `start` names. */
   get #callId (): string | undefined {
@@ -119,6 +123,7 @@ export class MediaSession {
     switch (message.event) {
       case 'media':
         this.#audioBytes += message.audio.length
+        stream.recording?.caller(message.audio)
         return stream.assistant?.audio(message.audio)
       case 'dtmf':
         this.#recorder.timeline(`dtmf:${stream.sid}:${++this.#digits}`, { digit: message.digit })
@@ -155,12 +160,17 @@ export class MediaSession {
     this.#stream.playback.stop()
     this.#stream.assistant?.end(reason)
     this.#recorder.conversation({ end: reason })
+    const recording = this.#stream.recording
+    this.#recordingDone = recording?.finish().catch((error: Error) => {
+      this.#options.log('media stream: the recording could not be finished', { callId: this.#callId, err: error }, 'error')
+    })
   }
 
   /** Resolves once the stream has started (if it was starting) and everything has been written. */
   async settled (): Promise<void> {
     while (this.#starting) await this.#starting // the claim, then a start held behind it
     await this.#recorder.settled()
+    await this.#recordingDone
   }
 
   /** Holds frames and the end until `work` is done, then handles them in order. */
@@ -217,10 +227,24 @@ export class MediaSession {
       return
     }
     const { send, aheadMs, protocol } = this.#options
+    // Recorded from the start (a recording that cannot start leaves the call to go on unrecorded).
+    const recording = await store.recordAudio?.(callId, message.format).catch((error: Error) => {
+      this.#options.log('media stream: the call could not be recorded', { callId, err: error }, 'error')
+      return undefined
+    })
     const stream: Stream = {
       sid: message.streamSid,
       format: message.format,
-      playback: new Playback({ streamSid: message.streamSid, format: message.format, protocol, send, aheadMs })
+      recording,
+      playback: new Playback({
+        streamSid: message.streamSid,
+        format: message.format,
+        protocol,
+        send,
+        aheadMs,
+        onSend: recording && ((audio, startsInMs) => recording.assistant(audio, startsInMs)),
+        onClear: recording && (() => recording.clear())
+      })
     }
     this.#stream = stream
     // Exotel echoes our URL's query in custom parameters: the media token is a credential, kept out of everything.

@@ -1,7 +1,7 @@
 import fp from 'fastify-plugin'
 import { closeLostConversations } from '../../lib/calls/completion.js'
-import { transcriptRetention } from '../../lib/customers/erase.js'
-import { Dispatcher } from '../../lib/dispatch/dispatcher.js'
+import { sweepTranscripts } from '../../lib/customers/erase.js'
+import { Dispatcher, hourly } from '../../lib/dispatch/dispatcher.js'
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -34,9 +34,16 @@ export default fp<DispatcherPluginOptions>(async function dispatcher (fastify, o
     upkeep: [
       async (_db, now) => fastify.webhookSender.tick(now),
       async (db, now) => await closeLostConversations(db, now),
+      ...config.RECORDING_RETENTION_DAYS > 0
+        ? [hourly(async (now) => {
+            const deleted = await fastify.recordings.sweep(config.RECORDING_RETENTION_DAYS, now)
+            if (deleted > 0) fastify.log.info({ deleted }, 'retention: recordings past RECORDING_RETENTION_DAYS deleted')
+          })]
+        : [],
       ...config.TRANSCRIPT_RETENTION_DAYS > 0
-        ? [transcriptRetention(config.TRANSCRIPT_RETENTION_DAYS, (emptied) => {
-            fastify.log.info({ emptied }, 'retention: transcripts past TRANSCRIPT_RETENTION_DAYS emptied')
+        ? [hourly(async (now) => {
+            const emptied = await sweepTranscripts(fastify.db, config.TRANSCRIPT_RETENTION_DAYS, now)
+            if (emptied > 0) fastify.log.info({ emptied }, 'retention: transcripts past TRANSCRIPT_RETENTION_DAYS emptied')
           })]
         : []
     ],
@@ -45,4 +52,4 @@ export default fp<DispatcherPluginOptions>(async function dispatcher (fastify, o
   fastify.decorate('dispatcher', dispatcher)
   fastify.addHook('onReady', async () => dispatcher.start())
   fastify.addHook('onClose', async () => dispatcher.stop())
-}, { name: 'dispatcher', dependencies: ['db', 'telephony', 'env', 'campaign-policy', 'webhooks'] })
+}, { name: 'dispatcher', dependencies: ['db', 'telephony', 'env', 'campaign-policy', 'webhooks', 'recordings'] })

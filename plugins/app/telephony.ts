@@ -60,7 +60,8 @@ export default fp(async function telephony (fastify) {
       apiKey: config.EXOTEL_API_KEY,
       apiToken: config.EXOTEL_API_TOKEN!,
       callerId: config.EXOTEL_CALLER_ID!,
-      appId: config.EXOTEL_APP_ID!
+      appId: config.EXOTEL_APP_ID!,
+      record: config.EXOTEL_RECORD
     })
   } else if (config.NODE_ENV === 'production') {
     fastify.log.warn('EXOTEL_API_KEY is not set: calls cannot be placed and answer 503')
@@ -83,7 +84,7 @@ export default fp(async function telephony (fastify) {
       loseCallbacks: config.EXOTEL_SIMULATOR_LOSE_CALLBACKS,
       onDeliveryError: (url, error) => fastify.log.warn({ url: redactUrl(url), err: error }, 'Exotel simulator: a request to us failed')
     })
-    exotel = new ExotelClient({ ...credentials, baseUrl: simulator.baseUrl, callerId: '+918000000000', appId: '100001' })
+    exotel = new ExotelClient({ ...credentials, baseUrl: simulator.baseUrl, callerId: '+918000000000', appId: '100001', record: config.EXOTEL_RECORD })
     fastify.addHook('onClose', () => simulator!.stop())
     fastify.log.info({ baseUrl: simulator.baseUrl }, 'Exotel simulator started: calls are simulated')
   }

@@ -17,7 +17,7 @@ export default fp(async function securityHeaders (fastify) {
         styleSrc: ["'self'"],
         imgSrc: ["'self'", 'data:'],
         // An assistant's preview plays from a data: URL.
-        mediaSrc: ["'self'", 'data:'],
+        mediaSrc: ["'self'", 'data:', 'blob:'],
         connectSrc: ["'self'"],
         fontSrc: ["'self'"],
         objectSrc: ["'none'"],

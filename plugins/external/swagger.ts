@@ -12,6 +12,12 @@ type Operation = {
   'x-role'?: Role
   parameters?: Array<{ in: string, required?: boolean, schema?: { default?: unknown } }>
   responses?: Record<string, unknown>
+  callbacks?: Record<string, Record<string, Record<string, Callback>>>
+}
+type Callback = {
+  summary?: string
+  security?: unknown[]
+  requestBody?: { content?: Record<string, { schema?: { description?: string } }> }
 }
 
 /**
@@ -79,6 +85,14 @@ export default fp(async function openapi (fastify) {
             if (parameter.in === 'query' && parameter.schema?.default !== undefined) parameter.required = false
           }
           operation.responses ??= {}
+          // Webhook deliveries (the callbacks of POST /api/webhooks) are signed, not authenticated: summed up by event.
+          for (const [event, urls] of Object.entries(operation.callbacks ?? {})) {
+            for (const callback of Object.values(urls).flatMap((methods) => Object.values(methods))) {
+              const said = callback.requestBody?.content?.['application/json']?.schema?.description
+              callback.summary ??= said ? `${event}: ${said}` : event
+              callback.security ??= []
+            }
+          }
           // A route with a role refuses the others.
           if (operation['x-role']) {
             operation.responses['403'] ??= {

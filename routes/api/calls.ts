@@ -1,12 +1,13 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
+import rangeParser from 'range-parser'
 import { callAnalytics, callSeries } from '../../lib/calls/analytics.js'
 import { getCall, listCalls } from '../../lib/calls/calls.js'
 import { explainCalls } from '../../lib/campaigns/campaigns.js'
 import { pinAssistant } from '../../lib/assistant/store.js'
 import { callNow } from '../../lib/calls/single-call.js'
 import {
-  AnalyticsQuery, AnalyticsResponse, CallDetail, CallExportQuery, CallList, CallListQuery, CallParams, CallResponse, ExportFile, SeriesQuery, SeriesResponse,
-  TriggerSingleCallBody
+  AnalyticsQuery, AnalyticsResponse, CallDetail, CallExportQuery, CallList, CallListQuery, CallParams, CallResponse, ExportFile, RecordingFile,
+  RecordingHeaders, SeriesQuery, SeriesResponse, TriggerSingleCallBody
 } from '../../schemas/calls.js'
 import { auditingFirstTransaction } from '../../lib/audit/audit.js'
 import { resultsTable } from '../../lib/exports/results.js'
@@ -141,7 +142,44 @@ const calls: FastifyPluginAsyncTypebox = async (fastify) => {
     const call = await getCall(fastify.db, request.params.id)
     if (!call) throw fastify.httpErrors.notFound('Call not found')
     const [explained] = await explainCalls(fastify.db, [{ ...call, outcome: call.conversation?.outcome ?? null }], fastify.campaignPolicy.defaultWindow.timezone)
-    return { success: true as const, call: { ...call, reason: explained!.reason } }
+    const recorded = await fastify.recordings.find(fastify.db, call.id)
+    const recording = recorded
+      ? { url: `/api/calls/${call.id}/recording`, started_at: recorded.started_at, duration_ms: recorded.duration_ms!, bytes: recorded.bytes! }
+      : null
+    return { success: true as const, call: { ...call, reason: explained!.reason, recording } }
+  })
+
+  fastify.get('/calls/:id/recording', {
+    config: { role: 'viewer' },
+    schema: {
+      tags: ['api'],
+      operationId: 'getCallRecording',
+      summary: 'The call\'s recording, made by the server from its media stream, once the stream has ended',
+      description: 'A stereo WAV file: the customer on the left channel, the assistant on the right, in time with each other. ' +
+        'A `Range: bytes=...` request is answered with that part (206), so a player can seek.',
+      security,
+      params: CallParams,
+      headers: RecordingHeaders,
+      produces: ['audio/wav'],
+      response: { 200: RecordingFile, 206: RecordingFile, 400: ErrorRef, 401: ErrorRef, 404: ErrorRef, 416: ErrorRef }
+    }
+  }, async (request, reply) => {
+    const recording = await fastify.recordings.find(fastify.db, request.params.id)
+    if (!recording) throw fastify.httpErrors.notFound('No recording of this call (not recorded, not ended yet, or deleted)')
+    const size = recording.bytes!
+    reply.type('audio/wav').header('accept-ranges', 'bytes').header('cache-control', 'private, max-age=3600')
+    const asked = request.headers.range ? rangeParser(size, request.headers.range, { combine: true }) : undefined
+    if (asked === -1) {
+      reply.header('content-range', `bytes */${size}`)
+      throw fastify.httpErrors.rangeNotSatisfiable(`The recording has ${size} bytes: that range is outside it`)
+    }
+    // A range that is not understood, or several, is answered with the whole file (as RFC 9110 allows).
+    if (asked === undefined || asked === -2 || asked.type !== 'bytes' || asked.length !== 1) {
+      return reply.header('content-length', size).send(await fastify.recordings.read(recording))
+    }
+    const { start, end } = asked[0]!
+    return reply.code(206).header('content-range', `bytes ${start}-${end}/${size}`).header('content-length', end - start + 1)
+      .send(await fastify.recordings.read(recording, { start, end }))
   })
 }
 

@@ -175,6 +175,7 @@ const customers: FastifyPluginAsyncTypebox = async (fastify) => {
     const erased = await audited(fastify.db, request.actor(), (db) => eraseCustomer(db, request.params.id),
       (done) => done && { action: 'customer.deleted', target_type: 'customer', target_id: request.params.id, summary: `Deleted, and erased from ${done.calls} calls` })
     if (!erased) throw fastify.httpErrors.notFound('Customer not found')
+    await fastify.recordings.remove(erased.recordings)
     return { success: true as const, message: `Customer deleted: their number, name and what was said is erased from ${erased.calls} calls` }
   })
 }

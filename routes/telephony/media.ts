@@ -16,7 +16,7 @@ const SAMPLE_RATES = new Set(['8000', '16000', '24000'])
  * call), then connects to /media and streams the call's audio both ways.
  */
 const media: FastifyPluginAsyncTypebox = async (fastify) => {
-  const store = databaseCallStore(fastify.db)
+  const store = databaseCallStore(fastify.db, fastify.recording ? fastify.recordings : undefined)
   // Streams still open when the server closes end first, and their last words are written before the database closes.
   const sessions = new Set<MediaSession>()
   fastify.addHook('preClose', async () => {

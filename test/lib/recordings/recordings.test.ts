@@ -1,0 +1,83 @@
+import { mkdtemp, open, readFile, rm, writeFile } from 'node:fs/promises'
+import { existsSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import path from 'node:path'
+import t from 'tap'
+import { createCall } from '../../../lib/calls/calls.js'
+import { Recordings } from '../../../lib/recordings/recordings.js'
+import { StereoRecording, stereoWavHeader } from '../../../lib/recordings/stereo.js'
+import { pcmToMulaw } from '../../../lib/voice/audio.js'
+import { migratedDatabase } from '../../helper.js'
+
+const RATE = 8000
+/** `ms` of one constant sample value, as 16-bit PCM. */
+const level = (value: number, ms: number) => { const pcm = Buffer.alloc(RATE * ms / 1000 * 2); for (let i = 0; i < pcm.length; i += 2) pcm.writeInt16LE(value, i); return pcm }
+/** The samples of one channel of a stereo WAV. */
+const channel = (wav: Buffer, which: 0 | 1) => { const out: number[] = []; for (let at = 44 + which * 2; at + 1 < wav.length; at += 4) out.push(wav.readInt16LE(at)); return out }
+
+async function tempDir (t: { teardown (fn: () => unknown): void }) {
+  const dir = await mkdtemp(path.join(tmpdir(), 'vcm-rec-test-'))
+  t.teardown(() => rm(dir, { recursive: true, force: true }))
+  return dir
+}
+
+t.test('the assistant is placed where it starts playing, beside the customer; a clear drops what had not played', async (t) => {
+  const dir = await tempDir(t)
+  const file = path.join(dir, 'call.wav')
+  const recording = new StereoRecording(await open(file, 'w'), { encoding: 'pcm16', sampleRate: 8000 })
+  recording.caller(level(100, 500)) // 0.0-0.5 s: the customer
+  recording.assistant(level(200, 400), 100) // plays 0.6-1.0 s (sent 100 ms ahead)
+  recording.assistant(level(300, 1000), 500) // would play 1.0-2.0 s ...
+  recording.caller(level(100, 800)) // ... the customer talks to 1.3 s
+  recording.clear() // and barges in at 1.3 s: the rest was never heard
+  recording.caller(level(100, 700)) // to 2.0 s
+  t.same(await recording.finish(), { bytes: 44 + 2 * RATE * 4, durationMs: 2000 })
+
+  const wav = await readFile(file)
+  t.same(wav.subarray(0, 44), stereoWavHeader(RATE, 2 * RATE * 4), 'a finished header')
+  const left = channel(wav, 0)
+  const right = channel(wav, 1)
+  t.ok(left.every((sample) => sample === 100), 'the customer throughout, on the left')
+  const at = (seconds: number) => right[Math.round(seconds * RATE)]
+  t.same([at(0.3), at(0.59), at(0.6), at(0.99), at(1.0), at(1.29), at(1.3), at(1.9)], [0, 0, 200, 200, 300, 300, 0, 0],
+    'the assistant from where it started playing, cut where the customer barged in')
+})
+
+t.test('mu-law streams are recorded as 16-bit PCM at 8 kHz', async (t) => {
+  const dir = await tempDir(t)
+  const file = path.join(dir, 'call.wav')
+  const recording = new StereoRecording(await open(file, 'w'), { encoding: 'mulaw', sampleRate: 8000 })
+  recording.caller(pcmToMulaw(level(1000, 1200)))
+  await recording.finish()
+  const left = channel(await readFile(file), 0)
+  t.equal(left.length, 9600)
+  t.ok(left.every((sample) => Math.abs(sample - 1000) < 40), 'decoded')
+})
+
+t.test('a recording a crash left unfinished is made playable at start; retention deletes the old', async (t) => {
+  const db = await migratedDatabase(t)
+  const dir = await tempDir(t)
+  const logged: string[] = []
+  const recordings = new Recordings(db, dir, undefined, (message) => logged.push(message))
+  const call = await createCall(db, { customerId: 'C1', customerName: null, phone: '+919000000100', triggeredBy: 'sub' })
+  const live = await recordings.begin(call.id, { encoding: 'pcm16', sampleRate: 8000 })
+  for (let frame = 0; frame < 25; frame++) live.caller(level(500, 100)) // 2.5 s, of which a second at a time reaches the disk
+  await new Promise((resolve) => setTimeout(resolve, 100))
+  t.equal(await recordings.find(db, call.id), undefined, 'not playable while it goes on')
+  // As a crash leaves it: the header says nothing was recorded, and half a sample pair trails.
+  await writeFile(path.join(dir, `${call.id}.wav.part`), Buffer.concat([await readFile(path.join(dir, `${call.id}.wav.part`)), Buffer.from([1, 2])]))
+
+  const restarted = new Recordings(db, dir, undefined, (message) => logged.push(message))
+  t.same(await restarted.repair(), [call.id])
+  t.same(logged, ['recordings: an unfinished recording repaired'])
+  const row = await restarted.find(db, call.id)
+  t.match(row, { storage: 'folder', key: `${call.id}.wav`, bytes: 44 + 2 * RATE * 4, duration_ms: 2000 })
+  const wav = await readFile(path.join(dir, `${call.id}.wav`))
+  t.equal(wav.readUInt32LE(40), 2 * RATE * 4, 'its header says what reached the disk, in whole sample pairs')
+  t.equal(wav.length, 44 + 2 * RATE * 4)
+  t.same(await restarted.repair(), [], 'once')
+
+  t.equal(await restarted.sweep(30, new Date()), 0, 'kept for 30 days')
+  t.equal(await restarted.sweep(30, new Date(Date.now() + 31 * 86_400_000)), 1, 'deleted after')
+  t.notOk(existsSync(path.join(dir, `${call.id}.wav`)), 'with its file')
+})
