@@ -1,7 +1,8 @@
 // The server side of bench/live-call.bench.ts, in its own process so that its CPU time is its own:
 // `app N` starts the whole app with the echo assistant and N calls answered (as Exotel leaves them when the
 // Voicebot applet starts); `ws` starts a bare `ws` server that echoes each media frame, the baseline.
-// It tells its parent where it listens, and answers `cpu` with its CPU time so far.
+// It tells its parent where it listens, and answers `cpu` with its CPU time so far. BENCH_RECORDINGS=off: calls are not
+// recorded (on, the product's default, otherwise).
 import { monitorEventLoopDelay } from 'node:perf_hooks'
 import { WebSocketServer } from 'ws'
 import { applyReport } from '../lib/calls/calls.js'
@@ -37,7 +38,7 @@ if (mode === 'ws') {
   const token = 'bench-webhook-token-0123456789'
   const database = process.env.BENCH_DATABASE_URL ? await freshDatabase(process.env.BENCH_DATABASE_URL) : undefined
   const { server, url, authorization } = await startBenchApp({
-    ASSISTANT: process.env.BENCH_ASSISTANT ?? 'echo', EXOTEL_WEBHOOK_TOKEN: token, LOG_LEVEL: process.env.BENCH_LOG_LEVEL ?? 'warn', ...(database && { DATABASE_URL: database.url })
+    ASSISTANT: process.env.BENCH_ASSISTANT ?? 'echo', RECORDINGS: process.env.BENCH_RECORDINGS ?? 'on', EXOTEL_WEBHOOK_TOKEN: token, LOG_LEVEL: process.env.BENCH_LOG_LEVEL ?? 'warn', ...(database && { DATABASE_URL: database.url })
   })
   process.on('message', (message: { cmd: string }) => {
     if (message.cmd === 'drop') server.close().then(() => database?.drop()).then(() => send({ dropped: true }), () => send({ dropped: false }))

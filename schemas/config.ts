@@ -199,6 +199,8 @@ export const Config = Type.Object({
   RECORDINGS_S3_PREFIX: Type.String({ default: 'recordings/', description: 'Key prefix of the recordings in the bucket' }),
   RECORDINGS_S3_REGION: Type.String({ default: 'ap-south-1', minLength: 1, description: 'The bucket\'s region' }),
   RECORDINGS_S3_ENDPOINT: Optional('An S3-compatible service\'s URL (MinIO, R2, ...); unset: Amazon S3. Credentials: the AWS SDK\'s usual chain (AWS_ACCESS_KEY_ID, ...)'),
+  RECORDINGS_S3_ACCESS_KEY_ID: Optional('Keys of the S3-compatible service; unset: the AWS SDK\'s usual chain'),
+  RECORDINGS_S3_SECRET_ACCESS_KEY: Optional('Secret of RECORDINGS_S3_ACCESS_KEY_ID'),
   EXOTEL_RECORD: Type.Boolean({
     default: false, description: 'Ask Exotel to record each call too (both channels); its RecordingUrl is kept on the call'
   }),

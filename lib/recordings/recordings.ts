@@ -10,10 +10,8 @@ import { repairWav, StereoRecording } from './stereo.js'
 export interface ObjectStore {
   /** Uploads the file (in parts) under `key`. */
   put (key: string, file: string): Promise<void>
-  /** The object's bytes in `range` (inclusive), or all of them, with its whole size. */
+  /** The object's bytes in `range` (inclusive), or all of them, with the whole object's size. */
   get (key: string, range?: { start: number, end: number }): Promise<{ body: Readable, size: number }>
-  /** The object's size, or undefined when there is none. */
-  size (key: string): Promise<number | undefined>
   remove (keys: string[]): Promise<void>
 }
 

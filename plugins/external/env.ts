@@ -41,7 +41,10 @@ export default fp<EnvPluginOptions>(async function env (fastify, opts) {
 // Variables that only make sense together: checked here, before anything starts, so a bad set starts nothing.
 const COMPANIONS: Array<[keyof Config, Array<keyof Config>]> = [
   ['COGNITO_USER_POOL_ID', ['COGNITO_CLIENT_ID']],
-  ['EXOTEL_API_KEY', ['EXOTEL_API_TOKEN', 'EXOTEL_ACCOUNT_SID', 'EXOTEL_CALLER_ID', 'EXOTEL_APP_ID', 'EXOTEL_WEBHOOK_TOKEN']]
+  ['EXOTEL_API_KEY', ['EXOTEL_API_TOKEN', 'EXOTEL_ACCOUNT_SID', 'EXOTEL_CALLER_ID', 'EXOTEL_APP_ID', 'EXOTEL_WEBHOOK_TOKEN']],
+  ['RECORDINGS_S3_ACCESS_KEY_ID', ['RECORDINGS_S3_SECRET_ACCESS_KEY', 'RECORDINGS_S3_BUCKET']],
+  ['RECORDINGS_S3_SECRET_ACCESS_KEY', ['RECORDINGS_S3_ACCESS_KEY_ID']],
+  ['RECORDINGS_S3_ENDPOINT', ['RECORDINGS_S3_BUCKET']]
 ]
 
 function missingCompanions (config: Config): string | undefined {

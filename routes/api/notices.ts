@@ -18,7 +18,7 @@ const notices: FastifyPluginAsyncTypebox = async (fastify) => {
     success: true as const,
     notices: (await switchedOff(fastify.db)).map((webhook) => ({
       kind: 'webhook-off' as const,
-      message: `Webhooks to ${new URL(webhook.url).host} are switched off: ${webhook.disabled_reason ?? 'switched off'}. ` +
+      message: `Webhooks to ${new URL(webhook.url).host} are switched off: ${webhook.disabled_reason!}. ` +
         'Deliveries wait until an administrator switches it on again.',
       since: webhook.updated_at,
       link: '#/webhooks'

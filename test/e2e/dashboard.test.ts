@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises'
 import t from 'tap'
 import type { Page } from 'playwright-core'
 import { build, capturingLogger, PASSWORD, testClock, testUsers } from '../helper.js'
-import { accessibilityProblems, counted, noBrowser, openPage } from './browser.js'
+import { accessibilityProblems, counted, noBrowser, openPage, waitUntil } from './browser.js'
 
 /** Elements wider than the screen, outside the scrolling tables. */
 const overflowing = (page: Page) => page.evaluate('[...document.querySelectorAll("body *")].filter((e) => e.getBoundingClientRect().right > ' +
@@ -178,6 +178,17 @@ t.test('a new operator runs a campaign through the screens, at desktop and phone
   t.notMatch(timeline, /exotel-callback|event_type/, 'no internal words')
   t.match(await page.locator('#call-customer').textContent(), /amount_due1200/)
   t.match(await page.locator('#transcript').textContent(), /Assistant: Hello.*Caller: \(pressed 1\).*Assistant: Thank you/s)
+  // Its recording plays, and a line of the transcript plays from its moment.
+  const player = page.getByLabel('Recording of the call')
+  await player.waitFor()
+  await waitUntil(page, 'document.querySelector("#recording audio").readyState >= 1 && document.querySelector("#recording audio").duration > 1')
+  const last = page.locator('#transcript button.seek').last()
+  const lineAt = await last.textContent()
+  await last.click()
+  const [minutes, seconds] = lineAt!.split(':').map(Number)
+  const position = await player.evaluate((audio) => (audio as unknown as { currentTime: number }).currentTime)
+  t.ok(position >= minutes! * 60 + seconds! && position < minutes! * 60 + seconds! + 2, `the last line plays from ${lineAt!} (${position} s)`)
+  t.same(await accessibilityProblems(page), [], 'axe: the call with its recording')
   await screen('10-call')
 
   // A customer: edited, and one deleted after a confirmation.

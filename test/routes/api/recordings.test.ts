@@ -1,7 +1,9 @@
 import { existsSync } from 'node:fs'
 import path from 'node:path'
 import t from 'tap'
+import { s3Store } from '../../../lib/recordings/s3.js'
 import { appWithCustomers, FAST_CALLS, testUsers, until } from '../../helper.js'
+import { localS3 } from '../../local-s3.js'
 
 // 4 answers and talks over the assistant, then presses 1; 1 is busy.
 const CSV = 'customer_id,name,phone\nR1,Asha,9000000104\nR2,Ravi,9000000101\n'
@@ -79,4 +81,33 @@ t.test('with RECORDINGS=off nothing is recorded; with EXOTEL_RECORD Exotel\'s re
   t.equal(call.status, 'completed')
   t.equal(call.recording, null)
   t.match(call.recording_url, /^https:\/\/recordings\.exotel\.com\/.+\.mp3$/, 'Exotel recorded it, as asked')
+})
+
+t.test('with a bucket, each finished recording is uploaded to it and served from it, ranges and all', async (t) => {
+  const s3 = await localS3(t)
+  const app = await appWithCustomers(t, {
+    ...FAST_CALLS,
+    RECORDINGS_S3_BUCKET: 'recordings',
+    RECORDINGS_S3_PREFIX: 'vcm/',
+    RECORDINGS_S3_ENDPOINT: s3.endpoint,
+    RECORDINGS_S3_ACCESS_KEY_ID: s3.credentials.accessKeyId,
+    RECORDINGS_S3_SECRET_ACCESS_KEY: s3.credentials.secretAccessKey
+  }, CSV)
+  const call = await calledAndEnded(app, 'R1', 'rec-s3')
+  const size = call.recording.bytes as number
+  const { rows: [row] } = await app.app.db.query<{ storage: string, key: string }>('SELECT storage, key FROM call_recording WHERE call_id = $1', [call.id])
+  t.same(row, { storage: 's3', key: `${call.id as string}.wav` })
+  t.notOk(existsSync(path.join(app.app.recordings.dir, `${call.id as string}.wav`)), 'not kept in the folder too')
+  const whole = await app.get(call.recording.url)
+  t.equal(whole.rawPayload.length, size)
+  t.equal(whole.rawPayload.readUInt32LE(40), size - 44, 'the finished file')
+  const part = await app.app.inject({ url: call.recording.url, headers: { authorization: app.authorization, range: 'bytes=40-43' } })
+  t.equal(part.statusCode, 206)
+  t.same(part.rawPayload, whole.rawPayload.subarray(40, 44), 'a range, read from the bucket')
+
+  const bucket = s3Store({ bucket: 'recordings', prefix: 'vcm/', region: 'ap-south-1', ...s3 })
+  t.teardown(() => bucket.destroy())
+  t.equal((await bucket.get(`${call.id as string}.wav`)).size, size, 'in the bucket, under the prefix')
+  await app.app.inject({ method: 'DELETE', url: '/api/customers/R1', headers: { authorization: app.authorization } })
+  await t.rejects(bucket.get(`${call.id as string}.wav`), { name: 'NoSuchKey' }, 'deleting the customer deletes it from the bucket')
 })
