@@ -51,55 +51,76 @@ interface Due {
 }
 
 /**
- * Held while a round claims: one instance claims at a time. A claimed delivery is leased for twice the send's timeout
- * and a margin: never sent twice at once, and sent again soon after an instance died holding it.
+ * Held while a round claims: one instance claims at a time. A claimed delivery is leased for as long as its round can
+ * take (each sender's deliveries one after another, each within the timeout, and a margin): never sent twice at
+ * once, and sent again soon after an instance died holding it.
  */
 const CLAIM_LOCK = 727_003
-const leaseSeconds = (policy: DeliveryPolicy) => Math.ceil(policy.timeoutMs / 1000) * 2 + 5
+/** Deliveries an endpoint's each sender is given in one round. */
+const CLAIMED_PER_SENDER = 4
+const leaseSeconds = (policy: DeliveryPolicy) => (CLAIMED_PER_SENDER + 1) * Math.ceil(policy.timeoutMs / 1000) + 5
 
 /**
  * Sends what the outbox holds, in rounds started from the dispatcher's upkeep: a round claims due deliveries (a few
- * an endpoint), posts each signed, records the attempt, and schedules the next try or marks it delivered. A round
- * runs beside the dispatcher, never holding it up; `tick` starts one when none is running.
+ * an endpoint), posts each signed, records the attempt, and schedules the next try or marks it delivered. Rounds
+ * run beside the dispatcher, never holding it up; `tick` starts them when none is running, and they follow one
+ * another while there is work.
  */
 export class WebhookSender {
   #running: Promise<unknown> | undefined
+  #stopped = false
 
   constructor (private readonly db: Database, private readonly policy: DeliveryPolicy,
     private readonly onError: (error: unknown) => void) {}
 
+  /** Starts rounds, one after another while they find work (a backlog drains at once), unless they are running. */
   tick (now: Date): void {
-    this.#running ??= this.round(now).catch(this.onError).finally(() => { this.#running = undefined })
+    this.#running ??= this.#drain(now).catch(this.onError).finally(() => { this.#running = undefined })
   }
 
-  /** Waits for the round running, if any (at close). */
+  async #drain (now: Date) {
+    while (await this.round(now) > 0 && !this.#stopped);
+  }
+
+  /** Lets the round running end, and starts no other (at close). */
   async idle (): Promise<void> {
+    this.#stopped = true
     await this.#running
   }
 
   /** One round: answers how many deliveries it tried. */
   async round (now: Date): Promise<number> {
     const due = await this.db.transaction(async (tx) => {
-      // Nothing is claimed while another instance's round holds the lock.
+      // Nothing is claimed while another instance's round holds the lock. The oldest due first, a few an endpoint.
       const { rows } = await tx.query<Due>(
         `WITH lock AS (SELECT pg_try_advisory_xact_lock($4) AS held),
          due AS (
            SELECT d.id FROM (
              SELECT d.id, d.next_attempt_at, row_number() OVER (PARTITION BY d.webhook_id ORDER BY d.next_attempt_at, d.id) AS n
-             FROM webhook_delivery d JOIN webhook w ON w.id = d.webhook_id
-             WHERE d.status = 'pending' AND d.next_attempt_at <= $1 AND w.enabled AND (SELECT held FROM lock)) d
+             FROM (SELECT id, webhook_id, next_attempt_at FROM webhook_delivery
+                   WHERE status = 'pending' AND next_attempt_at <= $1 AND (SELECT held FROM lock)
+                   ORDER BY next_attempt_at LIMIT 1000) d
+             JOIN webhook w ON w.id = d.webhook_id WHERE w.enabled) d
            WHERE n <= $2 ORDER BY next_attempt_at LIMIT $3)
          UPDATE webhook_delivery d SET next_attempt_at = $1::timestamptz + make_interval(secs => $5)
          FROM webhook w WHERE d.id IN (SELECT id FROM due) AND w.id = d.webhook_id
          RETURNING d.id, d.webhook_id, w.url, w.secret, w.previous_secret, coalesce(w.previous_secret_until > $1, false) AS previous_valid,
-           d.payload, d.attempts`, [now, this.policy.perEndpoint, this.policy.batch, CLAIM_LOCK, leaseSeconds(this.policy)])
+           d.payload, d.attempts`,
+        [now, this.policy.perEndpoint * CLAIMED_PER_SENDER, this.policy.batch, CLAIM_LOCK, leaseSeconds(this.policy)])
       return rows
     })
-    await Promise.all(due.map(async (delivery) => await this.send(delivery, now)))
+    // Each endpoint's deliveries by `perEndpoint` senders at once; the attempts recorded together.
+    const byEndpoint = new Map<string, Due[]>()
+    for (const delivery of due) byEndpoint.set(delivery.webhook_id, [...byEndpoint.get(delivery.webhook_id) ?? [], delivery])
+    const sent: Sent[] = []
+    await Promise.all([...byEndpoint.values()].flatMap((queue) => Array.from({ length: this.policy.perEndpoint }, async () => {
+      for (let delivery = queue.shift(); delivery; delivery = queue.shift()) sent.push(await this.send(delivery))
+    })))
+    if (sent.length) await this.record(sent, now)
     return due.length
   }
 
-  private async send (delivery: Due, now: Date): Promise<void> {
+  private async send (delivery: Due): Promise<Sent> {
     const body = JSON.stringify(delivery.payload)
     // The timestamp receivers check against their clock: the real time, whatever time the scheduler goes by.
     const sentAt = new Date()
@@ -130,27 +151,34 @@ export class WebhookSender {
     } catch (failure) {
       error = (failure as Error).name === 'TimeoutError' ? `no answer within ${this.policy.timeoutMs} ms` : (failure as Error).message
     }
-    const latency = Math.round(performance.now() - started)
-    const attempts = delivery.attempts + 1
+    return { delivery, status, error, latency: Math.round(performance.now() - started) }
+  }
+
+  /** A round's attempts, in one transaction: each logged; delivered, tried again after its wait, or failed. */
+  private async record (sent: Sent[], now: Date): Promise<void> {
     await this.db.transaction(async (tx) => {
-      await tx.query('INSERT INTO webhook_attempt (delivery_id, at, status_code, error, latency_ms) VALUES ($1, $2, $3, $4, $5)',
-        [delivery.id, now, status, error, latency])
-      if (!error) {
-        await tx.query("UPDATE webhook_delivery SET status = 'delivered', attempts = $2, delivered_at = $3 WHERE id = $1", [delivery.id, attempts, now])
-        return
+      await tx.query(
+        `INSERT INTO webhook_attempt (delivery_id, at, status_code, error, latency_ms)
+         SELECT id, $2, status_code, error, latency_ms FROM unnest($1::uuid[], $3::int[], $4::text[], $5::int[]) AS a (id, status_code, error, latency_ms)`,
+        [sent.map((one) => one.delivery.id), now, sent.map((one) => one.status), sent.map((one) => one.error), sent.map((one) => one.latency)])
+      await tx.query("UPDATE webhook_delivery SET status = 'delivered', attempts = attempts + 1, delivered_at = $2 WHERE id = ANY($1::uuid[])",
+        [sent.filter((one) => !one.error).map((one) => one.delivery.id), now])
+      const failed = sent.filter((one) => one.error)
+      const again = failed.filter((one) => BACKOFF_SECONDS[one.delivery.attempts] !== undefined)
+      await tx.query(
+        `UPDATE webhook_delivery d SET attempts = d.attempts + 1, next_attempt_at = $2::timestamptz + make_interval(secs => w.wait)
+         FROM unnest($1::uuid[], $3::int[]) AS w (id, wait) WHERE d.id = w.id`,
+        [again.map((one) => one.delivery.id), now, again.map((one) => BACKOFF_SECONDS[one.delivery.attempts]!)])
+      for (const { delivery, error } of failed.filter((one) => !again.includes(one))) {
+        await tx.query("UPDATE webhook_delivery SET status = 'failed', attempts = attempts + 1 WHERE id = $1", [delivery.id])
+        await tx.query('UPDATE webhook SET enabled = false, disabled_reason = $2, updated_at = now() WHERE id = $1',
+          [delivery.webhook_id, `Switched off after failing for a day: the last attempt ${error!}`])
       }
-      const wait = BACKOFF_SECONDS[attempts - 1]
-      if (wait !== undefined) {
-        await tx.query('UPDATE webhook_delivery SET attempts = $2, next_attempt_at = $3::timestamptz + make_interval(secs => $4) WHERE id = $1',
-          [delivery.id, attempts, now, wait])
-        return
-      }
-      await tx.query("UPDATE webhook_delivery SET status = 'failed', attempts = $2 WHERE id = $1", [delivery.id, attempts])
-      await tx.query('UPDATE webhook SET enabled = false, disabled_reason = $2, updated_at = now() WHERE id = $1',
-        [delivery.webhook_id, `Switched off after failing for a day: the last attempt ${error}`])
     })
   }
 }
+
+interface Sent { delivery: Due, status: number | null, error: string | null, latency: number }
 
 export interface DeliveryLogEntry {
   id: string
