@@ -20,6 +20,12 @@ export function stereoWavHeader (sampleRate: number, dataBytes: number): Buffer 
   return header
 }
 
+/** 16-bit samples of PCM audio, without a copy when they are aligned (as Node's buffers are). */
+function samplesOf (pcm: Buffer): Int16Array {
+  const whole = pcm.length >> 1
+  return pcm.byteOffset % 2 === 0 ? new Int16Array(pcm.buffer, pcm.byteOffset, whole) : new Int16Array(Uint8Array.from(pcm.subarray(0, whole * 2)).buffer)
+}
+
 /** How much of the call is kept in memory before it is written: a second. */
 const FLUSH_SECONDS = 1
 
@@ -63,8 +69,8 @@ export class StereoRecording {
 
   /** The assistant's audio, in the stream's format, sent now to start playing in `startsInMs`. */
   assistant (audio: Buffer, startsInMs: number): void {
-    const pcm = toPcm(audio, this.#format)
-    const samples = new Int16Array(pcm.buffer.slice(pcm.byteOffset, pcm.byteOffset + (pcm.length & ~1)))
+    // Not copied: a frame's audio is never changed once it is sent.
+    const samples = samplesOf(toPcm(audio, this.#format))
     this.#segments.push({ at: this.#callerAt + Math.round(startsInMs * this.sampleRate / 1000), pcm: samples })
   }
 
@@ -93,19 +99,22 @@ export class StereoRecording {
     const from = this.#written
     const count = until - from
     if (count <= 0) return
-    const left = this.#caller.length === 1 ? this.#caller[0]! : Buffer.concat(this.#caller)
+    const out = new Int16Array(count * 2)
+    let at = 0
+    for (const chunk of this.#caller) {
+      const samples = samplesOf(chunk)
+      for (let i = 0; i < samples.length && at < count; i++, at++) out[at * 2] = samples[i]!
+    }
     this.#caller = []
-    const out = Buffer.alloc(count * 4)
-    for (let i = 0; i < count && i * 2 + 1 < left.length; i++) out.writeInt16LE(left.readInt16LE(i * 2), i * 4)
     for (const segment of this.#segments) {
       const start = Math.max(segment.at, from)
       const end = Math.min(segment.at + segment.pcm.length, until)
-      for (let at = start; at < end; at++) out.writeInt16LE(segment.pcm[at - segment.at]!, (at - from) * 4 + 2)
+      for (let at = start; at < end; at++) out[(at - from) * 2 + 1] = segment.pcm[at - segment.at]!
     }
     this.#segments = this.#segments.filter((segment) => segment.at + segment.pcm.length > until)
     this.#written = until
     const offset = 44 + from * 4
-    this.#queue(async () => { await this.#file.write(out, 0, out.length, offset) })
+    this.#queue(async () => { await this.#file.write(out, 0, out.length * 2, offset) })
   }
 
   #queue (write: () => Promise<void>) {
