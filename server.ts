@@ -19,11 +19,25 @@ const server = Fastify({
 
 server.register(fp(app), { checkPort: true })
 
-// SIGINT/SIGTERM: stop accepting, let in-flight requests finish (up to 10 s), then close the database.
-closeWithGrace({ delay: 10_000 }, async ({ signal, err }) => {
+// SIGINT (and an uncaught error): stop accepting, let in-flight requests finish (up to 10 s), close the database.
+closeWithGrace({ delay: 10_000, skip: ['SIGTERM'] }, async ({ signal, err }) => {
   if (err) server.log.error({ err }, 'closing after an uncaught error')
   else server.log.info({ signal }, 'closing')
   await server.close()
+})
+
+// SIGTERM, a deploy: /ready says 503 and nothing more is claimed here, while the live calls go on to their end (at
+// most DRAIN_SECONDS); then the server closes and exits 0. A second SIGTERM ends the live calls at once.
+let terms = 0
+process.on('SIGTERM', () => {
+  if (++terms > 1) {
+    server.endDrain('the server stopped: a second SIGTERM')
+    return
+  }
+  server.drain().then(async () => await server.close()).then(() => process.exit(0), (error: unknown) => {
+    server.log.error({ err: error }, 'the drain failed')
+    process.exit(1)
+  })
 })
 
 try {

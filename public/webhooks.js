@@ -63,8 +63,8 @@ export function webhooksScreen ({ api, post, el, say, attempt, $, confirmNear })
         button('Deliveries', 'Deliveries of', async () => showDeliveries(webhook, log)),
         button(webhook.enabled ? 'Switch off' : 'Switch on', webhook.enabled ? 'Switch off' : 'Switch on', async () => {
           await api(path(webhook.id), { method: 'PATCH', body: JSON.stringify({ enabled: !webhook.enabled }) })
+          await load() // the list is drawn again: what is said goes at the top, where it stays
           say(webhook.enabled ? 'Switched off: nothing is sent to it' : 'Switched on: what waits is sent')
-          await load()
         }),
         button('New secret', 'New secret for', async () => {
           const { secret } = await post(path(webhook.id, '/rotate-secret'))
@@ -73,8 +73,8 @@ export function webhooksScreen ({ api, post, el, say, attempt, $, confirmNear })
         button('Remove', 'Remove', async (event) => {
           if (!await confirmNear(event.target, `Remove the webhook to ${webhook.url}? Its deliveries are forgotten.`, 'Remove')) return
           const { message } = await api(path(webhook.id), { method: 'DELETE' })
-          say(message)
           await load()
+          say(message)
         }, { class: 'quiet danger' })),
       log)
     return item

@@ -18,10 +18,12 @@ const operations: FastifyPluginAsyncTypebox = async (fastify) => {
       tags: ['operations'],
       operationId: 'getReadiness',
       security: [],
-      summary: 'Readiness: the database answers',
+      summary: 'Readiness: the database answers, and the instance is not draining (after SIGTERM)',
       response: { 200: Ready, 503: ErrorRef }
     }
   }, async (request, reply) => {
+    // A deploy's SIGTERM: a load balancer sends new work elsewhere while the live calls here end.
+    if (fastify.draining) return reply.code(503).send({ success: false, message: 'Draining: this instance takes no new work' })
     try {
       await fastify.db.query('SELECT 1')
     } catch (error) {

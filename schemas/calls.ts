@@ -165,7 +165,7 @@ export const RecordingFile = {
 }
 
 export const RecordingHeaders = Type.Object({
-  range: Type.Optional(Type.String({ description: 'bytes=START-END: a part of the file (206), so that a player can seek' }))
+  range: Type.Optional(Type.String({ maxLength: 200, description: 'bytes=START-END: a part of the file (206), so that a player can seek' }))
 })
 
 export const CallDetail = Type.Object({

@@ -134,6 +134,12 @@ export const Config = Type.Object({
   SPEECH_WARM_UP: Type.Boolean({
     default: true, description: 'Start the speech engine when the server starts, rather than on the first answered call'
   }),
+  DRAIN_SECONDS: Type.Integer({
+    default: 600,
+    minimum: 0,
+    maximum: 86_400,
+    description: 'On SIGTERM, how long live calls may go on to their natural end before they are ended (a deploy never cuts a call sooner)'
+  }),
   MEDIA_IDLE_TIMEOUT_SECONDS: Type.Integer({
     default: 15, minimum: 1, maximum: 3600, description: 'A media stream that sends nothing this long is closed (Exotel streams audio all through a call)'
   }),

@@ -1,5 +1,5 @@
 import t from 'tap'
-import { multipartFile, PASSWORD, seededDataDir, startServerProcess } from './helper.js'
+import { personOnProcess, seededDataDir, startServerProcess } from './helper.js'
 
 // A batch running in the real server, which is killed outright (kill -9) mid-campaign and started again on the
 // same data: nothing queued is lost, and nobody is dialled twice.
@@ -19,36 +19,15 @@ t.test('a batch survives kill -9 and a restart: every call is made, none twice',
   t.teardown(() => { first.child.kill('SIGKILL') })
   let base = await first.address()
 
-  const email = `crash.${Date.now()}@example.com`
-  const post = async (url: string, body: unknown, token?: string) => await fetch(`${base}${url}`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
-    body: JSON.stringify(body)
-  })
-  await post('/auth/signup', { email, password: PASSWORD })
-  let code: string | undefined
-  for (let i = 0; i < 100 && !code; i++) {
-    code = first.output().stdout.split('\n').filter(Boolean).map((line) => JSON.parse(line) as { email?: string, code?: string })
-      .find((line) => line.email === email)?.code
-    await new Promise((resolve) => setTimeout(resolve, 50))
-  }
-  await post('/auth/confirm-signup', { email, confirmation_code: code })
-  const signIn = async () => (await (await post('/auth/login', { email, password: PASSWORD })).json() as { access_token: string }).access_token
-  let token = await signIn()
-
+  const operator = await personOnProcess(first, () => base)
   const customers = Array.from({ length: 20 }, (_, i) => `K${i},Person ${i},900000${String(i).padStart(3, '0')}5`)
-  const { payload, headers } = multipartFile(`customer_id,name,phone\n${customers.join('\n')}\n`)
-  const upload = await fetch(`${base}/api/upload-customers`, {
-    method: 'POST', body: payload, headers: { ...headers, authorization: `Bearer ${token}` }
-  })
+  const upload = await operator.upload(`customer_id,name,phone\n${customers.join('\n')}\n`)
   t.match(await upload.json(), { inserted: 20 }, 'the customers are uploaded')
-  const queued = await post('/api/trigger-bulk-calls', { filter: {} }, token)
+  const queued = await operator.post('/api/trigger-bulk-calls', { filter: {} })
   const batchId = (await queued.json() as { batch_id: string }).batch_id
   t.equal(queued.status, 202, 'the batch is queued')
   interface Batch { status: string, counts: { queued: number } }
-  const batch = async () => (await (await fetch(`${base}/api/batches/${batchId}`, {
-    headers: { authorization: `Bearer ${token}` }
-  })).json() as { batch: Batch }).batch
+  const batch = async () => (await (await operator.get(`/api/batches/${batchId}`)).json() as { batch: Batch }).batch
 
   for (let i = 0; i < 200 && (await batch()).counts.queued > 14; i++) await new Promise((resolve) => setTimeout(resolve, 25))
   first.child.kill('SIGKILL')
@@ -59,7 +38,7 @@ t.test('a batch survives kill -9 and a restart: every call is made, none twice',
   const second = await startServerProcess(env)
   t.teardown(() => { second.child.kill('SIGKILL') })
   base = await second.address()
-  token = await signIn()
+  await operator.signIn()
   let after = await batch()
   for (let i = 0; i < 600 && after.status !== 'finished'; i++) {
     await new Promise((resolve) => setTimeout(resolve, 100))
@@ -68,9 +47,7 @@ t.test('a batch survives kill -9 and a restart: every call is made, none twice',
   t.equal(after.status, 'finished', 'the batch ran to its end after the restart')
   t.equal(after.counts.queued, 0, 'nothing queued was lost')
 
-  const { calls } = await (await fetch(`${base}/api/calls?batch_id=${batchId}&limit=500`, {
-    headers: { authorization: `Bearer ${token}` }
-  })).json() as { calls: Array<{ customer_id: string, exotel_sid: string | null, status: string }> }
+  const { calls } = await (await operator.get(`/api/calls?batch_id=${batchId}&limit=500`)).json() as { calls: Array<{ customer_id: string, exotel_sid: string | null, status: string }> }
   t.equal(calls.length, 20, 'one call per customer: none queued again')
   const dialled = new Map<string, number>()
   for (const call of calls) if (call.exotel_sid) dialled.set(call.customer_id, (dialled.get(call.customer_id) ?? 0) + 1)

@@ -247,3 +247,38 @@ export async function startServerProcess (env: Record<string, string>) {
   }
   return { child, exited, address, output: () => ({ stdout, stderr }) }
 }
+
+/**
+ * A person signed up and signed in on a server process, its confirmation code read from the process's log as an
+ * operator would: `post` and `get` send JSON with their token to `base` (which `base()` may change: a restart).
+ */
+export async function personOnProcess (server: Awaited<ReturnType<typeof startServerProcess>>, base: () => string) {
+  const email = `person.${Date.now()}.${randomBytes(3).toString('hex')}@example.com`
+  let token: string | undefined
+  const send = async (method: string, url: string, body?: unknown) => await fetch(`${base()}${url}`, {
+    method,
+    headers: { ...(body === undefined ? {} : { 'content-type': 'application/json' }), ...(token ? { authorization: `Bearer ${token}` } : {}) },
+    body: body === undefined ? undefined : JSON.stringify(body)
+  })
+  await send('POST', '/auth/signup', { email, password: PASSWORD })
+  let code: string | undefined
+  for (let i = 0; i < 100 && !code; i++) {
+    code = server.output().stdout.split('\n').filter(Boolean).map((line) => JSON.parse(line) as { email?: string, code?: string })
+      .find((line) => line.email === email)?.code
+    await new Promise((resolve) => setTimeout(resolve, 50))
+  }
+  await send('POST', '/auth/confirm-signup', { email, confirmation_code: code })
+  const signIn = async () => { token = ((await (await send('POST', '/auth/login', { email, password: PASSWORD })).json()) as { access_token: string }).access_token }
+  await signIn()
+  return {
+    email,
+    signIn,
+    get token () { return token! },
+    post: async (url: string, body: unknown = {}) => await send('POST', url, body),
+    get: async (url: string) => await send('GET', url),
+    upload: async (csv: string, fileName = 'customers.csv') => {
+      const { payload, headers } = multipartFile(csv, fileName)
+      return await fetch(`${base()}/api/upload-customers`, { method: 'POST', body: payload, headers: { ...headers, authorization: `Bearer ${token!}` } })
+    }
+  }
+}

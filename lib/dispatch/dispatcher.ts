@@ -50,6 +50,8 @@ export class Dispatcher {
   /** When the rate next allows a dial, if sooner than the next tick. */
   #dueInMs: number | undefined
   #lastSweep = -Infinity
+  /** False once draining: nothing more is claimed here; the sweeps and the upkeep go on. */
+  #claiming = true
   /**
    * Calls in flight untouched since before this dispatcher was made were left by a run that stopped (a crash, a
    * restart): they hold lines, so the first sweep looks each of them up in Exotel's Call Details at once, rather
@@ -74,6 +76,11 @@ export class Dispatcher {
     this.#timer = setTimeout(round, 0)
   }
 
+  /** Claims nothing more (a drain: other instances dial the queue); the sweeps and the upkeep go on. */
+  stopClaiming (): void {
+    this.#claiming = false
+  }
+
   /** Stops looking for work, and waits for the dials under way. */
   async stop (): Promise<void> {
     await this.#running // a round under way ends, and sets the timer of the next
@@ -89,7 +96,9 @@ export class Dispatcher {
       return 0 // nowhere for Exotel to report to yet (not listening): nothing is dialled
     }
     const { db, exotel, policy, campaign } = this.#options
-    const claimed = await claimDue(db, { ...policy, maxClaim: MAX_CLAIM }, campaign.attemptCap, new Date(this.#clock()))
+    const claimed = this.#claiming
+      ? await claimDue(db, { ...policy, maxClaim: MAX_CLAIM }, campaign.attemptCap, new Date(this.#clock()))
+      : { dial: [], skip: [], dueInMs: undefined }
     this.#dueInMs = claimed.dueInMs
     for (const { call, reason } of claimed.skip) {
       await applyReport(db, { id: call.id }, {

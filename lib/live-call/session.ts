@@ -166,6 +166,12 @@ export class MediaSession {
     })
   }
 
+  /** The server ends the call (a drain that could not wait longer): its stream ends with `reason`, and is closed. */
+  hangUp (reason: string): void {
+    this.end(reason)
+    this.#options.close(1001, 'server stopping')
+  }
+
   /** Resolves once the stream has started (if it was starting) and everything has been written. */
   async settled (): Promise<void> {
     while (this.#starting) await this.#starting // the claim, then a start held behind it

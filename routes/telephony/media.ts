@@ -18,11 +18,7 @@ const SAMPLE_RATES = new Set(['8000', '16000', '24000'])
 const media: FastifyPluginAsyncTypebox = async (fastify) => {
   const store = databaseCallStore(fastify.db, fastify.recording ? fastify.recordings : undefined)
   // Streams still open when the server closes end first, and their last words are written before the database closes.
-  const sessions = new Set<MediaSession>()
-  fastify.addHook('preClose', async () => {
-    for (const session of sessions) session.end('server closing')
-    await Promise.all([...sessions].map((session) => session.settled()))
-  })
+  fastify.addHook('preClose', async () => await fastify.liveCalls.endAll('server closing'))
   fastify.get('/ws-url', {
     onRequest: fastify.telephony.requireWebhookToken,
     schema: {
@@ -85,12 +81,12 @@ const media: FastifyPluginAsyncTypebox = async (fastify) => {
       askedRate: Number(query['sample-rate']), // NaN without one: then the stream's own word is taken
       log: (message, detail, level = 'info') => request.log[level](detail, message)
     })
-    sessions.add(live)
+    fastify.liveCalls.add(live)
     socket.on('message', (data) => live.handle(String(data)))
     socket.on('close', () => {
       // A stream that ends without a `stop` ends here; its last changes are written before it is let go.
       live.closed()
-      live.settled().finally(() => sessions.delete(live))
+      live.settled().finally(() => fastify.liveCalls.delete(live))
     })
   })
 }

@@ -110,6 +110,7 @@ const VALID: Record<string, Sample> = {
   'GET /api/analytics': { url: `/api/analytics?batch_id=${BATCH}` },
   'GET /api/calls': { url: '/api/calls?status=completed&outcome=confirmed' },
   'GET /api/calls/:id': { url: `/api/calls/${CALL}` },
+  'GET /api/calls/:id/recording': { url: `/api/calls/${CALL}/recording` },
   'POST /api/upload-customers': { url: '/api/upload-customers', multipart: true },
   'GET /api/customers': { url: '/api/customers?search=Asha' },
   'GET /api/customers/:id': { url: '/api/customers/C1' },
