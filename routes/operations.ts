@@ -1,6 +1,6 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { ErrorRef } from '../schemas/common.js'
-import { Health, Ready } from '../schemas/operations.js'
+import { Health, MetricsText, Ready } from '../schemas/operations.js'
 
 const operations: FastifyPluginAsyncTypebox = async (fastify) => {
   fastify.get('/health', {
@@ -32,6 +32,24 @@ const operations: FastifyPluginAsyncTypebox = async (fastify) => {
       return reply.code(503).send({ success: false, message: 'Database unreachable' })
     }
     return { success: true as const, status: 'ready' as const, database: fastify.db.engine }
+  })
+
+  fastify.get('/metrics', {
+    schema: {
+      tags: ['operations'],
+      operationId: 'getMetrics',
+      summary: 'Metrics in the Prometheus text format, for a scraper holding METRICS_TOKEN',
+      description: 'Live streams, calls in flight, dials in the last minute, the webhook outbox\'s backlog and lag, whether ' +
+        'the instance is draining, request latency by route, and the process\'s own (CPU, memory, event-loop delay). ' +
+        'Without METRICS_TOKEN this route answers 404; METRICS_PORT serves the same on a port of its own, with no token.',
+      security: [{ metricsToken: [] }],
+      produces: ['text/plain'],
+      response: { 200: MetricsText, 401: ErrorRef, 404: ErrorRef }
+    }
+  }, async (request, reply) => {
+    if (!fastify.config.METRICS_TOKEN) throw fastify.httpErrors.notFound('Metrics are off here: set METRICS_TOKEN, or METRICS_PORT')
+    if (!fastify.metricsAllowed(request.headers.authorization)) throw fastify.httpErrors.unauthorized('The metrics token (METRICS_TOKEN) is missing or wrong')
+    return reply.type(fastify.metrics.contentType).send(await fastify.metrics.metrics())
   })
 }
 

@@ -134,6 +134,8 @@ export const Config = Type.Object({
   SPEECH_WARM_UP: Type.Boolean({
     default: true, description: 'Start the speech engine when the server starts, rather than on the first answered call'
   }),
+  METRICS_TOKEN: Type.Optional(Type.String({ minLength: 16, description: 'The bearer token a scraper sends for GET /metrics; unset: /metrics answers 404' })),
+  METRICS_PORT: Type.Integer({ default: 0, minimum: 0, maximum: 65535, description: 'Serve /metrics on this port too, with no token (a private network); 0: not' }),
   DRAIN_SECONDS: Type.Integer({
     default: 600,
     minimum: 0,

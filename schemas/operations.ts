@@ -13,3 +13,8 @@ export const Ready = Type.Object({
     description: 'The engine in use: the embedded PGlite, or a PostgreSQL server'
   })
 })
+
+export const MetricsText = {
+  description: 'The Prometheus text exposition format (version 0.0.4)',
+  content: { 'text/plain': { schema: { type: 'string' } } }
+}

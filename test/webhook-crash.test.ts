@@ -29,7 +29,7 @@ t.test('webhook deliveries survive kill -9 mid-delivery: each is sent again with
   const second = await startServerProcess(env)
   t.teardown(() => { second.child.kill('SIGKILL') })
   base = await second.address()
-  for (let i = 0; i < 1200 && hook.received.length < 6; i++) await new Promise((resolve) => setTimeout(resolve, 25))
+  for (let i = 0; i < 2400 && hook.received.length < 6; i++) await new Promise((resolve) => setTimeout(resolve, 25))
   t.equal(hook.received.length, 6, 'each sent again after the restart')
   const ids = (from: number) => hook.received.slice(from, from + 3).map((delivery) => delivery.headers['webhook-id']).sort()
   t.same(ids(3), ids(0), 'with the same webhook-ids, so the receiver can drop the repeats')

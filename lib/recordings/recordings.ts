@@ -1,5 +1,5 @@
 import { createReadStream } from 'node:fs'
-import { mkdir, open, readdir, rename, rm, stat } from 'node:fs/promises'
+import { mkdir, open, readdir, rename, rm } from 'node:fs/promises'
 import path from 'node:path'
 import type { Readable } from 'node:stream'
 import type { Database, Queryable } from '../db/database.js'
@@ -149,10 +149,5 @@ export class Recordings {
 
   #file (callId: string, ending: string): string {
     return path.join(this.dir, `${callId}${ending}`)
-  }
-
-  /** The size of a finished folder recording, from the disk. */
-  async folderSize (key: string): Promise<number> {
-    return (await stat(path.join(this.dir, key))).size
   }
 }

@@ -103,7 +103,7 @@ export class StereoRecording {
     let at = 0
     for (const chunk of this.#caller) {
       const samples = samplesOf(chunk)
-      for (let i = 0; i < samples.length && at < count; i++, at++) out[at * 2] = samples[i]!
+      for (let i = 0; i < samples.length; i++, at++) out[at * 2] = samples[i]!
     }
     this.#caller = []
     for (const segment of this.#segments) {

@@ -53,6 +53,11 @@ export default fp(async function openapi (fastify) {
             bearerFormat: 'JWT',
             description: 'The access_token answered by POST /auth/login'
           },
+          metricsToken: {
+            type: 'http',
+            scheme: 'bearer',
+            description: 'METRICS_TOKEN, for GET /metrics'
+          },
           exotelToken: {
             type: 'apiKey',
             in: 'query',
@@ -88,9 +93,8 @@ export default fp(async function openapi (fastify) {
           // Webhook deliveries (the callbacks of POST /api/webhooks) are signed, not authenticated: summed up by event.
           for (const [event, urls] of Object.entries(operation.callbacks ?? {})) {
             for (const callback of Object.values(urls).flatMap((methods) => Object.values(methods))) {
-              const said = callback.requestBody?.content?.['application/json']?.schema?.description
-              callback.summary ??= said ? `${event}: ${said}` : event
-              callback.security ??= []
+              callback.summary = `${event}: ${callback.requestBody!.content!['application/json']!.schema!.description!}`
+              callback.security = []
             }
           }
           // A route with a role refuses the others.

@@ -3,14 +3,14 @@ import type { Assistant, AssistantOutput } from '../../../lib/assistant/assistan
 import { applyReport, createCall, getCall } from '../../../lib/calls/calls.js'
 import { exotelMediaStream } from '../../../lib/exotel/media-stream.js'
 import { MediaSession } from '../../../lib/live-call/session.js'
-import { databaseCallStore } from '../../../lib/live-call/call-store.js'
+import { databaseCallStore, type CallStore } from '../../../lib/live-call/call-store.js'
 import { build } from '../../helper.js'
 
 const app = await build(t)
 let calls = 0
 
 /** A media session on a dialled call, with an assistant that hands its output to the test. */
-async function session (jti?: string) {
+async function session (jti?: string, recordAudio?: CallStore['recordAudio']) {
   const customerId = `SESSION${++calls}`
   await app.db.query("INSERT INTO customer (id, name, phone, attributes) VALUES ($1, 'Sam', '+919000000000', '{\"due\": 5}')", [customerId])
   const call = await createCall(app.db, { customerId, customerName: 'Sam', phone: '+919000000000', triggeredBy: 's', claimed: true })
@@ -30,7 +30,7 @@ async function session (jti?: string) {
   const logs: string[] = []
   let closed = 0
   const media = new MediaSession({
-    store: databaseCallStore(app.db),
+    store: { ...databaseCallStore(app.db), ...recordAudio ? { recordAudio } : {} },
     grant: { callId: call.id, callSid, jti: jti ?? `j${calls}`, expiresAt: Date.now() + 60_000 },
     protocol: exotelMediaStream,
     assistantFor: async () => assistant,
@@ -163,4 +163,30 @@ t.test('a token used before is refused: the stream is closed and nothing it send
   t.equal(second.seen.started, 0, 'no assistant for a refused stream')
   t.ok(second.logs.includes('media stream refused: token already used'))
   first.media.end('stopped')
+})
+
+t.test('a recording that cannot start leaves the call unrecorded; one that cannot finish is logged', async (t) => {
+  const refused = await session(undefined, async () => { throw new Error('disk full') })
+  refused.media.handle(refused.start)
+  refused.media.end('callended')
+  await refused.media.settled()
+  t.ok(refused.logs.includes('media stream: the call could not be recorded'))
+  t.equal(refused.seen.started, 1, 'the call goes on, with its assistant')
+
+  const fed: string[] = []
+  const broken = await session(undefined, async () => ({
+    caller: () => { fed.push('caller') },
+    assistant: () => { fed.push('assistant') },
+    clear: () => { fed.push('clear') },
+    finish: async () => { throw new Error('disk gone') }
+  }))
+  broken.media.handle(broken.start)
+  await broken.media.settled()
+  broken.media.handle(broken.message('media', { media: { chunk: '1', timestamp: '100', payload: Buffer.alloc(320).toString('base64') } }))
+  broken.seen.output!.play(Buffer.alloc(3200))
+  broken.seen.output!.clear()
+  broken.media.end('callended')
+  await broken.media.settled()
+  t.same(fed, ['caller', 'assistant', 'clear'], 'the customer, the assistant and a barge-in reach the recording')
+  t.ok(broken.logs.includes('media stream: the recording could not be finished'))
 })

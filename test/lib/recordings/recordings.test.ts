@@ -5,7 +5,7 @@ import path from 'node:path'
 import t from 'tap'
 import { createCall } from '../../../lib/calls/calls.js'
 import { Recordings } from '../../../lib/recordings/recordings.js'
-import { StereoRecording, stereoWavHeader } from '../../../lib/recordings/stereo.js'
+import { repairWav, StereoRecording, stereoWavHeader } from '../../../lib/recordings/stereo.js'
 import { pcmToMulaw } from '../../../lib/voice/audio.js'
 import { migratedDatabase } from '../../helper.js'
 
@@ -80,4 +80,37 @@ t.test('a recording a crash left unfinished is made playable at start; retention
   t.equal(await restarted.sweep(30, new Date()), 0, 'kept for 30 days')
   t.equal(await restarted.sweep(30, new Date(Date.now() + 31 * 86_400_000)), 1, 'deleted after')
   t.notOk(existsSync(path.join(dir, `${call.id}.wav`)), 'with its file')
+})
+
+t.test('odd-aligned audio is read as well; a file that is not a WAV is repaired into an empty one', async (t) => {
+  const dir = await tempDir(t)
+  const file = path.join(dir, 'call.wav')
+  const recording = new StereoRecording(await open(file, 'w'), { encoding: 'pcm16', sampleRate: 8000 })
+  const odd = Buffer.alloc(1 + 1600)
+  level(700, 100).copy(odd, 1)
+  recording.caller(odd.subarray(1)) // a view at an odd offset
+  await recording.finish()
+  t.ok(channel(await readFile(file), 0).every((sample) => sample === 700))
+
+  const junk = path.join(dir, 'junk.wav.part')
+  await writeFile(junk, Buffer.from('not a recording'))
+  const handle = await open(junk, 'r+')
+  t.same(await repairWav(handle), { bytes: 44, durationMs: 0 }, 'what cannot be read is not kept')
+  await handle.close()
+  t.same(await readFile(junk), stereoWavHeader(8000, 0))
+})
+
+t.test('a recording whose upload fails is kept in the folder, where it plays from', async (t) => {
+  const db = await migratedDatabase(t)
+  const dir = await tempDir(t)
+  const logged: string[] = []
+  const failing = { put: async () => { throw new Error('bucket away') }, get: async () => { throw new Error('no') }, remove: async () => {} }
+  const recordings = new Recordings(db, dir, failing, (message) => logged.push(message))
+  const call = await createCall(db, { customerId: 'C1', customerName: null, phone: '+919000000100', triggeredBy: 'sub' })
+  const live = await recordings.begin(call.id, { encoding: 'pcm16', sampleRate: 8000 })
+  live.caller(level(10, 1000))
+  await live.finish()
+  t.same(logged, ['recordings: the upload failed, the recording is kept in the folder'])
+  t.match(await recordings.find(db, call.id), { storage: 'folder', duration_ms: 1000 })
+  t.ok(existsSync(path.join(dir, `${call.id}.wav`)))
 })

@@ -26,3 +26,9 @@ t.test('a long recording goes up in parts, and is read whole or in ranges; remov
   await store.remove(['call.wav'])
   await t.rejects(store.get('call.wav'), { name: 'NoSuchKey' })
 })
+
+t.test('without an endpoint or keys, Amazon S3 and the SDK\'s usual credentials are used', async (t) => {
+  const store = s3Store({ bucket: 'recordings', prefix: '', region: 'ap-south-1' })
+  t.type(store.put, 'function')
+  store.destroy()
+})

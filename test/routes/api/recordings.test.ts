@@ -1,8 +1,10 @@
 import { existsSync } from 'node:fs'
+import { mkdir, readFile, writeFile } from 'node:fs/promises'
 import path from 'node:path'
 import t from 'tap'
 import { s3Store } from '../../../lib/recordings/s3.js'
-import { appWithCustomers, FAST_CALLS, testUsers, until } from '../../helper.js'
+import { stereoWavHeader } from '../../../lib/recordings/stereo.js'
+import { appWithCustomers, build, capturingLogger, FAST_CALLS, seededDataDir, testClock, testUsers, until } from '../../helper.js'
 import { localS3 } from '../../local-s3.js'
 
 // 4 answers and talks over the assistant, then presses 1; 1 is busy.
@@ -110,4 +112,26 @@ t.test('with a bucket, each finished recording is uploaded to it and served from
   t.equal((await bucket.get(`${call.id as string}.wav`)).size, size, 'in the bucket, under the prefix')
   await app.app.inject({ method: 'DELETE', url: '/api/customers/R1', headers: { authorization: app.authorization } })
   await t.rejects(bucket.get(`${call.id as string}.wav`), { name: 'NoSuchKey' }, 'deleting the customer deletes it from the bucket')
+})
+
+t.test('RECORDING_RETENTION_DAYS deletes recordings older than that', async (t) => {
+  const clock = testClock()
+  const app = await appWithCustomers(t, { ...FAST_CALLS, RECORDING_RETENTION_DAYS: '1' }, CSV, { clock: clock.now })
+  const call = await calledAndEnded(app, 'R1', 'rec-retention')
+  t.equal((await app.get(call.recording.url)).statusCode, 200)
+  clock.advance(2 * 86_400_000)
+  await until(async () => (await app.get(call.recording.url)).statusCode === 404, 'the recording to be deleted')
+  t.ok(app.lines.some((line) => line.includes('retention: recordings past RECORDING_RETENTION_DAYS deleted')), 'said in the log')
+  t.notOk(existsSync(path.join(app.app.recordings.dir, `${call.id as string}.wav`)), 'its file too')
+})
+
+t.test('a recording a crash left unfinished is repaired when the server starts', async (t) => {
+  const dataDir = await seededDataDir(t)
+  await mkdir(path.join(dataDir, 'recordings'), { recursive: true })
+  const left = path.join(dataDir, 'recordings', '00000000-0000-4000-8000-0000000000aa.wav.part')
+  await writeFile(left, Buffer.concat([stereoWavHeader(8000, 0), Buffer.alloc(32_000)]))
+  const { lines, logger } = capturingLogger()
+  await build(t, { logger, env: { DATA_DIR: dataDir, RECORDINGS_S3_BUCKET: 'no-keys-given' } })
+  t.ok(lines.some((line) => line.includes('recordings: unfinished recordings repaired')), 'said in the log')
+  t.equal((await readFile(left.replace(/\.part$/, ''))).readUInt32LE(40), 32_000, 'playable')
 })
