@@ -645,6 +645,30 @@ function eventWords (event) {
   }
 }
 
+/** Milliseconds in words: 0.8 s, 1.2 s. */
+const seconds = (ms) => `${(ms / 1000).toFixed(1)} s`
+/** The middle and the worst of a list of milliseconds, in words. */
+const spread = (list) => {
+  if (!list.length) return undefined
+  const sorted = [...list].sort((a, b) => a - b)
+  const middle = sorted[Math.floor(sorted.length / 2)]
+  return sorted.length === 1 ? seconds(middle) : `${seconds(middle)} typically, ${seconds(sorted.at(-1))} at worst (${sorted.length})`
+}
+
+/** How the call sounded, as facts: only what was measured. */
+function qualityFacts (quality) {
+  if (!quality) return []
+  return [
+    ['First words after', quality.first_audio_ms === null ? undefined : seconds(quality.first_audio_ms)],
+    ['Reply delay', spread(quality.response_delays_ms)],
+    ['Stopped when interrupted after', spread(quality.barge_in_reactions_ms)],
+    ['AI model delay', spread(quality.model_delays_ms)],
+    ['Audio stutters', quality.underruns ? `${quality.underruns} (the assistant's audio ran dry)` : 'none'],
+    ['Gaps in the caller\'s audio', quality.stream_gaps ? `${quality.stream_gaps}, the longest ${seconds(quality.longest_gap_ms)}` : 'none'],
+    ['Late audio frames', quality.late_frames ? String(quality.late_frames) : undefined]
+  ]
+}
+
 /** Seconds as m:ss. */
 const clock = (seconds) => `${Math.floor(seconds / 60)}:${String(Math.floor(seconds % 60)).padStart(2, '0')}`
 
@@ -688,7 +712,7 @@ async function loadCallPage (id) {
   facts($('conversation-facts'), talk
     ? [['Outcome', talk.outcome ? badge(talk.outcome) : 'none yet'], ['Keys pressed', talk.dtmf || 'none'], ['Assistant', talk.assistant],
         ['Interruptions', String(talk.barge_ins)], ['Started', time(talk.started_at)], ['Ended', time(talk.ended_at)],
-        ['How it ended', talk.stop_reason], ['Problem', talk.problem]]
+        ['How it ended', talk.stop_reason], ['Problem', talk.problem], ...qualityFacts(talk.quality)]
     : [['Conversation', 'none: the call was not answered, or has not been yet']])
   await showRecording(call)
   const { audio, startedAt } = recordingOf

@@ -133,6 +133,20 @@ export const CallList = Type.Object({
 
 export const CallParams = Type.Object({ id: Type.String({ format: 'uuid' }) })
 
+const Milliseconds = (description: string) => Type.Array(Type.Integer({ minimum: 0 }), { description })
+
+/** How a live call sounded, measured on its stream once it ended (lib/live-call/quality.ts). Times in milliseconds. */
+export const Quality = Type.Object({
+  first_audio_ms: Nullable(Type.Integer({ description: "The stream's start to the assistant's first audio" })),
+  response_delays_ms: Milliseconds('Each turn: the caller stopped speaking (or pressed a key) to the assistant\'s next audio'),
+  barge_in_reactions_ms: Milliseconds('Each barge-in: the caller started speaking over the assistant to its audio being cleared'),
+  underruns: Type.Integer({ description: 'Times the assistant was speaking and nothing was queued for more than 100 ms' }),
+  stream_gaps: Type.Integer({ description: 'Times the caller\'s stream sent nothing for over 200 ms beyond a frame' }),
+  longest_gap_ms: Type.Integer(),
+  late_frames: Type.Integer({ description: 'Frames that arrived over 200 ms after their timestamp' }),
+  model_delays_ms: Milliseconds('The AI model\'s own delay, each response: asked to respond to its first audio (OpenAI assistant)')
+}, { additionalProperties: false })
+
 export const Conversation = Type.Object({
   assistant: Type.String({ description: 'scripted, openai or echo' }),
   stream_sid: Type.String({ description: "Exotel's stream id" }),
@@ -148,7 +162,8 @@ export const Conversation = Type.Object({
   barge_ins: Type.Integer({ description: 'Times the caller interrupted the assistant (talking or pressing a key) and it stopped' }),
   outcome: Nullable(Type.String({ description: 'What came of the call: confirmed, callback, no-response, hung-up, ...' })),
   outcome_detail: Nullable(Type.Record(Type.String(), Type.Unknown())),
-  problem: Nullable(Type.String({ description: 'What went wrong on the live call, if anything (e.g. the AI service dropped)' }))
+  problem: Nullable(Type.String({ description: 'What went wrong on the live call, if anything (e.g. the AI service dropped)' })),
+  quality: Nullable(Quality)
 }, { additionalProperties: false, description: 'The live call on the media stream, with the voice assistant' })
 
 /** The server's own recording of a call (RECORDINGS=on), once its stream has ended. */

@@ -1,6 +1,6 @@
 import { Type, type TSchema } from '@sinclair/typebox'
 import { Nullable, Timestamp } from './common.js'
-import { CALL_STATUSES, CallStatus, Conversation, SKIP_REASONS } from './calls.js'
+import { CALL_STATUSES, CallStatus, Conversation, Quality, SKIP_REASONS } from './calls.js'
 
 const EventName = Type.Union([Type.Literal('call.completed'), Type.Literal('campaign.finished'), Type.Literal('upload.completed')], {
   description: 'call.completed: a call ended (its status, outcome and fields, transcript); campaign.finished: a campaign\'s ' +
@@ -96,6 +96,7 @@ export const CallCompletedEvent = Envelope('call.completed', Type.Object({
   outcome_fields: Type.Record(Type.String(), Type.Unknown(), { description: 'The fields the assistant recorded with its outcome' }),
   transcript: Conversation.properties.transcript,
   stop_reason: Nullable(Type.String()),
+  quality: Nullable(Quality),
   recording_url: Nullable(Type.String({ description: 'Exotel\'s recording of the call, when it sent one (EXOTEL_RECORD)' })),
   recording_path: Nullable(Type.String({ description: 'Our recording of the call on this server (GET it with a token, as GET /api/calls/{id}/recording says)' }))
 }, { additionalProperties: false }), 'Sent once a call has ended and its conversation (if any) is over; also for a call skipped at its dial')

@@ -26,6 +26,8 @@ export async function startFakeRealtime () {
     /** Every error event sent, by code. */
     errors: [] as string[],
     dropAfterGreeting: false,
+    /** The greeting's audio stalls this long halfway, as a slow model's does (0: it does not). */
+    stallMs: 0,
     refusal: undefined as { status: number, body: string } | undefined,
     /** Sends server events to every connection, as the service would (audio deltas count as audio it sent). */
     push (...events: Array<Record<string, any>>) {
@@ -55,13 +57,13 @@ export async function startFakeRealtime () {
     server.handleUpgrade(request, socket, head, (client) => {
       const session = { url: request.url!, authorization: request.headers.authorization, events: [] as Array<Record<string, any>> }
       fake.sessions.push(session)
-      connections.set(client, converse(client, session.events, fake.errors, fake.dropAfterGreeting))
+      connections.set(client, converse(client, session.events, fake.errors, fake.dropAfterGreeting, fake.stallMs))
     })
   })
   return fake
 }
 
-function converse (socket: WebSocket, events: Array<Record<string, any>>, errors: string[], drop: boolean) {
+function converse (socket: WebSocket, events: Array<Record<string, any>>, errors: string[], drop: boolean, stallMs: number) {
   let counter = 0
   const id = (kind: string) => `${kind}_${++counter}`
   const send = (event: object) => { if (socket.readyState === socket.OPEN) socket.send(JSON.stringify({ event_id: id('event'), ...event })) }
@@ -80,13 +82,19 @@ function converse (socket: WebSocket, events: Array<Record<string, any>>, errors
   const sentMs = new Map<string, number>()
   const sent = (item: string, bytes: number) => sentMs.set(item, (sentMs.get(item) ?? 0) + bytes / (pcmu ? 8 : 48))
 
-  /** A response: created at once; its parts a little later, as a model generates them; done after them. */
-  function respond (parts: (response: string) => object[]) {
+  /**
+   * A response: created at once; its parts a little later, as a model generates them (the first `stallAt` of them,
+   * then the rest after `stall` ms); done after them.
+   */
+  function respond (parts: (response: string) => object[], stallAt = Infinity, stall = 0) {
     if (active) return refuse('conversation_already_has_active_response', `Conversation already has an active response in progress: ${active.id}.`)
     const response = id('resp')
     send({ type: 'response.created', response: { id: response, status: 'in_progress' } })
-    let timer = setTimeout(() => {
-      for (const event of parts(response)) send(event)
+    let timer = setTimeout(async () => {
+      const all = parts(response)
+      for (const event of all.slice(0, stallAt)) send(event)
+      if (stall) await new Promise((resolve) => setTimeout(resolve, stall))
+      for (const event of all.slice(stallAt)) send(event)
       timer = setTimeout(() => {
         active = undefined
         send({ type: 'response.done', response: { id: response, status: 'completed' } })
@@ -102,7 +110,7 @@ function converse (socket: WebSocket, events: Array<Record<string, any>>, errors
     }
   }
 
-  function speak (text: string, ms: number, then: object[] = []) {
+  function speak (text: string, ms: number, then: object[] = [], stall = 0) {
     const item = id('item')
     respond((response) => {
       // A tone, in the session's format: mu-law bytes (8 kHz) or 16-bit PCM at 24 kHz.
@@ -123,7 +131,7 @@ function converse (socket: WebSocket, events: Array<Record<string, any>>, errors
         { type: 'response.output_audio_transcript.done', response_id: response, item_id: item, transcript: text },
         ...then.map((event) => ({ ...event, response_id: response }))
       ]
-    })
+    }, 5, stall)
   }
 
   const functionCall = (name: string, args: object) =>
@@ -140,7 +148,7 @@ function converse (socket: WebSocket, events: Array<Record<string, any>>, errors
       case 'response.create':
         if (active) return refuse('conversation_already_has_active_response', `Conversation already has an active response in progress: ${active.id}.`)
         if (turn === 'greeting') {
-          speak('Hello, this is a call about your account. Will you confirm your payment?', 3000)
+          speak('Hello, this is a call about your account. Will you confirm your payment?', 3000, [], stallMs)
           turn = 'listening'
           if (drop) setTimeout(() => socket.close(1011, 'server error'), 30)
         } else if (turn === 'listening' && typed) {

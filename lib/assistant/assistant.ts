@@ -54,6 +54,8 @@ export interface AssistantOutput {
   note (event: string, detail: Record<string, unknown>): void
   /** Worth a line in the log, and no more: not kept on the call. */
   log (message: string): void
+  /** The AI model took this long from being asked to respond to its first audio (the call's quality numbers). */
+  modelDelay? (ms: number): void
 }
 
 export interface AssistantSession {

@@ -79,6 +79,8 @@ class RealtimeSession implements AssistantSession {
   #responding = false
   /** A response is wanted once the active one is done (a tool's result, a key pressed while the model spoke). */
   #responseWanted = false
+  /** When the response whose first audio is awaited was asked for. */
+  #askedAt: number | undefined
 
   constructor (options: OpenAIRealtimeOptions, context: CallContext, output: AssistantOutput) {
     this.#output = output
@@ -152,6 +154,8 @@ class RealtimeSession implements AssistantSession {
   }
 
   #send (event: RealtimeClientEvent) {
+    // The model's delay runs from our asking (or the response it started itself) to its first audio.
+    if (event.type === 'response.create') this.#askedAt ??= performance.now()
     if (this.#socket.readyState === WebSocket.OPEN) this.#socket.send(JSON.stringify(event))
   }
 
@@ -169,6 +173,7 @@ class RealtimeSession implements AssistantSession {
     switch (event.type) {
       case 'response.created':
         this.#responding = true
+        this.#askedAt ??= performance.now()
         return
       case 'response.done':
         this.#responding = false
@@ -180,6 +185,8 @@ class RealtimeSession implements AssistantSession {
       case 'response.output_audio.delta':
       case 'response.audio.delta': { // the beta interface's name
         const audio = Buffer.from(event.delta ?? '', 'base64')
+        if (this.#askedAt !== undefined) this.#output.modelDelay?.(performance.now() - this.#askedAt)
+        this.#askedAt = undefined
         const itemId = event.item_id ?? ''
         if (this.#reply?.itemId !== itemId) this.#reply = { itemId, ms: 0 }
         this.#reply.ms += audio.length / (this.#passthrough ? 8 : MODEL_RATE * 2 / 1000)

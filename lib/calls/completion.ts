@@ -28,7 +28,7 @@ async function callCompleted (tx: Queryable, callId: string): Promise<Record<str
        call.attempt, call.status, call.skip_reason, call.error, call.answered_by, call.duration_seconds,
        call.dialled_at, call.answered_at, call.ended_at, conversation.outcome,
        coalesce(conversation.outcome_detail, '{}') AS outcome_fields, coalesce(conversation.transcript, '[]') AS transcript,
-       conversation.stop_reason, call.recording_url,
+       conversation.stop_reason, conversation.quality, call.recording_url,
        CASE WHEN EXISTS (SELECT 1 FROM call_recording WHERE call_id = call.id) THEN '/api/calls/' || call.id || '/recording' END AS recording_path
      FROM call LEFT JOIN call_conversation conversation ON conversation.call_id = call.id WHERE call.id = $1`, [callId])
   return data!

@@ -1,6 +1,7 @@
 import type { Static } from '@sinclair/typebox'
 import type { Conversation as ConversationSchema } from '../../schemas/calls.js'
 import type { Outcome } from '../assistant/assistant.js'
+import type { CallQuality } from '../live-call/quality.js'
 import type { Queryable } from '../db/database.js'
 import { EVENTS_CHANNEL, type LiveEvent } from './events.js'
 
@@ -18,6 +19,8 @@ export interface ConversationChange {
   problem?: string
   /** The stream ended, for this reason. */
   end?: string
+  /** How the call sounded, measured over the stream (given with its end). */
+  quality?: CallQuality
 }
 
 /** The stream started: a conversation begins (once: a repeated start changes nothing). */
@@ -47,21 +50,22 @@ export async function recordConversation (db: Queryable, callId: string, change:
          outcome_detail = CASE WHEN $5::text IS NULL THEN outcome_detail ELSE $6::jsonb END,
          problem = coalesce($7, problem),
          ended_at = CASE WHEN $8::text IS NULL OR ended_at IS NOT NULL THEN ended_at ELSE now() END,
-         stop_reason = coalesce(stop_reason, $8)
+         stop_reason = coalesce(stop_reason, $8),
+         quality = coalesce($11::jsonb, quality)
        WHERE call_id = $1 RETURNING call_id
      )
      SELECT pg_notify($9, jsonb_set($10::jsonb, '{conversation,batch_id}', coalesce(to_jsonb(call.batch_id), 'null'))::text)
      FROM changed JOIN call ON call.id = changed.call_id`,
     [callId, line, change.digit ?? null, change.bargeIn ? 1 : 0, change.outcome?.result ?? null,
       JSON.stringify(change.outcome?.detail ?? {}), change.problem ?? null, change.end ?? null,
-      EVENTS_CHANNEL, JSON.stringify(event)]
+      EVENTS_CHANNEL, JSON.stringify(event), change.quality ? JSON.stringify(change.quality) : null]
   )
 }
 
 export async function getConversation (db: Queryable, callId: string): Promise<Conversation | undefined> {
   const { rows } = await db.query<Conversation>(
     `SELECT assistant, stream_sid, started_at, ended_at, stop_reason, dtmf, transcript, barge_ins, outcome,
-       outcome_detail, problem FROM call_conversation WHERE call_id = $1`, [callId]
+       outcome_detail, problem, quality FROM call_conversation WHERE call_id = $1`, [callId]
   )
   return rows[0]
 }

@@ -5,6 +5,7 @@ import type { LiveRecording } from '../recordings/recordings.js'
 import type { CallStore, StreamRecorder } from './call-store.js'
 import type { MediaGrant } from './media-token.js'
 import { Playback } from './playback.js'
+import { QualityMeter } from './quality.js'
 import type { StreamEvent, StreamProtocol } from './stream-protocol.js'
 
 export interface MediaSessionOptions {
@@ -44,6 +45,7 @@ interface Stream {
   playback: Playback
   assistant?: AssistantSession
   recording?: LiveRecording
+  quality: QualityMeter
 }
 
 /**
@@ -124,10 +126,12 @@ export class MediaSession {
       case 'media':
         this.#audioBytes += message.audio.length
         stream.recording?.caller(message.audio)
+        stream.quality.callerAudio(message.audio, message.timestamp)
         return stream.assistant?.audio(message.audio)
       case 'dtmf':
         this.#recorder.timeline(`dtmf:${stream.sid}:${++this.#digits}`, { digit: message.digit })
         this.#recorder.conversation({ digit: message.digit })
+        stream.quality.callerKey()
         return stream.assistant?.dtmf(message.digit)
       case 'mark':
         this.#recorder.timeline(`mark:${stream.sid}:${message.name}`, { mark: message.name })
@@ -159,7 +163,7 @@ export class MediaSession {
     if (!this.#stream) return
     this.#stream.playback.stop()
     this.#stream.assistant?.end(reason)
-    this.#recorder.conversation({ end: reason })
+    this.#recorder.conversation({ quality: this.#stream.quality.result(), end: reason })
     const recording = this.#stream.recording
     this.#recordingDone = recording?.finish().catch((error: Error) => {
       this.#options.log('media stream: the recording could not be finished', { callId: this.#callId, err: error }, 'error')
@@ -238,18 +242,26 @@ export class MediaSession {
       this.#options.log('media stream: the call could not be recorded', { callId, err: error }, 'error')
       return undefined
     })
+    const quality = new QualityMeter(message.format)
     const stream: Stream = {
       sid: message.streamSid,
       format: message.format,
       recording,
+      quality,
       playback: new Playback({
         streamSid: message.streamSid,
         format: message.format,
         protocol,
         send,
         aheadMs,
-        onSend: recording && ((audio, startsInMs) => recording.assistant(audio, startsInMs)),
-        onClear: recording && (() => recording.clear())
+        onSend: (audio, startsInMs) => {
+          quality.assistantSent(audio, startsInMs)
+          recording?.assistant(audio, startsInMs)
+        },
+        onClear: () => {
+          quality.cleared()
+          recording?.clear()
+        }
       })
     }
     this.#stream = stream
@@ -287,8 +299,15 @@ export class MediaSession {
     const { playback } = stream
     return {
       play: (audio) => playback.play(audio),
-      flush: () => playback.flush(),
-      mark: (name) => playback.mark(name),
+      flush: () => {
+        playback.flush()
+        stream.quality.utteranceEnded()
+      },
+      mark: (name) => {
+        playback.mark(name)
+        stream.quality.utteranceEnded()
+      },
+      modelDelay: (ms) => stream.quality.modelDelay(ms),
       clear: () => {
         playback.clear()
         this.#recorder.conversation({ bargeIn: true })

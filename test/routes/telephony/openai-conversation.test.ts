@@ -20,7 +20,7 @@ await app.listen({ host: '127.0.0.1', port: 0 })
 const user = await testUsers(app, lines).signedIn()
 const authorization = `Bearer ${user.access_token as string}`
 const { payload, headers } = multipartFile('customer_id,name,phone,amount_due,language\n' +
-  'TALKS,Ravi Talk,9000000004,300,Hindi\nDROPPED,Dee Dropped,9000000000,75,\n')
+  'TALKS,Ravi Talk,9000000004,300,Hindi\nDROPPED,Dee Dropped,9000000000,75,\nSTALL,Sam Stall,9000000010,50,\n')
 await app.inject({ method: 'POST', url: '/api/upload-customers', payload, headers: { ...headers, authorization } })
 
 const conversationOf = (customerId: string) => finishedConversation(app, authorization, customerId)
@@ -54,6 +54,16 @@ t.test('the caller talks over the greeting: clear, truncation, their words and t
   t.equal(simulated.bot.clears, 1, 'Exotel was told to drop the rest of the greeting')
   t.ok(simulated.bot.marks.includes('hang-up'), 'the bot hung up after its goodbye played')
   t.same(fake.errors, [], 'the strict server refused nothing: no response.create while one was active, no truncate past its audio')
+  t.match(call.conversation.quality, { first_audio_ms: Number, barge_in_reactions_ms: [Number], underruns: 0 }, 'how it sounded: the barge-in\'s reaction')
+  t.ok(call.conversation.quality.model_delays_ms.length >= 2, 'the model\'s delay, each response')
+})
+
+t.test('a model whose audio stalls mid-greeting: the caller hears a stutter, counted as an underrun', async (t) => {
+  fake.stallMs = 2500 // longer than the half of the greeting sent before it
+  const call = await conversationOf('STALL')
+  fake.stallMs = 0
+  t.match(call.conversation.quality, { underruns: 1, first_audio_ms: Number })
+  t.ok(call.conversation.quality.model_delays_ms[0] < 2500, 'the model\'s first audio came at once; the stall was after it')
 })
 
 t.test('the AI service drops mid-call: the call ends cleanly and the problem is recorded', async (t) => {
