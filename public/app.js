@@ -467,7 +467,8 @@ async function loadAnalytics () {
     ['Calls', String(analytics.calls)], ['Customers', String(analytics.customers)], ['Dialled', String(analytics.dialled)],
     ['Picked up', analytics.pick_up_rate === null ? 'nothing dialled' : `${Math.round(analytics.pick_up_rate * 100)}% (${analytics.answered})`],
     ['Customers reached', String(analytics.customers_reached)],
-    ['Average talk', analytics.average_talk_seconds === null ? '' : `${analytics.average_talk_seconds} s`]
+    ['Average talk', analytics.average_talk_seconds === null ? '' : `${analytics.average_talk_seconds} s`],
+    ...qualitySummary(analytics.quality)
   ])
   drawCharts($('analytics-charts'), series, timezone, el)
 }
@@ -655,6 +656,18 @@ const spread = (list) => {
   return sorted.length === 1 ? seconds(middle) : `${seconds(middle)} typically, ${seconds(sorted.at(-1))} at worst (${sorted.length})`
 }
 
+/** How a set of calls sounded, as facts: the middle and the 95th percentile of what was measured. */
+function qualitySummary (quality) {
+  const both = (spread) => spread && `${seconds(spread.p50)} typically, ${seconds(spread.p95)} at the 95th percentile`
+  return quality.calls_measured === 0
+    ? []
+    : [
+        ['First words after', both(quality.first_audio_ms)], ['Reply delay', both(quality.response_delay_ms)],
+        ['Stopped when interrupted after', both(quality.barge_in_reaction_ms)], ['AI model delay', both(quality.model_delay_ms)],
+        ['Audio stutters', quality.underruns ? `${quality.underruns} in ${quality.calls_with_underruns} of ${quality.calls_measured} calls` : 'none']
+      ]
+}
+
 /** How the call sounded, as facts: only what was measured. */
 function qualityFacts (quality) {
   if (!quality) return []
@@ -735,7 +748,7 @@ const assistants = assistantsScreen({ api, post, el, say, attempt, $ })
 let signedInAs = {}
 const people = peopleScreens({ api, post, el, say, attempt, $, me: () => signedInAs })
 const webhooks = webhooksScreen({ api, post, el, say, attempt, $, confirmNear })
-const campaigns = campaignScreens({ api, post, el, say, attempt, $, badge, when, confirmNear, facts, setOrigin: (node) => { origin = node } })
+const campaigns = campaignScreens({ api, post, el, say, attempt, $, badge, when, confirmNear, facts, qualitySummary, setOrigin: (node) => { origin = node } })
 
 let screen
 let screenId

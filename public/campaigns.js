@@ -20,7 +20,7 @@ const REASON = {
   'not-found': 'unknown id'
 }
 
-export function campaignScreens ({ api, post, el, say, attempt, $, badge, when, confirmNear, facts, setOrigin }) {
+export function campaignScreens ({ api, post, el, say, attempt, $, badge, when, confirmNear, facts, qualitySummary, setOrigin }) {
   const state = { chosen: undefined, offset: 0, names: new Map(), campaign: undefined, preview: undefined }
   const PAGE = 20
 
@@ -217,7 +217,8 @@ export function campaignScreens ({ api, post, el, say, attempt, $, badge, when, 
       ['Picked up', analytics.pick_up_rate === null ? '' : `${Math.round(analytics.pick_up_rate * 100)}% of ${analytics.dialled} dials`],
       ['Retries', String(campaign.retries)], ['Call backs', String(campaign.follow_ups)],
       ['Average talk', analytics.average_talk_seconds === null ? '' : `${analytics.average_talk_seconds} s`],
-      ['Next dial', campaign.next_dial_at && campaign.status !== 'paused' ? when(campaign.next_dial_at) : '']
+      ['Next dial', campaign.next_dial_at && campaign.status !== 'paused' ? when(campaign.next_dial_at) : ''],
+      ...qualitySummary(analytics.quality)
     ])
     $('campaign-calls').replaceChildren(...calls.map((call) => el('li', { 'data-call': call.id },
       el('div', { class: 'row tight' }, el('a', { href: `#/calls/${call.id}` }, call.customer_name ?? call.customer_id),

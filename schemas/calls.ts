@@ -285,6 +285,8 @@ export const Batch = Type.Object({
   }))
 }, { additionalProperties: false })
 
+const Spread = (description: string) => Nullable(Type.Object({ p50: Type.Integer(), p95: Type.Integer() }, { additionalProperties: false, description }))
+
 export const Analytics = Type.Object({
   calls: Type.Integer({ description: 'Calls (every attempt)' }),
   customers: Type.Integer({ description: 'Customers those calls were to' }),
@@ -301,7 +303,17 @@ export const Analytics = Type.Object({
   outcomes: Type.Record(Type.String(), Type.Integer(), { description: 'Conversations by outcome: confirmed, callback, no-response, ...' }),
   skipped: Type.Record(Type.String(), Type.Integer(), {
     description: 'Calls never dialled, by reason: suppressed, attempt-cap, outside-window, canceled'
-  })
+  }),
+  quality: Type.Object({
+    calls_measured: Type.Integer({ description: 'Answered calls whose stream was measured' }),
+    first_audio_ms: Spread('The stream\'s start to the assistant\'s first audio'),
+    response_delay_ms: Spread('Reply delay, every turn of every call'),
+    barge_in_reaction_ms: Spread('Barge-in reaction, every barge-in'),
+    model_delay_ms: Spread('The AI model\'s own delay, every response'),
+    underruns: Type.Integer({ description: 'Stutters: the assistant mid-sentence with nothing queued for over 100 ms' }),
+    calls_with_underruns: Type.Integer(),
+    stream_gaps: Type.Integer({ description: 'Gaps over 200 ms in the callers\' streams' })
+  }, { additionalProperties: false, description: 'How the calls sounded (each call\'s quality, see GET /api/calls/{id}), p50 and p95 in milliseconds' })
 }, { additionalProperties: false })
 
 export const AnalyticsQuery = Type.Object({

@@ -27,7 +27,25 @@ export interface CallAnalytics {
   outcomes: Record<string, number>
   /** Calls not dialled, by why. */
   skipped: Record<string, number>
+  /** How the answered calls sounded (lib/live-call/quality.ts), over the calls measured. */
+  quality: QualitySummary
 }
+
+/** The middle and the 95th percentile, in milliseconds; null when nothing was measured. */
+export type Spread = { p50: number, p95: number } | null
+
+export interface QualitySummary {
+  calls_measured: number
+  first_audio_ms: Spread
+  response_delay_ms: Spread
+  barge_in_reaction_ms: Spread
+  model_delay_ms: Spread
+  underruns: number
+  calls_with_underruns: number
+  stream_gaps: number
+}
+
+const spreadOf = (values: number[] | null): Spread => values ? { p50: Math.round(values[0]!), p95: Math.round(values[1]!) } : null
 
 export async function callAnalytics (db: Queryable, scope: AnalyticsScope = {}): Promise<CallAnalytics> {
   const where: string[] = []
@@ -59,12 +77,46 @@ export async function callAnalytics (db: Queryable, scope: AnalyticsScope = {}):
     `SELECT conversation.outcome, count(*)::int AS n FROM call_conversation conversation JOIN call ON call.id = conversation.call_id
      ${filter ? `${filter} AND` : 'WHERE'} conversation.outcome IS NOT NULL GROUP BY conversation.outcome ORDER BY conversation.outcome`, params
   )
+  // Each list of a call's quality numbers (every turn, every barge-in) counts every value it holds.
+  const spread = (list: string) => `(SELECT percentile_cont(ARRAY[0.5, 0.95]) WITHIN GROUP (ORDER BY value::float8)
+     FROM measured, jsonb_array_elements_text(measured.quality -> '${list}') AS value)`
+  const { rows: [quality] } = await db.query<{
+    calls_measured: number,
+    first: number[] | null,
+    response: number[] | null,
+    barge_in: number[] | null,
+    model: number[] | null,
+    underruns: number,
+    calls_with_underruns: number,
+    stream_gaps: number
+  }>(
+    `WITH measured AS (
+       SELECT conversation.quality FROM call_conversation conversation JOIN call ON call.id = conversation.call_id
+       ${filter ? `${filter} AND` : 'WHERE'} conversation.quality IS NOT NULL
+     )
+     SELECT (SELECT count(*) FROM measured)::int AS calls_measured,
+       (SELECT percentile_cont(ARRAY[0.5, 0.95]) WITHIN GROUP (ORDER BY (quality ->> 'first_audio_ms')::float8) FROM measured
+        WHERE quality ->> 'first_audio_ms' IS NOT NULL) AS first,
+       ${spread('response_delays_ms')} AS response, ${spread('barge_in_reactions_ms')} AS barge_in, ${spread('model_delays_ms')} AS model,
+       (SELECT coalesce(sum((quality ->> 'underruns')::int), 0) FROM measured)::int AS underruns,
+       (SELECT count(*) FROM measured WHERE (quality ->> 'underruns')::int > 0)::int AS calls_with_underruns,
+       (SELECT coalesce(sum((quality ->> 'stream_gaps')::int), 0) FROM measured)::int AS stream_gaps`, params)
   const { skipped, ...counts } = rows[0]!
   return {
     ...counts,
     pick_up_rate: counts.dialled > 0 ? Math.round((counts.answered / counts.dialled) * 1000) / 1000 : null,
     outcomes: Object.fromEntries(outcomes.map((row) => [row.outcome, row.n])),
-    skipped: skipped ?? {}
+    skipped: skipped ?? {},
+    quality: {
+      calls_measured: quality!.calls_measured,
+      first_audio_ms: spreadOf(quality!.first),
+      response_delay_ms: spreadOf(quality!.response),
+      barge_in_reaction_ms: spreadOf(quality!.barge_in),
+      model_delay_ms: spreadOf(quality!.model),
+      underruns: quality!.underruns,
+      calls_with_underruns: quality!.calls_with_underruns,
+      stream_gaps: quality!.stream_gaps
+    }
   }
 }
 

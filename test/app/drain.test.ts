@@ -10,7 +10,7 @@ async function liveCall (app: Awaited<ReturnType<typeof appWithCustomers>>, cust
   })
   const id = single.json().call.id as string
   const read = async () => (await app.get(`/api/calls/${id}`)).json().call
-  await until(async () => app.app.liveCalls.size > 0, 'the call\'s stream to start')
+  await until(async () => (await read()).conversation !== null, 'the call\'s stream to start')
   return read
 }
 

@@ -53,7 +53,19 @@ t.test('a bulk campaign on the simulator: queued at once, dialled within the cap
   t.equal(Object.values(analytics.outcomes as Record<string, number>).reduce((sum, n) => sum + n, 0), 6, 'an outcome for every answered call')
   t.same((await get(`/api/analytics?batch_id=${batchId}`)).json(), { success: true, analytics })
   const before = new Date(Date.parse(batch.created_at) - 60_000).toISOString()
-  t.match((await get(`/api/analytics?until=${before}`)).json().analytics, { calls: 0, pick_up_rate: null, average_talk_seconds: null, outcomes: {} })
+  t.match(analytics.quality, {
+    calls_measured: 6,
+    first_audio_ms: { p50: Number, p95: Number },
+    response_delay_ms: null, // these callers hang up after 200 ms: no turn is taken
+    barge_in_reaction_ms: null,
+    model_delay_ms: null,
+    underruns: 0,
+    calls_with_underruns: 0
+  }, 'how the answered calls sounded: p50 and p95 over every call')
+  t.ok(analytics.quality.first_audio_ms.p50 <= analytics.quality.first_audio_ms.p95)
+  t.match((await get(`/api/analytics?until=${before}`)).json().analytics, {
+    calls: 0, pick_up_rate: null, average_talk_seconds: null, outcomes: {}, quality: { calls_measured: 0, first_audio_ms: null, response_delay_ms: null }
+  })
   t.match((await get(`/api/analytics?since=${before}`)).json().analytics, { calls: 12 })
   t.same((await get('/api/analytics')).json().analytics, analytics, 'every call there is: this batch\'s')
   t.equal((await get('/api/analytics?since=yesterday')).statusCode, 400)

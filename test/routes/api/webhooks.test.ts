@@ -151,6 +151,10 @@ t.test('a campaign\'s calls, as each ends, and the campaign\'s end are delivered
   t.match(finished.data, { campaign_id: campaign.id, name: 'Dues', status: 'finished', customers: 2, counts: { completed: 1, busy: 1 }, outcomes: { confirmed: 1 } })
   await new Promise((resolve) => setTimeout(resolve, 1200))
   t.equal(hook.received.length, 3, 'each once')
+  t.match(calls.find((event) => event.data.customer_id === 'K1')!.data.quality, { first_audio_ms: Number, response_delays_ms: [Number] },
+    'how the call sounded: the reply after the key')
+  const { analytics } = (await send('GET', `/api/campaigns/${campaign.id as string}`)).json().campaign
+  t.match(analytics.quality, { calls_measured: 1, response_delay_ms: { p50: Number, p95: Number } }, 'and over the campaign')
 })
 
 t.test('a slow endpoint gets at most a few deliveries at once, and all of them', async (t) => {
