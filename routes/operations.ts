@@ -48,7 +48,7 @@ const operations: FastifyPluginAsyncTypebox = async (fastify) => {
     }
   }, async (request, reply) => {
     if (!fastify.config.METRICS_TOKEN) throw fastify.httpErrors.notFound('Metrics are off here: set METRICS_TOKEN, or METRICS_PORT')
-    if (!fastify.metricsAllowed(request.headers.authorization)) throw fastify.httpErrors.unauthorized('The metrics token (METRICS_TOKEN) is missing or wrong')
+    if (!fastify.metricsAllowed(request.headers.authorization, fastify.config.METRICS_TOKEN)) throw fastify.httpErrors.unauthorized('The metrics token (METRICS_TOKEN) is missing or wrong')
     return reply.type(fastify.metrics.contentType).send(await fastify.metrics.metrics())
   })
 }

@@ -60,8 +60,9 @@ export class QualityMeter {
   #inUtterance = false
   /** The caller's turn ended then; the assistant's next audio answers it. */
   #turnEnded: number | undefined
-  /** The caller started speaking over the assistant then; a `clear` answers it. */
-  #bargedIn: number | undefined
+  /** The caller's voice began then (while it goes on), and whether the assistant was playing: a `clear` answers it. */
+  #voiceSince: number | undefined
+  #overAssistant = false
 
   constructor (format: MediaFormat, now: () => number = () => performance.now()) {
     this.#now = now
@@ -84,12 +85,18 @@ export class QualityMeter {
     }
     this.#lastFrame = { at: now, ms }
     if (timestamp !== undefined && now - this.#started - timestamp > LATE_MS) this.#quality.late_frames++
-    // When the caller's voice was last heard: where their turn ended, once the detector says they stopped.
-    if (loudness(audio, this.#format) >= VOICE) this.#lastVoice = now + ms
-    const change = this.#detector.push(audio)
-    if (change === 'started' && now < this.#playsUntil + BARGE_IN_WINDOW_MS && this.#playsUntil > now - BARGE_IN_WINDOW_MS) {
-      this.#bargedIn = now
+    const voice = loudness(audio, this.#format) >= VOICE
+    // Where the caller's voice began (over the assistant, a barge-in starts there), and where it was last heard
+    // (their turn ended there, once the detector says they stopped).
+    if (voice) {
+      this.#lastVoice = now + ms
+      if (this.#voiceSince === undefined) {
+        this.#voiceSince = now
+        this.#overAssistant = now < this.#playsUntil + BARGE_IN_WINDOW_MS
+      }
     }
+    const change = this.#detector.push(audio)
+    if (!voice && !this.#detector.speaking) this.#voiceSince = undefined // a click, or the end of their words
     if (change === 'stopped') this.#turnEnded = this.#lastVoice
   }
 
@@ -120,8 +127,9 @@ export class QualityMeter {
   /** A barge-in: the assistant's audio not yet played was dropped. */
   cleared (): void {
     const now = this.#now()
-    if (this.#bargedIn !== undefined) keep(this.#quality.barge_in_reactions_ms, now - this.#bargedIn)
-    this.#bargedIn = undefined
+    // Once a barge-in: however the assistant found the voice (its own detector, or the AI service's), it began then.
+    if (this.#voiceSince !== undefined && this.#overAssistant) keep(this.#quality.barge_in_reactions_ms, now - this.#voiceSince)
+    this.#overAssistant = false
     this.#inUtterance = false
     this.#playsUntil = now
   }

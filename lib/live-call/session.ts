@@ -5,7 +5,7 @@ import type { LiveRecording } from '../recordings/recordings.js'
 import type { CallStore, StreamRecorder } from './call-store.js'
 import type { MediaGrant } from './media-token.js'
 import { Playback } from './playback.js'
-import { QualityMeter } from './quality.js'
+import { QualityMeter, type CallQuality } from './quality.js'
 import type { StreamEvent, StreamProtocol } from './stream-protocol.js'
 
 export interface MediaSessionOptions {
@@ -30,6 +30,8 @@ export interface MediaSessionOptions {
    * (its end recorded with that reason). Default: never.
    */
   idleMs?: number
+  /** Told of the stream's quality numbers when it ends (the metrics). */
+  onQuality?: (quality: CallQuality) => void
   /** Told of messages skipped and of what the stream did, for the log; `error` for the server's own failures. */
   log: (message: string, detail: Record<string, unknown>, level?: 'info' | 'error') => void
 }
@@ -163,7 +165,9 @@ export class MediaSession {
     if (!this.#stream) return
     this.#stream.playback.stop()
     this.#stream.assistant?.end(reason)
-    this.#recorder.conversation({ quality: this.#stream.quality.result(), end: reason })
+    const quality = this.#stream.quality.result()
+    this.#recorder.conversation({ quality, end: reason })
+    this.#options.onQuality?.(quality)
     const recording = this.#stream.recording
     this.#recordingDone = recording?.finish().catch((error: Error) => {
       this.#options.log('media stream: the recording could not be finished', { callId: this.#callId, err: error }, 'error')

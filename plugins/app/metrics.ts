@@ -1,14 +1,17 @@
 import { timingSafeEqual } from 'node:crypto'
 import { createServer } from 'node:http'
 import fp from 'fastify-plugin'
-import { collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client'
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client'
+import type { CallQuality } from '../../lib/live-call/quality.js'
 
 declare module 'fastify' {
   interface FastifyInstance {
     /** The Prometheus registry GET /metrics answers (and METRICS_PORT serves). */
     metrics: Registry
-    /** Whether an Authorization header carries METRICS_TOKEN (never, when it is not set). */
-    metricsAllowed (authorization: string | undefined): boolean
+    /** Whether an Authorization header carries `token` (METRICS_TOKEN). */
+    metricsAllowed (authorization: string | undefined, token: string): boolean
+    /** A call's stream ended here: its quality numbers go into the histograms. */
+    observeQuality (quality: CallQuality): void
   }
 }
 
@@ -51,6 +54,25 @@ export default fp(async function metrics (fastify) {
       WHERE status = 'pending' AND next_attempt_at <= now()`))
   fastify.decorate('metrics', registry)
 
+  // Each live call's quality numbers, as it ends on this instance (lib/live-call/quality.ts).
+  const seconds = (name: string, help: string) => new Histogram({
+    name, help, buckets: [0.1, 0.2, 0.3, 0.5, 0.75, 1, 1.5, 2, 3, 5, 10], registers: [registry]
+  })
+  const firstAudio = seconds('vcm_call_first_audio_seconds', 'A stream\'s start to the assistant\'s first audio')
+  const reply = seconds('vcm_call_response_delay_seconds', 'The caller stopped speaking (or pressed a key) to the assistant\'s next audio, each turn')
+  const bargeIn = seconds('vcm_call_barge_in_reaction_seconds', 'The caller started speaking over the assistant to its audio being cleared')
+  const model = seconds('vcm_call_model_delay_seconds', 'The AI model asked to respond to its first audio, each response')
+  const underruns = new Counter({ name: 'vcm_call_underruns_total', help: 'Stutters: the assistant mid-sentence with nothing queued for over 100 ms', registers: [registry] })
+  const gaps = new Counter({ name: 'vcm_call_stream_gaps_total', help: 'Gaps over 200 ms in callers\' streams', registers: [registry] })
+  fastify.decorate('observeQuality', (quality: CallQuality) => {
+    if (quality.first_audio_ms !== null) firstAudio.observe(quality.first_audio_ms / 1000)
+    for (const ms of quality.response_delays_ms) reply.observe(ms / 1000)
+    for (const ms of quality.barge_in_reactions_ms) bargeIn.observe(ms / 1000)
+    for (const ms of quality.model_delays_ms) model.observe(ms / 1000)
+    underruns.inc(quality.underruns)
+    gaps.inc(quality.stream_gaps)
+  })
+
   // On a port of its own (a private network's scraper), with no token.
   if (config.METRICS_PORT) {
     const server = createServer((request, response) => {
@@ -68,10 +90,9 @@ export default fp(async function metrics (fastify) {
     fastify.addHook('onClose', async () => await new Promise<void>((resolve) => server.close(() => resolve())))
   }
 
-  const token = config.METRICS_TOKEN ? Buffer.from(config.METRICS_TOKEN) : undefined
-  fastify.decorate('metricsAllowed', (authorization: string | undefined) => {
-    if (!token) return false
+  fastify.decorate('metricsAllowed', (authorization: string | undefined, token: string) => {
     const given = Buffer.from(/^Bearer (.+)$/.exec(authorization ?? '')?.[1] ?? '')
-    return given.length === token.length && timingSafeEqual(given, token)
+    const expected = Buffer.from(token)
+    return given.length === expected.length && timingSafeEqual(given, expected)
   })
 }, { name: 'metrics', dependencies: ['db', 'env', 'drain'] })

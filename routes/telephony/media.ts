@@ -79,6 +79,7 @@ const media: FastifyPluginAsyncTypebox = async (fastify) => {
       aheadMs: fastify.config.MEDIA_SEND_AHEAD_MS,
       idleMs: fastify.config.MEDIA_IDLE_TIMEOUT_SECONDS * 1000,
       askedRate: Number(query['sample-rate']), // NaN without one: then the stream's own word is taken
+      onQuality: (quality) => fastify.observeQuality(quality),
       log: (message, detail, level = 'info') => request.log[level](detail, message)
     })
     fastify.liveCalls.add(live)

@@ -79,6 +79,20 @@ t.test('GET /metrics answers the Prometheus text format to the token, and nothin
   t.equal((await fetch(`http://127.0.0.1:${port}/metrics`)).status, 500)
   app.metrics.removeSingleMetric('broken')
 
+  // Each call's quality numbers, as its stream ends here.
+  const quiet = { response_delays_ms: [], barge_in_reactions_ms: [], underruns: 0, stream_gaps: 0, longest_gap_ms: 0, late_frames: 0, model_delays_ms: [] }
+  app.observeQuality({ ...quiet, first_audio_ms: null }) // a stream that ended before the assistant spoke
+  app.observeQuality({ ...quiet, first_audio_ms: 450, response_delays_ms: [700, 1200], barge_in_reactions_ms: [250], model_delays_ms: [600], underruns: 2, stream_gaps: 1 })
+  const calls = parsed((await app.inject({ url: '/metrics', headers: { authorization: `Bearer ${TOKEN}` } })).body)
+  t.equal(calls.value('vcm_call_first_audio_seconds_count'), 1)
+  t.equal(calls.value('vcm_call_first_audio_seconds_bucket', { le: '0.5' }), 1, 'in its bucket')
+  t.equal(calls.value('vcm_call_response_delay_seconds_count'), 2)
+  t.equal(calls.value('vcm_call_response_delay_seconds_sum'), 1.9)
+  t.equal(calls.value('vcm_call_barge_in_reaction_seconds_count'), 1)
+  t.equal(calls.value('vcm_call_model_delay_seconds_count'), 1)
+  t.equal(calls.value('vcm_call_underruns_total'), 2)
+  t.equal(calls.value('vcm_call_stream_gaps_total'), 1)
+
   const drained = app.drain()
   t.equal(parsed((await app.inject({ url: '/metrics', headers: { authorization: `Bearer ${TOKEN}` } })).body).value('vcm_draining'), 1, 'draining')
   await drained

@@ -25,7 +25,7 @@ t.test('first audio, a turn after speech and after a key, a barge-in and its rea
   at(3000)
   quality.assistantSent(speech(1000), 0) // answered 1.0 s after they stopped
   at(3100); quality.callerAudio(frame(false))
-  // They talk over it at 3.2 s; heard as speech once 160 ms of it has come; cleared at 3.5 s.
+  // They talk over it from 3.2 s; it is cleared at 3.5 s.
   for (let ms = 3200; ms < 3500; ms += 100) { at(ms); quality.callerAudio(frame(true)) }
   at(3500)
   quality.cleared()
@@ -37,7 +37,7 @@ t.test('first audio, a turn after speech and after a key, a barge-in and its rea
   t.match(quality.result(), {
     first_audio_ms: 700,
     response_delays_ms: [1000, 400],
-    barge_in_reactions_ms: [200],
+    barge_in_reactions_ms: [300],
     underruns: 0,
     stream_gaps: 0,
     model_delays_ms: [812]
@@ -66,4 +66,16 @@ t.test('gaps in the caller\'s stream and late frames are counted; each list is b
   t.match(quality.result(), { stream_gaps: 1, longest_gap_ms: 450, late_frames: 1 })
   for (let i = 0; i < 300; i++) quality.modelDelay(i)
   t.equal(quality.result().model_delays_ms.length, 200, 'a call is minutes: at most 200 kept')
+})
+
+t.test('a click is no barge-in; voice after the assistant stopped playing is none either', async (t) => {
+  const { quality, at } = meter()
+  quality.assistantSent(speech(500), 0) // plays 0-0.5 s
+  at(100); quality.callerAudio(frame(true)) // a click
+  at(200); quality.callerAudio(frame(false))
+  at(300); quality.cleared() // cleared for another reason: the click is over
+  at(5000); quality.callerAudio(frame(true)) // long after
+  at(5100); quality.callerAudio(frame(true))
+  at(5200); quality.cleared()
+  t.same(quality.result().barge_in_reactions_ms, [])
 })

@@ -2,6 +2,7 @@ import t from 'tap'
 import { destinationRefusal, WebhookSender } from '../../../lib/webhooks/deliver.js'
 import { newSecret } from '../../../lib/webhooks/webhooks.js'
 import { engines, migratedDatabase } from '../../helper.js'
+import { receiver } from '../../webhook-receiver.js'
 
 t.test('in production, a destination must be https and reach a public address', async (t) => {
   t.equal(await destinationRefusal('http://crm.example.com/hook', false), 'it must be an https:// URL')
@@ -34,3 +35,18 @@ for (const engine of engines) {
     t.equal(await sender.round(new Date(Date.now() + 2000)), 0, 'then it waits its backoff')
   })
 }
+
+t.test('rounds follow one another while there is work, and none starts once the sender is stopped', async (t) => {
+  const db = await migratedDatabase(t)
+  const hook = await receiver(t)
+  hook.state.mode = 'slow'
+  const { rows: [webhook] } = await db.query<{ id: string }>(
+    "INSERT INTO webhook (url, events, secret, created_by) VALUES ($1, '{upload.completed}', $2, 'test') RETURNING id", [hook.url, newSecret()])
+  await db.query(`INSERT INTO webhook_delivery (webhook_id, event, payload)
+    SELECT $1, 'upload.completed', jsonb_build_object('n', n) FROM generate_series(1, 12) AS n`, [webhook!.id])
+  const sender = new WebhookSender(db, { timeoutMs: 2000, perEndpoint: 1, batch: 10, allowPrivate: true }, () => {})
+  sender.tick(new Date(Date.now() + 1000)) // a round of 4 (one sender, four deliveries each)
+  await sender.idle() // stops after the round under way
+  const { rows } = await db.query<{ status: string, n: number }>('SELECT status, count(*)::int AS n FROM webhook_delivery GROUP BY status ORDER BY status')
+  t.same(rows, [{ status: 'delivered', n: 4 }, { status: 'pending', n: 8 }], 'the round under way ended; no other began')
+})

@@ -56,6 +56,9 @@ t.test('the caller talks over the greeting: clear, truncation, their words and t
   t.same(fake.errors, [], 'the strict server refused nothing: no response.create while one was active, no truncate past its audio')
   t.match(call.conversation.quality, { first_audio_ms: Number, barge_in_reactions_ms: [Number], underruns: 0 }, 'how it sounded: the barge-in\'s reaction')
   t.ok(call.conversation.quality.model_delays_ms.length >= 2, 'the model\'s delay, each response')
+  const count = async (name: string) => Number(/_count (\d+)/.exec(await app.metrics.getSingleMetricAsString(name))?.[1])
+  t.ok(await count('vcm_call_barge_in_reaction_seconds') >= 1, 'and in /metrics, as histograms')
+  t.ok(await count('vcm_call_model_delay_seconds') >= 2)
 })
 
 t.test('a model whose audio stalls mid-greeting: the caller hears a stutter, counted as an underrun', async (t) => {
