@@ -34,6 +34,7 @@ process.on('SIGTERM', () => {
     server.endDrain('the server stopped: a second SIGTERM')
     return
   }
+  server.log.info({ signal: 'SIGTERM' }, 'closing')
   server.drain().then(async () => await server.close()).then(() => process.exit(0), (error: unknown) => {
     server.log.error({ err: error }, 'the drain failed')
     process.exit(1)

@@ -21,7 +21,7 @@ declare module 'fastify' {
 
 export default fp(async function drain (fastify) {
   const liveCalls = new LiveCalls()
-  let interrupt: (reason: string) => void = () => {}
+  let interrupt!: (reason: string) => void
   const interrupted = new Promise<string>((resolve) => { interrupt = resolve })
   const abort = new AbortController()
   fastify.addHook('onClose', async () => abort.abort())

@@ -114,3 +114,12 @@ t.test('a recording whose upload fails is kept in the folder, where it plays fro
   t.match(await recordings.find(db, call.id), { storage: 'folder', duration_ms: 1000 })
   t.ok(existsSync(path.join(dir, `${call.id}.wav`)))
 })
+
+t.test('a recording that cannot be written says so when it is finished', async (t) => {
+  const dir = await tempDir(t)
+  const file = path.join(dir, 'call.wav')
+  await writeFile(file, '')
+  const recording = new StereoRecording(await open(file, 'r'), { encoding: 'pcm16', sampleRate: 8000 }) // read-only: writes fail
+  recording.caller(level(100, 1000))
+  await t.rejects(recording.finish(), { code: 'EBADF' })
+})
