@@ -131,13 +131,14 @@ export class Dispatcher {
   }
 }
 
-const HOUR = 3_600_000
-
-/** Upkeep that runs at most once an hour (first at start), whatever the pace of the sweeps: retention, say. */
-export function hourly (work: (now: Date) => Promise<void>): (db: Database, now: Date) => Promise<void> {
+/**
+ * Upkeep that runs at most once every `ms` (first at start), whatever the pace of the sweeps: retention hourly,
+ * say.
+ */
+export function every (ms: number, work: (now: Date) => Promise<void>): (db: Database, now: Date) => Promise<void> {
   let last = -Infinity
   return async (_db, now) => {
-    if (now.getTime() - last < HOUR) return
+    if (now.getTime() - last < ms) return
     last = now.getTime()
     await work(now)
   }

@@ -1,4 +1,3 @@
-import { loudness } from '../voice/audio.js'
 import { SpeechDetector } from '../voice/speech-detector.js'
 import { bytesPerSecond, type MediaFormat } from '../voice/format.js'
 
@@ -51,7 +50,6 @@ export class QualityMeter {
     model_delays_ms: []
   }
 
-  readonly #format: MediaFormat
   #started: number
   #lastVoice = 0
   #lastFrame: { at: number, ms: number } | undefined
@@ -66,7 +64,6 @@ export class QualityMeter {
 
   constructor (format: MediaFormat, now: () => number = () => performance.now()) {
     this.#now = now
-    this.#format = format
     this.#detector = new SpeechDetector(format, { threshold: VOICE })
     this.#bytesPerMs = bytesPerSecond(format) / 1000
     this.#started = now()
@@ -85,7 +82,8 @@ export class QualityMeter {
     }
     this.#lastFrame = { at: now, ms }
     if (timestamp !== undefined && now - this.#started - timestamp > LATE_MS) this.#quality.late_frames++
-    const voice = loudness(audio, this.#format) >= VOICE
+    const change = this.#detector.push(audio)
+    const voice = this.#detector.loud
     // Where the caller's voice began (over the assistant, a barge-in starts there), and where it was last heard
     // (their turn ended there, once the detector says they stopped).
     if (voice) {
@@ -95,7 +93,6 @@ export class QualityMeter {
         this.#overAssistant = now < this.#playsUntil + BARGE_IN_WINDOW_MS
       }
     }
-    const change = this.#detector.push(audio)
     if (!voice && !this.#detector.speaking) this.#voiceSince = undefined // a click, or the end of their words
     if (change === 'stopped') this.#turnEnded = this.#lastVoice
   }

@@ -1,5 +1,5 @@
 import { createReadStream } from 'node:fs'
-import { mkdir, open, readdir, rename, rm } from 'node:fs/promises'
+import { open, readdir, rename, rm } from 'node:fs/promises'
 import path from 'node:path'
 import type { Readable } from 'node:stream'
 import type { Database, Queryable } from '../db/database.js'
@@ -51,7 +51,6 @@ export class Recordings {
 
   /** Starts recording a call whose stream has just started, in the stream's format. */
   async begin (callId: string, format: MediaFormat): Promise<LiveRecording> {
-    await mkdir(this.dir, { recursive: true, mode: 0o700 })
     const file = await open(this.#file(callId, PART), 'w', 0o600)
     const recording = new StereoRecording(file, format)
     await this.db.query(

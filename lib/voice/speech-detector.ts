@@ -21,6 +21,7 @@ export class SpeechDetector {
   readonly #bytesPerMs: number
   readonly #format: MediaFormat
   #speaking = false
+  #loud = false
   #runMs = 0
 
   constructor (format: MediaFormat, options: SpeechDetectorOptions = {}) {
@@ -35,9 +36,14 @@ export class SpeechDetector {
     return this.#speaking
   }
 
+  /** Whether the last chunk pushed was loud enough to be voice (measured once, for whoever else asks). */
+  get loud (): boolean {
+    return this.#loud
+  }
+
   /** Feeds one chunk of caller audio; answers 'started' or 'stopped' when that changes. */
   push (audio: Buffer): 'started' | 'stopped' | undefined {
-    const loud = loudness(audio, this.#format) >= this.#threshold
+    const loud = this.#loud = loudness(audio, this.#format) >= this.#threshold
     const ms = audio.length / this.#bytesPerMs
     // Counts the run of chunks that disagree with the current state; any chunk that agrees resets it.
     if (loud === this.#speaking) {

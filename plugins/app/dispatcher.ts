@@ -1,7 +1,9 @@
 import fp from 'fastify-plugin'
 import { closeLostConversations } from '../../lib/calls/completion.js'
 import { sweepTranscripts } from '../../lib/customers/erase.js'
-import { Dispatcher, hourly } from '../../lib/dispatch/dispatcher.js'
+import { Dispatcher, every } from '../../lib/dispatch/dispatcher.js'
+
+const HOUR = 3_600_000
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -33,15 +35,16 @@ export default fp<DispatcherPluginOptions>(async function dispatcher (fastify, o
     clock: opts.clock,
     upkeep: [
       async (_db, now) => fastify.webhookSender.tick(now),
-      async (db, now) => await closeLostConversations(db, now),
+      // Conversations lost two minutes after their call ended: a minute late is soon enough.
+      every(60_000, async (now) => { await closeLostConversations(fastify.db, now) }),
       ...config.RECORDING_RETENTION_DAYS > 0
-        ? [hourly(async (now) => {
+        ? [every(HOUR, async (now) => {
             const deleted = await fastify.recordings.sweep(config.RECORDING_RETENTION_DAYS, now)
             if (deleted > 0) fastify.log.info({ deleted }, 'retention: recordings past RECORDING_RETENTION_DAYS deleted')
           })]
         : [],
       ...config.TRANSCRIPT_RETENTION_DAYS > 0
-        ? [hourly(async (now) => {
+        ? [every(HOUR, async (now) => {
             const emptied = await sweepTranscripts(fastify.db, config.TRANSCRIPT_RETENTION_DAYS, now)
             if (emptied > 0) fastify.log.info({ emptied }, 'retention: transcripts past TRANSCRIPT_RETENTION_DAYS emptied')
           })]
