@@ -3,10 +3,9 @@ import { existsSync } from 'node:fs'
 import { cp, mkdtemp, readFile, rename, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
-import { PGlite } from '@electric-sql/pglite'
+import { PGlite, type Transaction } from '@electric-sql/pglite'
 import pg from 'pg'
-import { openDatabase, type Database } from '../lib/db/database.js'
-import { pgliteDatabase } from '../lib/db/pglite.js'
+import { openDatabase, type Database, type Queryable } from '../lib/db/database.js'
 import { loadMigrations, migrate } from '../lib/db/migrate.js'
 import { projectRoot } from '../lib/server/project-root.js'
 
@@ -60,6 +59,18 @@ async function readTemplateKey () {
   return { migrations, name: path.join(tmpdir(), `vcm-test-pglite-${key.slice(0, 16)}`) }
 }
 
+/** A PGlite instance of this thread as the Database that migrate() uses: a transaction's queries. */
+function onThisThread (pglite: PGlite): Database {
+  const on = (tx: Transaction): Queryable => ({
+    query: async (sql, params) => {
+      const result = await tx.query<never>(sql, params)
+      return { rows: result.rows, rowCount: result.rows.length }
+    },
+    exec: async (sql) => { await tx.exec(sql) }
+  })
+  return { transaction: async (work) => await pglite.transaction(async (tx) => await work(on(tx))) } as Partial<Database> as Database
+}
+
 /**
  * An embedded database with every migration applied, as an archive to start from. PGlite's initdb costs seconds
  * a database, loading this archive a few hundred milliseconds: it is made once per run (kept in the system's
@@ -73,7 +84,7 @@ export async function pgliteTemplate (): Promise<Blob> {
     const made = await readFile(file).catch(() => undefined)
     if (made) return new Blob([made])
     const pglite = await PGlite.create('memory://')
-    await migrate(pgliteDatabase(pglite), migrations)
+    await migrate(onThisThread(pglite), migrations)
     const archive = await pglite.dumpDataDir('none')
     await pglite.close()
     // Written aside and renamed: test processes starting together never read half a file.

@@ -48,5 +48,5 @@ export async function openDatabase (options: DatabaseOptions): Promise<Database>
     return openPostgres(options.url, options.onIdleError ?? (() => {}), options.timeoutMs)
   }
   const { openPglite } = await import('./pglite.js')
-  return openPglite(options.dataDir, options.startFrom)
+  return await openPglite(options.dataDir, options.startFrom)
 }

@@ -1,5 +1,5 @@
 import t from 'tap'
-// @ts-expect-error the browser client is plain JavaScript, served as it is
+// The browser client: plain JavaScript, served as it is (its types inferred).
 import { VoiceAssistantAuth } from '../../public/vcm-auth.js'
 import { build, capturingLogger, PASSWORD, testUsers } from '../helper.js'
 
@@ -29,7 +29,7 @@ t.test('sign up, confirm, log in, requests with the token, a refresh on 401 and 
   t.equal(store.items.get('access_token'), auth.token)
 
   const me = await auth.makeAuthenticatedRequest('/auth/me')
-  t.equal((await me.json()).user.email, email)
+  t.equal(((await me.json()) as { user: { email: string } }).user.email, email)
   const upload = new FormData()
   upload.append('file', new Blob(['customer_id,name,phone\nV1,Vee,9000000000\n']), 'c.csv')
   t.match(await (await auth.makeAuthenticatedRequest('/api/upload-customers', { method: 'POST', body: upload })).json(), { inserted: 1 })

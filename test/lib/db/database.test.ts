@@ -110,3 +110,57 @@ if (process.env.TEST_DATABASE_URL) {
     t.same((await db.query('SELECT 1 AS one')).rows, [{ one: 1 }], 'and the pool reconnects')
   })
 }
+
+t.test('errors keep what PostgreSQL says of them (the code a unique violation is known by) on every engine', async (t) => {
+  for (const engine of engines) {
+    const env = await engine.env(t)
+    const db = await openDatabase({ url: env.DATABASE_URL, dataDir: 'memory://' })
+    t.teardown(() => db.close())
+    await db.exec('CREATE TABLE once_only (id int PRIMARY KEY)')
+    await db.query('INSERT INTO once_only VALUES (1)')
+    await t.rejects(db.transaction(async (tx) => await tx.query('INSERT INTO once_only VALUES (1)')),
+      { code: '23505', constraint: 'once_only_pkey', message: /duplicate key/ }, engine.name)
+    // A deferred constraint is checked at COMMIT: the transaction fails there, and keeps nothing.
+    await db.exec('CREATE TABLE once_at_commit (id int, UNIQUE (id) DEFERRABLE INITIALLY DEFERRED)')
+    await t.rejects(db.transaction(async (tx) => await tx.query('INSERT INTO once_at_commit VALUES (1), (1)')),
+      { code: '23505' }, `${engine.name}: at commit`)
+    t.same((await db.query('SELECT * FROM once_at_commit')).rows, [])
+  }
+})
+
+t.test('pglite: the engine on its own thread', async (t) => {
+  const db = await openDatabase({ dataDir: 'memory://' })
+  t.teardown(() => db.close())
+
+  await t.rejects(db.query('SELECT $1::text', [() => 'a function']), { name: 'DataCloneError' },
+    'a parameter that cannot be sent is refused here')
+  t.same((await db.query('SELECT 1 AS one')).rows, [{ one: 1 }], 'and nothing is left waiting')
+
+  const heard: string[] = []
+  const stop = await db.listen('things', (payload) => heard.push(payload))
+  await db.query("SELECT pg_notify('things', 'first')")
+  await stop()
+  await db.query("SELECT pg_notify('things', 'second')")
+  t.same(heard, ['first'], 'notifications are heard until the listener stops')
+
+  // A transaction holds the one connection: a query from outside it waits for its end.
+  const order: string[] = []
+  let inside!: () => void
+  const held = new Promise<void>((resolve) => { inside = resolve })
+  const transaction = db.transaction(async (tx) => {
+    inside()
+    await new Promise((resolve) => setTimeout(resolve, 50))
+    await tx.query('SELECT 1')
+    order.push('transaction')
+  })
+  await held
+  await db.query('SELECT 1')
+  order.push('outside')
+  await transaction
+  t.same(order, ['transaction', 'outside'])
+
+  await t.rejects(openDatabase({ dataDir: 'memory://', startFrom: new Blob(['not an archive']) }),
+    'a database the engine cannot open fails the start')
+  await db.close()
+  await stop() // a listener stopped after the close is already stopped
+})
