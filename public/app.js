@@ -516,7 +516,12 @@ const known = new Map()
 
 /** A call on the board, moved to the top as it changes: who (with the number's last digits), campaign, attempt, status, outcome. */
 function showCall (call) {
-  const seen = { ...known.get(call.id), ...Object.fromEntries(Object.entries(call).filter(([, value]) => value !== undefined)) }
+  const before = known.get(call.id)
+  // An answer that left the server before news already shown (a live event overtook it) is old: kept out.
+  if (before?.updated_at && call.updated_at && Date.parse(call.updated_at) < Date.parse(before.updated_at)) return
+  const seen = { ...before, ...Object.fromEntries(Object.entries(call).filter(([, value]) => value !== undefined)) }
+  // A new status without words for it (a live event): the old words would mislead until the server's come.
+  if (before && call.status !== undefined && call.status !== before.status && call.reason === undefined) delete seen.reason
   known.set(call.id, seen)
   const row = board.get(call.id) ?? el('li', { 'data-call': call.id })
   const who = `${seen.customer_name ?? seen.customer_id}`
@@ -547,7 +552,8 @@ async function loadBoard (fresh = true) {
     board.clear()
     $('call-rows').replaceChildren()
   }
-  const changed = calls.filter((call) => !known.has(call.id) || known.get(call.id).updated_at !== call.updated_at || known.get(call.id).reason !== call.reason)
+  // Drawn anew, every call; refreshed, those that changed.
+  const changed = fresh ? calls : calls.filter((call) => !known.has(call.id) || known.get(call.id).updated_at !== call.updated_at || known.get(call.id).reason !== call.reason)
   for (const call of changed.sort((a, b) => Date.parse(a.updated_at) - Date.parse(b.updated_at))) showCall(call)
   if (!calls.length) $('call-rows').replaceChildren(el('li', { class: 'muted' }, 'No calls yet: start a campaign'))
 }

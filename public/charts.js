@@ -14,6 +14,18 @@ function numbers (el, head, rows) {
       el('tbody', {}, ...rows.map((row) => el('tr', {}, ...row.map((value) => el('td', {}, String(value)))))))))
 }
 
+/** A chart's width inside its figure's padding; a figure not yet shown has none, so the page's (less margins) is taken. */
+const widthIn = (figure) => Math.max(240, Math.min((figure.clientWidth || document.documentElement.clientWidth - 48) - 34, 720))
+
+/** The charts on the page, each with its figure: they follow the window's width (a phone turned, a window narrowed). */
+const drawn = new Set()
+window.addEventListener('resize', () => {
+  for (const entry of drawn) {
+    if (!entry.figure.isConnected) drawn.delete(entry)
+    else entry.plot.setSize({ width: widthIn(entry.figure), height: 200 })
+  }
+})
+
 /**
  * One chart: `labels` along the bottom, a series of bars (or a line) per entry of `series` ({label, values, color,
  * line}); `unit` after the values on the left axis.
@@ -21,7 +33,7 @@ function numbers (el, head, rows) {
 function chart (el, figure, { labels, series, unit = '' }) {
   const box = el('div', { class: 'chart', 'aria-hidden': 'true' })
   figure.insertBefore(box, figure.querySelector('details'))
-  const width = Math.max(240, Math.min((figure.clientWidth || 600) - 34, 720)) // inside the figure's padding
+  const width = widthIn(figure)
   const xs = labels.map((_, index) => index)
   const bars = UPlot.paths.bars({ size: [series.length > 1 ? 0.4 : 0.6, 48] })
   return new UPlot({
@@ -93,7 +105,9 @@ export function drawCharts (container, series, timezone, el) {
     const [table, spec] = make()
     const node = figure(el, title, table)
     container.append(node)
-    plots.push(chart(el, node, spec))
+    const plot = chart(el, node, spec)
+    drawn.add({ figure: node, plot })
+    plots.push(plot)
   }
   return plots
 }

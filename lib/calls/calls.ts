@@ -85,6 +85,8 @@ export interface StatusReport {
   source: string
   /** Reports with the same key are one report (Exotel repeats callbacks). */
   dedupeKey: string
+  /** When it happened, if earlier than it is written (the media stream's entries are written behind its audio). */
+  at?: Date
   detail?: Record<string, unknown>
   exotelSid?: string
   error?: string
@@ -108,7 +110,7 @@ Promise<{ call: Call, changed: boolean } | undefined> {
     const { rows } = await tx.query<Call>(`SELECT ${COLUMNS} FROM call WHERE ${column} = $1 FOR UPDATE`, [value])
     const call = rows[0]
     if (!call) return undefined
-    if (!await addEvent(tx, call.id, report.status, report.source, report.dedupeKey, report.detail ?? {})) {
+    if (!await addEvent(tx, call.id, report.status, report.source, report.dedupeKey, report.detail ?? {}, report.at)) {
       return { call, changed: false }
     }
     const forward = RANK[report.status] > RANK[call.status]
@@ -210,11 +212,11 @@ export async function followUpOutcome (db: Database, callId: string): Promise<vo
 }
 
 async function addEvent (tx: Queryable, callId: string, status: CallStatus, source: string, dedupeKey: string,
-  detail: Record<string, unknown>): Promise<boolean> {
+  detail: Record<string, unknown>, at?: Date): Promise<boolean> {
   const { rowCount } = await tx.query(
-    `INSERT INTO call_event (call_id, status, source, dedupe_key, detail) VALUES ($1, $2, $3, $4, $5)
+    `INSERT INTO call_event (call_id, status, source, dedupe_key, detail, created_at) VALUES ($1, $2, $3, $4, $5, coalesce($6, now()))
      ON CONFLICT (call_id, dedupe_key) DO NOTHING`,
-    [callId, status, source, dedupeKey, JSON.stringify(detail)]
+    [callId, status, source, dedupeKey, JSON.stringify(detail), at ?? null]
   )
   return rowCount > 0
 }
@@ -273,7 +275,7 @@ Promise<(Call & { events: CallEvent[], conversation: Conversation | null }) | un
   const { rows } = await db.query<Call>(`SELECT ${COLUMNS} FROM call WHERE id = $1`, [id])
   if (!rows[0]) return undefined
   const { rows: events } = await db.query<CallEvent>(
-    'SELECT status, source, detail, created_at FROM call_event WHERE call_id = $1 ORDER BY id', [id]
+    'SELECT status, source, detail, created_at FROM call_event WHERE call_id = $1 ORDER BY created_at, id', [id]
   )
   return { ...rows[0], events, conversation: await getConversation(db, id) ?? null }
 }

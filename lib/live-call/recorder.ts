@@ -45,7 +45,7 @@ export class CallRecorder {
       this.#log('media stream: timeline full, further keys and marks not recorded', { callId: this.callId })
     }
     if (this.#timelineEntries > MAX_TIMELINE_ENTRIES && !dedupeKey.startsWith('stream-stop:')) return
-    const report: StatusReport = { status: 'in-progress', source: 'media-stream', dedupeKey, detail }
+    const report: StatusReport = { status: 'in-progress', source: 'media-stream', dedupeKey, detail, at: new Date() }
     this.#queue(async () => { await applyReport(this.#db, { id: this.callId! }, report) })
   }
 

@@ -5,6 +5,7 @@ import type { Readable } from 'node:stream'
 import type { Database, Queryable } from '../db/database.js'
 import type { MediaFormat } from '../voice/format.js'
 import { repairWav, StereoRecording } from './stereo.js'
+import { RecordingWriter } from './writer.js'
 
 /** Where finished recordings are kept besides the folder: S3-compatible object storage (./s3.ts). */
 export interface ObjectStore {
@@ -42,6 +43,8 @@ const PART = '.wav.part'
  * `call_recording` says where it is. Files a crash left unfinished are repaired at start.
  */
 export class Recordings {
+  readonly #writer = new RecordingWriter()
+
   constructor (
     private readonly db: Database,
     readonly dir: string,
@@ -51,8 +54,7 @@ export class Recordings {
 
   /** Starts recording a call whose stream has just started, in the stream's format. */
   async begin (callId: string, format: MediaFormat): Promise<LiveRecording> {
-    const file = await open(this.#file(callId, PART), 'w', 0o600)
-    const recording = new StereoRecording(file, format)
+    const recording = await StereoRecording.open(this.#writer, this.#file(callId, PART), format)
     await this.db.query(
       `INSERT INTO call_recording (call_id, storage, key, sample_rate, started_at) VALUES ($1, 'folder', $2, $3, now())
        ON CONFLICT (call_id) DO NOTHING`, [callId, `${callId}.wav`, recording.sampleRate])
@@ -65,6 +67,11 @@ export class Recordings {
         await this.#finished(callId, bytes, durationMs)
       }
     }
+  }
+
+  /** Ends the writer's thread, once what it was given is written. */
+  async close (): Promise<void> {
+    await this.#writer.close()
   }
 
   /** The recording of a call, once finished. */

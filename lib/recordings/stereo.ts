@@ -1,6 +1,7 @@
 import type { FileHandle } from 'node:fs/promises'
-import { toPcm } from '../voice/audio.js'
+import { samples16, toPcm } from '../voice/audio.js'
 import type { MediaFormat } from '../voice/format.js'
+import type { RecordingFile, RecordingWriter } from './writer.js'
 
 /** The 44-byte header of a stereo 16-bit PCM WAV file holding `dataBytes` of samples. */
 export function stereoWavHeader (sampleRate: number, dataBytes: number): Buffer {
@@ -20,12 +21,6 @@ export function stereoWavHeader (sampleRate: number, dataBytes: number): Buffer 
   return header
 }
 
-/** 16-bit samples of PCM audio, without a copy when they are aligned (as Node's buffers are). */
-function samplesOf (pcm: Buffer): Int16Array {
-  const whole = pcm.length >> 1
-  return pcm.byteOffset % 2 === 0 ? new Int16Array(pcm.buffer, pcm.byteOffset, whole) : new Int16Array(Uint8Array.from(pcm.subarray(0, whole * 2)).buffer)
-}
-
 /** How much of the call is kept in memory before it is written: a second. */
 const FLUSH_SECONDS = 1
 
@@ -36,27 +31,30 @@ interface Segment { at: number, pcm: Int16Array }
  * right, aligned on the customer's stream, which runs in real time (so barge-ins sound as they happened). The
  * assistant's audio is placed where it starts playing (it is sent ahead), and what a barge-in's `clear` dropped
  * before it played is dropped here too. At most about a second of the customer and what the assistant has sent
- * ahead are held; the rest is on disk. The header says the real size only once finished: `repairWav` fixes a file
- * left by a crash.
+ * ahead are held; each second is handed to the recordings' thread, which interleaves and writes it. The header says
+ * the real size only once finished: `repairWav` fixes a file left by a crash.
  */
 export class StereoRecording {
   readonly sampleRate: number
   readonly #format: MediaFormat
-  readonly #file: FileHandle
+  readonly #file: RecordingFile
   /** Samples of the customer received: the recording's clock. */
   #callerAt = 0
-  /** Samples written to the file (each is a left-right pair). */
+  /** Samples handed over to be written (each becomes a left-right pair). */
   #written = 0
   #caller: Buffer[] = []
   #segments: Segment[] = []
-  #writes: Promise<void> = Promise.resolve()
-  #failed: Error | undefined
 
-  constructor (file: FileHandle, format: MediaFormat) {
+  private constructor (file: RecordingFile, format: MediaFormat, sampleRate: number) {
     this.#file = file
     this.#format = format
-    this.sampleRate = format.encoding === 'mulaw' ? 8000 : format.sampleRate
-    this.#queue(async () => { await file.write(stereoWavHeader(this.sampleRate, 0), 0, 44, 0) })
+    this.sampleRate = sampleRate
+  }
+
+  /** Starts a recording in a new file at `path`, for a stream in `format`. */
+  static async open (writer: RecordingWriter, path: string, format: MediaFormat): Promise<StereoRecording> {
+    const sampleRate = format.encoding === 'mulaw' ? 8000 : format.sampleRate
+    return new StereoRecording(await writer.open(path, stereoWavHeader(sampleRate, 0)), format, sampleRate)
   }
 
   /** The customer's audio, in the stream's format, as it arrives. */
@@ -70,7 +68,7 @@ export class StereoRecording {
   /** The assistant's audio, in the stream's format, sent now to start playing in `startsInMs`. */
   assistant (audio: Buffer, startsInMs: number): void {
     // Not copied: a frame's audio is never changed once it is sent.
-    const samples = samplesOf(toPcm(audio, this.#format))
+    const samples = samples16(toPcm(audio, this.#format))
     this.#segments.push({ at: this.#callerAt + Math.round(startsInMs * this.sampleRate / 1000), pcm: samples })
   }
 
@@ -85,40 +83,32 @@ export class StereoRecording {
   async finish (): Promise<{ bytes: number, durationMs: number }> {
     this.#flush(this.#callerAt)
     const bytes = this.#written * 4
-    this.#queue(async () => {
-      await this.#file.write(stereoWavHeader(this.sampleRate, bytes), 0, 44, 0)
-    })
-    await this.#writes
-    await this.#file.close()
-    if (this.#failed) throw this.#failed
+    await this.#file.finish(stereoWavHeader(this.sampleRate, bytes))
     return { bytes: bytes + 44, durationMs: Math.round(this.#written * 1000 / this.sampleRate) }
   }
 
-  /** Writes the samples from what was written up to `until`, interleaved. */
+  /** Hands over the samples from what was written up to `until`: copied into a channel each (native copies). */
   #flush (until: number) {
     const from = this.#written
     const count = until - from
     if (count <= 0) return
-    const out = new Int16Array(count * 2)
+    const left = new Int16Array(count)
     let at = 0
     for (const chunk of this.#caller) {
-      const samples = samplesOf(chunk)
-      for (let i = 0; i < samples.length; i++, at++) out[at * 2] = samples[i]!
+      const samples = samples16(chunk)
+      left.set(samples, at)
+      at += samples.length
     }
     this.#caller = []
+    const right = new Int16Array(count)
     for (const segment of this.#segments) {
       const start = Math.max(segment.at, from)
       const end = Math.min(segment.at + segment.pcm.length, until)
-      for (let at = start; at < end; at++) out[(at - from) * 2 + 1] = segment.pcm[at - segment.at]!
+      if (end > start) right.set(segment.pcm.subarray(start - segment.at, end - segment.at), start - from)
     }
     this.#segments = this.#segments.filter((segment) => segment.at + segment.pcm.length > until)
     this.#written = until
-    const offset = 44 + from * 4
-    this.#queue(async () => { await this.#file.write(out, 0, out.length * 2, offset) })
-  }
-
-  #queue (write: () => Promise<void>) {
-    this.#writes = this.#writes.then(write).catch((error: Error) => { this.#failed ??= error })
+    this.#file.block(44 + from * 4, left, right)
   }
 }
 

@@ -70,14 +70,21 @@ export function toPcm (audio: Buffer, format: MediaFormat): Buffer {
 
 /** Loudness of a chunk: root mean square of its samples, 0 (silence) to 32767. */
 export function loudness (audio: Buffer, format: MediaFormat): number {
+  // Every caller frame of every call is measured: plain loops over typed arrays, no reads through the Buffer API.
   let sum = 0
-  let count = 0
   if (format.encoding === 'mulaw') {
-    for (const byte of audio) { const sample = DECODE[byte]!; sum += sample * sample; count++ }
-  } else {
-    for (let i = 0; i + 1 < audio.length; i += 2) { const sample = audio.readInt16LE(i); sum += sample * sample; count++ }
+    for (let i = 0; i < audio.length; i++) { const sample = DECODE[audio[i]!]!; sum += sample * sample }
+    return audio.length === 0 ? 0 : Math.sqrt(sum / audio.length)
   }
-  return count === 0 ? 0 : Math.sqrt(sum / count)
+  const samples = samples16(audio)
+  for (let i = 0; i < samples.length; i++) { const sample = samples[i]!; sum += sample * sample }
+  return samples.length === 0 ? 0 : Math.sqrt(sum / samples.length)
+}
+
+/** 16-bit samples of PCM audio, without a copy when they are aligned (as Node's buffers are). */
+export function samples16 (pcm: Buffer): Int16Array {
+  const whole = pcm.length >> 1
+  return pcm.byteOffset % 2 === 0 ? new Int16Array(pcm.buffer, pcm.byteOffset, whole) : new Int16Array(Uint8Array.from(pcm.subarray(0, whole * 2)).buffer)
 }
 
 export class WavError extends Error {}

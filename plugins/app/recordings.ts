@@ -38,6 +38,7 @@ export default fp(async function recordings (fastify) {
   if (objects) fastify.addHook('onClose', async () => objects.destroy())
   // Written to the folder as calls go on; with a bucket, uploaded to it when each call's recording is finished.
   const store = new Recordings(fastify.db, dir, objects, (message, detail) => fastify.log.warn(detail, message))
+  fastify.addHook('onClose', async () => await store.close())
   const repaired = await store.repair()
   if (repaired.length) fastify.log.info({ calls: repaired.length }, 'recordings: unfinished recordings repaired')
   fastify.decorate('recordings', store)

@@ -6,6 +6,7 @@ import t from 'tap'
 import { createCall } from '../../../lib/calls/calls.js'
 import { Recordings } from '../../../lib/recordings/recordings.js'
 import { repairWav, StereoRecording, stereoWavHeader } from '../../../lib/recordings/stereo.js'
+import { RecordingWriter } from '../../../lib/recordings/writer.js'
 import { pcmToMulaw } from '../../../lib/voice/audio.js'
 import { migratedDatabase } from '../../helper.js'
 
@@ -14,6 +15,12 @@ const RATE = 8000
 const level = (value: number, ms: number) => { const pcm = Buffer.alloc(RATE * ms / 1000 * 2); for (let i = 0; i < pcm.length; i += 2) pcm.writeInt16LE(value, i); return pcm }
 /** The samples of one channel of a stereo WAV. */
 const channel = (wav: Buffer, which: 0 | 1) => { const out: number[] = []; for (let at = 44 + which * 2; at + 1 < wav.length; at += 4) out.push(wav.readInt16LE(at)); return out }
+
+function writer (t: { teardown (fn: () => unknown): void }) {
+  const started = new RecordingWriter()
+  t.teardown(() => started.close())
+  return started
+}
 
 async function tempDir (t: { teardown (fn: () => unknown): void }) {
   const dir = await mkdtemp(path.join(tmpdir(), 'vcm-rec-test-'))
@@ -24,7 +31,7 @@ async function tempDir (t: { teardown (fn: () => unknown): void }) {
 t.test('the assistant is placed where it starts playing, beside the customer; a clear drops what had not played', async (t) => {
   const dir = await tempDir(t)
   const file = path.join(dir, 'call.wav')
-  const recording = new StereoRecording(await open(file, 'w'), { encoding: 'pcm16', sampleRate: 8000 })
+  const recording = await StereoRecording.open(writer(t), file, { encoding: 'pcm16', sampleRate: 8000 })
   recording.caller(level(100, 500)) // 0.0-0.5 s: the customer
   recording.assistant(level(200, 400), 100) // plays 0.6-1.0 s (sent 100 ms ahead)
   recording.assistant(level(300, 1000), 500) // would play 1.0-2.0 s ...
@@ -46,7 +53,7 @@ t.test('the assistant is placed where it starts playing, beside the customer; a 
 t.test('mu-law streams are recorded as 16-bit PCM at 8 kHz', async (t) => {
   const dir = await tempDir(t)
   const file = path.join(dir, 'call.wav')
-  const recording = new StereoRecording(await open(file, 'w'), { encoding: 'mulaw', sampleRate: 8000 })
+  const recording = await StereoRecording.open(writer(t), file, { encoding: 'mulaw', sampleRate: 8000 })
   recording.caller(pcmToMulaw(level(1000, 1200)))
   await recording.finish()
   const left = channel(await readFile(file), 0)
@@ -59,6 +66,7 @@ t.test('a recording a crash left unfinished is made playable at start; retention
   const dir = await tempDir(t)
   const logged: string[] = []
   const recordings = new Recordings(db, dir, undefined, (message) => logged.push(message))
+  t.teardown(() => recordings.close())
   const call = await createCall(db, { customerId: 'C1', customerName: null, phone: '+919000000100', triggeredBy: 'sub' })
   const live = await recordings.begin(call.id, { encoding: 'pcm16', sampleRate: 8000 })
   for (let frame = 0; frame < 25; frame++) live.caller(level(500, 100)) // 2.5 s, of which a second at a time reaches the disk
@@ -68,6 +76,7 @@ t.test('a recording a crash left unfinished is made playable at start; retention
   await writeFile(path.join(dir, `${call.id}.wav.part`), Buffer.concat([await readFile(path.join(dir, `${call.id}.wav.part`)), Buffer.from([1, 2])]))
 
   const restarted = new Recordings(db, dir, undefined, (message) => logged.push(message))
+  t.teardown(() => restarted.close())
   t.same(await restarted.repair(), [call.id])
   t.same(logged, ['recordings: an unfinished recording repaired'])
   const row = await restarted.find(db, call.id)
@@ -85,7 +94,7 @@ t.test('a recording a crash left unfinished is made playable at start; retention
 t.test('odd-aligned audio is read as well; a file that is not a WAV is repaired into an empty one', async (t) => {
   const dir = await tempDir(t)
   const file = path.join(dir, 'call.wav')
-  const recording = new StereoRecording(await open(file, 'w'), { encoding: 'pcm16', sampleRate: 8000 })
+  const recording = await StereoRecording.open(writer(t), file, { encoding: 'pcm16', sampleRate: 8000 })
   const odd = Buffer.alloc(1 + 1600)
   level(700, 100).copy(odd, 1)
   recording.caller(odd.subarray(1)) // a view at an odd offset
@@ -106,6 +115,7 @@ t.test('a recording whose upload fails is kept in the folder, where it plays fro
   const logged: string[] = []
   const failing = { put: async () => { throw new Error('bucket away') }, get: async () => { throw new Error('no') }, remove: async () => {} }
   const recordings = new Recordings(db, dir, failing, (message) => logged.push(message))
+  t.teardown(() => recordings.close())
   const call = await createCall(db, { customerId: 'C1', customerName: null, phone: '+919000000100', triggeredBy: 'sub' })
   const live = await recordings.begin(call.id, { encoding: 'pcm16', sampleRate: 8000 })
   live.caller(level(10, 1000))
@@ -117,9 +127,14 @@ t.test('a recording whose upload fails is kept in the folder, where it plays fro
 
 t.test('a recording that cannot be written says so when it is finished', async (t) => {
   const dir = await tempDir(t)
-  const file = path.join(dir, 'call.wav')
-  await writeFile(file, '')
-  const recording = new StereoRecording(await open(file, 'r'), { encoding: 'pcm16', sampleRate: 8000 }) // read-only: writes fail
-  recording.caller(level(100, 1000))
-  await t.rejects(recording.finish(), { code: 'EBADF' })
+  const recordings = writer(t)
+  await t.rejects(recordings.open(path.join(dir, 'no-such-folder', 'call.wav'), stereoWavHeader(8000, 0)), { code: 'ENOENT' },
+    'a file that cannot be made')
+  const full = await recordings.open('/dev/full', stereoWavHeader(8000, 0)) // a disk that is full
+  full.block(44, new Int16Array(8), new Int16Array(8))
+  full.block(76, new Int16Array(8), new Int16Array(8))
+  await t.rejects(full.finish(stereoWavHeader(8000, 64)), { code: 'ENOSPC' }, 'the failure is told at the finish')
+  await recordings.close()
+  await recordings.close()
+  await t.rejects(recordings.open(path.join(dir, 'late.wav'), stereoWavHeader(8000, 0)), /closed/, 'nothing is opened after the close')
 })

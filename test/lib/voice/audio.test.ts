@@ -42,6 +42,9 @@ t.test('loudness: silence is 0, a full-scale square wave is 32767, mu-law the sa
   t.equal(loudness(pcm(32767, -32767), pcm8k), 32767)
   const tone = pcm(...Array.from({ length: 160 }, (_, i) => Math.round(5000 * Math.sin(i / 3))))
   t.ok(Math.abs(loudness(pcmToMulaw(tone), { encoding: 'mulaw', sampleRate: 8000 }) - loudness(tone, pcm8k)) < 150)
+  t.equal(loudness(Buffer.alloc(0), { encoding: 'mulaw', sampleRate: 8000 }), 0)
+  const odd = Buffer.concat([Buffer.alloc(1), tone]).subarray(1) // samples that start at an odd address
+  t.equal(loudness(odd, pcm8k), loudness(tone, pcm8k), 'samples at an odd address are read alike')
 })
 
 t.test('WAV files: 16-bit mono PCM written and read back, anything else refused', async (t) => {

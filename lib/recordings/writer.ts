@@ -1,0 +1,81 @@
+import { once } from 'node:events'
+import { Worker } from 'node:worker_threads'
+
+/** What the main thread asks of the recordings' thread (./writer-thread.js). */
+export type WriterRequest = { id: number } & (
+  | { op: 'open', path: string, header: Uint8Array }
+  | { op: 'block', offset: number, left: Int16Array<ArrayBuffer>, right: Int16Array<ArrayBuffer> }
+  | { op: 'finish', header: Uint8Array }
+  | { op: 'close' })
+
+/** One file being written by the thread. */
+export interface RecordingFile {
+  /** Writes the customer's (left) and the assistant's (right) samples, alike in length, at byte `offset`. */
+  block (offset: number, left: Int16Array<ArrayBuffer>, right: Int16Array<ArrayBuffer>): void
+  /** Writes the final header and closes the file; rejects if any write failed. */
+  finish (header: Uint8Array): Promise<void>
+}
+
+const THREAD = new URL('./writer-thread.js', import.meta.url)
+
+/**
+ * The recordings' writer: a thread of its own that interleaves each block of a call into stereo samples and writes
+ * it, so that the main thread, where the live calls' audio is handled, only copies samples and hands them over.
+ */
+export class RecordingWriter {
+  readonly #worker = new Worker(THREAD)
+  readonly #pending = new Map<number, { resolve: () => void, reject: (error: Error) => void }>()
+  #nextId = 1
+  #closed = false
+  readonly #asked = new Set<Promise<void>>()
+
+  constructor () {
+    this.#worker.unref()
+    this.#worker.on('message', ({ id, failed }: { id: number, failed?: { message: string, code?: string } }) => {
+      const waiting = this.#pending.get(id)!
+      this.#pending.delete(id)
+      // The thread keeps the process alive only while a recording is being opened or finished.
+      if (this.#pending.size === 0) this.#worker.unref()
+      if (failed) waiting.reject(Object.assign(new Error(failed.message), failed))
+      else waiting.resolve()
+    })
+  }
+
+  /** Creates the file at `path` (readable by the server's user only), starting with `header`. */
+  async open (path: string, header: Uint8Array): Promise<RecordingFile> {
+    const id = this.#nextId++
+    await this.#ask({ op: 'open', id, path, header })
+    return {
+      block: (offset, left, right) => {
+        this.#worker.postMessage({ op: 'block', id, offset, left, right } satisfies WriterRequest, [left.buffer, right.buffer])
+      },
+      finish: async (header) => await this.#ask({ op: 'finish', id, header })
+    }
+  }
+
+  /** Ends the thread once what it was given is written, and the files being opened or finished are. */
+  async close (): Promise<void> {
+    if (this.#closed) return
+    this.#closed = true
+    await Promise.allSettled(this.#asked)
+    const ended = once(this.#worker, 'exit')
+    this.#worker.ref()
+    this.#worker.postMessage({ op: 'close', id: 0 } satisfies WriterRequest)
+    await ended
+  }
+
+  async #ask (request: WriterRequest): Promise<void> {
+    if (this.#closed) throw new Error('The recordings are closed: the server is stopping')
+    if (this.#pending.size === 0) this.#worker.ref()
+    const asked = new Promise<void>((resolve, reject) => {
+      this.#pending.set(request.id, { resolve, reject })
+      this.#worker.postMessage(request)
+    })
+    this.#asked.add(asked)
+    try {
+      await asked
+    } finally {
+      this.#asked.delete(asked)
+    }
+  }
+}
