@@ -1,6 +1,6 @@
 import t from 'tap'
 import type { Database } from '../../../lib/db/database.js'
-import { openRevocationList, type RevocationList } from '../../../lib/auth/revocations.js'
+import { claimedBy, openRevocationList, type RevocationList } from '../../../lib/auth/revocations.js'
 import { engines, migratedDatabase } from '../../helper.js'
 
 const inAnHour = () => new Date(Date.now() + 3_600_000)
@@ -93,3 +93,11 @@ for (const engine of engines) {
 async function migrated (t: { teardown (fn: () => unknown): void }): Promise<Database> {
   return await migratedDatabase(t)
 }
+
+t.test('what a token says of itself is read unchecked, and nobody is read from what cannot be', async (t) => {
+  const token = (payload: string) => `e30.${Buffer.from(payload).toString('base64url')}.sig`
+  t.same(claimedBy(token('{"sub":"u1","jti":"j1","iat":5}')), { sub: 'u1', jti: 'j1', iat: 5 })
+  t.same(claimedBy(token('{"jti":"j1"}')), { sub: '', iat: 0 }, 'no subject')
+  t.same(claimedBy(token('null')), { sub: '', iat: 0 }, 'no claims')
+  t.same(claimedBy(token('not json')), { sub: '', iat: 0 }, 'not JSON')
+})
