@@ -15,10 +15,13 @@ async function measure (engine: string, env: Record<string, string>): Promise<Lo
     server.get('/bench/protected', { onRequest: server.authenticate }, async () => ({ success: true }))
   })
   try {
-    return [
-      await load(`unprotected route (${engine})`, `${url}/bench/open`, SECONDS),
-      await load(`protected route (${engine})`, `${url}/bench/protected`, SECONDS, 10, { authorization })
-    ]
+    // Taken in turns, twice each, and the better kept: the first runs of a process are slower (JIT), whichever goes first.
+    const runs: LoadResult[][] = [[], []]
+    for (let round = 0; round < 2; round++) {
+      runs[0]!.push(await load(`unprotected route (${engine})`, `${url}/bench/open`, SECONDS))
+      runs[1]!.push(await load(`protected route (${engine})`, `${url}/bench/protected`, SECONDS, 10, { authorization }))
+    }
+    return runs.map((results) => results.reduce((best, result) => result.requestsPerSecond > best.requestsPerSecond ? result : best))
   } finally {
     await server.close()
   }
