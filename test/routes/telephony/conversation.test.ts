@@ -59,6 +59,11 @@ t.test('a caller who talks over the bot: it stops (clear), asks for the keypad, 
   t.equal(simulated.bot.clears, 1, 'Exotel was told to drop the rest of the greeting')
   t.equal(simulated.bot.misnumbered, 0, 'the clear numbered in turn too')
   t.notOk(simulated.bot.marks.includes('greeting'), 'the greeting never finished playing')
+  // How it sounded: a barge-in, stopped; two turns answered (their words, then their key).
+  const { quality } = call.conversation
+  t.equal(quality.barge_in_reactions_ms.length, 1, 'the barge-in, and how soon the greeting stopped')
+  t.equal(quality.response_delays_ms.length, 2, 'a reply delay for each turn: after their words, after their key')
+  t.ok([quality.first_audio_ms, ...quality.barge_in_reactions_ms, ...quality.response_delays_ms].every((ms: number) => ms >= 0))
 })
 
 t.test('a caller who presses 2: a call back later', async (t) => {
