@@ -97,7 +97,14 @@ export const Config = Type.Object({
     description: 'Exotel API host: api.exotel.com (Singapore) or api.in.exotel.com (Mumbai)'
   }),
   EXOTEL_CALLER_ID: Optional('The ExoPhone customers see calling them'),
-  EXOTEL_APP_ID: Type.Optional(Type.String({ pattern: '^\\d+$', description: 'The Exotel app (flow) with the Passthru and Voicebot applets' })),
+  EXOTEL_APP_ID: Type.Optional(Type.String({ pattern: '^\\d+$', description: 'The Exotel app (flow) with the Passthru and Voicebot applets (EXOTEL_CALL_MODE=flow)' })),
+  EXOTEL_CALL_MODE: Type.Optional(Type.Unsafe<'stream' | 'flow'>({
+    type: 'string',
+    enum: ['stream', 'flow'],
+    description: 'How an answered call reaches our media stream: stream (Calls/connect with a StreamUrl per call: no ' +
+      'Exotel flow to build) or flow (an Exotel app whose Voicebot applet asks /ws-url; EXOTEL_APP_ID). Default: flow ' +
+      'when EXOTEL_APP_ID is set, else stream'
+  })),
   EXOTEL_WEBHOOK_TOKEN: Type.Optional(Type.String({
     minLength: 16,
     description: 'Secret carried by the URLs Exotel calls (?token=...); required with Exotel, made up per start with the simulator'

@@ -11,8 +11,13 @@ export interface ExotelOptions {
   apiToken: string
   /** Our ExoPhone, shown to the customer. */
   callerId: string
-  /** The Exotel app (flow) that runs Passthru and Voicebot once the customer answers. */
-  appId: string
+  /** The flow way: the Exotel app (flow) that runs Passthru and Voicebot once the customer answers. */
+  appId?: string
+  /**
+   * The stream way (no flow to build): the WebSocket URL for one call of ours (its media token inside), which
+   * Exotel connects to when the customer answers. Given, calls are placed this way.
+   */
+  streamUrl?: (callId: string) => string
   /** How long to wait for Exotel's answer. */
   timeoutMs?: number
   /** Ask Exotel to record every call (both channels), unless a request says otherwise (EXOTEL_RECORD). */
@@ -70,6 +75,9 @@ interface ExotelCallJson {
   RecordingUrl?: string | null
 }
 
+/** The longest StreamUrl Exotel takes. */
+const STREAM_URL_MAX = 600
+
 export class ExotelClient {
   readonly #options: ExotelOptions
   readonly #authorization: string
@@ -92,7 +100,7 @@ export class ExotelClient {
     const form = new URLSearchParams({
       From: request.to,
       CallerId: this.#options.callerId,
-      Url: this.flowUrl,
+      ...this.#answered(request.customField),
       CallType: 'trans',
       TimeLimit: String(request.timeLimit ?? 1800),
       TimeOut: String(request.ringTimeout ?? 30),
@@ -108,6 +116,16 @@ export class ExotelClient {
     }
     const body = await this.#request('POST', 'Calls/connect.json', form, true)
     return toCall(body)
+  }
+
+  /** Where the answered call goes: straight onto our media stream (StreamUrl), or into our flow (Url). */
+  #answered (callId: string): Record<string, string> {
+    if (!this.#options.streamUrl) return { Url: this.flowUrl }
+    const url = this.#options.streamUrl(callId)
+    if (url.length > STREAM_URL_MAX) {
+      throw new ExotelError(500, `The stream URL is ${url.length} characters, more than Exotel's ${STREAM_URL_MAX}: shorten PUBLIC_BASE_URL`)
+    }
+    return { StreamUrl: url, StreamType: 'bidirectional' }
   }
 
   /**

@@ -114,17 +114,33 @@ export async function startExotelSimulator (options: SimulatorOptions): Promise<
 /** A new call from `Calls/connect`'s form, checked as Exotel checks it, or what is wrong with the form. */
 function callFromForm (form: URLSearchParams): SimulatedCall | string {
   const from = form.get('From') ?? ''
+  const streamUrl = form.get('StreamUrl') ?? undefined
   const problem = !/^\+?\d{8,15}$/.test(from.replace(/[\s-]/g, ''))
     ? 'From must be a phone number'
     : !form.get('CallerId')
         ? 'CallerId is required'
-        : !/^http:\/\/my\.exotel\.com\/[^/]+\/exoml\/start_voice\/\d+$/.test(form.get('Url') ?? '')
-            ? 'Url must be http://my.exotel.com/<account_sid>/exoml/start_voice/<app_id>'
-            : (form.get('CustomField') ?? '').length > 128
-                ? 'CustomField is longer than 128 characters'
-                : form.get('StatusCallback') && !URL.canParse(form.get('StatusCallback')!)
-                  ? 'StatusCallback must be a URL'
-                  : undefined
+        : streamUrl !== undefined
+          ? streamProblem(streamUrl, form.get('StreamType'))
+          : !/^http:\/\/my\.exotel\.com\/[^/]+\/exoml\/start_voice\/\d+$/.test(form.get('Url') ?? '')
+              ? 'Url (http://my.exotel.com/<account_sid>/exoml/start_voice/<app_id>) or StreamUrl is required'
+              : undefined
+  return problem ?? callOf(form, from, streamUrl)
+}
+
+/** What is wrong with the stream way's fields (Exotel's AgentStream guide), if anything. */
+function streamProblem (streamUrl: string, type: string | null): string | undefined {
+  if (!/^wss?:\/\/[^/\s]+/.test(streamUrl)) return 'StreamUrl must be a ws:// or wss:// URL'
+  if (streamUrl.length > 600) return 'StreamUrl is longer than 600 characters'
+  if (type !== 'bidirectional' && type !== 'unidirectional') return 'StreamType must be bidirectional or unidirectional'
+  return undefined
+}
+
+function callOf (form: URLSearchParams, from: string, streamUrl: string | undefined): SimulatedCall | string {
+  const problem = (form.get('CustomField') ?? '').length > 128
+    ? 'CustomField is longer than 128 characters'
+    : form.get('StatusCallback') && !URL.canParse(form.get('StatusCallback')!)
+      ? 'StatusCallback must be a URL'
+      : undefined
   if (problem) return problem
   const events = [...form.entries()].filter(([key]) => key.startsWith('StatusCallbackEvents')).map(([, value]) => value)
   return {
@@ -136,6 +152,7 @@ function callFromForm (form: URLSearchParams): SimulatedCall | string {
     events: form.get('StatusCallback') ? (events.length > 0 ? events : ['terminal']) : [],
     contentType: form.get('StatusCallbackContentType') ?? 'multipart/form-data',
     record: form.get('Record') === 'true',
+    streamUrl,
     status: 'in-progress',
     bot: { audioBytes: 0, marks: [], clears: 0, misnumbered: 0 },
     caller: { digits: [], spokeMs: 0 },

@@ -26,9 +26,10 @@ export class MediaTokens {
     this.#ttlMs = ttlMs
   }
 
-  issue (callId: string | undefined, callSid: string | undefined, now = Date.now()): string {
+  /** A token for one stream of the call; good for `ttlMs` (default: the one this was made with). */
+  issue (callId: string | undefined, callSid: string | undefined, now = Date.now(), ttlMs = this.#ttlMs): string {
     const body = Buffer.from(JSON.stringify({
-      c: callId, s: callSid, j: randomBytes(12).toString('base64url'), e: now + this.#ttlMs
+      c: callId, s: callSid, j: randomBytes(12).toString('base64url'), e: now + ttlMs
     })).toString('base64url')
     return `${body}.${this.#sign(body)}`
   }

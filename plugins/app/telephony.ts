@@ -23,7 +23,17 @@ export interface Telephony {
   requireWebhookToken (request: FastifyRequest, reply: FastifyReply): Promise<void>
   /** Tokens that let one media stream connect for one call (see /ws-url). */
   mediaTokens: MediaTokens
+  /** How answered calls reach the media stream: straight (Calls/connect with a StreamUrl) or through our flow. */
+  callMode: 'stream' | 'flow'
+  /** The WebSocket URL one call of ours streams to, its token inside (what /ws-url answers, made ahead). */
+  streamUrl (callId: string): string
 }
+
+/**
+ * A stream-way token is made when the call is placed and used when the customer answers: after Exotel's queue
+ * and the ringing (at most a minute), well within this.
+ */
+const STREAM_TOKEN_MS = 5 * 60_000
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -47,6 +57,15 @@ export default fp(async function telephony (fastify) {
     return `http://127.0.0.1:${address.port}`
   }
 
+  const callMode = config.EXOTEL_CALL_MODE ?? (config.EXOTEL_APP_ID ? 'flow' : 'stream')
+  let mediaTokens!: MediaTokens
+  const streamUrl = (callId: string) => {
+    const url = new URL(`${publicBaseUrl().replace(/^http/, 'ws')}/media`)
+    url.searchParams.set('token', mediaTokens.issue(callId, undefined, Date.now(), STREAM_TOKEN_MS))
+    url.searchParams.set('sample-rate', '8000')
+    return url.toString()
+  }
+  const answered = callMode === 'stream' ? { streamUrl } : {}
   let mode: Telephony['mode']
   let token: string
   let exotel: ExotelClient
@@ -60,7 +79,8 @@ export default fp(async function telephony (fastify) {
       apiKey: config.EXOTEL_API_KEY,
       apiToken: config.EXOTEL_API_TOKEN!,
       callerId: config.EXOTEL_CALLER_ID!,
-      appId: config.EXOTEL_APP_ID!,
+      appId: config.EXOTEL_APP_ID,
+      ...answered,
       record: config.EXOTEL_RECORD
     })
   } else if (config.NODE_ENV === 'production') {
@@ -84,11 +104,12 @@ export default fp(async function telephony (fastify) {
       loseCallbacks: config.EXOTEL_SIMULATOR_LOSE_CALLBACKS,
       onDeliveryError: (url, error) => fastify.log.warn({ url: redactUrl(url), err: error }, 'Exotel simulator: a request to us failed')
     })
-    exotel = new ExotelClient({ ...credentials, baseUrl: simulator.baseUrl, callerId: '+918000000000', appId: '100001', record: config.EXOTEL_RECORD })
+    exotel = new ExotelClient({ ...credentials, baseUrl: simulator.baseUrl, callerId: '+918000000000', appId: '100001', ...answered, record: config.EXOTEL_RECORD })
     fastify.addHook('onClose', () => simulator!.stop())
     fastify.log.info({ baseUrl: simulator.baseUrl }, 'Exotel simulator started: calls are simulated')
   }
 
+  mediaTokens = new MediaTokens(token)
   const expected = Buffer.from(token)
   const isWebhookToken = (candidate: unknown) => {
     const given = Buffer.from(typeof candidate === 'string' ? candidate : '')
@@ -106,6 +127,8 @@ export default fp(async function telephony (fastify) {
         throw fastify.httpErrors.unauthorized('Missing or wrong webhook token')
       }
     },
-    mediaTokens: new MediaTokens(token)
+    mediaTokens,
+    callMode,
+    streamUrl
   } satisfies Telephony)
 }, { name: 'telephony', dependencies: ['env', 'sensible'] })

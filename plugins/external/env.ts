@@ -41,7 +41,7 @@ export default fp<EnvPluginOptions>(async function env (fastify, opts) {
 // Variables that only make sense together: checked here, before anything starts, so a bad set starts nothing.
 const COMPANIONS: Array<[keyof Config, Array<keyof Config>]> = [
   ['COGNITO_USER_POOL_ID', ['COGNITO_CLIENT_ID']],
-  ['EXOTEL_API_KEY', ['EXOTEL_API_TOKEN', 'EXOTEL_ACCOUNT_SID', 'EXOTEL_CALLER_ID', 'EXOTEL_APP_ID', 'EXOTEL_WEBHOOK_TOKEN']],
+  ['EXOTEL_API_KEY', ['EXOTEL_API_TOKEN', 'EXOTEL_ACCOUNT_SID', 'EXOTEL_CALLER_ID', 'EXOTEL_WEBHOOK_TOKEN']],
   ['RECORDINGS_S3_ACCESS_KEY_ID', ['RECORDINGS_S3_SECRET_ACCESS_KEY', 'RECORDINGS_S3_BUCKET']],
   ['RECORDINGS_S3_SECRET_ACCESS_KEY', ['RECORDINGS_S3_ACCESS_KEY_ID']],
   ['RECORDINGS_S3_ENDPOINT', ['RECORDINGS_S3_BUCKET']]
@@ -51,6 +51,9 @@ function missingCompanions (config: Config): string | undefined {
   for (const [lead, companions] of COMPANIONS) {
     const missing = companions.filter((name) => config[lead] && !config[name])
     if (missing.length > 0) return `Invalid configuration: ${missing.join(', ')} must be set with ${lead}`
+  }
+  if (config.EXOTEL_API_KEY && config.EXOTEL_CALL_MODE === 'flow' && !config.EXOTEL_APP_ID) {
+    return 'Invalid configuration: EXOTEL_CALL_MODE=flow needs EXOTEL_APP_ID (the Exotel app with the Voicebot applet)'
   }
   if (config.SIGNUP_MODE === 'domains' && !config.ALLOWED_EMAIL_DOMAINS) {
     return 'Invalid configuration: SIGNUP_MODE=domains needs ALLOWED_EMAIL_DOMAINS'

@@ -19,6 +19,7 @@ t.test('with Exotel credentials, real Exotel; every companion variable is requir
   t.equal(server.telephony.mode, 'exotel')
   t.equal(server.telephony.simulator, undefined)
   t.equal(server.telephony.exotel.flowUrl, 'http://my.exotel.com/acme1/exoml/start_voice/42')
+  t.equal(server.telephony.callMode, 'flow', 'with an app, the flow way')
   t.equal(server.telephony.statusCallbackUrl(), 'https://calls.example.com/exotel-webhook?token=a-long-webhook-token')
   t.ok(server.telephony.isWebhookToken('a-long-webhook-token'))
   t.notOk(server.telephony.isWebhookToken(['a-long-webhook-token']), 'a repeated query parameter is no token')
@@ -30,9 +31,27 @@ t.test('with Exotel credentials, real Exotel; every companion variable is requir
   })
 })
 
+t.test('with no app, the stream way; the flow way without an app is refused at start', async (t) => {
+  const { EXOTEL_APP_ID: _app, ...withoutApp } = exotel
+  const server = await build(t, { env: { ...withoutApp, PUBLIC_BASE_URL: 'https://calls.example.com' } })
+  t.equal(server.telephony.callMode, 'stream')
+  const url = new URL(server.telephony.streamUrl('call-1'))
+  t.equal(`${url.origin}${url.pathname}`, 'wss://calls.example.com/media')
+  t.equal(url.searchParams.get('sample-rate'), '8000')
+  const grant = server.telephony.mediaTokens.verify(url.searchParams.get('token')!)
+  t.match(grant, { callId: 'call-1', callSid: undefined }, "the token is bound to our call, before Exotel's Sid exists")
+  t.ok('expiresAt' in grant && grant.expiresAt - Date.now() > 4 * 60_000, 'and lasts past the ringing')
+
+  const flowWithoutApp = Fastify({ pluginTimeout: 0 })
+  flowWithoutApp.register(fp(app), { env: { DATA_DIR: 'memory://', ...withoutApp, EXOTEL_CALL_MODE: 'flow' } })
+  await t.rejects(async () => { await flowWithoutApp.ready() }, {
+    message: 'Invalid configuration: EXOTEL_CALL_MODE=flow needs EXOTEL_APP_ID (the Exotel app with the Voicebot applet)'
+  })
+})
+
 t.test('without them, the simulator, reached back on the loopback address the server listens on', async (t) => {
   const { lines, logger } = capturingLogger()
-  const server = await build(t, { logger, env: { EXOTEL_SIMULATOR_RING_MS: '0' } })
+  const server = await build(t, { logger, env: { EXOTEL_SIMULATOR_RING_MS: '0', EXOTEL_CALL_MODE: 'flow' } })
   t.equal(server.telephony.mode, 'simulator')
   t.throws(() => server.telephony.statusCallbackUrl(), /PUBLIC_BASE_URL is not set and the server is not listening/)
   await server.telephony.exotel.connect({

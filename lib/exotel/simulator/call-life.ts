@@ -10,6 +10,8 @@ export interface SimulatedCall {
   events: string[]
   contentType: string
   record: boolean
+  /** The stream way: the WebSocket URL the call goes straight to when answered (no flow, no Passthru). */
+  streamUrl?: string
   status: 'in-progress' | 'completed' | 'busy' | 'no-answer' | 'failed'
   /** What the voice assistant sent on the media stream; `misnumbered`: frames whose numbers did not count up as Exotel's do. */
   bot: { audioBytes: number, marks: string[], clears: number, misnumbered: number }
@@ -44,8 +46,8 @@ export function conversationSeconds (call: SimulatedCall): number {
 
 /**
  * A call's life, by the last digit of the number dialled: 1 busy, 2 no-answer, 3 failed after ringing; anything
- * else answered (the answered StatusCallback, then the flow's Passthru GET, then with a Voicebot URL the media
- * stream), then completed after `talkMs` or when the stream ends.
+ * else answered (the answered StatusCallback, then the stream way's media stream, or the flow's Passthru GET and,
+ * with a Voicebot URL, its media stream), then completed after `talkMs` or when the stream ends.
  */
 export function playCall (call: SimulatedCall, options: LifeOptions, scheduler: Scheduler): void {
   const outcome = OUTCOMES[call.from.at(-1)!]
@@ -60,9 +62,14 @@ export function playCall (call: SimulatedCall, options: LifeOptions, scheduler: 
   scheduler.later(options.ringMs, async () => {
     call.answerTime = new Date()
     await statusCallback(call, 'answered', options, scheduler)
-    await passthru(call, options, scheduler)
-    if (options.voicebotUrl) await streamCaller(call, options.voicebotUrl(), options, scheduler)
-    scheduler.later(options.voicebotUrl ? 0 : options.talkMs, async () => {
+    const streams = call.streamUrl !== undefined || options.voicebotUrl !== undefined
+    if (call.streamUrl) {
+      await streamCaller(call, { streamUrl: call.streamUrl }, options, scheduler)
+    } else {
+      await passthru(call, options, scheduler)
+      if (options.voicebotUrl) await streamCaller(call, { endpoint: options.voicebotUrl() }, options, scheduler)
+    }
+    scheduler.later(streams ? 0 : options.talkMs, async () => {
       call.status = 'completed'
       call.endTime = new Date()
       await statusCallback(call, 'terminal', options, scheduler)

@@ -38,22 +38,30 @@ interface BotMessage {
 }
 
 /**
- * The Voicebot applet: asks `endpoint` (our /ws-url) where to stream, connects, and plays the caller's side until
- * the bot ends the stream or the caller hangs up after `talkMs`. A failure is reported, never thrown.
+ * The media stream: the stream way's URL given when the call was placed, or the Voicebot applet's, which asks
+ * `endpoint` (our /ws-url) where to stream. Connects, and plays the caller's side until the bot ends the stream or
+ * the caller hangs up after `talkMs`. A failure is reported, never thrown.
  */
-export async function streamCaller (call: SimulatedCall, endpoint: string, options: LifeOptions, scheduler: Scheduler): Promise<void> {
+export async function streamCaller (call: SimulatedCall, to: { streamUrl: string } | { endpoint: string }, options: LifeOptions,
+  scheduler: Scheduler): Promise<void> {
+  const where = 'streamUrl' in to ? to.streamUrl : to.endpoint
   try {
-    const url = new URL(endpoint)
-    url.searchParams.set('CallSid', call.sid)
-    url.searchParams.set('CallFrom', call.from)
-    url.searchParams.set('CustomField', call.customField)
-    const answer = await fetch(url, { signal: AbortSignal.timeout(10_000) })
-    const { url: streamUrl } = await answer.json() as { url: string }
+    let streamUrl: string
+    if ('streamUrl' in to) {
+      streamUrl = to.streamUrl
+    } else {
+      const url = new URL(to.endpoint)
+      url.searchParams.set('CallSid', call.sid)
+      url.searchParams.set('CallFrom', call.from)
+      url.searchParams.set('CustomField', call.customField)
+      const answer = await fetch(url, { signal: AbortSignal.timeout(10_000) })
+      streamUrl = (await answer.json() as { url: string }).url
+    }
     const socket = new WebSocket(streamUrl)
     await once(socket, 'open')
     await new SimulatedCaller(call, socket, new URL(streamUrl).searchParams, options, scheduler).talk()
   } catch (error) {
-    scheduler.reportError(endpoint, error as Error)
+    scheduler.reportError(where, error as Error)
   }
 }
 

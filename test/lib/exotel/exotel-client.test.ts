@@ -57,6 +57,18 @@ t.test('connect sends what Exotel documents and answers the Call Sid', async (t)
   t.equal(exotel.seen[1]!.method, 'GET')
 })
 
+t.test('the stream way: the answered call goes straight to the stream URL made for our call, with no flow', async (t) => {
+  const exotel = await fakeExotel(t, (res) => res.writeHead(200, { 'content-type': 'application/json' })
+    .end(JSON.stringify({ Call: { Sid: 'b'.repeat(32), Status: 'queued' } })))
+  const { appId, ...credentialsOnly } = options
+  const client = new ExotelClient({ ...credentialsOnly, baseUrl: exotel.baseUrl, streamUrl: (callId) => `wss://calls.example.com/media?call=${callId}` })
+  await client.connect(request)
+  const sent = Object.fromEntries(new URLSearchParams(exotel.seen[0]!.body))
+  t.match(sent, { From: '+919000000005', CallerId: '+918000000001', StreamUrl: 'wss://calls.example.com/media?call=call-1', StreamType: 'bidirectional', CustomField: 'call-1' })
+  t.equal(sent.Url, undefined, 'no flow')
+  t.equal(appId, '42')
+})
+
 t.test("Exotel's refusals become clear errors; only an unknown outcome says the call may exist", async (t) => {
   const cases: Array<[number, string | undefined, { message: string | RegExp, statusCode: number, outcomeUnknown?: boolean }]> = [
     [401, undefined, { statusCode: 502, message: 'Exotel refused our API credentials', outcomeUnknown: false }],
@@ -118,7 +130,11 @@ t.test('the simulator checks credentials and fields as Exotel does, and limits t
   await t.rejects(client.connect({ ...request, to: 'not a number' }), { message: /From must be a phone number/ })
   await t.rejects(client.connect({ ...request, customField: 'x'.repeat(129) }), { message: /CustomField is longer/ })
   await t.rejects(new ExotelClient({ ...options, appId: 'app', baseUrl: simulator.baseUrl }).connect(request),
-    { message: /Url must be/ })
+    { message: /Url \(http:\/\/my\.exotel\.com\/<account_sid>\/exoml\/start_voice\/<app_id>\) or StreamUrl is required/ })
+  const streaming = (streamUrl: (callId: string) => string) => new ExotelClient({ ...options, baseUrl: simulator.baseUrl, streamUrl })
+  await t.rejects(streaming(() => 'https://calls.example.com/media').connect(request), { message: 'StreamUrl must be a ws:// or wss:// URL' })
+  await t.rejects(streaming((id) => `wss://calls.example.com/media?call=${id}&token=${'t'.repeat(600)}`).connect(request),
+    { statusCode: 500, message: /^The stream URL is 648 characters, more than Exotel's 600: shorten PUBLIC_BASE_URL$/ }, 'refused before Exotel is asked')
   await t.rejects(client.connect({ ...request, statusCallback: 'not a url' }), { message: /StatusCallback must be a URL/ })
   await t.rejects(new ExotelClient({ ...options, callerId: '', baseUrl: simulator.baseUrl }).connect(request),
     { message: /CallerId is required/ })
@@ -130,7 +146,7 @@ t.test('the simulator checks credentials and fields as Exotel does, and limits t
   })
   t.equal(form.status, 400, 'only form-encoded bodies')
 
-  // Six connects so far (one placed, five refused); Exotel counts every request.
-  for (let made = 6; made < 200; made++) await client.connect(request)
+  // Seven connects so far (one placed, six refused); Exotel counts every request.
+  for (let made = 7; made < 200; made++) await client.connect(request)
   await t.rejects(client.connect(request), { statusCode: 429, message: /rate limit/ }, 'the 201st connect in a minute')
 })

@@ -107,7 +107,11 @@ t.test('requests Exotel would refuse, call details of a finished call, and a sto
     })
   t.equal((await post({ From: '09000000005' }, {})).status, 401, 'no credentials')
   t.match(await (await post({ CallerId: '1', Url: 'x' })).json(), { RestException: { Message: 'From must be a phone number' } })
-  t.match(await (await post({ From: '09000000005', CallerId: '1' })).json(), { RestException: { Message: /^Url must be/ } })
+  t.match(await (await post({ From: '09000000005', CallerId: '1' })).json(), { RestException: { Message: /^Url \(http:.*\) or StreamUrl is required$/ } })
+  t.match(await (await post({ From: '09000000005', CallerId: '1', StreamUrl: `wss://us.example/${'x'.repeat(600)}`, StreamType: 'bidirectional' })).json(),
+    { RestException: { Message: 'StreamUrl is longer than 600 characters' } })
+  t.match(await (await post({ From: '09000000005', CallerId: '1', StreamUrl: 'wss://us.example/media' })).json(),
+    { RestException: { Message: 'StreamType must be bidirectional or unidirectional' } })
   t.equal((await fetch(`${simulator.baseUrl}/v1/Accounts/acme1/Other`, { headers: { authorization } })).status, 404)
 
   const sid = await connect(simulator.baseUrl, { From: '09000000001' }) // busy, at once
@@ -175,6 +179,19 @@ t.test('an answered call streams through the Voicebot applet: start, audio, mark
   t.match(us.received.at(-1), { event: 'stop', stop: { call_sid: sid, reason: 'callended' } })
   t.same(simulator.calls.get(sid)!.bot, { audioBytes: 6400, marks: ['greeting'], clears: 1, misnumbered: 5 }, 'this bot numbers none of its frames')
   t.same(simulator.calls.get(sid)!.caller, { digits: ['2'], spokeMs: 0 })
+})
+
+t.test('the stream way: an answered call goes straight to the StreamUrl it was placed with, no Passthru, no /ws-url', async (t) => {
+  const us = await bot(t, () => {})
+  const passthru = await receiver(t)
+  const simulator = await startExotelSimulator({ ...credentials, passthruUrl: () => `${passthru.url}/passthru`, ringMs: 0, talkMs: 200 })
+  t.teardown(() => simulator.stop())
+  const streamUrl = `${us.url.replace(/^http/, 'ws').replace('/ws-url?token=x', '/media?token=made-for-the-call')}&sample-rate=16000`
+  const sid = await connect(simulator.baseUrl, { From: '09000000005', Url: '', StreamUrl: streamUrl, StreamType: 'bidirectional' })
+  await until(() => simulator.calls.get(sid)!.status === 'completed')
+  t.same(us.received.slice(0, 2).map((message) => message.event), ['connected', 'start'])
+  t.match(us.received[1], { start: { call_sid: sid, media_format: { sample_rate: '16000' } } }, 'at the rate the URL asks')
+  t.equal(passthru.received.length, 0, 'no flow ran')
 })
 
 t.test('a caller who talks over the bot, at the stream\'s sample rate, ten times faster than real time', async (t) => {

@@ -56,9 +56,11 @@ t.test('single calls on the simulator reach their outcome, with a timeline', asy
   const answered = await finished(get, started.json().call.id)
   t.match(answered, { status: 'completed', answered_by: 'human', answered_at: String, ended_at: String, duration_seconds: Number })
   t.same(answered.events.map((e: { status: string, source: string }) => `${e.source}:${e.status}`), [
-    'api:queued', 'api:initiated', 'exotel-callback:in-progress', 'passthru:in-progress',
+    'api:queued', 'api:initiated', 'exotel-callback:in-progress',
     'media-stream:in-progress', 'media-stream:in-progress', 'exotel-callback:completed'
-  ], 'the media stream (start, stop) between answer and hang-up')
+  ], 'the media stream (start, stop) between answer and hang-up: straight onto it, no flow (the stream way)')
+  t.match(app.telephony.simulator!.calls.get(answered.exotel_sid), { streamUrl: /^ws:\/\/127\.0\.0\.1:\d+\/media\?token=[\w.-]+&sample-rate=8000$/ },
+    'Exotel was given the stream\'s URL with the call')
 
   for (const [customer, outcome] of [['BUSY', 'busy'], ['NOANSWER', 'no-answer'], ['FAILS', 'failed']] as const) {
     const id = (await call(customer)).json().call.id
@@ -79,7 +81,18 @@ t.test('single calls on the simulator reach their outcome, with a timeline', asy
   const webhookToken = new URL(app.telephony.statusCallbackUrl()).searchParams.get('token')!
   const leaks = lines.filter((line) => line.includes(webhookToken) || /(?<!\d)(\+?91|0)?9000000005(?!\d)/.test(line))
   t.same(leaks, [], 'neither the webhook token nor a phone number reaches the log')
-  t.ok(lines.some((line) => line.includes('/passthru-handler?token=[redacted]')), 'the requests themselves are logged')
+  t.ok(lines.some((line) => line.includes('/media?token=[redacted]')), 'the requests themselves are logged')
+})
+
+t.test('the flow way (EXOTEL_CALL_MODE=flow): the answered call runs our flow, Passthru then /ws-url', async (t) => {
+  const { app, call, get, lines } = await callingApp(t, { EXOTEL_CALL_MODE: 'flow' })
+  const answered = await finished(get, (await call('ANSWERS')).json().call.id)
+  t.same(answered.events.map((e: { status: string, source: string }) => `${e.source}:${e.status}`), [
+    'api:queued', 'api:initiated', 'exotel-callback:in-progress', 'passthru:in-progress',
+    'media-stream:in-progress', 'media-stream:in-progress', 'exotel-callback:completed'
+  ])
+  t.equal(app.telephony.simulator!.calls.get(answered.exotel_sid)!.streamUrl, undefined)
+  t.ok(lines.some((line) => line.includes('/passthru-handler?token=[redacted]')), 'the flow\'s requests, logged without the token')
 })
 
 t.test('calls that cannot be placed', async (t) => {
