@@ -146,6 +146,9 @@ export function campaignScreens ({ api, post, el, say, attempt, $, badge, when, 
     remember(campaign)
     $('campaign-title').textContent = campaign.name
     $('campaign-status').replaceChildren(badge(campaign.status))
+    // A campaign that paused itself says why, above all else on its screen.
+    $('campaign-paused-reason').textContent = campaign.paused_reason ?? ''
+    $('campaign-paused-reason').hidden = !campaign.paused_reason
     const rules = campaign.rules
     const assistant = campaign.assistant_id ? (await api(`/api/assistants/${campaign.assistant_id}`)).assistant : undefined
     facts($('campaign-facts'), [

@@ -4,6 +4,7 @@
 const EVENTS = {
   'call.completed': 'a call ended (status, outcome, transcript)',
   'campaign.finished': 'a campaign\'s last call is done',
+  'campaign.paused': 'a campaign paused itself: its dials were failing',
   'upload.completed': 'a customer file was imported'
 }
 

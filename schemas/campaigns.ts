@@ -78,6 +78,7 @@ export const Campaign = Type.Object({
   updated_at: Timestamp,
   started_at: Nullable(Timestamp),
   paused_at: Nullable(Timestamp),
+  paused_reason: Nullable(Type.String({ description: 'Why it paused itself (its dials failing); null when an operator paused it, or it is not paused' })),
   canceled_at: Nullable(Timestamp),
   total: Type.Integer({ description: 'Customers queued when it started' }),
   done: Type.Integer({ description: 'Customers whose part is over' }),

@@ -105,6 +105,15 @@ export const Config = Type.Object({
       'Exotel flow to build) or flow (an Exotel app whose Voicebot applet asks /ws-url; EXOTEL_APP_ID). Default: flow ' +
       'when EXOTEL_APP_ID is set, else stream'
   })),
+  CAMPAIGN_PAUSE_FAILED_SHARE: Type.Number({
+    default: 0.5,
+    minimum: 0.05,
+    maximum: 1,
+    description: 'A campaign pauses itself when this share (0.05 to 1) of its recent dials failed (refused, failed, ' +
+      'Exotel errors), once it made CAMPAIGN_PAUSE_MIN_DIALS within CAMPAIGN_PAUSE_WINDOW_SECONDS'
+  }),
+  CAMPAIGN_PAUSE_MIN_DIALS: Type.Integer({ default: 5, minimum: 1, maximum: 1000, description: 'Dials a campaign makes before its failures can pause it' }),
+  CAMPAIGN_PAUSE_WINDOW_SECONDS: Type.Integer({ default: 120, minimum: 10, maximum: 3600, description: 'How far back a campaign\'s dials are counted' }),
   EXOTEL_WEBHOOK_TOKEN: Type.Optional(Type.String({
     minLength: 16,
     description: 'Secret carried by the URLs Exotel calls (?token=...); required with Exotel, made up per start with the simulator'

@@ -2,9 +2,11 @@ import { Type, type TSchema } from '@sinclair/typebox'
 import { Nullable, Timestamp } from './common.js'
 import { CALL_STATUSES, CallStatus, Conversation, Quality, SKIP_REASONS } from './calls.js'
 
-const EventName = Type.Union([Type.Literal('call.completed'), Type.Literal('campaign.finished'), Type.Literal('upload.completed')], {
+const EventName = Type.Union([Type.Literal('call.completed'), Type.Literal('campaign.finished'), Type.Literal('campaign.paused'),
+  Type.Literal('upload.completed')], {
   description: 'call.completed: a call ended (its status, outcome and fields, transcript); campaign.finished: a campaign\'s ' +
-    'last call is done; upload.completed: a customer file was imported. Each is described under this operation\'s callbacks'
+    'last call is done; campaign.paused: a campaign paused itself, its dials failing; upload.completed: a customer file ' +
+    'was imported. Each is described under this operation\'s callbacks'
 })
 const Url = Type.String({ format: 'uri', maxLength: 2000, pattern: '^https?://', description: 'Where deliveries are POSTed (https in production)' })
 
@@ -115,6 +117,14 @@ export const CampaignFinishedEvent = Envelope('campaign.finished', Type.Object({
   follow_ups: Type.Integer()
 }, { additionalProperties: false }), 'Sent once, when every call of a started campaign is done (status canceled when it was canceled)')
 
+export const CampaignPausedEvent = Envelope('campaign.paused', Type.Object({
+  campaign_id: Type.String({ format: 'uuid' }),
+  name: Type.String(),
+  reason: Type.String({ description: 'Why, in words: how many of its recent dials failed, or what Exotel refused' }),
+  paused_at: Timestamp
+}, { additionalProperties: false }), 'Sent when a campaign pauses itself because its dials fail (a burst of failures, or Exotel ' +
+  'refusing the account: authentication, KYC); it waits for an operator to resume it. An operator\'s own pause sends nothing')
+
 export const UploadCompletedEvent = Envelope('upload.completed', Type.Object({
   upload_id: Type.String({ format: 'uuid' }),
   file_name: Type.String(),
@@ -128,5 +138,6 @@ export const UploadCompletedEvent = Envelope('upload.completed', Type.Object({
 export const EVENT_SCHEMAS = {
   'call.completed': CallCompletedEvent,
   'campaign.finished': CampaignFinishedEvent,
+  'campaign.paused': CampaignPausedEvent,
   'upload.completed': UploadCompletedEvent
 }

@@ -9,6 +9,7 @@ import type { AttemptCap, SkipReason } from '../calling-rules/rules.js'
 import type { CustomerFilter } from '../customers/repository.js'
 import type { Database, Queryable } from '../db/database.js'
 import { DISPATCH_LOCK } from '../dispatch/schedule.js'
+import { enqueue } from '../webhooks/webhooks.js'
 import { countSkip, planCampaign, type CampaignPlan, type PlannedAssistant, type Schedule, type Selection } from './plan.js'
 import { reasonOf, type CallNews } from './reasons.js'
 import type { CampaignRules } from './rules.js'
@@ -27,6 +28,8 @@ export interface CampaignRow {
   updated_at: Date
   started_at: Date | null
   paused_at: Date | null
+  /** Why it paused itself (lib/campaigns/self-pause.ts); null when an operator paused it. */
+  paused_reason: string | null
   canceled_at: Date | null
   assistant_id: string | null
   assistant_version: number | null
@@ -86,7 +89,7 @@ export interface CampaignInput {
   assistant?: { id: string, version: number }
 }
 
-const ROW = `id, name, created_by, created_at, updated_at, started_at, paused_at, canceled_at, assistant_id, assistant_version,
+const ROW = `id, name, created_by, created_at, updated_at, started_at, paused_at, paused_reason, canceled_at, assistant_id, assistant_version,
   selection, rules, start_at, end_at, calling_window, total`
 
 /** A new draft campaign: nothing is dialled until it is started. */
@@ -265,12 +268,24 @@ Promise<Started & { id: string }> {
 
 /** Pauses a running or scheduled campaign: nothing more is dialled until resumed; calls in flight finish. */
 export async function pauseCampaign (db: Database, id: string): Promise<Campaign | undefined> {
-  return await changeState(db, id, 'paused', ['running', 'scheduled'], 'paused_at = now()', 'paused')
+  return await changeState(db, id, 'paused', ['running', 'scheduled'], 'paused_at = now(), paused_reason = NULL', 'paused')
+}
+
+/**
+ * The campaign pauses itself, saying why (its dials failing): as an operator's pause, and announced to webhooks
+ * (`campaign.paused`) in the same transaction. Nothing happens to a campaign no longer running.
+ */
+export async function pauseItself (db: Database, id: string, reason: string, now: Date): Promise<Campaign | undefined> {
+  return await changeState(db, id, 'paused', ['running', 'scheduled'], 'paused_at = now(), paused_reason = $2', 'paused', async (tx) => {
+    const campaign = (await campaignsWhere(tx, 'id = $1', [id]))[0]!
+    await enqueue(tx, 'campaign.paused', { campaign_id: id, name: campaign.name, reason, paused_at: campaign.paused_at }, now)
+    return 0
+  }, [reason])
 }
 
 /** Resumes a paused campaign: what waits is dialled as its schedule allows. */
 export async function resumeCampaign (db: Database, id: string): Promise<Campaign | undefined> {
-  return await changeState(db, id, 'resumed', ['paused'], 'paused_at = NULL', 'resumed')
+  return await changeState(db, id, 'resumed', ['paused'], 'paused_at = NULL, paused_reason = NULL, resumed_at = now()', 'resumed')
 }
 
 /**
@@ -288,7 +303,7 @@ export async function cancelCampaign (db: Database, id: string): Promise<{ campa
 }
 
 async function changeState (db: Database, id: string, done: string, from: CampaignStatus[], set: string,
-  change: 'paused' | 'resumed' | 'canceled', also?: (tx: Queryable) => Promise<number>): Promise<Campaign | undefined> {
+  change: 'paused' | 'resumed' | 'canceled', also?: (tx: Queryable) => Promise<number>, values: unknown[] = []): Promise<Campaign | undefined> {
   return await db.transaction(async (tx) => {
     if (!await lockCampaign(tx, id)) return undefined
     // After a round that is claiming calls, so that once paused, nothing more of it is claimed.
@@ -297,7 +312,7 @@ async function changeState (db: Database, id: string, done: string, from: Campai
     if (!from.includes(before.status)) {
       throw new CampaignStateError(`Only a ${orList(from)} campaign can be ${done}: this one is ${before.status}`)
     }
-    await tx.query(`UPDATE campaign SET ${set}, updated_at = now() WHERE id = $1`, [id])
+    await tx.query(`UPDATE campaign SET ${set}, updated_at = now() WHERE id = $1`, [id, ...values])
     const calls = await also?.(tx) ?? 0
     await announce(tx, { type: 'batch', batch: { id, change, calls } })
     return (await campaignsWhere(tx, 'id = $1', [id]))[0]

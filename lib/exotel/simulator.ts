@@ -15,7 +15,8 @@ export { exotelTime, type SimulatedCall } from './simulator/call-life.js'
  *
  * This file is the HTTP API; a call's life (ring, answer, callbacks) is simulator/call-life.ts, and the caller on
  * the media stream (their audio, keys pressed, talking over the bot) simulator/caller.ts. What happens to a call
- * depends on the last digit of the number dialled: 1 busy, 2 no-answer, 3 failed, anything else answered.
+ * depends on the last digit of the number dialled: 1 busy, 2 no-answer, 3 failed, anything else answered; a number
+ * ending in 403 is refused at once, as Exotel refuses an account whose KYC is not done.
  */
 export interface SimulatorOptions {
   accountSid: string
@@ -73,6 +74,8 @@ export async function startExotelSimulator (options: SimulatorOptions): Promise<
 
     const call = callFromForm(form)
     if (typeof call === 'string') return restException(response, 400, call)
+    // An account Exotel will not let call until its KYC is done (TRAI rules): a number ending in 403 plays it.
+    if (call.from.endsWith('403')) return restException(response, 403, 'Calls cannot be placed until the account\'s KYC is verified')
     calls.set(call.sid, call)
     playCall(call, life, scheduler)
     json(response, 200, { Call: callJson(call, options.accountSid) })

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto'
 import type { Queryable } from '../db/database.js'
 
 /** The events an endpoint may ask for. */
-export const EVENTS = ['call.completed', 'campaign.finished', 'upload.completed'] as const
+export const EVENTS = ['call.completed', 'campaign.finished', 'campaign.paused', 'upload.completed'] as const
 export type EventName = (typeof EVENTS)[number]
 
 /** An endpoint, as the API shows it: never its secret. */

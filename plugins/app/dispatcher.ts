@@ -2,6 +2,7 @@ import fp from 'fastify-plugin'
 import { closeLostConversations } from '../../lib/calls/completion.js'
 import { sweepTranscripts } from '../../lib/customers/erase.js'
 import { Dispatcher, every } from '../../lib/dispatch/dispatcher.js'
+import { pauseFailingCampaigns } from '../../lib/campaigns/self-pause.js'
 
 const HOUR = 3_600_000
 
@@ -20,6 +21,11 @@ export interface DispatcherPluginOptions {
 /** The dispatcher runs from the moment the server is ready until it closes (before the database does). */
 export default fp<DispatcherPluginOptions>(async function dispatcher (fastify, opts) {
   const config = fastify.config
+  const selfPause = {
+    failedShare: config.CAMPAIGN_PAUSE_FAILED_SHARE,
+    minDials: config.CAMPAIGN_PAUSE_MIN_DIALS,
+    windowMs: config.CAMPAIGN_PAUSE_WINDOW_SECONDS * 1000
+  }
   const dispatcher = new Dispatcher({
     db: fastify.db,
     exotel: fastify.telephony.exotel,
@@ -35,6 +41,9 @@ export default fp<DispatcherPluginOptions>(async function dispatcher (fastify, o
     clock: opts.clock,
     upkeep: [
       async (_db, now) => fastify.webhookSender.tick(now),
+      async (db, now) => {
+        for (const { id, reason } of await pauseFailingCampaigns(db, selfPause, now)) fastify.log.warn({ campaignId: id, reason }, 'campaign paused itself')
+      },
       // Conversations lost two minutes after their call ended: a minute late is soon enough.
       every(60_000, async (now) => { await closeLostConversations(fastify.db, now) }),
       ...config.RECORDING_RETENTION_DAYS > 0

@@ -58,8 +58,8 @@ export default fp(async function telephony (fastify) {
   }
 
   const callMode = config.EXOTEL_CALL_MODE ?? (config.EXOTEL_APP_ID ? 'flow' : 'stream')
-  let mediaTokens!: MediaTokens
-  const streamUrl = (callId: string) => {
+  // (Called once calls are placed, when the tokens below exist.)
+  function streamUrl (callId: string) {
     const url = new URL(`${publicBaseUrl().replace(/^http/, 'ws')}/media`)
     url.searchParams.set('token', mediaTokens.issue(callId, undefined, Date.now(), STREAM_TOKEN_MS))
     url.searchParams.set('sample-rate', '8000')
@@ -109,7 +109,7 @@ export default fp(async function telephony (fastify) {
     fastify.log.info({ baseUrl: simulator.baseUrl }, 'Exotel simulator started: calls are simulated')
   }
 
-  mediaTokens = new MediaTokens(token)
+  const mediaTokens = new MediaTokens(token)
   const expected = Buffer.from(token)
   const isWebhookToken = (candidate: unknown) => {
     const given = Buffer.from(typeof candidate === 'string' ? candidate : '')

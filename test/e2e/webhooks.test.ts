@@ -32,6 +32,7 @@ t.test('an administrator adds a webhook, reads its deliveries, and everyone is t
   await form.getByLabel('URL').fill(hook.url)
   await form.getByLabel('Description').fill('CRM')
   await form.getByRole('checkbox', { name: /campaign\.finished/ }).uncheck()
+  await form.getByRole('checkbox', { name: /campaign\.paused/ }).uncheck()
   await form.getByRole('button', { name: 'Add webhook' }).click()
   await page.locator('#webhook-secret code').waitFor()
   const secret = await page.locator('#webhook-secret code').textContent()
