@@ -33,6 +33,7 @@ export const Call = Type.Object({
   status: CallStatus,
   triggered_by: Type.String({ description: 'Cognito sub of who started it' }),
   exotel_sid: Nullable(Type.String({ description: "Exotel's Call Sid" })),
+  caller_id: Nullable(Type.String({ description: 'The ExoPhone the call was placed from (EXOTEL_CALLER_IDS); null before its dial' })),
   error: Nullable(Type.String()),
   answered_by: Nullable(Type.String({ description: 'human, machine or notsure, as Exotel reports it' })),
   duration_seconds: Nullable(Type.Integer()),

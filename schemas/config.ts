@@ -97,6 +97,8 @@ export const Config = Type.Object({
     description: 'Exotel API host: api.exotel.com (Singapore) or api.in.exotel.com (Mumbai)'
   }),
   EXOTEL_CALLER_ID: Optional('The ExoPhone customers see calling them'),
+  EXOTEL_CALLER_IDS: Optional('Several ExoPhones, comma-separated, in E.164 (+91...): calls are placed from them in turn, and ' +
+    'a customer called again sees the number they saw last. Unset: EXOTEL_CALLER_ID alone'),
   EXOTEL_APP_ID: Type.Optional(Type.String({ pattern: '^\\d+$', description: 'The Exotel app (flow) with the Passthru and Voicebot applets (EXOTEL_CALL_MODE=flow)' })),
   EXOTEL_CALL_MODE: Type.Optional(Type.Unsafe<'stream' | 'flow'>({
     type: 'string',

@@ -29,7 +29,7 @@ export type Call = Static<typeof CallSchema>
 /** An entry on a call's timeline. */
 export type CallEvent = Static<typeof CallEventSchema>
 
-export const COLUMNS = `id, customer_id, customer_name, phone, batch_id, attempt, status, triggered_by, exotel_sid, error,
+export const COLUMNS = `id, customer_id, customer_name, phone, batch_id, attempt, status, triggered_by, exotel_sid, caller_id, error,
   answered_by, duration_seconds, recording_url, created_at, dialled_at, answered_at, ended_at, updated_at, not_before,
   skip_reason, assistant_id, assistant_version`
 

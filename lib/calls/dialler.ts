@@ -1,5 +1,6 @@
 import type { Database } from '../db/database.js'
 import { ExotelError, type ExotelClient } from '../exotel/exotel-client.js'
+import { chooseCallerId } from '../exotel/caller-ids.js'
 import { applyReport, type Call } from './calls.js'
 
 /**
@@ -9,7 +10,10 @@ import { applyReport, type Call } from './calls.js'
  */
 export async function dial (db: Database, exotel: ExotelClient, call: Call, statusCallback: string): Promise<Call> {
   try {
-    const placed = await exotel.connect({ to: call.phone, customField: call.id, statusCallback })
+    // Kept before the dial, so that dials on other instances meanwhile count it.
+    const callerId = await chooseCallerId(db, exotel.callerIds, call.customer_id)
+    await db.query('UPDATE call SET caller_id = $2 WHERE id = $1', [call.id, callerId])
+    const placed = await exotel.connect({ to: call.phone, customField: call.id, statusCallback, callerId })
     const result = await applyReport(db, { id: call.id }, {
       status: 'initiated',
       source: 'api',

@@ -11,6 +11,8 @@ export interface ExotelOptions {
   apiToken: string
   /** Our ExoPhone, shown to the customer. */
   callerId: string
+  /** Several ExoPhones, used in turn (lib/exotel/caller-ids.ts); none: `callerId` alone. */
+  callerIds?: string[]
   /** The flow way: the Exotel app (flow) that runs Passthru and Voicebot once the customer answers. */
   appId?: string
   /**
@@ -27,6 +29,8 @@ export interface ExotelOptions {
 export interface ConnectRequest {
   /** The customer's number, E.164. */
   to: string
+  /** The ExoPhone to call from, of the pool; none: the default. */
+  callerId?: string
   /** Our call id: Exotel echoes it back in the terminal StatusCallback. At most 128 characters. */
   customField: string
   /** Where Exotel POSTs the call's answered and terminal events. */
@@ -87,6 +91,11 @@ export class ExotelClient {
     this.#authorization = `Basic ${Buffer.from(`${options.apiKey}:${options.apiToken}`).toString('base64')}`
   }
 
+  /** The ExoPhones calls are placed from. */
+  get callerIds (): string[] {
+    return this.#options.callerIds?.length ? this.#options.callerIds : [this.#options.callerId]
+  }
+
   /** The ExoML URL of our flow, which Exotel runs when the customer answers. */
   get flowUrl (): string {
     return `http://my.exotel.com/${this.#options.accountSid}/exoml/start_voice/${this.#options.appId}`
@@ -99,7 +108,7 @@ export class ExotelClient {
   async connect (request: ConnectRequest): Promise<ExotelCall> {
     const form = new URLSearchParams({
       From: request.to,
-      CallerId: this.#options.callerId,
+      CallerId: request.callerId ?? this.#options.callerId,
       ...this.#answered(request.customField),
       CallType: 'trans',
       TimeLimit: String(request.timeLimit ?? 1800),

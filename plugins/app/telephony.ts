@@ -6,6 +6,7 @@ import { ExotelClient, ExotelError } from '../../lib/exotel/exotel-client.js'
 import { MediaTokens } from '../../lib/live-call/media-token.js'
 import { startExotelSimulator, type ExotelSimulator } from '../../lib/exotel/simulator.js'
 import { redactUrl } from '../../lib/server/log-options.js'
+import { readCallerIds } from '../../lib/exotel/caller-ids.js'
 
 export interface Telephony {
   /** `exotel`: real calls; `simulator`: the local stand-in; `none`: production without Exotel (calls answer 503). */
@@ -66,6 +67,8 @@ export default fp(async function telephony (fastify) {
     return url.toString()
   }
   const answered = callMode === 'stream' ? { streamUrl } : {}
+  // (Checked by the config plugin: every number is in E.164.)
+  const callerIds = config.EXOTEL_CALLER_IDS ? (readCallerIds(config.EXOTEL_CALLER_IDS) as { numbers: string[] }).numbers : undefined
   let mode: Telephony['mode']
   let token: string
   let exotel: ExotelClient
@@ -80,6 +83,7 @@ export default fp(async function telephony (fastify) {
       apiToken: config.EXOTEL_API_TOKEN!,
       callerId: config.EXOTEL_CALLER_ID!,
       appId: config.EXOTEL_APP_ID,
+      callerIds,
       ...answered,
       record: config.EXOTEL_RECORD
     })
@@ -104,7 +108,7 @@ export default fp(async function telephony (fastify) {
       loseCallbacks: config.EXOTEL_SIMULATOR_LOSE_CALLBACKS,
       onDeliveryError: (url, error) => fastify.log.warn({ url: redactUrl(url), err: error }, 'Exotel simulator: a request to us failed')
     })
-    exotel = new ExotelClient({ ...credentials, baseUrl: simulator.baseUrl, callerId: '+918000000000', appId: '100001', ...answered, record: config.EXOTEL_RECORD })
+    exotel = new ExotelClient({ ...credentials, baseUrl: simulator.baseUrl, callerId: '+918000000000', callerIds, appId: '100001', ...answered, record: config.EXOTEL_RECORD })
     fastify.addHook('onClose', () => simulator!.stop())
     fastify.log.info({ baseUrl: simulator.baseUrl }, 'Exotel simulator started: calls are simulated')
   }

@@ -3,6 +3,7 @@ import fp from 'fastify-plugin'
 import { Config } from '../../schemas/config.js'
 import { checkWindow, windowOf } from '../../lib/calling-rules/calling-window.js'
 import { ConfigError } from '../../lib/server/config-error.js'
+import { readCallerIds } from '../../lib/exotel/caller-ids.js'
 import { assertPortFree } from '../../lib/server/port.js'
 
 declare module 'fastify' {
@@ -52,6 +53,8 @@ function missingCompanions (config: Config): string | undefined {
     const missing = companions.filter((name) => config[lead] && !config[name])
     if (missing.length > 0) return `Invalid configuration: ${missing.join(', ')} must be set with ${lead}`
   }
+  const callerIds = config.EXOTEL_CALLER_IDS ? readCallerIds(config.EXOTEL_CALLER_IDS) : { numbers: [] }
+  if ('bad' in callerIds) return `Invalid configuration: EXOTEL_CALLER_IDS: "${callerIds.bad}" is not a phone number in E.164 (+91...)`
   if (config.EXOTEL_API_KEY && config.EXOTEL_CALL_MODE === 'flow' && !config.EXOTEL_APP_ID) {
     return 'Invalid configuration: EXOTEL_CALL_MODE=flow needs EXOTEL_APP_ID (the Exotel app with the Voicebot applet)'
   }

@@ -69,6 +69,7 @@ const VALID: Record<string, Sample> = {
   },
   'GET /api/webhooks': { url: '/api/webhooks' },
   'GET /api/notices': { url: '/api/notices' },
+  'GET /api/caller-ids': { url: '/api/caller-ids?hours=48' },
   'PATCH /api/webhooks/:id': { url: `/api/webhooks/${WEBHOOK}`, body: { enabled: true }, typos: [[{ enable: true }, "body has no property 'enable'"]] },
   'DELETE /api/webhooks/:id': { url: `/api/webhooks/${WEBHOOK}` },
   'POST /api/webhooks/:id/rotate-secret': { url: `/api/webhooks/${WEBHOOK}/rotate-secret` },
