@@ -471,6 +471,10 @@ async function loadAnalytics () {
     ...qualitySummary(analytics.quality)
   ])
   drawCharts($('analytics-charts'), series, timezone, el)
+  const { caller_ids: numbers } = await api('/api/caller-ids')
+  $('caller-id-rows').replaceChildren(...numbers.map((row) => el('tr', {},
+    ...[row.number, row.dials, row.answered, row.failed, row.answer_rate === null ? '' : `${Math.round(row.answer_rate * 100)}%`,
+      row.resting ? 'resting' : 'in use'].map((value) => el('td', {}, String(value))))))
 }
 
 $('analytics-filter').addEventListener('submit', attempt(async (event) => {

@@ -13,6 +13,10 @@ export const CallerIdList = Type.Object({
     dials: Type.Integer({ description: 'Calls placed from it' }),
     answered: Type.Integer(),
     failed: Type.Integer({ description: 'Calls Exotel refused or that failed' }),
-    answer_rate: Nullable(Type.Number({ minimum: 0, maximum: 1, description: 'Answered of dialled; null before any dial' }))
+    answer_rate: Nullable(Type.Number({ minimum: 0, maximum: 1, description: 'Answered of dialled; null before any dial' })),
+    resting: Type.Boolean({
+      description: 'Customers stopped answering it: at least 10 dials in the last hour, under 10% answered. ' +
+      'Calls go from the other numbers (while any is awake) until it recovers'
+    })
   }, { additionalProperties: false }))
 })

@@ -10,21 +10,36 @@ export function readCallerIds (list: string): { numbers: string[] } | { bad: str
   return bad === undefined ? { numbers } : { bad }
 }
 
+/** A number rests when, over the last hour, it made this many dials and fewer than this share were answered. */
+export const REST = { minDials: 10, answerRate: 0.1 }
+
+/** Each pool number's dials and answers in the last hour. */
+async function lastHour (db: Queryable, pool: string[]): Promise<Map<string, { dials: number, answered: number }>> {
+  const { rows } = await db.query<{ caller_id: string, dials: number, answered: number }>(
+    `SELECT caller_id, count(*)::int AS dials, count(answered_at)::int AS answered FROM call
+     WHERE caller_id = ANY($1::text[]) AND created_at > now() - interval '1 hour' GROUP BY caller_id`, [pool])
+  return new Map(rows.map((row) => [row.caller_id, row]))
+}
+
+const resting = (used: { dials: number, answered: number } | undefined) =>
+  used !== undefined && used.dials >= REST.minDials && used.answered < REST.answerRate * used.dials
+
 /**
  * The number a call is placed from, out of the pool: the one the customer was last called from, so that they see
  * the same number again; else the pool's least used in the last hour (in the pool's order when tied), so that the
- * numbers take turns across every instance.
+ * numbers take turns across every instance. A number customers stopped answering (flagged as spam, often) rests:
+ * calls go from the others while any is left.
  */
 export async function chooseCallerId (db: Queryable, pool: string[], customerId: string): Promise<string> {
   if (pool.length === 1) return pool[0]!
-  const { rows: [chosen] } = await db.query<{ last: string | null, counts: Record<string, number> | null }>(
-    `SELECT (SELECT caller_id FROM call WHERE customer_id = $2 AND caller_id = ANY($1::text[]) ORDER BY created_at DESC LIMIT 1) AS last,
-       (SELECT json_object_agg(caller_id, n) FROM (
-          SELECT caller_id, count(*) AS n FROM call WHERE caller_id = ANY($1::text[]) AND created_at > now() - interval '1 hour'
-          GROUP BY caller_id) used) AS counts`, [pool, customerId])
-  if (chosen!.last) return chosen!.last
-  const used = (number: string) => chosen!.counts?.[number] ?? 0
-  return pool.reduce((best, number) => used(number) < used(best) ? number : best)
+  const used = await lastHour(db, pool)
+  const awake = pool.filter((number) => !resting(used.get(number)))
+  const candidates = awake.length > 0 ? awake : pool
+  const { rows: [last] } = await db.query<{ caller_id: string }>(
+    'SELECT caller_id FROM call WHERE customer_id = $2 AND caller_id = ANY($1::text[]) ORDER BY created_at DESC LIMIT 1', [candidates, customerId])
+  if (last) return last.caller_id
+  const dials = (number: string) => used.get(number)?.dials ?? 0
+  return candidates.reduce((best, number) => dials(number) < dials(best) ? number : best)
 }
 
 export interface CallerIdStats {
@@ -34,6 +49,8 @@ export interface CallerIdStats {
   failed: number
   /** Answered of dialled, 0 to 1; null before any dial. */
   answer_rate: number | null
+  /** Resting: customers stopped answering it in the last hour; calls go from the other numbers. */
+  resting: boolean
 }
 
 /** Each pool number's calls over the last `hours`: dialled, answered, failed. */
@@ -44,5 +61,6 @@ export async function callerIdStats (db: Queryable, pool: string[], hours: numbe
      FROM unnest($1::text[]) WITH ORDINALITY AS pool(number, position)
      LEFT JOIN call ON call.caller_id = pool.number AND call.created_at > now() - make_interval(hours => $2)
      GROUP BY number, position ORDER BY position`, [pool, hours])
-  return rows.map((row) => ({ ...row, answer_rate: row.dials > 0 ? row.answered / row.dials : null }))
+  const used = await lastHour(db, pool)
+  return rows.map((row) => ({ ...row, answer_rate: row.dials > 0 ? row.answered / row.dials : null, resting: pool.length > 1 && resting(used.get(row.number)) }))
 }

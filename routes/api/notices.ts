@@ -1,4 +1,5 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
+import { callerIdStats } from '../../lib/exotel/caller-ids.js'
 import { switchedOff } from '../../lib/webhooks/webhooks.js'
 import { ErrorRef } from '../../schemas/common.js'
 import { NoticeList } from '../../schemas/notices.js'
@@ -10,20 +11,28 @@ const notices: FastifyPluginAsyncTypebox = async (fastify) => {
     schema: {
       tags: ['api'],
       operationId: 'listNotices',
-      summary: 'What needs attention: webhook endpoints switched off after failing for a day',
+      summary: 'What needs attention: webhook endpoints switched off after failing for a day, caller numbers resting',
       security: [{ bearerAuth: [] }],
       response: { 200: NoticeList, 401: ErrorRef }
     }
-  }, async () => ({
-    success: true as const,
-    notices: (await switchedOff(fastify.db)).map((webhook) => ({
+  }, async () => {
+    const now = new Date()
+    const webhooks = (await switchedOff(fastify.db)).map((webhook) => ({
       kind: 'webhook-off' as const,
       message: `Webhooks to ${new URL(webhook.url).host} are switched off: ${webhook.disabled_reason!}. ` +
         'Deliveries wait until an administrator switches it on again.',
       since: webhook.updated_at,
       link: '#/webhooks'
     }))
-  }))
+    const resting = (await callerIdStats(fastify.db, fastify.telephony.exotel.callerIds, 1)).filter((row) => row.resting).map((row) => ({
+      kind: 'caller-id-resting' as const,
+      message: `Customers stopped answering ${row.number} (${row.answered} of its last ${row.dials} calls answered): it rests for an ` +
+        'hour and calls go from the other numbers. It may be flagged as spam.',
+      since: now,
+      link: '#/analytics'
+    }))
+    return { success: true as const, notices: [...webhooks, ...resting] }
+  })
 }
 
 export default notices

@@ -29,9 +29,24 @@ t.test('several ExoPhones take turns; a customer called again sees the number th
   t.equal(of(second).answer_rate, 1)
   t.equal(of(POOL[0]!).dials + of(POOL[1]!).dials, 4)
   t.equal((await get('/api/caller-ids?hours=0')).statusCode, 400, 'hours from 1')
+  t.same((await get('/api/notices')).json().notices, [], 'nothing rests')
+
+  // The first number's last ten calls went unanswered (flagged as spam, say): it rests, even for a customer who saw it.
+  await app.db.query(`INSERT INTO call (customer_id, phone, triggered_by, status, caller_id, dialled_at)
+    SELECT 'X' || n, '+919000000999', 'sub', 'no-answer', $1, now() FROM generate_series(1, 10) n`, [POOL[0]])
+  const { caller_ids: after } = (await get('/api/caller-ids')).json()
+  t.same(after.map((row: { resting: boolean }) => row.resting), [true, false])
+  t.match((await get('/api/notices')).json().notices, [{
+    kind: 'caller-id-resting', link: '#/analytics', message: /^Customers stopped answering \+918000000001 \(\d of its last 1\d calls answered\): it rests for an hour/
+  }])
+  const firstCustomer = [first, second].indexOf(POOL[0]!) === 0 ? 'A' : 'B'
+  t.equal(await called(firstCustomer), POOL[1], 'calls go from the number still answered')
+  await app.db.query(`INSERT INTO call (customer_id, phone, triggered_by, status, caller_id, dialled_at)
+    SELECT 'Y' || n, '+919000000999', 'sub', 'no-answer', $1, now() FROM generate_series(1, 40) n`, [POOL[1]])
+  t.equal(await called('C'), POOL[0], 'every number resting: calls go on from all of them, Chetan\'s from his')
 })
 
 t.test('one ExoPhone: every call from it, and a number with no calls yet has no answer rate', async (t) => {
   const { get } = await appWithCustomers(t, {}, CSV)
-  t.same((await get('/api/caller-ids')).json().caller_ids, [{ number: '+918000000000', dials: 0, answered: 0, failed: 0, answer_rate: null }])
+  t.same((await get('/api/caller-ids')).json().caller_ids, [{ number: '+918000000000', dials: 0, answered: 0, failed: 0, answer_rate: null, resting: false }])
 })
