@@ -81,7 +81,7 @@ export default fp(async function telephony (fastify) {
       accountSid: config.EXOTEL_ACCOUNT_SID!,
       apiKey: config.EXOTEL_API_KEY,
       apiToken: config.EXOTEL_API_TOKEN!,
-      callerId: config.EXOTEL_CALLER_ID!,
+      callerId: config.EXOTEL_CALLER_ID ?? callerIds![0]!, // (one of the two is required with the key)
       appId: config.EXOTEL_APP_ID,
       callerIds,
       ...answered,

@@ -42,7 +42,7 @@ export default fp<EnvPluginOptions>(async function env (fastify, opts) {
 // Variables that only make sense together: checked here, before anything starts, so a bad set starts nothing.
 const COMPANIONS: Array<[keyof Config, Array<keyof Config>]> = [
   ['COGNITO_USER_POOL_ID', ['COGNITO_CLIENT_ID']],
-  ['EXOTEL_API_KEY', ['EXOTEL_API_TOKEN', 'EXOTEL_ACCOUNT_SID', 'EXOTEL_CALLER_ID', 'EXOTEL_WEBHOOK_TOKEN']],
+  ['EXOTEL_API_KEY', ['EXOTEL_API_TOKEN', 'EXOTEL_ACCOUNT_SID', 'EXOTEL_WEBHOOK_TOKEN']],
   ['RECORDINGS_S3_ACCESS_KEY_ID', ['RECORDINGS_S3_SECRET_ACCESS_KEY', 'RECORDINGS_S3_BUCKET']],
   ['RECORDINGS_S3_SECRET_ACCESS_KEY', ['RECORDINGS_S3_ACCESS_KEY_ID']],
   ['RECORDINGS_S3_ENDPOINT', ['RECORDINGS_S3_BUCKET']]
@@ -55,6 +55,9 @@ function missingCompanions (config: Config): string | undefined {
   }
   const callerIds = config.EXOTEL_CALLER_IDS ? readCallerIds(config.EXOTEL_CALLER_IDS) : { numbers: [] }
   if ('bad' in callerIds) return `Invalid configuration: EXOTEL_CALLER_IDS: "${callerIds.bad}" is not a phone number in E.164 (+91...)`
+  if (config.EXOTEL_API_KEY && !config.EXOTEL_CALLER_ID && !config.EXOTEL_CALLER_IDS) {
+    return 'Invalid configuration: EXOTEL_CALLER_ID (or EXOTEL_CALLER_IDS) must be set with EXOTEL_API_KEY'
+  }
   if (config.EXOTEL_API_KEY && config.EXOTEL_CALL_MODE === 'flow' && !config.EXOTEL_APP_ID) {
     return 'Invalid configuration: EXOTEL_CALL_MODE=flow needs EXOTEL_APP_ID (the Exotel app with the Voicebot applet)'
   }

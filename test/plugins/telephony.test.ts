@@ -27,7 +27,7 @@ t.test('with Exotel credentials, real Exotel; every companion variable is requir
   const incomplete = Fastify({ pluginTimeout: 0 })
   incomplete.register(fp(app), { env: { DATA_DIR: 'memory://', EXOTEL_API_KEY: 'key', EXOTEL_APP_ID: '42' } })
   await t.rejects(async () => { await incomplete.ready() }, {
-    message: 'Invalid configuration: EXOTEL_API_TOKEN, EXOTEL_ACCOUNT_SID, EXOTEL_CALLER_ID, EXOTEL_WEBHOOK_TOKEN must be set with EXOTEL_API_KEY'
+    message: 'Invalid configuration: EXOTEL_API_TOKEN, EXOTEL_ACCOUNT_SID, EXOTEL_WEBHOOK_TOKEN must be set with EXOTEL_API_KEY'
   })
 })
 
@@ -41,6 +41,10 @@ t.test('with no app, the stream way; the flow way without an app is refused at s
   const grant = server.telephony.mediaTokens.verify(url.searchParams.get('token')!)
   t.match(grant, { callId: 'call-1', callSid: undefined }, "the token is bound to our call, before Exotel's Sid exists")
   t.ok('expiresAt' in grant && grant.expiresAt - Date.now() > 4 * 60_000, 'and lasts past the ringing')
+
+  const { EXOTEL_CALLER_ID: _one, ...withoutNumber } = withoutApp
+  const pooled = await build(t, { env: { ...withoutNumber, EXOTEL_CALLER_IDS: '+918000000001,+918000000002', PUBLIC_BASE_URL: 'https://calls.example.com' } })
+  t.same(pooled.telephony.exotel.callerIds, ['+918000000001', '+918000000002'], 'a pool of numbers, without EXOTEL_CALLER_ID')
 
   const flowWithoutApp = Fastify({ pluginTimeout: 0 })
   flowWithoutApp.register(fp(app), { env: { DATA_DIR: 'memory://', ...withoutApp, EXOTEL_CALL_MODE: 'flow' } })
