@@ -277,8 +277,11 @@ export async function pauseCampaign (db: Database, id: string): Promise<Campaign
  */
 export async function pauseItself (db: Database, id: string, reason: string, now: Date): Promise<Campaign | undefined> {
   return await changeState(db, id, 'paused', ['running', 'scheduled'], 'paused_at = now(), paused_reason = $2', 'paused', async (tx) => {
-    const campaign = (await campaignsWhere(tx, 'id = $1', [id]))[0]!
-    await enqueue(tx, 'campaign.paused', { campaign_id: id, name: campaign.name, reason, paused_at: campaign.paused_at }, now)
+    // (Read only when an endpoint asked for the event.)
+    await enqueue(tx, 'campaign.paused', async () => {
+      const { rows: [paused] } = await tx.query<{ name: string, paused_at: Date }>('SELECT name, paused_at FROM campaign WHERE id = $1', [id])
+      return { campaign_id: id, name: paused!.name, reason, paused_at: paused!.paused_at }
+    }, now)
     return 0
   }, [reason])
 }

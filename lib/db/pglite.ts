@@ -3,7 +3,7 @@ import { Worker } from 'node:worker_threads'
 import { privateDir } from '../server/private-dir.js'
 import type { Database, QueryResult, Queryable } from './database.js'
 
-/** What the main thread asks of the engine's thread (lib/db/pglite-thread.ts). */
+/** What the main thread asks of the engine's thread (./pglite-thread.js). */
 export type Request = { id: number, tx?: number } & (
   | { op: 'query', sql: string, params?: unknown[] }
   | { op: 'exec', sql: string }

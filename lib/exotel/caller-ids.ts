@@ -1,7 +1,7 @@
 import type { Queryable } from '../db/database.js'
 
 /** An ExoPhone as its setting must give it: E.164. */
-export const E164 = /^\+[1-9]\d{7,14}$/
+const E164 = /^\+[1-9]\d{7,14}$/
 
 /** The numbers of EXOTEL_CALLER_IDS (comma-separated), or the first that is not in E.164. */
 export function readCallerIds (list: string): { numbers: string[] } | { bad: string } {
@@ -11,7 +11,7 @@ export function readCallerIds (list: string): { numbers: string[] } | { bad: str
 }
 
 /** A number rests when, over the last hour, it made this many dials and fewer than this share were answered. */
-export const REST = { minDials: 10, answerRate: 0.1 }
+const REST = { minDials: 10, answerRate: 0.1 }
 
 /** Each pool number's dials and answers in the last hour. */
 async function lastHour (db: Queryable, pool: string[]): Promise<Map<string, { dials: number, answered: number }>> {
@@ -53,14 +53,21 @@ export interface CallerIdStats {
   resting: boolean
 }
 
-/** Each pool number's calls over the last `hours`: dialled, answered, failed. */
+/**
+ * Each pool number's calls over the last `hours` (at least 1): dialled, answered, failed; and whether it rests, from
+ * its last hour's calls, which the same read counts.
+ */
 export async function callerIdStats (db: Queryable, pool: string[], hours: number): Promise<CallerIdStats[]> {
-  const { rows } = await db.query<{ number: string, dials: number, answered: number, failed: number }>(
+  const { rows } = await db.query<{ number: string, dials: number, answered: number, failed: number, hour: { dials: number, answered: number } }>(
     `SELECT number, count(call.id)::int AS dials, count(call.answered_at)::int AS answered,
-       count(*) FILTER (WHERE call.status = 'failed')::int AS failed
+       count(*) FILTER (WHERE call.status = 'failed')::int AS failed,
+       json_build_object('dials', count(call.id) FILTER (WHERE call.created_at > now() - interval '1 hour'),
+         'answered', count(call.answered_at) FILTER (WHERE call.created_at > now() - interval '1 hour')) AS hour
      FROM unnest($1::text[]) WITH ORDINALITY AS pool(number, position)
-     LEFT JOIN call ON call.caller_id = pool.number AND call.created_at > now() - make_interval(hours => $2)
+     LEFT JOIN call ON call.caller_id = pool.number
+       AND call.created_at > now() - make_interval(hours => $2)
      GROUP BY number, position ORDER BY position`, [pool, hours])
-  const used = await lastHour(db, pool)
-  return rows.map((row) => ({ ...row, answer_rate: row.dials > 0 ? row.answered / row.dials : null, resting: pool.length > 1 && resting(used.get(row.number)) }))
+  return rows.map(({ hour, ...row }) => ({
+    ...row, answer_rate: row.dials > 0 ? row.answered / row.dials : null, resting: pool.length > 1 && resting(hour)
+  }))
 }
