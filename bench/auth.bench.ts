@@ -1,7 +1,7 @@
 // A protected route (bearer token verified, then checked against the revocation list) against the same route
 // unprotected, in the same app and run, with the local Cognito emulator. On PGlite (one process owns the database)
 // the revocation list is mirrored in memory; with BENCH_DATABASE_URL set, the same app on a new database of that
-// PostgreSQL server, where every request reads the list (checks arriving together share one query).
+// PostgreSQL server, where each instance mirrors the list too, kept by LISTEN/NOTIFY and leases (lib/auth/revocations.ts).
 import { startBenchApp } from './bench-app.js'
 import { freshDatabase } from './fresh-database.js'
 import { load, printTable, type LoadResult } from './http-load.js'

@@ -58,7 +58,9 @@ function refuse (reply: FastifyReply, message: string, error?: 'invalid_token' |
 }
 
 export default fp(async function authenticate (fastify) {
-  fastify.decorate('revocations', await openRevocationList(fastify.db))
+  const revocations = await openRevocationList(fastify.db)
+  fastify.decorate('revocations', revocations)
+  fastify.addHook('onClose', async () => { await revocations.close() })
   fastify.decorateRequest('user', null)
   const programs = new Set(programClients(fastify.config.COGNITO_PROGRAM_CLIENT_IDS))
   const resourceServer = fastify.config.COGNITO_RESOURCE_SERVER
