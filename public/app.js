@@ -717,13 +717,17 @@ async function showRecording (call) {
     `${clock(call.recording.duration_ms / 1000)}: the customer on the left, the assistant on the right. A line's time plays from it.`))
 }
 
+/** Who answered, as Exotel or the call's first seconds told. */
+const ANSWERED_BY = { human: 'a person', machine: 'an answering machine', notsure: 'not sure' }
+
 async function loadCallPage (id) {
   const { call } = await api(`/api/calls/${id}`)
   $('call-title').textContent = `Call to ${call.customer_name ?? call.customer_id}`
   facts($('call-facts'), [
     ['Status', badge(call.status)], ['Where it stands', call.reason], ['Phone', call.phone], ['Attempt', String(call.attempt)],
     ['Campaign', call.batch_id ? el('a', { href: `#/campaigns/${call.batch_id}` }, campaigns.nameOf(call.batch_id) ?? 'its campaign') : 'single call'],
-    ['Dialled', time(call.dialled_at)], ['Answered', time(call.answered_at)], ['Ended', time(call.ended_at)],
+    ['Dialled', time(call.dialled_at)], ['Answered', time(call.answered_at)], ['Answered by', ANSWERED_BY[call.answered_by] ?? ''],
+    ['Ended', time(call.ended_at)],
     ['Duration', call.duration_seconds === null ? '' : `${call.duration_seconds} s`], ['Error', call.error], ['Exotel Sid', call.exotel_sid]
   ])
   const customer = await api(`/api/customers/${encodeURIComponent(call.customer_id)}`).then((body) => body.customer, () => undefined)

@@ -9,6 +9,12 @@ const SAID = [
   ['goodbye', 'Goodbye, when no choice came']
 ]
 
+const ON_MACHINE = [
+  ['speak-on', 'Speak on, as to a person'],
+  ['leave-message', 'Leave the message below after its beep, then hang up'],
+  ['hang-up', 'Hang up at once']
+]
+
 /** What the server refuses in a template, checked here first: an unclosed {{, an unknown field or filter. */
 export function templateProblem (text, fields) {
   const problems = []
@@ -118,6 +124,9 @@ export function assistantsScreen ({ api, post, el, say, attempt, $ }) {
       add.addEventListener('click', () => outcomes.append(outcomeRow()))
       parts.push(el('h3', {}, 'Outcomes it may record'), outcomes, add)
     }
+    parts.push(el('h3', {}, 'Answering machines'),
+      el('label', {}, 'When a voicemail, a network message or an IVR answers', select('on_machine', ON_MACHINE, config.on_machine ?? 'speak-on')),
+      texts('machine_message', 'Message left on an answering machine', config.machine_message, languages))
     $('kind-fields').replaceChildren(...parts)
     for (const box of form.querySelectorAll('[data-template]')) check(box)
   }
@@ -134,6 +143,8 @@ export function assistantsScreen ({ api, post, el, say, attempt, $ }) {
     const read = (scope, key) => Object.fromEntries(languages.map((code) => [code, scope.querySelector(`[name="${key}.${code}"]`)?.value.trim()])
       .filter(([, text]) => text))
     const value = (name) => form.elements[name].value
+    const message = read(form, 'machine_message')
+    const machine = { on_machine: value('on_machine'), ...Object.keys(message).length ? { machine_message: message } : {} }
     const flags = (row) => ({
       ...row.querySelector('[name=follow_up]').checked ? { follow_up: true } : {},
       ...row.querySelector('[name=final]').checked ? { final: true } : {}
@@ -154,7 +165,8 @@ export function assistantsScreen ({ api, post, el, say, attempt, $ }) {
         choices: choices.map(({ key, outcome, reply }) => ({ key, outcome, reply })),
         retries: Number(value('retries')),
         reply_timeout_seconds: Number(value('reply_timeout_seconds')),
-        outcomes
+        outcomes,
+        ...machine
       }
     }
     const first = read(form, 'first_message')
@@ -165,6 +177,7 @@ export function assistantsScreen ({ api, post, el, say, attempt, $ }) {
       voice: value('voice'),
       model: value('model'),
       max_duration_seconds: Number(value('max_duration_seconds')),
+      ...machine,
       outcomes: [...form.querySelectorAll('#outcomes .outcome')].map((row) => {
         const fields = row.querySelector('[name=fields]').value.split(',').map((pair) => pair.trim()).filter(Boolean)
           .map((pair) => { const [name, type = 'string'] = pair.split(':').map((part) => part.trim()); return { name, type } })

@@ -57,6 +57,17 @@ export const Choice = Type.Object({
   reply: Texts
 }, { additionalProperties: false })
 
+/** What an assistant does when an answering machine picks up (a voicemail, a network message, an IVR). */
+const MachineHandling = {
+  on_machine: Type.Optional(Type.Union([Type.Literal('speak-on'), Type.Literal('leave-message'), Type.Literal('hang-up')], {
+    default: 'speak-on',
+    description: 'When the first seconds of the call tell an answering machine (or Exotel says so): speak-on (as to a person), ' +
+      'leave-message (wait for its beep or the end of its greeting, say machine_message, hang up) or hang-up. ' +
+      'Either way the call counts as not reached for retries'
+  })),
+  machine_message: Type.Optional({ ...Texts, description: 'What leave-message says to the machine; templates as in the other texts' })
+}
+
 export const ScriptedConfig = Type.Object({
   language: LanguageCode,
   voice: Type.Optional(Voice),
@@ -68,7 +79,8 @@ export const ScriptedConfig = Type.Object({
   goodbye: Texts,
   retries: Type.Integer({ minimum: 0, maximum: 5, default: 2, description: 'How many times to ask again when nothing comes' }),
   reply_timeout_seconds: Type.Number({ minimum: 0.2, maximum: 60, default: 6, description: 'How long to wait for a key, in seconds (e.g. 6 or 4.5)' }),
-  outcomes: Type.Array(ScriptedOutcome, { minItems: 1, maxItems: 20, description: "The choices' outcomes" })
+  outcomes: Type.Array(ScriptedOutcome, { minItems: 1, maxItems: 20, description: "The choices' outcomes" }),
+  ...MachineHandling
 }, { additionalProperties: false })
 
 export const OpenAIConfig = Type.Object({
@@ -80,7 +92,8 @@ export const OpenAIConfig = Type.Object({
   }),
   model: Type.String({ pattern: '^[a-zA-Z0-9._-]{1,100}$', maxLength: 100, default: 'gpt-realtime' }),
   outcomes: Type.Array(OpenAIOutcome, { minItems: 1, maxItems: 20 }),
-  max_duration_seconds: Type.Integer({ minimum: 30, maximum: 3600, default: 600 })
+  max_duration_seconds: Type.Integer({ minimum: 30, maximum: 3600, default: 600 }),
+  ...MachineHandling
 }, { additionalProperties: false })
 
 export type ScriptedConfig = Static<typeof ScriptedConfig>

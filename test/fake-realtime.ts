@@ -11,6 +11,8 @@ import { loudness } from '../lib/voice/audio.js'
  * `cancelled`), and, as server VAD does, their turn ends in a response the server starts itself; a truncate past
  * the audio it sent is refused. It plays one conversation: a 3 s greeting; when the caller talks (loud audio) it
  * hears "I will pay on Friday", or a key pressed, and records the outcome, then says goodbye and hangs up.
+ * Asked to "say exactly" a text after the greeting (a message for an answering machine), it says it; a
+ * `response.cancel` cancels the active response, or is refused when there is none.
  * `dropAfterGreeting` closes the connection once the greeting has been sent, as a failing service; `refusal`
  * answers the connection with an HTTP error instead, as the service does a bad key or an unknown model.
  */
@@ -90,10 +92,12 @@ function converse (socket: WebSocket, events: Array<Record<string, any>>, errors
     if (active) return refuse('conversation_already_has_active_response', `Conversation already has an active response in progress: ${active.id}.`)
     const response = id('resp')
     send({ type: 'response.created', response: { id: response, status: 'in_progress' } })
+    let cancelled = false
     let timer = setTimeout(async () => {
       const all = parts(response)
       for (const event of all.slice(0, stallAt)) send(event)
       if (stall) await new Promise((resolve) => setTimeout(resolve, stall))
+      if (cancelled) return // nothing more of a response cancelled meanwhile
       for (const event of all.slice(stallAt)) send(event)
       timer = setTimeout(() => {
         active = undefined
@@ -103,6 +107,7 @@ function converse (socket: WebSocket, events: Array<Record<string, any>>, errors
     active = {
       id: response,
       cancel: () => {
+        cancelled = true
         clearTimeout(timer)
         active = undefined
         send({ type: 'response.done', response: { id: response, status: 'cancelled' } })
@@ -145,9 +150,15 @@ function converse (socket: WebSocket, events: Array<Record<string, any>>, errors
       case 'session.update':
         pcmu = event.session.audio.input.format.type === 'audio/pcmu'
         return send({ type: 'session.updated', session: event.session })
-      case 'response.create':
+      case 'response.cancel':
+        return active ? active.cancel() : refuse('response_cancel_not_active', 'Cancellation failed: no active response found')
+      case 'response.create': {
         if (active) return refuse('conversation_already_has_active_response', `Conversation already has an active response in progress: ${active.id}.`)
-        if (turn === 'greeting') {
+        const exactly = /^Say exactly this, and nothing else: (.*)$/s.exec(event.response?.instructions ?? '')?.[1]
+        if (exactly && turn !== 'greeting') {
+          speak(exactly, 1000)
+          turn = 'done'
+        } else if (turn === 'greeting') {
           speak('Hello, this is a call about your account. Will you confirm your payment?', 3000, [], stallMs)
           turn = 'listening'
           if (drop) setTimeout(() => socket.close(1011, 'server error'), 30)
@@ -162,6 +173,7 @@ function converse (socket: WebSocket, events: Array<Record<string, any>>, errors
           respond(() => [])
         }
         return
+      }
       case 'conversation.item.create':
         // An item is only added: the client's response.create asks for the answer.
         if (event.item.type === 'message') typed = event.item.content[0].text as string

@@ -67,11 +67,19 @@ export interface AssistantSession {
   marked (name: string): void
   /** The stream ended (`callended`: the caller hung up) or the socket closed: let go of everything. */
   end (reason: string): void
+  /**
+   * An answering machine took the call and is ready to record (its beep has sounded, or its greeting has stopped):
+   * say the assistant's message for machines, then hang up. Until then the session heard nothing of the machine,
+   * and what it said was not played.
+   */
+  leaveMessage? (): void
 }
 
 export interface Assistant {
   /** Its kind (scripted, openai, echo), kept on the conversation. */
   readonly name: string
+  /** What to do when an answering machine takes the call (settings' `on_machine`); speak-on when it says nothing. */
+  readonly onMachine?: 'speak-on' | 'leave-message' | 'hang-up'
   start (context: CallContext, output: AssistantOutput): AssistantSession
   /** While the customer's phone rings: make ready what they will hear first, so that it plays the moment they answer. */
   prepare? (customer: CallContext['customer'], format: MediaFormat): Promise<void>

@@ -3,11 +3,11 @@ import type { RealtimeClientEvent } from 'openai/resources/realtime/realtime'
 import WebSocket from 'ws'
 import type { MediaFormat } from '../voice/format.js'
 import { fromPcm, resample, toPcm } from '../voice/audio.js'
-import type { OpenAIConfig } from '../../schemas/assistants.js'
+import type { OpenAIConfig, Texts } from '../../schemas/assistants.js'
 import { languageOf, LANGUAGES } from '../speech/languages.js'
 import type { Assistant, AssistantOutput, AssistantSession, CallContext } from './assistant.js'
 import { recordedOutcome, toolsFor } from './openai-prompt.js'
-import { textFor } from './settings.js'
+import { MACHINE_OUTCOME, textFor } from './settings.js'
 import { parseTemplate, renderTemplate, valuesOf } from './template.js'
 
 /** How this deployment reaches OpenAI (environment variables); what the assistant says is its config. */
@@ -35,10 +35,12 @@ interface OpenAIRealtimeOptions extends OpenAIConnection {
  */
 export class OpenAIRealtimeAssistant implements Assistant {
   readonly name = 'openai'
+  readonly onMachine
   readonly #options: OpenAIRealtimeOptions
 
   constructor (connection: OpenAIConnection, config: OpenAIConfig) {
     this.#options = { ...connection, config }
+    this.onMachine = config.on_machine ?? 'speak-on'
   }
 
   start (context: CallContext, output: AssistantOutput): AssistantSession {
@@ -81,13 +83,17 @@ class RealtimeSession implements AssistantSession {
   #responseWanted = false
   /** When the response whose first audio is awaited was asked for. */
   #askedAt: number | undefined
+  /** What to say to an answering machine; once asked for, then once its response has begun (then hang up after it). */
+  readonly #machineMessage: string | undefined
+  #leaving: 'asked' | 'speaking' | undefined
 
   constructor (options: OpenAIRealtimeOptions, context: CallContext, output: AssistantOutput) {
     this.#output = output
     this.#format = context.format
     this.#config = options.config
     this.#passthrough = context.format.encoding === 'mulaw' && options.passMulaw === true
-    const { instructions, firstMessage } = instructionsFor(options.config, context.customer)
+    const { instructions, firstMessage, machineMessage } = instructionsFor(options.config, context.customer)
+    this.#machineMessage = machineMessage
     const url = new URL(options.url)
     url.searchParams.set('model', options.config.model)
     this.#maxDuration = setTimeout(() => {
@@ -159,6 +165,18 @@ class RealtimeSession implements AssistantSession {
     if (this.#socket.readyState === WebSocket.OPEN) this.#socket.send(JSON.stringify(event))
   }
 
+  /** The machine is ready to record: whatever was being said is dropped, the message is said word for word, then goodbye. */
+  leaveMessage (): void {
+    this.#output.outcome({ result: MACHINE_OUTCOME, detail: { left_message: true } })
+    // Whatever is active (a reply to the machine's greeting, which was not played) goes; with nothing active the
+    // service answers response_cancel_not_active, an ordinary refusal.
+    this.#send({ type: 'response.cancel' })
+    this.#leaving = 'asked'
+    this.#responseWanted = false
+    this.#responding = true
+    this.#send({ type: 'response.create', response: { instructions: `Say exactly this, and nothing else: ${this.#machineMessage!}` } })
+  }
+
   /** Asks for a response now, or once the active one is done: the server refuses a second at once. */
   #requestResponse () {
     if (this.#responding) {
@@ -172,6 +190,7 @@ class RealtimeSession implements AssistantSession {
   #receive (event: ServerEvent) {
     switch (event.type) {
       case 'response.created':
+        if (this.#leaving === 'asked') this.#leaving = 'speaking'
         this.#responding = true
         this.#askedAt ??= performance.now()
         return
@@ -195,7 +214,9 @@ class RealtimeSession implements AssistantSession {
       }
       case 'response.output_audio.done':
       case 'response.audio.done':
-        return this.#output.mark(`reply:${event.item_id ?? ''}`)
+        this.#output.mark(`reply:${event.item_id ?? ''}`)
+        if (this.#leaving === 'speaking') this.#output.hangUp()
+        return
       case 'response.output_audio_transcript.done':
       case 'response.audio_transcript.done':
         return this.#output.transcript('assistant', event.transcript ?? '')
@@ -275,13 +296,17 @@ class RealtimeSession implements AssistantSession {
   }
 }
 
-/** The assistant's instructions and first message for one customer, in their language when it has one. */
-export function instructionsFor (config: OpenAIConfig, customer: CallContext['customer']): { instructions: string, firstMessage?: string } {
+/** The assistant's instructions, first message and message for machines for one customer, in their language when it has one. */
+export function instructionsFor (config: OpenAIConfig, customer: CallContext['customer']):
+{ instructions: string, firstMessage?: string, machineMessage?: string } {
   const values = valuesOf(customer)
   const language = languageOf(customer.language) ?? config.language
   values.set('language', LANGUAGES[language].name)
   const instructions = renderTemplate(parseTemplate(config.instructions), values, language).text
-  if (!config.first_message) return { instructions }
-  const first = textFor(config.first_message, languageOf(customer.language), config.language)
-  return { instructions, firstMessage: renderTemplate(parseTemplate(first.text), values, first.language).text }
+  const said = (texts: Texts | undefined) => {
+    if (!texts) return undefined
+    const { text, language } = textFor(texts, languageOf(customer.language), config.language)
+    return renderTemplate(parseTemplate(text), values, language).text
+  }
+  return { instructions, firstMessage: said(config.first_message), machineMessage: said(config.machine_message) }
 }

@@ -8,7 +8,7 @@ import { textFor } from './settings.js'
 import { parseTemplate, renderTemplate, valuesOf, type Part, type TemplateValues } from './template.js'
 
 export interface PreviewedText {
-  /** Which text: greeting, reply-1, spoke_instead, invalid_key, no_reply, goodbye, instructions, first_message. */
+  /** Which text: greeting, reply-1, spoke_instead, invalid_key, no_reply, goodbye, instructions, first_message, machine_message. */
   said: string
   language: Language
   text: string
@@ -22,9 +22,10 @@ const PREVIEW_FORMAT = { encoding: 'pcm16', sampleRate: 16000 } as const
 
 /** The texts an assistant says, by name, in every language it has them. */
 function spokenTexts (kind: AssistantKind, config: AssistantConfig): Array<[string, Texts]> {
+  const machine: Array<[string, Texts]> = config.machine_message ? [['machine_message', config.machine_message]] : []
   if (kind === 'openai') {
     const openai = config as OpenAIConfig
-    return openai.first_message ? [['first_message', openai.first_message]] : []
+    return [...openai.first_message ? [['first_message', openai.first_message] as [string, Texts]] : [], ...machine]
   }
   const scripted = config as ScriptedConfig
   return [
@@ -33,7 +34,8 @@ function spokenTexts (kind: AssistantKind, config: AssistantConfig): Array<[stri
     ['spoke_instead', scripted.spoke_instead],
     ['invalid_key', scripted.invalid_key],
     ['no_reply', scripted.no_reply],
-    ['goodbye', scripted.goodbye]
+    ['goodbye', scripted.goodbye],
+    ...machine
   ]
 }
 

@@ -162,7 +162,7 @@ function memoryStore (result: RehearsalResult, customer: CallContext['customer']
   return {
     claimToken: async () => true,
     findCall: async () => ({ id: result.caller, status: 'in-progress' }),
-    callContext: async () => ({ ...customer, assistant: null }),
+    callContext: async () => ({ ...customer, assistant: null, answeredBy: null }),
     recorder: () => recorder
   }
 }

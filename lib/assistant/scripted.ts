@@ -4,10 +4,10 @@ import type { Speech, VoiceChoice } from '../speech/speech.js'
 import { languageOf, type Language } from '../speech/languages.js'
 import { SpeechDetector } from '../voice/speech-detector.js'
 import type { Assistant, AssistantOutput, AssistantSession, CallContext } from './assistant.js'
-import { textFor } from './settings.js'
+import { MACHINE_OUTCOME, textFor } from './settings.js'
 import { parseTemplate, renderTemplate, valuesOf, type Part } from './template.js'
 
-type Said = 'greeting' | 'spoke_instead' | 'invalid_key' | 'no_reply' | 'goodbye'
+type Said = 'greeting' | 'spoke_instead' | 'invalid_key' | 'no_reply' | 'goodbye' | 'machine_message'
 
 /** A text in each of its languages, parsed once per assistant version. */
 type Parsed = Partial<Record<Language, Part[]>>
@@ -23,18 +23,21 @@ function parsed (texts: Texts): Parsed {
  */
 export class ScriptedAssistant implements Assistant {
   readonly name = 'scripted'
-  readonly said: Record<Said, Parsed>
+  readonly said: Record<Exclude<Said, 'machine_message'>, Parsed> & { machine_message?: Parsed }
   readonly choices: Map<string, { outcome: string, reply: Parsed }>
   /** Its voice, whatever the language. */
   readonly voice: Omit<VoiceChoice, 'language'>
+  readonly onMachine
 
   constructor (readonly config: ScriptedConfig, readonly speech: Speech) {
+    this.onMachine = config.on_machine ?? 'speak-on'
     this.said = {
       greeting: parsed(config.greeting),
       spoke_instead: parsed(config.spoke_instead),
       invalid_key: parsed(config.invalid_key),
       no_reply: parsed(config.no_reply),
-      goodbye: parsed(config.goodbye)
+      goodbye: parsed(config.goodbye),
+      ...config.machine_message ? { machine_message: parsed(config.machine_message) } : {}
     }
     this.choices = new Map(config.choices.map((choice) => [choice.key, { outcome: choice.outcome, reply: parsed(choice.reply) }]))
     this.voice = voiceOf(config)
@@ -123,6 +126,12 @@ class ScriptedSession implements AssistantSession {
     this.#turn++
     if (!this.#done) this.#output.outcome({ result: 'hung-up', detail: { customer_id: this.#context.customer.id } })
     this.#done = true
+  }
+
+  leaveMessage (): void {
+    clearTimeout(this.#waiting)
+    this.#output.outcome({ result: MACHINE_OUTCOME, detail: { left_message: true } })
+    this.#finish('machine_message', this.#assistant.said.machine_message!) // (leave-message needs one: the settings' check)
   }
 
   #say (name: string, text: Parsed, then?: 'hang-up') {

@@ -6,13 +6,16 @@ import { CUSTOMER_FIELDS, fieldName, parseTemplate, templateFields } from './tem
 
 /** Outcomes the scripted assistant records by itself: nothing pressed after every retry, and the caller hung up. */
 export const SCRIPTED_OWN_OUTCOMES = ['no-response', 'hung-up']
+/** The outcome of a call an answering machine took, whichever assistant (when it left a message or hung up). */
+export const MACHINE_OUTCOME = 'machine'
 
 export class SettingsError extends Error {}
 
 /** Every outcome a call with this assistant may end with. */
 export function outcomesOf (kind: AssistantKind, config: AssistantConfig): string[] {
   const declared = config.outcomes.map((outcome) => outcome.name)
-  return kind === 'scripted' ? [...new Set([...declared, ...SCRIPTED_OWN_OUTCOMES])] : declared
+  const machine = (config.on_machine ?? 'speak-on') === 'speak-on' ? [] : [MACHINE_OUTCOME]
+  return [...new Set([...declared, ...kind === 'scripted' ? SCRIPTED_OWN_OUTCOMES : [], ...machine])]
 }
 
 /** The fields templates may name: every customer's own, and every column an upload has had. */
@@ -31,6 +34,10 @@ export function checkSettings (kind: AssistantKind, config: AssistantConfig, fie
   const texts: Array<[string, Texts]> = []
   const templates: Array<[string, string]> = []
   repeated(config.outcomes.map((outcome) => outcome.name), 'config.outcomes', 'name')
+  if (config.on_machine === 'leave-message' && !config.machine_message) {
+    throw new SettingsError('config.on_machine is leave-message: config.machine_message says what to leave')
+  }
+  if (config.machine_message) texts.push(['config.machine_message', config.machine_message])
   if (kind === 'scripted') {
     const scripted = config as ScriptedConfig
     for (const name of ['greeting', 'spoke_instead', 'invalid_key', 'no_reply', 'goodbye'] as const) texts.push([`config.${name}`, scripted[name]])

@@ -119,7 +119,8 @@ Promise<{ call: Call, changed: boolean } | undefined> {
          status = CASE WHEN $2 THEN $3 ELSE status END,
          exotel_sid = COALESCE(exotel_sid, $4),
          error = COALESCE($5, error),
-         answered_by = COALESCE($6, answered_by),
+         -- Exotel's human or machine stands; its notsure does not undo what the call's audio told.
+         answered_by = CASE WHEN $6 = 'notsure' AND answered_by IS NOT NULL THEN answered_by ELSE COALESCE($6, answered_by) END,
          duration_seconds = COALESCE($7, duration_seconds),
          recording_url = COALESCE($8, recording_url),
          skip_reason = CASE WHEN $2 THEN COALESCE($10, skip_reason) ELSE skip_reason END,
@@ -176,6 +177,7 @@ async function queueNext (tx: Queryable, call: Call): Promise<void> {
   const decided = decideNext(found.rules, {
     status: call.status as EndedCall['status'],
     outcome: found.outcome,
+    answeredBy: call.answered_by,
     outcomeDetail: found.outcome_detail,
     outcomeFlags: found.outcomes?.find((outcome) => outcome.name === found.outcome),
     retries: found.retries,

@@ -21,6 +21,8 @@ export interface ConversationChange {
   end?: string
   /** How the call sounded, measured over the stream (given with its end). */
   quality?: CallQuality
+  /** Who answered, as the stream's first seconds told: kept on the call unless Exotel said human or machine. */
+  answeredBy?: 'human' | 'machine' | 'notsure'
 }
 
 /** The stream started: a conversation begins (once: a repeated start changes nothing). */
@@ -40,7 +42,10 @@ export async function recordConversation (db: Queryable, callId: string, change:
   const event: LiveEvent = { type: 'conversation', conversation: { call_id: callId, ...change } }
   // One statement: the update, and its announcement (with the call's batch) only when there was one to update.
   await db.query(
-    `WITH changed AS (
+    `WITH answered AS (
+       UPDATE call SET answered_by = $12 WHERE id = $1 AND $12::text IS NOT NULL
+         AND (answered_by IS NULL OR answered_by NOT IN ('human', 'machine'))
+     ), changed AS (
        UPDATE call_conversation SET
          transcript = CASE WHEN jsonb_array_length(transcript) < ${MAX_TRANSCRIPT_LINES}
            THEN transcript || coalesce($2::jsonb, '[]') ELSE transcript END,
@@ -58,7 +63,7 @@ export async function recordConversation (db: Queryable, callId: string, change:
      FROM changed JOIN call ON call.id = changed.call_id`,
     [callId, line, change.digit ?? null, change.bargeIn ? 1 : 0, change.outcome?.result ?? null,
       JSON.stringify(change.outcome?.detail ?? {}), change.problem ?? null, change.end ?? null,
-      EVENTS_CHANNEL, JSON.stringify(event), change.quality ? JSON.stringify(change.quality) : null]
+      EVENTS_CHANNEL, JSON.stringify(event), change.quality ? JSON.stringify(change.quality) : null, change.answeredBy ?? null]
   )
 }
 
@@ -79,15 +84,18 @@ export async function callContextOf (db: Queryable, callId: string) {
     language: string | null,
     attributes: Record<string, unknown> | null,
     assistant_id: string | null,
-    assistant_version: number | null
+    assistant_version: number | null,
+    answered_by: string | null
   }>(
     `SELECT call.customer_id AS id, coalesce(customer.name, call.customer_name) AS name, call.phone, customer.language,
-       customer.attributes, call.assistant_id, call.assistant_version
+       customer.attributes, call.assistant_id, call.assistant_version, call.answered_by
      FROM call LEFT JOIN customer ON customer.id = call.customer_id WHERE call.id = $1`, [callId]
   )
-  const { assistant_id: id, assistant_version: version, ...customer } = rows[0]!
+  const { assistant_id: id, assistant_version: version, answered_by: answeredBy, ...customer } = rows[0]!
   return {
     ...customer,
+    /** Who answered, as Exotel said (human, machine, notsure) when its callback came before the stream. */
+    answeredBy,
     attributes: customer.attributes ?? {},
     /** The assistant the call was started with, at its version; null for calls that named none. */
     assistant: id === null || version === null ? null : { id, version }

@@ -35,6 +35,8 @@ export interface EndedCall {
   status: 'completed' | RetriedStatus | 'canceled'
   /** The outcome its conversation recorded, if any. */
   outcome: string | null
+  /** Who answered (human, machine, notsure), when told: a machine did not reach the customer. */
+  answeredBy?: string | null
   outcomeDetail: Record<string, unknown> | null
   /** How the assistant (at the call's version) declares that outcome. */
   outcomeFlags: { final?: boolean, follow_up?: boolean } | undefined
@@ -52,18 +54,19 @@ export type NextAttempt =
 
 /**
  * What comes after a campaign's call: a retry (busy, no answer, failed as the rules list; a conversation with no
- * response counts as no answer), a follow-up (an outcome that asks for one), or nothing (a final outcome, no tries
+ * response, and an answering machine's, count as no answer), a follow-up (an outcome that asks for one), or nothing (a final outcome, no tries
  * left, any other end).
  */
 export function decideNext (rules: CampaignRules, call: EndedCall, now: Date): NextAttempt {
-  const retry = (because: RetriedStatus | 'no-response'): NextAttempt => {
-    const counted = because === 'no-response' ? 'no-answer' : because
+  const retry = (because: RetriedStatus | 'no-response' | 'machine'): NextAttempt => {
+    const counted = because === 'no-response' || because === 'machine' ? 'no-answer' : because
     if (!rules.retry.on.includes(counted)) return { next: 'none', why: `${because}: not retried by this campaign` }
     if (call.retries >= rules.retry.retries) return { next: 'none', why: `${because}: no retries left` }
     return { next: 'retry', at: new Date(now.getTime() + rules.retry.delay_seconds * 1000), retry: call.retries + 1, of: rules.retry.retries, because }
   }
   if (call.status === 'canceled') return { next: 'none', why: 'not dialled' }
   if (call.status !== 'completed') return retry(call.status)
+  if (call.answeredBy === 'machine' && !call.outcomeFlags?.final) return retry('machine')
   if (call.outcome === null) return { next: 'wait' }
   if (call.outcomeFlags?.final) return { next: 'none', why: `${call.outcome}: final` }
   if (call.outcome === 'no-response') return retry('no-response')

@@ -1,9 +1,11 @@
 import type { Assistant, AssistantOutput, AssistantSession, Outcome } from '../assistant/assistant.js'
+import { MACHINE_OUTCOME } from '../assistant/settings.js'
 import { isTerminal } from '../calls/calls.js'
 import type { MediaFormat } from '../voice/format.js'
 import type { LiveRecording } from '../recordings/recordings.js'
 import type { CallStore, StreamRecorder } from './call-store.js'
 import type { MediaGrant } from './media-token.js'
+import { AnswerDetector, type Answer } from '../voice/answer-detector.js'
 import { Playback } from './playback.js'
 import { QualityMeter, type CallQuality } from './quality.js'
 import type { StreamEvent, StreamProtocol } from './stream-protocol.js'
@@ -48,6 +50,15 @@ interface Stream {
   assistant?: AssistantSession
   recording?: LiveRecording
   quality: QualityMeter
+  /** Listens to the first seconds for who answered, then (for a machine to leave a message with) for its beep. */
+  answer?: AnswerDetector
+  /** What the assistant does with an answering machine. */
+  onMachine: NonNullable<Assistant['onMachine']>
+  /**
+   * A machine answered and the assistant does not speak on: while `waiting`, the assistant hears nothing and what it
+   * says is dropped; at `message` it leaves its message.
+   */
+  machine?: 'waiting' | 'message'
 }
 
 /**
@@ -129,6 +140,8 @@ export class MediaSession {
         this.#audioBytes += message.audio.length
         stream.recording?.caller(message.audio)
         stream.quality.callerAudio(message.audio, message.timestamp)
+        if (stream.answer) this.#listen(stream, stream.answer, message.audio)
+        if (stream.machine) return
         return stream.assistant?.audio(message.audio)
       case 'dtmf':
         this.#recorder.timeline(`dtmf:${stream.sid}:${++this.#digits}`, { digit: message.digit })
@@ -252,6 +265,7 @@ export class MediaSession {
       format: message.format,
       recording,
       quality,
+      onMachine: 'speak-on',
       playback: new Playback({
         streamSid: message.streamSid,
         format: message.format,
@@ -273,9 +287,11 @@ export class MediaSession {
     const { token: _token, ...customParameters } = message.customParameters
     let assistant: Assistant | undefined
     let customer
+    let exotelSays: string | null = null
     try {
-      const { assistant: pinned, ...context } = await store.callContext(callId)
+      const { assistant: pinned, answeredBy, ...context } = await store.callContext(callId)
       customer = context
+      exotelSays = answeredBy
       assistant = await this.#options.assistantFor(callId, pinned)
     } finally {
       // The conversation is recorded whatever comes of the start (`none` spoke when it failed), queued with its
@@ -297,17 +313,55 @@ export class MediaSession {
       customer: customer!,
       customParameters
     }, this.#output(stream))
+    stream.onMachine = assistant!.onMachine ?? 'speak-on'
+    stream.answer = new AnswerDetector(message.format)
+    // Exotel's word, when its callback came before the stream: a machine's is acted on at once.
+    if (exotelSays === 'human' || exotelSays === 'machine') this.#answered(stream, stream.answer.told(exotelSays))
+  }
+
+  /** The callee's audio, while who answered is not yet told, or while a machine's beep is awaited. */
+  #listen (stream: Stream, detector: AnswerDetector, audio: Buffer) {
+    const told = detector.answer
+    const ready = detector.push(audio)
+    if (!told && detector.answer) this.#answered(stream, detector.answer)
+    if (ready && stream.machine === 'waiting') {
+      stream.answer = undefined
+      stream.machine = 'message'
+      if (stream.assistant?.leaveMessage) stream.assistant.leaveMessage()
+      else this.#closeAfterHangUp('answering machine: hung up (the assistant cannot leave a message)')
+    }
+  }
+
+  /** Who answered is told: recorded, and for a machine the assistant's choice is acted on. */
+  #answered (stream: Stream, answer: Answer) {
+    this.#recorder.timeline(`answered-by:${stream.sid}`, { answered_by: answer.answeredBy, cue: answer.cue, ms: answer.ms })
+    this.#recorder.conversation({ answeredBy: answer.answeredBy })
+    if (answer.answeredBy !== 'machine' || stream.onMachine === 'speak-on') {
+      stream.answer = undefined // nothing more to listen for
+      return
+    }
+    stream.machine = 'waiting'
+    stream.playback.clear()
+    this.#recorder.conversation({ outcome: { result: MACHINE_OUTCOME, detail: { left_message: false } } })
+    if (stream.onMachine === 'hang-up') {
+      stream.answer = undefined
+      this.#closeAfterHangUp('answering machine: hung up')
+    }
   }
 
   #output (stream: Stream): AssistantOutput {
     const { playback } = stream
+    /** While a machine's beep is awaited, what the assistant says to the person it thought it had is not played. */
+    const hushed = () => stream.machine === 'waiting'
     return {
-      play: (audio) => playback.play(audio),
+      play: (audio) => { if (!hushed()) playback.play(audio) },
       flush: () => {
+        if (hushed()) return
         playback.flush()
         stream.quality.utteranceEnded()
       },
       mark: (name) => {
+        if (hushed()) return
         playback.mark(name)
         stream.quality.utteranceEnded()
       },
@@ -317,8 +371,8 @@ export class MediaSession {
         this.#recorder.conversation({ bargeIn: true })
       },
       get unplayedMs () { return playback.unplayedMs },
-      transcript: (speaker, text) => this.#recorder.conversation({ line: { speaker, text } }),
-      outcome: (outcome: Outcome) => this.#recorder.conversation({ outcome }),
+      transcript: (speaker, text) => { if (!hushed()) this.#recorder.conversation({ line: { speaker, text } }) },
+      outcome: (outcome: Outcome) => { if (!hushed()) this.#recorder.conversation({ outcome }) },
       log: (message) => this.#options.log('media stream: assistant', { callId: this.#callId, message }),
       note: (event, detail) => this.#recorder.timeline(`assistant:${stream.sid}:${event}:${++this.#notes}`, { assistant: event, ...detail }),
       problem: (problem) => {
@@ -326,16 +380,16 @@ export class MediaSession {
         this.#recorder.conversation({ problem })
       },
       hangUp: () => {
-        if (this.#ended || this.#hangUpTimer) return
+        if (this.#ended || this.#hangUpTimer || hushed()) return
         playback.mark(HANG_UP_MARK)
         this.#hangUpTimer = setTimeout(() => this.#closeAfterHangUp(), playback.unplayedMs + HANG_UP_GRACE_MS)
       }
     }
   }
 
-  /** The assistant's goodbye has played: its part of the call is over. */
-  #closeAfterHangUp () {
-    this.end('hung up by the assistant')
+  /** The assistant's goodbye has played (or it will not speak to a machine): its part of the call is over. */
+  #closeAfterHangUp (reason = 'hung up by the assistant') {
+    this.end(reason)
     this.#options.close(1000, 'call handled')
   }
 }

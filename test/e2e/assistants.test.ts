@@ -39,16 +39,21 @@ t.test('an operator makes an assistant, hears it, rehearses it and calls with it
   ] as const) await form.getByLabel(`${label} (English)`).fill(text)
   await form.getByLabel('Reply (English)').fill('Thank you.')
   await form.getByLabel('Reply (Hindi)').fill('धन्यवाद।')
+  await form.getByLabel('When a voicemail, a network message or an IVR answers').selectOption({ label: 'Leave the message below after its beep, then hang up' })
+  await form.getByLabel('Message left on an answering machine (English)').fill('Hello {{ first_name }}, please call us back.')
   t.same(await accessibilityProblems(page), [], 'axe: the form')
   await shot('2-form')
   await form.getByRole('button', { name: 'Save' }).click()
   await page.getByText('Saved Dues: version 1').waitFor()
+  const saved = (await app.db.query<{ config: Record<string, unknown> }>(
+    "SELECT config FROM assistant_version JOIN assistant ON assistant.id = assistant_id WHERE assistant.name = 'Dues'")).rows[0]!.config
+  t.match(saved, { on_machine: 'leave-message', machine_message: { en: 'Hello {{ first_name }}, please call us back.' } }, 'what to do with a machine, saved')
 
   // Hear it for an uploaded customer, then rehearse it.
   await page.locator('#preview-form').getByLabel('Customer id').fill('A1')
   await page.getByRole('button', { name: 'Preview' }).click()
   await page.getByText('नमस्ते Asha, आपके 1200 रुपये बाकी हैं।').waitFor()
-  t.equal(await page.locator('#preview-result audio').count(), 6, 'a player for each text')
+  t.equal(await page.locator('#preview-result audio').count(), 7, 'a player for each text')
   t.match(await page.locator('#preview-result audio').first().getAttribute('src'), /^data:audio\/wav;base64,UklGR/)
   await page.getByRole('button', { name: 'Rehearse with 5 callers' }).click()
   await page.locator('#rehearsal-result tbody tr').nth(4).waitFor({ timeout: 30_000 })

@@ -1,4 +1,4 @@
-import { streamCaller } from './caller.js'
+import { callerOf, streamCaller } from './caller.js'
 import type { Scheduler } from './scheduler.js'
 
 export interface SimulatedCall {
@@ -102,7 +102,8 @@ async function statusCallback (call: SimulatedCall, eventType: 'answered' | 'ter
   const leg = {
     OnCallDuration: String(conversationSeconds(call)),
     Status: eventType === 'answered' ? 'in-progress' : call.status,
-    AnsweredBy: call.answerTime ? 'Human' : 'NA'
+    // Exotel tells a machine only where the account has detection: the simulator leaves machines to the audio.
+    AnsweredBy: call.answerTime ? callerOf(call.from).machine ? 'NotSure' : 'Human' : 'NA'
   }
   if (call.contentType === 'application/json') {
     return await scheduler.deliver(call.statusCallback, {

@@ -6,28 +6,69 @@ import type { Scheduler } from './scheduler.js'
 
 /**
  * What a caller who answers does on the media stream, by the last digit of their number: press 1 once the bot's
- * first words have played (0, 7, 8, 9); talk over the bot, then press 1 (4); press 2 (5); stay silent (6).
+ * first words have played (0, 7, 8, 9); talk over the bot, then press 1 (4); press 2 (5); stay silent (6). By the
+ * last two digits, who answers: a person who says "hello?" first, then presses 1 (70); a voicemail (77: its greeting,
+ * then a beep, then it records); a network message (87: the network's three tones, its message, and the line drops);
+ * an IVR menu (97: a menu, then it waits).
  */
 export interface CallerBehaviour {
   /** The key pressed once the bot's question has played (after talking over it, for one who speaks). */
   digit?: string
   /** Talks over the bot for a second as soon as it starts talking. */
   speaks?: boolean
+  /** What they send from the moment they answer, before anything else; `hangUp`: the line drops after it. */
+  opening?: { parts: Sound[], hangUp?: boolean }
+  /** A machine answers (Exotel reports NotSure: it tells machines only where the account pays for detection). */
+  machine?: true
 }
+
+/** A stretch of the caller's audio: a voice, a steady tone (a beep, the network's tones), or quiet. */
+type Sound = { voice: number } | { tone: number, ms: number } | { quiet: number }
 
 const CALLERS: Record<string, CallerBehaviour> = {
   default: { digit: '1' },
   4: { digit: '1', speaks: true },
   5: { digit: '2' },
-  6: {}
+  6: {},
+  70: { digit: '1', opening: { parts: [{ quiet: 300 }, { voice: 500 }] } },
+  77: { machine: true, opening: { parts: [{ quiet: 300 }, { voice: 2500 }, { quiet: 500 }, { tone: 1000, ms: 500 }] } },
+  87: { machine: true, opening: { parts: [{ tone: 913.8, ms: 330 }, { tone: 1370.6, ms: 330 }, { tone: 1776.7, ms: 380 }, { voice: 3000 }, { quiet: 500 }], hangUp: true } },
+  97: { machine: true, opening: { parts: [{ quiet: 300 }, { voice: 4000 }] } }
 }
 
-/** `ms` of a 440 Hz tone, loud as a voice, as 16-bit PCM: the caller talking. */
-function tone (rate: number, ms: number): Buffer {
+/** What the person or machine answering `number` does (see CALLERS). */
+export function callerOf (number: string): CallerBehaviour {
+  return CALLERS[number.slice(-2)] ?? CALLERS[number.at(-1)!] ?? CALLERS.default!
+}
+
+/**
+ * `ms` of a voice-like sound as 16-bit PCM: a 140 Hz buzz with its harmonics (its power spread over them, as a
+ * voice's is, so it is not taken for a beep), rising and falling four times a second like syllables.
+ */
+function voice (rate: number, ms: number, from = 0): Buffer {
   const samples = rate * ms / 1000
   const pcm = Buffer.alloc(samples * 2)
-  for (let i = 0; i < samples; i++) pcm.writeInt16LE(Math.round(6000 * Math.sin(2 * Math.PI * 440 * i / rate)), i * 2)
+  for (let i = 0; i < samples; i++) {
+    const t = (from + i) / rate
+    let sample = 0
+    for (let k = 1; k <= 15; k++) sample += Math.sin(2 * Math.PI * 140 * k * t) / k
+    pcm.writeInt16LE(Math.round(2500 * (0.6 + 0.4 * Math.sin(2 * Math.PI * 4 * t)) * sample), i * 2)
+  }
   return pcm
+}
+
+function tone (rate: number, hz: number, ms: number): Buffer {
+  const samples = rate * ms / 1000
+  const pcm = Buffer.alloc(samples * 2)
+  for (let i = 0; i < samples; i++) pcm.writeInt16LE(Math.round(8000 * Math.sin(2 * Math.PI * hz * i / rate)), i * 2)
+  return pcm
+}
+
+/** An opening's audio, whole, at `rate`. */
+function openingAudio (rate: number, parts: Sound[]): Buffer {
+  return Buffer.concat(parts.map((part) => 'voice' in part
+    ? voice(rate, part.voice)
+    : 'tone' in part ? tone(rate, part.tone, part.ms) : Buffer.alloc(rate * part.quiet / 1000 * 2)))
 }
 
 interface BotMessage {
@@ -92,7 +133,7 @@ export class SimulatedCaller {
   ) {
     this.#rate = Number(query.get('sample-rate') ?? 8000)
     this.#speed = options.realtime ? 1 : 10
-    this.#behaviour = behaviour ?? CALLERS[call.from.at(-1)!] ?? CALLERS.default!
+    this.#behaviour = behaviour ?? callerOf(call.from)
     socket.on('message', (data) => this.#heard(JSON.parse(String(data)) as BotMessage))
   }
 
@@ -114,14 +155,19 @@ export class SimulatedCaller {
         media_format: { encoding: 'audio/x-raw', sample_rate: String(this.#rate), bit_rate: '16' }
       }
     })
-    const silence = Buffer.alloc(this.#rate / 10 * 2)
-    const voice = tone(this.#rate, 100)
-    for (let chunk = 1, elapsed = 0; elapsed < options.talkMs; chunk++, elapsed += 100) {
+    const frameBytes = this.#rate / 10 * 2
+    const silence = Buffer.alloc(frameBytes)
+    const opening = this.#behaviour.opening
+    const first = opening ? openingAudio(this.#rate, opening.parts) : Buffer.alloc(0)
+    const talkMs = opening?.hangUp ? first.length / frameBytes * 100 : options.talkMs
+    for (let chunk = 1, elapsed = 0; elapsed < talkMs; chunk++, elapsed += 100) {
       if (this.scheduler.stopped || socket.readyState !== WebSocket.OPEN) break // the simulator or the bot ended the stream
       // A caller who talks over the bot does so for a second, as soon as it starts talking.
       const speaking = this.#behaviour.speaks === true && call.bot.audioBytes > 0 && call.caller.spokeMs < 1000
       if (speaking && (call.caller.spokeMs += 100) === 1000) this.#spokeUntil = Date.now()
-      this.#send({ event: 'media', media: { chunk: String(chunk), timestamp: String(elapsed), payload: (speaking ? voice : silence).toString('base64') } })
+      const at = (chunk - 1) * frameBytes
+      const audio = at < first.length ? first.subarray(at, at + frameBytes) : speaking ? voice(this.#rate, 100, at / 2) : silence
+      this.#send({ event: 'media', media: { chunk: String(chunk), timestamp: String(elapsed), payload: audio.toString('base64') } })
       await new Promise((resolve) => setTimeout(resolve, 100 / this.#speed))
     }
     if (socket.readyState === WebSocket.OPEN) {

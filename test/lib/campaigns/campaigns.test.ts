@@ -31,6 +31,11 @@ t.test('what comes after a call: a retry, a follow-up, nothing, or a wait for th
     [{ outcome: 'confirmed', outcomeFlags: { final: true } }, { next: 'none', why: 'confirmed: final' }],
     [{ outcome: 'no-response', outcomeFlags: { follow_up: true }, retries: 1 }, { next: 'retry', retry: 2, because: 'no-response' }],
     [{ outcome: 'hung-up' }, { next: 'none', why: 'hung-up' }],
+    [{ outcome: 'machine', answeredBy: 'machine' }, { next: 'retry', retry: 1, because: 'machine' }],
+    [{ outcome: 'hung-up', answeredBy: 'machine' }, { next: 'retry', retry: 1, because: 'machine' }], // spoken on to: not reached all the same
+    [{ answeredBy: 'machine' }, { next: 'retry', because: 'machine' }], // no need to wait for the outcome
+    [{ outcome: 'confirmed', outcomeFlags: { final: true }, answeredBy: 'machine' }, { next: 'none', why: 'confirmed: final' }],
+    [{ outcome: 'hung-up', answeredBy: 'human' }, { next: 'none', why: 'hung-up' }],
     [{ outcome: 'callback', outcomeFlags: { follow_up: true } },
       { next: 'follow-up', followUp: 1, of: 1, asked: false, at: new Date(NOW.getTime() + 7_200_000) }],
     [{ outcome: 'callback', outcomeFlags: { follow_up: true }, outcomeDetail: { when: 'tomorrow', at: '2026-12-02T12:00:00+05:30' } },

@@ -53,7 +53,11 @@ t.test('assistants: made, listed, changed into new versions, archived; each refu
     [{ choices: [{ key: '10', outcome: 'confirmed', reply: says('a') }] }, 'body.config.choices[0].key must NOT have more than 1 characters'],
     [{ choices: [{ key: 'a', outcome: 'confirmed', reply: says('a') }] }, 'body.config.choices[0].key must match pattern "^[0-9*#]$"'],
     [{ outcomes: [{ name: 'Confirmed!' }] }, 'body.config.outcomes[0].name must match pattern "^[a-z0-9-]{1,40}$"'],
-    [{ language: 'fr' }, 'body.config.language must be one of en, hi, bn, ta, te, kn, ml, mr, gu, pa, ur, or, as, ne']
+    [{ language: 'fr' }, 'body.config.language must be one of en, hi, bn, ta, te, kn, ml, mr, gu, pa, ur, or, as, ne'],
+    [{ on_machine: 'leave-message' }, 'config.on_machine is leave-message: config.machine_message says what to leave'],
+    [{ on_machine: 'voicemail' }, 'body.config.on_machine must be one of speak-on, leave-message, hang-up'],
+    [{ on_machine: 'leave-message', machine_message: { hi: 'नमस्ते' } }, "config.machine_message has no text in en (English), the assistant's language"],
+    [{ machine_message: says('Call us back, {{ nmae }}') }, "config.machine_message.en names the field 'nmae', which no customer has"]
   ]
   for (const [change, message] of refusals) {
     const refused = await post('/api/assistants', { name: 'Bad', kind: 'scripted', config: scripted(change) })

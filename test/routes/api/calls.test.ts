@@ -57,8 +57,8 @@ t.test('single calls on the simulator reach their outcome, with a timeline', asy
   t.match(answered, { status: 'completed', answered_by: 'human', answered_at: String, ended_at: String, duration_seconds: Number })
   t.same(answered.events.map((e: { status: string, source: string }) => `${e.source}:${e.status}`), [
     'api:queued', 'api:initiated', 'exotel-callback:in-progress',
-    'media-stream:in-progress', 'media-stream:in-progress', 'exotel-callback:completed'
-  ], 'the media stream (start, stop) between answer and hang-up: straight onto it, no flow (the stream way)')
+    'media-stream:in-progress', 'media-stream:in-progress', 'media-stream:in-progress', 'exotel-callback:completed'
+  ], 'the media stream (start, who answered, stop) between answer and hang-up: straight onto it, no flow (the stream way)')
   t.match(app.telephony.simulator!.calls.get(answered.exotel_sid), { streamUrl: /^ws:\/\/127\.0\.0\.1:\d+\/media\?token=[\w.-]+&sample-rate=8000$/ },
     'Exotel was given the stream\'s URL with the call')
 
@@ -89,7 +89,7 @@ t.test('the flow way (EXOTEL_CALL_MODE=flow): the answered call runs our flow, P
   const answered = await finished(get, (await call('ANSWERS')).json().call.id)
   t.same(answered.events.map((e: { status: string, source: string }) => `${e.source}:${e.status}`), [
     'api:queued', 'api:initiated', 'exotel-callback:in-progress', 'passthru:in-progress',
-    'media-stream:in-progress', 'media-stream:in-progress', 'exotel-callback:completed'
+    'media-stream:in-progress', 'media-stream:in-progress', 'media-stream:in-progress', 'exotel-callback:completed'
   ])
   t.equal(app.telephony.simulator!.calls.get(answered.exotel_sid)!.streamUrl, undefined)
   t.ok(lines.some((line) => line.includes('/passthru-handler?token=[redacted]')), 'the flow\'s requests, logged without the token')

@@ -20,7 +20,8 @@ await app.listen({ host: '127.0.0.1', port: 0 })
 const user = await testUsers(app, lines).signedIn()
 const authorization = `Bearer ${user.access_token as string}`
 const { payload, headers } = multipartFile('customer_id,name,phone,amount_due,language\n' +
-  'TALKS,Ravi Talk,9000000004,300,Hindi\nDROPPED,Dee Dropped,9000000000,75,\nSTALL,Sam Stall,9000000010,50,\n')
+  'TALKS,Ravi Talk,9000000004,300,Hindi\nDROPPED,Dee Dropped,9000000000,75,\nSTALL,Sam Stall,9000000010,50,\n' +
+  'VOICEMAIL,Vani Mail,9000000077,20,\n')
 await app.inject({ method: 'POST', url: '/api/upload-customers', payload, headers: { ...headers, authorization } })
 
 const conversationOf = (customerId: string) => finishedConversation(app, authorization, customerId)
@@ -76,4 +77,39 @@ t.test('the AI service drops mid-call: the call ends cleanly and the problem is 
   t.match(call.conversation, { assistant: 'openai', outcome: null, problem: /OpenAI Realtime connection closed \(1011\)/ })
   t.equal(call.status, 'completed')
   t.match(lines.join('\n'), /assistant problem/)
+})
+
+t.test('a voicemail answers: the OpenAI assistant says its message for machines word for word after the beep, then hangs up', async (t) => {
+  const made = await app.inject({
+    method: 'POST',
+    url: '/api/assistants',
+    headers: { authorization },
+    payload: {
+      name: 'Leaves messages',
+      kind: 'openai',
+      config: {
+        language: 'en',
+        instructions: 'Remind {{ name }}.',
+        first_message: { en: 'Hello {{ first_name }}, this is about your payment.' },
+        outcomes: [{ name: 'confirmed' }],
+        on_machine: 'leave-message',
+        machine_message: { en: 'Hello {{ first_name }}, please call us back.' }
+      }
+    }
+  })
+  t.equal(made.statusCode, 201)
+  const started = await app.inject({
+    method: 'POST', url: '/api/trigger-single-call', headers: { authorization }, payload: { customer_id: 'VOICEMAIL', assistant_id: made.json().assistant.id }
+  })
+  let call: Record<string, any> = {}
+  for (let i = 0; i < 400 && !(call.status === 'completed' && call.conversation?.ended_at); i++) {
+    await new Promise((resolve) => setTimeout(resolve, 25))
+    call = (await app.inject({ url: `/api/calls/${started.json().call.id as string}`, headers: { authorization } })).json().call
+  }
+  t.match(call, { answered_by: 'machine', conversation: { outcome: 'machine', outcome_detail: { left_message: true }, stop_reason: 'hung up by the assistant' } })
+  t.equal(call.conversation.transcript.at(-1).text, 'Hello Vani, please call us back.')
+  const events = fake.sessions.at(-1)!.events
+  t.same(events.filter((event) => event.type.startsWith('response.')).map((event) => event.type), ['response.create', 'response.cancel', 'response.create'],
+    'the greeting, whatever is active cancelled, then the message')
+  t.equal(events.at(-1)!.response.instructions, 'Say exactly this, and nothing else: Hello Vani, please call us back.')
 })
