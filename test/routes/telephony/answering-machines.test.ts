@@ -88,7 +88,7 @@ t.test('speak-on (the default): a machine is talked to as a person, and counts a
   t.equal(batch.statusCode, 202)
   let calls: Array<Record<string, any>> = []
   await until(async () => {
-    calls = (await get(`/api/calls?customer_id=VOICEMAIL&limit=10`)).json().calls
+    calls = (await get('/api/calls?customer_id=VOICEMAIL&limit=10')).json().calls
     return calls.some((call) => call.attempt === 2)
   }, 'a retry is queued')
   const first = (await get(`/api/calls/${calls.find((call) => call.attempt === 1 && call.batch_id)!.id as string}`)).json().call
