@@ -99,6 +99,11 @@ export const Config = Type.Object({
   EXOTEL_CALLER_ID: Optional('The ExoPhone customers see calling them'),
   EXOTEL_CALLER_IDS: Optional('Several ExoPhones, comma-separated, in E.164 (+91...): calls are placed from them in turn, and ' +
     'a customer called again sees the number they saw last. Unset: EXOTEL_CALLER_ID alone'),
+  HANDOFF_AGENT_NUMBER: Type.Optional(Type.String({
+    pattern: '^\\+[1-9]\\d{7,14}$',
+    description: 'The number Exotel rings when an assistant hands a call to a person (E.164, +91...): the flow\'s Connect ' +
+      'applet asks GET /handoff-agent for it. Unset: no assistant may hand off'
+  })),
   EXOTEL_APP_ID: Type.Optional(Type.String({ pattern: '^\\d+$', description: 'The Exotel app (flow) with the Passthru and Voicebot applets (EXOTEL_CALL_MODE=flow)' })),
   EXOTEL_CALL_MODE: Type.Optional(Type.Unsafe<'stream' | 'flow'>({
     type: 'string',

@@ -11,6 +11,8 @@ export const WebhookQuery = Type.Object({}, { additionalProperties: true, descri
 
 export const WebhookResponse = Type.Object({ success: Type.Literal(true), message: Type.String() })
 
+export const AgentNumber = Type.String({ description: 'The agents\' number in E.164 (HANDOFF_AGENT_NUMBER), as plain text' })
+
 export const StatusCallbackBody = Type.Object({
   CallSid: Type.String({ maxLength: 64, description: "Exotel's Call Sid, as the dial answered it" }),
   EventType: Field('answered or terminal (only terminal without StatusCallbackEvents)'),

@@ -10,7 +10,8 @@ import { loudness } from '../lib/voice/audio.js'
  * starting to talk (`input_audio_buffer.speech_started`) cancels the active response (`response.done`, status
  * `cancelled`), and, as server VAD does, their turn ends in a response the server starts itself; a truncate past
  * the audio it sent is refused. It plays one conversation: a 3 s greeting; when the caller talks (loud audio) it
- * hears "I will pay on Friday", or a key pressed, and records the outcome, then says goodbye and hangs up.
+ * hears "I will pay on Friday", or a key pressed, and records the outcome, then says goodbye and hangs up (0 pressed:
+ * it hands the call to a person).
  * Asked to "say exactly" a text after the greeting (a message for an answering machine), it says it; a
  * `response.cancel` cancels the active response, or is refused when there is none.
  * `dropAfterGreeting` closes the connection once the greeting has been sent, as a failing service; `refusal`
@@ -162,6 +163,9 @@ function converse (socket: WebSocket, events: Array<Record<string, any>>, errors
           speak('Hello, this is a call about your account. Will you confirm your payment?', 3000, [], stallMs)
           turn = 'listening'
           if (drop) setTimeout(() => socket.close(1011, 'server error'), 30)
+        } else if (turn === 'listening' && typed?.includes('pressed 0')) {
+          turn = 'done'
+          respond(() => [functionCall('hand_off', { reason: 'asked for a person' })])
         } else if (turn === 'listening' && typed) {
           const result = typed.includes('pressed 2') ? 'callback' : 'confirmed'
           turn = 'answered'

@@ -1,3 +1,4 @@
+import { HANDOFF_OUTCOME } from './settings.js'
 import type { OpenAIConfig } from '../../schemas/assistants.js'
 
 type Outcomes = OpenAIConfig['outcomes']
@@ -12,7 +13,8 @@ const JSON_TYPES: Record<FieldType, object> = {
 
 /**
  * The tools the model is given: recording what came of the call (its `result` one of the assistant's outcomes,
- * with each outcome's fields as typed parameters), and hanging up.
+ * with each outcome's fields as typed parameters), hanging up, and, for an assistant that declares the `handoff`
+ * outcome, handing the call to a person.
  */
 export function toolsFor (outcomes: Outcomes): Array<{ type: 'function', name: string, description: string, parameters: object }> {
   const fields: Record<string, object> = {}
@@ -42,7 +44,15 @@ export function toolsFor (outcomes: Outcomes): Array<{ type: 'function', name: s
       name: 'end_call',
       description: 'Hang up, once you have said goodbye.',
       parameters: { type: 'object', properties: {} }
-    }
+    },
+    ...outcomes.some((outcome) => outcome.name === HANDOFF_OUTCOME)
+      ? [{
+          type: 'function' as const,
+          name: 'hand_off',
+          description: 'Hand the call to a person (an agent), once you have told the customer you are connecting them.',
+          parameters: { type: 'object', properties: { reason: { type: 'string', description: 'Why, in a few words' } }, required: ['reason'] }
+        }]
+      : []
   ]
 }
 

@@ -7,7 +7,7 @@ import type { OpenAIConfig, Texts } from '../../schemas/assistants.js'
 import { languageOf, LANGUAGES } from '../speech/languages.js'
 import type { Assistant, AssistantOutput, AssistantSession, CallContext } from './assistant.js'
 import { recordedOutcome, toolsFor } from './openai-prompt.js'
-import { MACHINE_OUTCOME, textFor } from './settings.js'
+import { HANDOFF_OUTCOME, MACHINE_OUTCOME, textFor } from './settings.js'
 import { parseTemplate, renderTemplate, valuesOf } from './template.js'
 
 /** How this deployment reaches OpenAI (environment variables); what the assistant says is its config. */
@@ -263,6 +263,10 @@ class RealtimeSession implements AssistantSession {
         if (outcome.refused.length > 0) this.#output.note('outcome-fields-refused', { fields: outcome.refused })
         this.#output.outcome({ result: outcome.result, detail: outcome.detail })
       }
+    }
+    if (event.name === 'hand_off') {
+      this.#output.outcome({ result: HANDOFF_OUTCOME, detail: { reason: String(args.reason ?? '').slice(0, 500) } })
+      return this.#output.hangUp() // the flow goes on to the agents
     }
     if (event.name === 'end_call') return this.#output.hangUp()
     this.#send({ type: 'conversation.item.create', item: { type: 'function_call_output', call_id: event.call_id ?? '', output: '{"ok":true}' } })

@@ -8,6 +8,13 @@ import { CUSTOMER_FIELDS, fieldName, parseTemplate, templateFields } from './tem
 export const SCRIPTED_OWN_OUTCOMES = ['no-response', 'hung-up']
 /** The outcome of a call an answering machine took, whichever assistant (when it left a message or hung up). */
 export const MACHINE_OUTCOME = 'machine'
+/** The outcome an assistant declares to hand calls to a person (a scripted choice's, or the OpenAI assistant's hand_off tool). */
+export const HANDOFF_OUTCOME = 'handoff'
+
+/** Whether an assistant hands calls to a person: it declares the handoff outcome. */
+export function handsOff (config: AssistantConfig): boolean {
+  return config.outcomes.some((outcome) => outcome.name === HANDOFF_OUTCOME)
+}
 
 export class SettingsError extends Error {}
 

@@ -1,5 +1,6 @@
 import type { AssistantConfig } from '../../schemas/assistants.js'
 import type { Database, Queryable } from '../db/database.js'
+import { handsOff } from './settings.js'
 
 /** The two kinds of voice assistant: recorded or synthesized prompts driven by the keypad, or OpenAI Realtime. */
 export type AssistantKind = 'scripted' | 'openai'
@@ -139,19 +140,27 @@ export class AssistantRefusedError extends Error {
   }
 }
 
+/** Why an assistant that hands calls to a person cannot call the stream way. */
+export const HANDOFF_NEEDS_FLOW = 'hands calls to a person, which needs the flow way (EXOTEL_CALL_MODE=flow): ' +
+  'in the stream way Exotel cannot transfer a call'
+
 /**
  * The assistant version new calls pin: the named assistant's latest (not archived), else the default's.
- * Undefined when none is named and there is no default.
+ * Undefined when none is named and there is no default. Placed the stream way, an assistant that hands calls to a
+ * person is refused (409).
  */
-export async function pinAssistant (db: Queryable, id: string | undefined): Promise<{ id: string, version: number } | undefined> {
-  if (id === undefined) {
-    const fallback = await defaultAssistant(db)
-    return fallback && { id: fallback.id, version: fallback.version }
-  }
-  const { rows } = await db.query<{ id: string, version: number, archived: boolean }>(
-    'SELECT id, version, archived_at IS NOT NULL AS archived FROM assistant WHERE id = $1', [id])
+export async function pinAssistant (db: Queryable, id: string | undefined, callMode: 'stream' | 'flow' = 'flow'):
+Promise<{ id: string, version: number } | undefined> {
+  const { rows } = await db.query<{ id: string, version: number, name: string, archived: boolean, config: AssistantConfig }>(
+    `SELECT assistant.id, assistant_version.version, assistant_version.name, archived_at IS NOT NULL AS archived, assistant_version.config
+     FROM assistant JOIN assistant_version ON assistant_version.assistant_id = assistant.id AND assistant_version.version = assistant.version
+     WHERE ${id === undefined ? 'assistant.is_default' : 'assistant.id = $1'}`, id === undefined ? [] : [id])
   const found = rows[0]
-  if (!found) throw new AssistantRefusedError(404, 'Assistant not found')
+  if (!found) {
+    if (id === undefined) return undefined
+    throw new AssistantRefusedError(404, 'Assistant not found')
+  }
   if (found.archived) throw new AssistantRefusedError(409, 'This assistant is archived: choose another')
+  if (callMode === 'stream' && handsOff(found.config)) throw new AssistantRefusedError(409, `The assistant '${found.name}' ${HANDOFF_NEEDS_FLOW}`)
   return { id: found.id, version: found.version }
 }

@@ -1,3 +1,4 @@
+import { HANDOFF_OUTCOME } from '../assistant/settings.js'
 import type { Static } from '@sinclair/typebox'
 import type { Conversation as ConversationSchema } from '../../schemas/calls.js'
 import type { Outcome } from '../assistant/assistant.js'
@@ -100,4 +101,33 @@ export async function callContextOf (db: Queryable, callId: string) {
     /** The assistant the call was started with, at its version; null for calls that named none. */
     assistant: id === null || version === null ? null : { id, version }
   }
+}
+
+/** Whether a call's conversation ended asking for a person (its outcome is the hand-off). */
+export async function handOffAsked (db: Queryable, callId: string): Promise<boolean> {
+  const { rows } = await db.query('SELECT 1 FROM call_conversation WHERE call_id = $1 AND outcome = $2', [callId, HANDOFF_OUTCOME])
+  return rows.length > 0
+}
+
+/** The agent's leg of a hand-off ended: whether an agent took the call, kept with the hand-off's outcome. */
+export async function recordHandOff (db: Queryable, callId: string, agentAnswered: boolean): Promise<void> {
+  await db.query(`UPDATE call_conversation SET outcome_detail = coalesce(outcome_detail, '{}'::jsonb) || jsonb_build_object('agent_answered', $2::boolean)
+    WHERE call_id = $1 AND outcome = $3`, [callId, agentAnswered, HANDOFF_OUTCOME])
+}
+
+/**
+ * Calls handed to a person in the last `minutes`, latest first, each with who it is and why (the key pressed, or the
+ * reason the model gave): for the agent who takes one, a link to what was said.
+ */
+export async function recentHandOffs (db: Queryable, minutes: number):
+Promise<Array<{ call_id: string, customer_name: string, reason: string, ended_at: Date }>> {
+  const { rows } = await db.query<{ call_id: string, customer_name: string, reason: string, ended_at: Date }>(
+    `SELECT conversation.call_id, coalesce(customer.name, call.customer_name, 'A customer') AS customer_name,
+       coalesce('pressed ' || (conversation.outcome_detail ->> 'digit'), nullif(conversation.outcome_detail ->> 'reason', ''),
+         'no reason given') AS reason, conversation.ended_at
+     FROM call_conversation conversation JOIN call ON call.id = conversation.call_id
+     LEFT JOIN customer ON customer.id = call.customer_id
+     WHERE conversation.outcome = $1 AND conversation.ended_at > now() - $2 * interval '1 minute'
+     ORDER BY conversation.ended_at DESC LIMIT 20`, [HANDOFF_OUTCOME, minutes])
+  return rows
 }

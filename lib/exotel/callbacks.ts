@@ -23,6 +23,8 @@ export interface Passthru {
   customField?: string
   digits?: string
   stream?: Record<string, string>
+  /** After a Connect applet (the hand-off to an agent): how that dial ended (completed: an agent talked), and its seconds. */
+  dial?: { status: string, seconds?: number }
 }
 
 const STATUSES: Record<string, CallStatus> = {
@@ -93,12 +95,14 @@ export function readPassthru (query: Fields): Passthru | { error: string } {
   if (!sid) return { error: 'CallSid is missing' }
   const raw = text(query, 'CallStatus')?.toLowerCase()
   const digits = text(query, 'digits')?.replace(/^"(.*)"$/, '$1')
+  const dialStatus = text(query, 'DialCallStatus')?.toLowerCase()
   return {
     sid,
     status: raw === undefined ? undefined : STATUSES[raw],
     customField: text(query, 'CustomField'),
     digits: digits || undefined,
-    stream: readStream(query)
+    stream: readStream(query),
+    dial: dialStatus ? { status: dialStatus, seconds: seconds(query, 'DialCallDuration') } : undefined
   }
 }
 

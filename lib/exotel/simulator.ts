@@ -26,6 +26,8 @@ export interface SimulatorOptions {
   passthruUrl: () => string
   /** Our Voicebot URL (/ws-url), the flow's next applet; none: no media stream. */
   voicebotUrl?: () => string
+  /** The flow's Connect applet's "Dial whom" URL (our /handoff-agent), for hand-offs. */
+  agentUrl?: () => string
   /** How long a phone rings before it is answered or the call fails. */
   ringMs?: number
   /** How long an answered call lasts (with a media stream: the longest the caller stays on). */
@@ -56,6 +58,7 @@ export async function startExotelSimulator (options: SimulatorOptions): Promise<
     accountSid: options.accountSid,
     passthruUrl: options.passthruUrl,
     voicebotUrl: options.voicebotUrl,
+    agentUrl: options.agentUrl,
     ringMs: options.ringMs ?? 2000,
     talkMs: options.talkMs ?? 60_000,
     loseCallbacks: options.loseCallbacks ?? 0,

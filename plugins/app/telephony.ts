@@ -102,6 +102,7 @@ export default fp(async function telephony (fastify) {
       ...credentials,
       passthruUrl: () => `${publicBaseUrl()}/passthru-handler?token=${token}`,
       voicebotUrl: () => `${publicBaseUrl()}/ws-url?token=${token}`,
+      agentUrl: () => `${publicBaseUrl()}/handoff-agent?token=${token}`,
       ringMs: config.EXOTEL_SIMULATOR_RING_MS,
       talkMs: config.EXOTEL_SIMULATOR_TALK_MS,
       realtime: config.EXOTEL_SIMULATOR_REALTIME,

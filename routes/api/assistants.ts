@@ -1,7 +1,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { previewAssistant } from '../../lib/assistant/preview.js'
 import { rehearsalCallers, rehearse, REHEARSAL_SPEEDUP } from '../../lib/assistant/rehearsal.js'
-import { checkSettings, knownFields, outcomesOf } from '../../lib/assistant/settings.js'
+import { checkSettings, handsOff, HANDOFF_OUTCOME, knownFields, outcomesOf } from '../../lib/assistant/settings.js'
 import {
   archiveAssistant, assistantVersions, countAssistants, createAssistant, getAssistant, listAssistants, reviseAssistant,
   type AssistantKind, type StoredAssistant
@@ -30,6 +30,10 @@ const assistants: FastifyPluginAsyncTypebox = async (fastify) => {
   const checked = async (kind: AssistantKind, config: AssistantConfig) => {
     if (kind === 'openai' && !fastify.config.OPENAI_API_KEY) {
       throw fastify.httpErrors.badRequest('An OpenAI assistant needs OPENAI_API_KEY, which this server does not have')
+    }
+    if (handsOff(config) && !fastify.config.HANDOFF_AGENT_NUMBER) {
+      throw fastify.httpErrors.badRequest(`config.outcomes: ${HANDOFF_OUTCOME} hands calls to a person, which needs HANDOFF_AGENT_NUMBER ` +
+        '(the number Exotel rings), and this server has none')
     }
     const fields = await knownFields(fastify.db)
     try {

@@ -33,7 +33,7 @@ const batches: FastifyPluginAsyncTypebox = async (fastify) => {
     }
   }, async (request, reply) => {
     const { customer_ids: customerIds, filter, start_at: startAt, end_at: endAt, calling_window: window, dry_run: dryRun } = request.body
-    const assistant = await pinAssistant(fastify.db, request.body.assistant_id)
+    const assistant = await pinAssistant(fastify.db, request.body.assistant_id, fastify.telephony.callMode)
     if (!customerIds && !filter) {
       throw fastify.httpErrors.badRequest('Give customer_ids, or a filter ({} for every customer)')
     }

@@ -38,7 +38,7 @@ const calls: FastifyPluginAsyncTypebox = async (fastify) => {
     })
     const call = await callNow(db, fastify.telephony.exotel, {
       customerId: request.body.customer_id,
-      assistant: await pinAssistant(fastify.db, request.body.assistant_id),
+      assistant: await pinAssistant(fastify.db, request.body.assistant_id, fastify.telephony.callMode),
       triggeredBy: request.user!.sub,
       statusCallback: fastify.telephony.statusCallbackUrl()
     })

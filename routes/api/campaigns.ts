@@ -93,7 +93,7 @@ const campaigns: FastifyPluginAsyncTypebox = async (fastify) => {
     const selection = selectionOf(body, true)!
     const schedule = scheduleOf(body)
     // None named: the default assistant when the campaign starts.
-    const assistant = body.assistant_id ? await pinAssistant(fastify.db, body.assistant_id) : undefined
+    const assistant = body.assistant_id ? await pinAssistant(fastify.db, body.assistant_id, fastify.telephony.callMode) : undefined
     const row = await audited(fastify.db, request.actor(),
       (db) => createCampaign(db, request.user!.sub, { name: body.name, selection, schedule, rules: rulesOf(body.rules), assistant }),
       (made) => ({ action: 'campaign.created', target_type: 'campaign', target_id: made.id, summary: `Campaign "${made.name}" saved as a draft` }))
@@ -147,7 +147,7 @@ const campaigns: FastifyPluginAsyncTypebox = async (fastify) => {
     const body = request.body
     const before = await found(request.params.id)
     const schedule = body.start_at !== undefined || body.end_at !== undefined || body.calling_window ? scheduleOf(body, before) : undefined
-    const assistant = body.assistant_id === null ? null : body.assistant_id === undefined ? undefined : await pinAssistant(fastify.db, body.assistant_id)
+    const assistant = body.assistant_id === null ? null : body.assistant_id === undefined ? undefined : await pinAssistant(fastify.db, body.assistant_id, fastify.telephony.callMode)
     const updated = await audited(fastify.db, request.actor(), (db) => updateDraft(db, before.id, {
       name: body.name,
       selection: selectionOf(body, false),

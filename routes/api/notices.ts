@@ -1,17 +1,18 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
+import { recentHandOffs } from '../../lib/calls/conversation.js'
 import { callerIdStats } from '../../lib/exotel/caller-ids.js'
 import { switchedOff } from '../../lib/webhooks/webhooks.js'
 import { ErrorRef } from '../../schemas/common.js'
 import { NoticeList } from '../../schemas/notices.js'
 
-/** What needs someone's attention, shown at the top of every screen: endpoints switched off, for now. */
+/** What needs someone's attention, shown at the top of every screen: endpoints switched off, resting numbers, hand-offs. */
 const notices: FastifyPluginAsyncTypebox = async (fastify) => {
   fastify.get('/notices', {
     config: { role: 'viewer' },
     schema: {
       tags: ['api'],
       operationId: 'listNotices',
-      summary: 'What needs attention: webhook endpoints switched off after failing for a day, caller numbers resting',
+      summary: 'What needs attention: webhook endpoints switched off after failing for a day, caller numbers resting, calls handed to a person',
       security: [{ bearerAuth: [] }],
       response: { 200: NoticeList, 401: ErrorRef }
     }
@@ -31,7 +32,13 @@ const notices: FastifyPluginAsyncTypebox = async (fastify) => {
       since: now,
       link: '#/analytics'
     }))
-    return { success: true as const, notices: [...webhooks, ...resting] }
+    const handOffs = (await recentHandOffs(fastify.db, 15)).map((handOff) => ({
+      kind: 'handoff' as const,
+      message: `${handOff.customer_name} was handed to a person (${handOff.reason}): open the call for who they are and what was said.`,
+      since: handOff.ended_at,
+      link: `#/calls/${handOff.call_id}`
+    }))
+    return { success: true as const, notices: [...handOffs, ...webhooks, ...resting] }
   })
 }
 

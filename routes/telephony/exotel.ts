@@ -1,9 +1,10 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import type { FastifyRequest } from 'fastify'
 import { applyReport } from '../../lib/calls/calls.js'
+import { handOffAsked, recordHandOff } from '../../lib/calls/conversation.js'
 import { readPassthru, readStatusCallback, readStreamPassthru, type Fields } from '../../lib/exotel/callbacks.js'
 import { ErrorRef } from '../../schemas/common.js'
-import { StatusCallbackBody, StreamPassthruBody, WebhookQuery, WebhookResponse } from '../../schemas/telephony.js'
+import { AgentNumber, StatusCallbackBody, StreamPassthruBody, WebhookQuery, WebhookResponse } from '../../schemas/telephony.js'
 
 // At the root, not under /telephony: /exotel-webhook and /passthru-handler are the URLs Exotel flows already call.
 export const prefixOverride = ''
@@ -61,24 +62,54 @@ const exotel: FastifyPluginAsyncTypebox = async (fastify) => {
     schema: {
       tags: ['telephony'],
       operationId: 'receivePassthru',
-      summary: "Exotel's Passthru applet: the flow reached us (the customer answered)",
-      description: 'A GET with query parameters (CallSid, CallStatus, digits, Stream[...], ...), recorded on the call\'s timeline.',
+      summary: "Exotel's Passthru applet: the flow reached us (the customer answered, the assistant's part ended, an agent's leg ended)",
+      description: 'A GET with query parameters (CallSid, CallStatus, digits, Stream[...], DialCallStatus, ...), recorded on the ' +
+        'call\'s timeline. After the Voicebot applet (Stream[...] given) it picks the flow\'s branch: 200 when the assistant ' +
+        'handed the call to a person (on to the Connect applet that rings the agents), 302 otherwise (on to hang up). ' +
+        'After the Connect applet (DialCallStatus given) it records whether an agent took the call.',
       security: exotelToken,
       querystring: WebhookQuery,
-      response: { 200: WebhookResponse, 400: ErrorRef, 401: ErrorRef }
+      response: { 200: WebhookResponse, 302: WebhookResponse, 400: ErrorRef, 401: ErrorRef }
     }
   }, async (request, reply) => {
     const passthru = readPassthru(request.query as Fields)
     if ('error' in passthru) throw fastify.httpErrors.badRequest(passthru.error)
-    const detail = { digits: passthru.digits ?? null, stream: passthru.stream ?? null }
+    const agent = passthru.dial && { agent_answered: passthru.dial.status === 'completed', dial_status: passthru.dial.status, seconds: passthru.dial.seconds ?? null }
+    const detail = agent ? { handoff: agent } : { digits: passthru.digits ?? null, stream: passthru.stream ?? null }
     const result = await applyReport(fastify.db, { exotelSid: passthru.sid }, {
       status: passthru.status ?? 'in-progress',
       source: 'passthru',
       dedupeKey: `passthru:${JSON.stringify(detail)}`,
       detail
     })
-    if (!result) request.log.warn({ exotelSid: passthru.sid }, 'Passthru for a call we do not know')
-    return { success: true as const, message: 'OK' }
+    if (!result) {
+      request.log.warn({ exotelSid: passthru.sid }, 'Passthru for a call we do not know')
+      return { success: true as const, message: 'OK' }
+    }
+    if (agent) {
+      await recordHandOff(fastify.db, result.call.id, agent.agent_answered)
+      return { success: true as const, message: agent.agent_answered ? 'An agent took the call' : 'No agent took the call' }
+    }
+    if (!passthru.stream) return { success: true as const, message: 'OK' }
+    if (await handOffAsked(fastify.db, result.call.id)) return { success: true as const, message: 'Hand-off: on to the agents' }
+    return reply.code(302).send({ success: true as const, message: 'No hand-off: on to hang up' })
+  })
+
+  fastify.get('/handoff-agent', {
+    onRequest: fastify.telephony.requireWebhookToken,
+    schema: {
+      tags: ['telephony'],
+      operationId: 'handOffAgentNumber',
+      summary: "The number the flow's Connect applet rings when an assistant hands a call to a person",
+      description: 'The Connect applet\'s "Dial whom: a number returned by a URL": HANDOFF_AGENT_NUMBER, as plain text.',
+      security: exotelToken,
+      querystring: WebhookQuery,
+      response: { 200: AgentNumber, 401: ErrorRef, 404: ErrorRef }
+    }
+  }, async (request, reply) => {
+    const number = fastify.config.HANDOFF_AGENT_NUMBER
+    if (!number) throw fastify.httpErrors.notFound('No HANDOFF_AGENT_NUMBER: this server hands no call to a person')
+    return reply.type('text/plain').send(number)
   })
 
   fastify.post('/passthru-handler', {

@@ -52,6 +52,7 @@ t.test('a bad value stops the start with one line naming the variable and the pr
     [{ EXOTEL_CALLER_IDS: '+918000000001, 080 4000 0000' }, /^Invalid configuration: EXOTEL_CALLER_IDS: "080 4000 0000" is not a phone number in E\.164 \(\+91\.\.\.\)$/],
     [{ CAMPAIGN_PAUSE_FAILED_SHARE: '2' }, /^Invalid configuration: CAMPAIGN_PAUSE_FAILED_SHARE must be <= 1$/],
     [{ EXOTEL_CALL_MODE: 'sometimes' }, /^Invalid configuration: EXOTEL_CALL_MODE must be one of stream, flow$/],
+    [{ HANDOFF_AGENT_NUMBER: '98000 00001' }, /^Invalid configuration: HANDOFF_AGENT_NUMBER must match /],
     [{ RECORDINGS_S3_ACCESS_KEY_ID: 'AKIA' }, /^Invalid configuration: RECORDINGS_S3_SECRET_ACCESS_KEY, RECORDINGS_S3_BUCKET must be set with RECORDINGS_S3_ACCESS_KEY_ID$/],
     [{ RECORDINGS_S3_ENDPOINT: 'http://127.0.0.1:9' }, /^Invalid configuration: RECORDINGS_S3_BUCKET must be set with RECORDINGS_S3_ENDPOINT$/],
     [{ RECORDINGS: 'sometimes' }, /^Invalid configuration: RECORDINGS must be one of on, off$/],

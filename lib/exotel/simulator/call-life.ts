@@ -17,6 +17,8 @@ export interface SimulatedCall {
   bot: { audioBytes: number, marks: string[], clears: number, misnumbered: number }
   /** What the simulated caller did on the media stream. */
   caller: { digits: string[], spokeMs: number }
+  /** The flow's Connect applet, after a hand-off: the number it rang, and whether the agent answered (one ending in 2 does not). */
+  agent?: { number: string, answered: boolean }
   startTime: Date
   answerTime?: Date
   endTime?: Date
@@ -27,6 +29,8 @@ export interface LifeOptions {
   accountSid: string
   passthruUrl: () => string
   voicebotUrl?: () => string
+  /** The Connect applet's "Dial whom" URL, for hand-offs (the flow way). */
+  agentUrl?: () => string
   ringMs: number
   talkMs: number
   loseCallbacks: number
@@ -67,7 +71,10 @@ export function playCall (call: SimulatedCall, options: LifeOptions, scheduler: 
       await streamCaller(call, { streamUrl: call.streamUrl }, options, scheduler)
     } else {
       await passthru(call, options, scheduler)
-      if (options.voicebotUrl) await streamCaller(call, { endpoint: options.voicebotUrl() }, options, scheduler)
+      if (options.voicebotUrl) {
+        await streamCaller(call, { endpoint: options.voicebotUrl() }, options, scheduler)
+        await afterTheBot(call, options, scheduler)
+      }
     }
     scheduler.later(streams ? 0 : options.talkMs, async () => {
       call.status = 'completed'
@@ -118,8 +125,28 @@ async function statusCallback (call: SimulatedCall, eventType: 'answered' | 'ter
   return await scheduler.deliver(call.statusCallback, { method: 'POST', body: form })
 }
 
-/** The flow's Passthru applet: a GET to our URL with the call's details in Exotel's query parameters. */
-async function passthru (call: SimulatedCall, options: LifeOptions, scheduler: Scheduler) {
+/**
+ * The flow after the Voicebot applet: a Passthru with the stream's details, whose 200 goes on to the Connect applet
+ * (the hand-off: it asks the "Dial whom" URL for the agents' number and rings it; then a Passthru with how that dial
+ * ended), and whose 302 goes on to hang up.
+ */
+async function afterTheBot (call: SimulatedCall, options: LifeOptions, scheduler: Scheduler) {
+  const branch = await passthru(call, options, scheduler, { 'Stream[Status]': 'completed', 'Stream[DisconnectedBy]': 'bot' })
+  if (branch?.status !== 200 || !options.agentUrl) return
+  const whom = await scheduler.deliver(options.agentUrl(), { method: 'GET' })
+  const number = whom?.ok ? (await whom.text()).trim() : ''
+  const answered = number !== '' && !number.endsWith('2')
+  call.agent = { number, answered }
+  await passthru(call, options, scheduler, {
+    DialCallStatus: answered ? 'completed' : 'no-answer',
+    DialWhomNumber: number,
+    DialCallDuration: answered ? '30' : '0',
+    CallType: answered ? 'completed' : 'incomplete'
+  })
+}
+
+/** The flow's Passthru applet: a GET to our URL with the call's details in Exotel's query parameters (and `more`). */
+async function passthru (call: SimulatedCall, options: LifeOptions, scheduler: Scheduler, more: Record<string, string> = {}) {
   const url = new URL(options.passthruUrl())
   const query = {
     CallSid: call.sid,
@@ -137,8 +164,8 @@ async function passthru (call: SimulatedCall, options: LifeOptions, scheduler: S
     tenant_id: '1',
     digits: ''
   }
-  for (const [key, value] of Object.entries(query)) url.searchParams.set(key, value)
-  return await scheduler.deliver(url.toString(), { method: 'GET' })
+  for (const [key, value] of Object.entries({ ...query, ...more })) url.searchParams.set(key, value)
+  return await scheduler.deliver(url.toString(), { method: 'GET', redirect: 'manual' })
 }
 
 /** A call as Exotel's Call Details API (and the connect answer) describes it. */

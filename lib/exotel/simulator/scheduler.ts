@@ -28,12 +28,13 @@ export class Scheduler {
     this.#timers.add(timer)
   }
 
-  /** Sends a request to our server; a failure is reported, never thrown. */
-  async deliver (url: string, init: RequestInit): Promise<void> {
+  /** Sends a request to our server, answering its response; a failure is reported, never thrown (then undefined). */
+  async deliver (url: string, init: RequestInit): Promise<Response | undefined> {
     try {
-      await fetch(url, { ...init, signal: AbortSignal.timeout(10_000) })
+      return await fetch(url, { ...init, signal: AbortSignal.timeout(10_000) })
     } catch (error) {
       this.#onError(url, error as Error)
+      return undefined
     }
   }
 

@@ -89,8 +89,8 @@ t.test('the flow way (EXOTEL_CALL_MODE=flow): the answered call runs our flow, P
   const answered = await finished(get, (await call('ANSWERS')).json().call.id)
   t.same(answered.events.map((e: { status: string, source: string }) => `${e.source}:${e.status}`), [
     'api:queued', 'api:initiated', 'exotel-callback:in-progress', 'passthru:in-progress',
-    'media-stream:in-progress', 'media-stream:in-progress', 'media-stream:in-progress', 'exotel-callback:completed'
-  ])
+    'media-stream:in-progress', 'media-stream:in-progress', 'media-stream:in-progress', 'passthru:in-progress', 'exotel-callback:completed'
+  ], 'the Passthru before the assistant and after it (no hand-off: on to hang up)')
   t.equal(app.telephony.simulator!.calls.get(answered.exotel_sid)!.streamUrl, undefined)
   t.ok(lines.some((line) => line.includes('/passthru-handler?token=[redacted]')), 'the flow\'s requests, logged without the token')
 })
