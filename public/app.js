@@ -474,7 +474,7 @@ async function loadAnalytics () {
   const { caller_ids: numbers } = await api('/api/caller-ids')
   $('caller-id-rows').replaceChildren(...numbers.map((row) => el('tr', {},
     ...[row.number, row.dials, row.answered, row.failed, row.answer_rate === null ? '' : `${Math.round(row.answer_rate * 100)}%`,
-      row.resting ? 'resting' : 'in use'].map((value) => el('td', {}, String(value))))))
+      row.resting ? (row.resting_reason === 'refused' ? 'resting: refused by Exotel' : 'resting: not answered') : 'in use'].map((value) => el('td', {}, String(value))))))
 }
 
 $('analytics-filter').addEventListener('submit', attempt(async (event) => {

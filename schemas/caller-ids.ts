@@ -15,8 +15,9 @@ export const CallerIdList = Type.Object({
     failed: Type.Integer({ description: 'Calls Exotel refused or that failed' }),
     answer_rate: Nullable(Type.Number({ minimum: 0, maximum: 1, description: 'Answered of dialled; null before any dial' })),
     resting: Type.Boolean({
-      description: 'Customers stopped answering it: at least 10 dials in the last hour, under 10% answered. ' +
-      'Calls go from the other numbers (while any is awake) until it recovers'
-    })
+      description: 'Exotel refused it in the last hour, or customers stopped answering it (at least 10 dials in the last hour, ' +
+      'under 10% answered). Calls go from the other numbers (while any is awake) until it recovers'
+    }),
+    resting_reason: Nullable(Type.Union([Type.Literal('refused'), Type.Literal('unanswered')], { description: 'Why it rests; null when it does not' }))
   }, { additionalProperties: false }))
 })

@@ -121,16 +121,21 @@ export async function startExotelSimulator (options: SimulatorOptions): Promise<
 function callFromForm (form: URLSearchParams): SimulatedCall | string {
   const from = form.get('From') ?? ''
   const streamUrl = form.get('StreamUrl') ?? undefined
-  const problem = !/^\+?\d{8,15}$/.test(from.replace(/[\s-]/g, ''))
-    ? 'From must be a phone number'
-    : !form.get('CallerId')
-        ? 'CallerId is required'
-        : streamUrl !== undefined
-          ? streamProblem(streamUrl, form.get('StreamType'))
-          : !/^http:\/\/my\.exotel\.com\/[^/]+\/exoml\/start_voice\/\d+$/.test(form.get('Url') ?? '')
-              ? 'Url (http://my.exotel.com/<account_sid>/exoml/start_voice/<app_id>) or StreamUrl is required'
-              : undefined
+  const problem = formProblem(form, from, streamUrl)
   return problem ?? callOf(form, from, streamUrl)
+}
+
+/** A caller number ending in 99 is not one of the simulated account's ExoPhones. */
+function formProblem (form: URLSearchParams, from: string, streamUrl: string | undefined): string | undefined {
+  if (!/^\+?\d{8,15}$/.test(from.replace(/[\s-]/g, ''))) return 'From must be a phone number'
+  const callerId = form.get('CallerId')
+  if (!callerId) return 'CallerId is required'
+  if (callerId.endsWith('99')) return `CallerId ${callerId} is not an ExoPhone of this account`
+  if (streamUrl !== undefined) return streamProblem(streamUrl, form.get('StreamType'))
+  if (!/^http:\/\/my\.exotel\.com\/[^/]+\/exoml\/start_voice\/\d+$/.test(form.get('Url') ?? '')) {
+    return 'Url (http://my.exotel.com/<account_sid>/exoml/start_voice/<app_id>) or StreamUrl is required'
+  }
+  return undefined
 }
 
 /** What is wrong with the stream way's fields (Exotel's AgentStream guide), if anything. */

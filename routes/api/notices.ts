@@ -27,8 +27,11 @@ const notices: FastifyPluginAsyncTypebox = async (fastify) => {
     }))
     const resting = (await callerIdStats(fastify.db, fastify.telephony.exotel.callerIds, 1)).filter((row) => row.resting).map((row) => ({
       kind: 'caller-id-resting' as const,
-      message: `Customers stopped answering ${row.number} (${row.answered} of its last ${row.dials} calls answered): it rests for an ` +
-        'hour and calls go from the other numbers. It may be flagged as spam.',
+      message: row.resting_reason === 'refused'
+        ? `Exotel refused calls from ${row.number} (not an ExoPhone of the account, or not allowed to call): it rests for an hour ` +
+          'and calls go from the other numbers. Check it in Exotel, or take it out of EXOTEL_CALLER_IDS.'
+        : `Customers stopped answering ${row.number} (${row.answered} of its last ${row.dials} calls answered): it rests for an ` +
+          'hour and calls go from the other numbers. It may be flagged as spam.',
       since: now,
       link: '#/analytics'
     }))

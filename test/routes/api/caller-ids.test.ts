@@ -48,5 +48,22 @@ t.test('several ExoPhones take turns; a customer called again sees the number th
 
 t.test('one ExoPhone: every call from it, and a number with no calls yet has no answer rate', async (t) => {
   const { get } = await appWithCustomers(t, {}, CSV)
-  t.same((await get('/api/caller-ids')).json().caller_ids, [{ number: '+918000000000', dials: 0, answered: 0, failed: 0, answer_rate: null, resting: false }])
+  t.same((await get('/api/caller-ids')).json().caller_ids,
+    [{ number: '+918000000000', dials: 0, answered: 0, failed: 0, answer_rate: null, resting: false, resting_reason: null }])
+})
+
+t.test('a number Exotel refuses (not an ExoPhone of the account) rests at once, and the operator is told', async (t) => {
+  // The simulator refuses caller numbers ending in 99, as Exotel refuses a number the account does not own.
+  const pool = ['+918000000099', '+918000000001']
+  const { app, post, get } = await appWithCustomers(t, { EXOTEL_CALLER_IDS: pool.join(','), EXOTEL_SIMULATOR_RING_MS: '20', EXOTEL_SIMULATOR_TALK_MS: '100' }, CSV)
+  const refused = await post('/api/trigger-single-call', { customer_id: 'A' })
+  t.equal(refused.statusCode, 502)
+  t.match(refused.json(), { success: false, message: /CallerId \+918000000099 is not an ExoPhone of this account/ })
+  t.match((await get('/api/caller-ids')).json().caller_ids, [
+    { number: pool[0], dials: 1, failed: 1, resting: true, resting_reason: 'refused' },
+    { number: pool[1], dials: 0, resting: false, resting_reason: null }
+  ])
+  t.match((await get('/api/notices')).json().notices, [{ kind: 'caller-id-resting', message: /^Exotel refused calls from \+918000000099 .* take it out of EXOTEL_CALLER_IDS\.$/ }])
+  const { call } = (await post('/api/trigger-single-call', { customer_id: 'B' })).json()
+  t.equal(app.telephony.simulator!.calls.get(call.exotel_sid)!.callerId, pool[1], 'the next call goes from the other number')
 })
