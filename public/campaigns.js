@@ -57,7 +57,14 @@ export function campaignScreens ({ api, post, el, say, attempt, $, badge, when, 
 
   async function loadNew () {
     const form = $('campaign-form')
-    const [{ assistants }, { uploads }] = await Promise.all([api('/api/assistants?limit=200'), api('/api/uploads?limit=50')])
+    const [{ assistants }, { uploads }, { caller_ids: numbers }] =
+      await Promise.all([api('/api/assistants?limit=200'), api('/api/uploads?limit=50'), api('/api/caller-ids')])
+    // A choice only when the server has several numbers.
+    $('campaign-numbers').hidden = numbers.length < 2
+    $('campaign-number-boxes').replaceChildren(...numbers.map((row) => {
+      const box = el('input', { type: 'checkbox', name: 'caller_ids', value: row.number })
+      return el('label', { class: 'check' }, box, ` ${row.number}${row.resting ? ' (resting)' : ''}`)
+    }))
     form.elements.assistant_id.replaceChildren(el('option', { value: '' }, 'the default'),
       ...assistants.map((assistant) => el('option', { value: assistant.id }, `${assistant.name}${assistant.default ? ' (default)' : ''}`)))
     form.elements.upload_id.replaceChildren(el('option', { value: '' }, 'any upload'),
@@ -83,6 +90,8 @@ export function campaignScreens ({ api, post, el, say, attempt, $, badge, when, 
       for (const name of ['search', 'status', 'last_outcome', 'upload_id']) if (value(name)) body.filter[name] = value(name)
     }
     if (value('assistant_id')) body.assistant_id = value('assistant_id')
+    const ticked = [...form.querySelectorAll('[name=caller_ids]:checked')].map((box) => box.value)
+    if (ticked.length > 0) body.caller_ids = ticked
     for (const name of ['start_at', 'end_at']) if (value(name)) body[name] = new Date(value(name)).toISOString()
     if (value('hours')) {
       body.calling_window = {
@@ -157,6 +166,7 @@ export function campaignScreens ({ api, post, el, say, attempt, $, badge, when, 
         ? el('a', { href: '#/assistants' }, `${assistant.name}${campaign.assistant_version ? `, version ${campaign.assistant_version}` : ''}`)
         : 'the default, when it starts'],
       ['Calling hours', `${campaign.calling_window.hours.join(', ')} (${campaign.calling_window.timezone})`],
+      ['Caller numbers', campaign.caller_ids ? campaign.caller_ids.join(', ') : 'all of the server\'s, in turn'],
       ['Starts', campaign.start_at ? when(campaign.start_at) : 'when started'], ['Ends', campaign.end_at ? when(campaign.end_at) : ''],
       ['Retries', rules.retry.retries && rules.retry.on.length
         ? `${rules.retry.retries} when ${rules.retry.on.join(' or ')}, ${Math.round(rules.retry.delay_seconds / 60)} min apart`

@@ -38,7 +38,14 @@ const campaignFields = {
   start_at: Type.Optional(Nullable(Type.String({ format: 'date-time', description: 'Dial nobody before this time (default: when started)' }))),
   end_at: Type.Optional(Nullable(Type.String({ format: 'date-time', description: 'Calls not dialled by this time are skipped' }))),
   calling_window: Type.Optional(CallingWindowSchema),
-  rules: Type.Optional(CampaignRules)
+  rules: Type.Optional(CampaignRules),
+  caller_ids: Type.Optional(Nullable(Type.Array(Type.String({ pattern: '^\\+[1-9]\\d{7,14}$', maxLength: 16 }), {
+    minItems: 1,
+    maxItems: 20,
+    uniqueItems: true,
+    description: 'Its own caller numbers, out of the server\'s pool (GET /api/caller-ids), in E.164: its calls are placed from them in ' +
+      'turn. Left out or null: the whole pool'
+  })))
 }
 
 export const CreateCampaignBody = Type.Object(campaignFields, {
@@ -67,6 +74,7 @@ export const Campaign = Type.Object({
   status: CampaignStatus,
   assistant_id: Nullable(Type.String()),
   assistant_version: Nullable(Type.Integer({ description: 'Pinned when it started' })),
+  caller_ids: Nullable(Type.Array(Type.String(), { description: 'Its own caller numbers; null: the server\'s whole pool' })),
   customer_count: Nullable(Type.Integer({ description: 'Customers chosen by id; null for a filter' })),
   filter: Nullable(Type.Record(Type.String(), Type.Unknown(), { description: 'The filter customers are chosen by' })),
   start_at: Nullable(Timestamp),

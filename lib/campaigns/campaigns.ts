@@ -39,6 +39,8 @@ export interface CampaignRow {
   end_at: Date | null
   calling_window: CallingWindow
   total: number
+  /** Its own caller numbers, out of the server's pool; null: the whole pool. */
+  caller_ids: string[] | null
 }
 
 /** A campaign with where it stands. */
@@ -87,18 +89,21 @@ export interface CampaignInput {
   schedule: Schedule
   rules: CampaignRules
   assistant?: { id: string, version: number }
+  /** Its own caller numbers (out of the server's pool); undefined or null: the whole pool. */
+  callerIds?: string[] | null
 }
 
 const ROW = `id, name, created_by, created_at, updated_at, started_at, paused_at, paused_reason, canceled_at, assistant_id, assistant_version,
-  selection, rules, start_at, end_at, calling_window, total`
+  selection, rules, start_at, end_at, calling_window, total, caller_ids`
 
 /** A new draft campaign: nothing is dialled until it is started. */
 export async function createCampaign (db: Queryable, createdBy: string, input: CampaignInput): Promise<CampaignRow> {
   const { rows } = await db.query<CampaignRow>(
-    `INSERT INTO campaign (name, created_by, selection, rules, start_at, end_at, calling_window, assistant_id, assistant_version)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING ${ROW}`,
+    `INSERT INTO campaign (name, created_by, selection, rules, start_at, end_at, calling_window, assistant_id, assistant_version, caller_ids)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING ${ROW}`,
     [input.name, createdBy, JSON.stringify(input.selection), JSON.stringify(input.rules), input.schedule.startAt ?? null,
-      input.schedule.endAt ?? null, JSON.stringify(input.schedule.window), input.assistant?.id ?? null, input.assistant?.version ?? null]
+      input.schedule.endAt ?? null, JSON.stringify(input.schedule.window), input.assistant?.id ?? null, input.assistant?.version ?? null,
+      input.callerIds ?? null]
   )
   return rows[0]!
 }
@@ -115,13 +120,15 @@ export async function updateDraft (db: Database, id: string,
          start_at = CASE WHEN $5 THEN $6 ELSE start_at END, end_at = CASE WHEN $5 THEN $7 ELSE end_at END,
          calling_window = coalesce($8, calling_window),
          assistant_id = CASE WHEN $9 THEN $10 ELSE assistant_id END,
-         assistant_version = CASE WHEN $9 THEN $11 ELSE assistant_version END, updated_at = now()
+         assistant_version = CASE WHEN $9 THEN $11 ELSE assistant_version END,
+         caller_ids = CASE WHEN $12 THEN $13 ELSE caller_ids END, updated_at = now()
        WHERE id = $1 RETURNING ${ROW}`,
       [id, change.name ?? null, change.selection ? JSON.stringify(change.selection) : null,
         change.rules ? JSON.stringify(change.rules) : null, change.schedule !== undefined,
         change.schedule?.startAt ?? null, change.schedule?.endAt ?? null,
         change.schedule ? JSON.stringify(change.schedule.window) : null,
-        change.assistant !== undefined, change.assistant?.id ?? null, change.assistant?.version ?? null]
+        change.assistant !== undefined, change.assistant?.id ?? null, change.assistant?.version ?? null,
+        change.callerIds !== undefined, change.callerIds ?? null]
     )
     return rows[0]
   })

@@ -41,6 +41,16 @@ function shown (campaign: Campaign) {
 const campaigns: FastifyPluginAsyncTypebox = async (fastify) => {
   const policy = fastify.campaignPolicy
 
+  /** A campaign's own caller numbers, each one of the server's pool (400 naming the first that is not). */
+  const ownNumbers = (numbers: string[] | null | undefined) => {
+    const pool = fastify.telephony.exotel.callerIds
+    const stranger = numbers?.find((number) => !pool.includes(number))
+    if (stranger) {
+      throw fastify.httpErrors.badRequest(`body.caller_ids: ${stranger} is not one of this server's caller numbers (EXOTEL_CALLER_IDS: ${pool.join(', ')})`)
+    }
+    return numbers
+  }
+
   /** The rules given, each part left out taking its default. */
   const rulesOf = (given: Body['rules'], base: CampaignRules = defaultRules(policy)): CampaignRules => ({
     retry: given?.retry ?? base.retry,
@@ -94,8 +104,9 @@ const campaigns: FastifyPluginAsyncTypebox = async (fastify) => {
     const schedule = scheduleOf(body)
     // None named: the default assistant when the campaign starts.
     const assistant = body.assistant_id ? await pinAssistant(fastify.db, body.assistant_id, fastify.telephony.callMode) : undefined
+    const callerIds = ownNumbers(body.caller_ids)
     const row = await audited(fastify.db, request.actor(),
-      (db) => createCampaign(db, request.user!.sub, { name: body.name, selection, schedule, rules: rulesOf(body.rules), assistant }),
+      (db) => createCampaign(db, request.user!.sub, { name: body.name, selection, schedule, rules: rulesOf(body.rules), assistant, callerIds }),
       (made) => ({ action: 'campaign.created', target_type: 'campaign', target_id: made.id, summary: `Campaign "${made.name}" saved as a draft` }))
     request.log.info({ campaignId: row.id }, 'campaign made')
     return reply.code(201).send({ success: true as const, message: `Campaign "${row.name}" saved as a draft`, campaign: shown((await getCampaign(fastify.db, row.id))!) })
@@ -153,7 +164,8 @@ const campaigns: FastifyPluginAsyncTypebox = async (fastify) => {
       selection: selectionOf(body, false),
       schedule,
       rules: body.rules ? rulesOf(body.rules, before.rules) : undefined,
-      assistant
+      assistant,
+      callerIds: ownNumbers(body.caller_ids)
     }), (saved) => saved && {
       action: 'campaign.edited',
       target_type: 'campaign',

@@ -27,6 +27,7 @@ t.test('a new operator runs a campaign through the screens, at desktop and phone
       EXOTEL_SIMULATOR_REALTIME: 'false',
       MEDIA_SEND_AHEAD_MS: '60000',
       CALLS_PER_MINUTE: '200',
+      EXOTEL_CALLER_IDS: '+918000000001,+918000000002',
       // The clock moves an hour on: calls in flight must not look overdue to the sweeps.
       CALL_TIMEOUT_SECONDS: '86400',
       RECONCILE_AFTER_SECONDS: '86400'
@@ -94,12 +95,14 @@ t.test('a new operator runs a campaign through the screens, at desktop and phone
   await form.getByLabel('Retries when busy or not answered').fill('0')
   await form.getByLabel('Call back after (hours), unless the customer said when').fill('1')
   await form.getByLabel('Calling hours, your time').fill('00:00-24:00')
+  await form.getByLabel('+918000000002').check()
   await screen('4-new-campaign')
   await page.getByRole('button', { name: 'Save and preview' }).click()
 
   // The preview: who will be called, what they hear; nobody is dialled until the count is confirmed.
   await page.getByRole('heading', { name: 'December dues' }).waitFor()
   await page.getByText('It will call 3 customers and skip 0').waitFor()
+  t.match(await page.locator('#campaign-facts').textContent(), /Caller numbers\s*\+918000000002/, 'its own caller number')
   t.match(await page.locator('#preview-greetings').textContent(), /Asha Rao: Hello Asha, this is an automated call/)
   t.equal((await app.db.query('SELECT 1 FROM call')).rowCount, 0, 'nobody dialled by a draft')
   await screen('5-preview')

@@ -55,7 +55,7 @@ t.test('one ExoPhone: every call from it, and a number with no calls yet has no 
 t.test('a number Exotel refuses (not an ExoPhone of the account) rests at once, and the operator is told', async (t) => {
   // The simulator refuses caller numbers ending in 99, as Exotel refuses a number the account does not own.
   const pool = ['+918000000099', '+918000000001']
-  const { app, post, get } = await appWithCustomers(t, { EXOTEL_CALLER_IDS: pool.join(','), EXOTEL_SIMULATOR_RING_MS: '20', EXOTEL_SIMULATOR_TALK_MS: '100' }, CSV)
+  const { app, post, get } = await appWithCustomers(t, { EXOTEL_CALLER_IDS: pool.join(','), EXOTEL_SIMULATOR_RING_MS: '20', EXOTEL_SIMULATOR_TALK_MS: '100', CALLS_PER_MINUTE: '200' }, CSV)
   const refused = await post('/api/trigger-single-call', { customer_id: 'A' })
   t.equal(refused.statusCode, 502)
   t.match(refused.json(), { success: false, message: /CallerId \+918000000099 is not an ExoPhone of this account/ })
@@ -66,4 +66,32 @@ t.test('a number Exotel refuses (not an ExoPhone of the account) rests at once, 
   t.match((await get('/api/notices')).json().notices, [{ kind: 'caller-id-resting', message: /^Exotel refused calls from \+918000000099 .* take it out of EXOTEL_CALLER_IDS\.$/ }])
   const { call } = (await post('/api/trigger-single-call', { customer_id: 'B' })).json()
   t.equal(app.telephony.simulator!.calls.get(call.exotel_sid)!.callerId, pool[1], 'the next call goes from the other number')
+})
+
+t.test('a campaign may have its own numbers out of the pool: its calls are placed from them alone', async (t) => {
+  const pool = ['+918000000001', '+918000000002', '+918000000003']
+  const { app, post, get, authorization } = await appWithCustomers(t,
+    { EXOTEL_CALLER_IDS: pool.join(','), EXOTEL_SIMULATOR_RING_MS: '20', EXOTEL_SIMULATOR_TALK_MS: '100', CALLS_PER_MINUTE: '200' }, CSV)
+  const window = { timezone: 'Asia/Kolkata', days: ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'], hours: ['00:00-24:00'] }
+  const stranger = await post('/api/campaigns', { name: 'Elsewhere', customer_ids: ['A'], calling_window: window, caller_ids: ['+918000000009'] })
+  t.equal(stranger.statusCode, 400)
+  t.same(stranger.json(), {
+    success: false, message: "body.caller_ids: +918000000009 is not one of this server's caller numbers (EXOTEL_CALLER_IDS: +918000000001, +918000000002, +918000000003)"
+  })
+  t.equal((await post('/api/campaigns', { name: 'Bad', customer_ids: ['A'], caller_ids: ['080 4000 0000'] })).statusCode, 400, 'not E.164')
+
+  const made = (await post('/api/campaigns', { name: 'Two numbers', customer_ids: ['A', 'B', 'C'], calling_window: window, caller_ids: [pool[2]] })).json().campaign
+  t.same(made.caller_ids, [pool[2]])
+  const changed = await app.inject({ method: 'PATCH', url: `/api/campaigns/${made.id as string}`, payload: { caller_ids: [pool[2], pool[1]] }, headers: { authorization } })
+  t.same(changed.json().campaign.caller_ids, [pool[2], pool[1]], 'a draft\'s numbers can change')
+  const { fingerprint } = (await get(`/api/campaigns/${made.id as string}/preview`)).json()
+  t.equal((await post(`/api/campaigns/${made.id as string}/start`, { fingerprint })).statusCode, 202)
+  let calls: Array<{ exotel_sid: string | null, attempt: number, caller_id: string }> = []
+  await until(async () => {
+    calls = (await get(`/api/campaigns/${made.id as string}/calls`)).json().calls.filter((call: { attempt: number }) => call.attempt === 1)
+    return calls.length === 3 && calls.every((call) => call.exotel_sid !== null)
+  }, 'every customer dialled')
+  const from = calls.map((call) => app.telephony.simulator!.calls.get(call.exotel_sid!)!.callerId)
+  t.same(from, calls.map((call) => call.caller_id), 'each call keeps the number it went from')
+  t.same([...new Set(from)].sort(), [pool[1], pool[2]], 'from its two numbers, in turn, never the third')
 })
