@@ -325,6 +325,7 @@ class ListeningRevocations extends SharedRevocations {
     const unlisten = this.#unlisten
     this.#unlisten = undefined
     await unlisten?.()
-    await this.#db.query('DELETE FROM revocation_listener WHERE instance = $1', [this.#id])
+    // A database already gone (closed first, unreachable) keeps the lease until it runs out: logouts wait that long.
+    await this.#db.query('DELETE FROM revocation_listener WHERE instance = $1', [this.#id]).catch(() => {})
   }
 }

@@ -53,7 +53,7 @@ function voice (rate: number, ms: number, from = 0): Buffer {
     const t = (from + i) / rate
     let sample = 0
     for (let k = 1; k <= 15; k++) sample += Math.sin(2 * Math.PI * 140 * k * t) / k
-    pcm.writeInt16LE(Math.round(2500 * (0.6 + 0.4 * Math.sin(2 * Math.PI * 4 * t)) * sample), i * 2)
+    pcm.writeInt16LE(Math.round(4000 * (0.6 + 0.4 * Math.sin(2 * Math.PI * 4 * t)) * sample), i * 2)
   }
   return pcm
 }

@@ -217,6 +217,9 @@ for (const engine of engines) {
     deaf.state.failing = /pg_notify/
     await one.list.revoke('unanswered', inAnHour()) // it hears, but cannot say so: waited for until its lease runs out
     t.same(await deaf.check('unanswered'), { fromMemory: false, answer: true }, 'its heartbeats fail too, so it stops trusting its copy')
+    deaf.state.failing = /revocation_listener/
+    await deaf.list.close()
+    t.pass('a close that cannot give up its lease (the database gone) leaves it to run out')
     deaf.state.failing = undefined
   })
 }
