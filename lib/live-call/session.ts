@@ -327,8 +327,7 @@ export class MediaSession {
     if (ready && stream.machine === 'waiting') {
       stream.answer = undefined
       stream.machine = 'message'
-      if (stream.assistant?.leaveMessage) stream.assistant.leaveMessage()
-      else this.#closeAfterHangUp('answering machine: hung up (the assistant cannot leave a message)')
+      stream.assistant?.leaveMessage?.() // (every assistant with a leave-message setting leaves one)
     }
   }
 
