@@ -627,6 +627,15 @@ function facts (list, pairs) {
     .flatMap(([name, value]) => [el('dt', {}, name), el('dd', {}, value)]))
 }
 
+/** What told who answered, in words. */
+const CUES = {
+  'short-greeting': 'a short greeting, then quiet',
+  'long-greeting': 'a long greeting',
+  tone: 'a beep or the network\'s tones',
+  silence: 'nothing was said',
+  exotel: 'as Exotel said'
+}
+
 const EXOTEL_EVENTS = { ringing: 'the phone rang', answered: 'the customer answered', terminal: 'the call ended' }
 
 /** A timeline entry as a person says it. */
@@ -642,8 +651,12 @@ function eventWords (event) {
       if (detail.reason === 'outside-window' && detail.until) return `Outside calling hours: waits until ${when(detail.until)}`
       return event.status === 'canceled' ? `Not dialled: ${SKIPPED[detail.reason] ?? detail.reason}` : `Dialled (${event.status})`
     case 'exotel-callback': return `Exotel: ${EXOTEL_EVENTS[detail.event_type] ?? detail.event_type ?? 'news'} (${event.status})`
-    case 'passthru': return 'Exotel connected the call to this server'
+    case 'passthru':
+      if (detail.handoff) return `Handed to a person: ${detail.handoff.agent_answered ? 'an agent took the call' : 'no agent took the call'}`
+      if (detail.stream) return 'The assistant\'s part ended: Exotel\'s flow goes on'
+      return 'Exotel connected the call to this server'
     case 'media-stream':
+      if (detail.answered_by) return `Answered by ${ANSWERED_BY[detail.answered_by] ?? detail.answered_by}: ${CUES[detail.cue] ?? detail.cue} (${seconds(detail.ms)} in)`
       if (detail.digit) return `The customer pressed ${detail.digit}`
       if (detail.assistant) return `Assistant: ${String(detail.assistant).replaceAll('-', ' ')}`
       if (detail.reason !== undefined) return `Audio stream ended${detail.reason ? ` (${detail.reason})` : ''}`
