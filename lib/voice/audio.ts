@@ -29,32 +29,37 @@ const DECODE = Int16Array.from({ length: 256 }, (_, byte) => decodeSample(byte))
 const ENCODE = Uint8Array.from({ length: 65536 }, (_, index) => encodeSample(index - 32768))
 
 export function mulawToPcm (mulaw: Buffer): Buffer {
-  const pcm = Buffer.allocUnsafe(mulaw.length * 2)
-  for (let i = 0; i < mulaw.length; i++) pcm.writeInt16LE(DECODE[mulaw[i]!]!, i * 2)
-  return pcm
+  const samples = new Int16Array(mulaw.length)
+  for (let i = 0; i < mulaw.length; i++) samples[i] = DECODE[mulaw[i]!]!
+  return Buffer.from(samples.buffer)
 }
 
 export function pcmToMulaw (pcm: Buffer): Buffer {
   const mulaw = Buffer.allocUnsafe(pcm.length >> 1)
-  for (let i = 0; i < mulaw.length; i++) mulaw[i] = ENCODE[pcm.readInt16LE(i * 2) + 32768]!
+  const samples = samples16(pcm)
+  for (let i = 0; i < mulaw.length; i++) mulaw[i] = ENCODE[samples[i]! + 32768]!
   return mulaw
 }
 
-/** 16-bit PCM from one rate to another, by linear interpolation (telephone rates: 8, 16, 24 kHz). */
+/**
+ * 16-bit PCM from one rate to another, by linear interpolation (telephone rates: 8, 16, 24 kHz). Every phrase the
+ * assistant says goes through it: plain loops over typed arrays.
+ */
 export function resample (pcm: Buffer, from: number, to: number): Buffer {
   if (from === to) return pcm
-  const count = pcm.length >> 1
+  const input = samples16(pcm)
+  const count = input.length
   const length = Math.floor(count * to / from)
-  const out = Buffer.allocUnsafe(length * 2)
+  const output = new Int16Array(length)
+  const step = from / to
   for (let i = 0; i < length; i++) {
-    const position = i * from / to
+    const position = i * step
     const left = Math.floor(position)
-    const right = Math.min(left + 1, count - 1)
-    const a = pcm.readInt16LE(left * 2)
-    const b = pcm.readInt16LE(right * 2)
-    out.writeInt16LE(Math.round(a + (b - a) * (position - left)), i * 2)
+    const a = input[left]!
+    const b = input[Math.min(left + 1, count - 1)]!
+    output[i] = Math.round(a + (b - a) * (position - left))
   }
-  return out
+  return Buffer.from(output.buffer)
 }
 
 /** Audio in a stream's format, from 16-bit PCM at `rate`. */
