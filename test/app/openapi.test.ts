@@ -45,7 +45,7 @@ t.test('the OpenAPI document describes the routes from their schemas', async (t)
     const schemes = (operation.security ?? []).flatMap((requirement) => Object.keys(requirement))
     const expected = url.startsWith('/api/') || ['/auth/logout', '/auth/change-password', '/auth/me'].includes(url)
       ? ['bearerAuth']
-      : ['/exotel-webhook', '/passthru-handler', '/ws-url'].includes(url) ? ['exotelToken'] : url === '/metrics' ? ['metricsToken'] : []
+      : ['/exotel-webhook', '/passthru-handler', '/ws-url', '/handoff-agent'].includes(url) ? ['exotelToken'] : url === '/metrics' ? ['metricsToken'] : []
     t.same(schemes, expected, `${name}: security ${expected.join() || 'none (public)'}`)
     t.ok(Object.keys(operation.responses).some((status) => /^4/.test(status)) || ['/health', '/ready'].includes(url), `${name}: its 4xx answers`)
     t.ok(operation.responses['500'], `${name}: its 5xx answer`)
