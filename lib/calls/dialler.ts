@@ -11,7 +11,9 @@ import { applyReport, type Call } from './calls.js'
 export async function dial (db: Database, exotel: ExotelClient, call: Call, statusCallback: string): Promise<Call> {
   try {
     // A campaign's own numbers, else the server's pool; kept before the dial, so that dials on other instances meanwhile count it.
-    const own = call.batch_id ? (await db.query<{ caller_ids: string[] | null }>('SELECT caller_ids FROM campaign WHERE id = $1', [call.batch_id])).rows[0]?.caller_ids : null
+    const own = call.batch_id && exotel.callerIds.length > 1 // (a campaign's numbers are out of the pool: with one, it is that one)
+      ? (await db.query<{ caller_ids: string[] | null }>('SELECT caller_ids FROM campaign WHERE id = $1', [call.batch_id])).rows[0]?.caller_ids
+      : null
     const callerId = await chooseCallerId(db, own ?? exotel.callerIds, call.customer_id)
     await db.query('UPDATE call SET caller_id = $2 WHERE id = $1', [call.id, callerId])
     const placed = await exotel.connect({ to: call.phone, customField: call.id, statusCallback, callerId })
