@@ -64,8 +64,8 @@ const exotel: FastifyPluginAsyncTypebox = async (fastify) => {
       operationId: 'receivePassthru',
       summary: "Exotel's Passthru applet: the flow reached us (the customer answered, the assistant's part ended, an agent's leg ended)",
       description: 'A GET with query parameters (CallSid, CallStatus, digits, Stream[...], DialCallStatus, ...), recorded on the ' +
-        'call\'s timeline. After the Voicebot applet (Stream[...] given) it picks the flow\'s branch: 200 when the assistant ' +
-        'handed the call to a person (on to the Connect applet that rings the agents), 302 otherwise (on to hang up). ' +
+        'call\'s timeline, answered 200. After the Voicebot applet (Stream[...] given), a call the assistant handed to a person ' +
+        'is answered 302 instead: the flow\'s 302 branch goes on to the Connect applet that rings the agents. ' +
         'After the Connect applet (DialCallStatus given) it records whether an agent took the call.',
       security: exotelToken,
       querystring: WebhookQuery,
@@ -90,9 +90,11 @@ const exotel: FastifyPluginAsyncTypebox = async (fastify) => {
       await recordHandOff(fastify.db, result.call.id, agent.agent_answered)
       return { success: true as const, message: agent.agent_answered ? 'An agent took the call' : 'No agent took the call' }
     }
-    if (!passthru.stream) return { success: true as const, message: 'OK' }
-    if (await handOffAsked(fastify.db, result.call.id)) return { success: true as const, message: 'Hand-off: on to the agents' }
-    return reply.code(302).send({ success: true as const, message: 'No hand-off: on to hang up' })
+    // The flow's 200 branch is what it has always been; only a hand-off takes the 302 branch, to the agents.
+    if (passthru.stream && await handOffAsked(fastify.db, result.call.id)) {
+      return reply.code(302).send({ success: true as const, message: 'Hand-off: on to the agents' })
+    }
+    return { success: true as const, message: 'OK' }
   })
 
   fastify.get('/handoff-agent', {

@@ -126,13 +126,13 @@ async function statusCallback (call: SimulatedCall, eventType: 'answered' | 'ter
 }
 
 /**
- * The flow after the Voicebot applet: a Passthru with the stream's details, whose 200 goes on to the Connect applet
- * (the hand-off: it asks the "Dial whom" URL for the agents' number and rings it; then a Passthru with how that dial
- * ended), and whose 302 goes on to hang up.
+ * The flow after the Voicebot applet: a Passthru with the stream's details, whose 200 goes on to hang up, and whose
+ * 302 goes on to the Connect applet (the hand-off: it asks the "Dial whom" URL for the agents' number and rings it;
+ * then a Passthru with how that dial ended).
  */
 async function afterTheBot (call: SimulatedCall, options: LifeOptions, scheduler: Scheduler) {
   const branch = await passthru(call, options, scheduler, { 'Stream[Status]': 'completed', 'Stream[DisconnectedBy]': 'bot' })
-  if (branch?.status !== 200 || !options.agentUrl) return
+  if (branch?.status !== 302 || !options.agentUrl) return
   const whom = await scheduler.deliver(options.agentUrl(), { method: 'GET' })
   const number = whom?.ok ? (await whom.text()).trim() : ''
   const answered = number !== '' && !number.endsWith('2')

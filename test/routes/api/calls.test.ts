@@ -90,7 +90,7 @@ t.test('the flow way (EXOTEL_CALL_MODE=flow): the answered call runs our flow, P
   t.same(answered.events.map((e: { status: string, source: string }) => `${e.source}:${e.status}`), [
     'api:queued', 'api:initiated', 'exotel-callback:in-progress', 'passthru:in-progress',
     'media-stream:in-progress', 'media-stream:in-progress', 'media-stream:in-progress', 'passthru:in-progress', 'exotel-callback:completed'
-  ], 'the Passthru before the assistant and after it (no hand-off: on to hang up)')
+  ], 'the Passthru before the assistant and after it (no hand-off: 200, on to hang up)')
   t.equal(app.telephony.simulator!.calls.get(answered.exotel_sid)!.streamUrl, undefined)
   t.ok(lines.some((line) => line.includes('/passthru-handler?token=[redacted]')), 'the flow\'s requests, logged without the token')
 })

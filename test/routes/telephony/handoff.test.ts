@@ -5,8 +5,8 @@ import { startFakeRealtime } from '../../fake-realtime.js'
 
 /**
  * The hand-off to a person, the flow way on the simulator: the assistant ends its part, the flow's Passthru after the
- * Voicebot applet answers 200 (on to the Connect applet, which asks /handoff-agent whom to ring) or 302 (on to hang
- * up), and the Passthru after the Connect applet tells whether an agent took the call. The stream way refuses.
+ * Voicebot applet answers 302 (on to the Connect applet, which asks /handoff-agent whom to ring) or, as always, 200
+ * (on to hang up), and the Passthru after the Connect applet tells whether an agent took the call. The stream way refuses.
  */
 const says = (en: string) => ({ en })
 const scripted = {
@@ -55,7 +55,7 @@ t.test('the flow way: a customer who asks for a person is handed to the agents, 
     { digits: null, stream: null },
     { stream: { Status: 'completed', DisconnectedBy: 'bot' } },
     { handoff: { agent_answered: true, dial_status: 'completed', seconds: 30 } }
-  ], 'the Passthru before the assistant, after it (the branch to the agents), and after the agent\'s leg')
+  ], 'the Passthru before the assistant, after it (302: the branch to the agents), and after the agent\'s leg')
   t.same(app.telephony.simulator!.calls.get(asks.exotel_sid)!.agent, { number: '+919800000001', answered: true },
     'the Connect applet rang the number /handoff-agent gave')
   t.match((await get('/api/notices')).json().notices, [{
@@ -64,7 +64,7 @@ t.test('the flow way: a customer who asks for a person is handed to the agents, 
 
   const confirms = await ended(get, (await post('/api/trigger-single-call', { customer_id: 'CONFIRMS', assistant_id: assistantId })).json().call.id)
   t.equal(confirms.conversation.outcome, 'confirmed')
-  t.equal(app.telephony.simulator!.calls.get(confirms.exotel_sid)!.agent, undefined, 'no hand-off: the Passthru answered 302, on to hang up')
+  t.equal(app.telephony.simulator!.calls.get(confirms.exotel_sid)!.agent, undefined, 'no hand-off: the Passthru answered 200, on to hang up')
 
   // An agent's leg that nobody answered, as Exotel's Passthru after the Connect applet tells it.
   const query = new URLSearchParams({ token: TOKEN, CallSid: asks.exotel_sid, DialCallStatus: 'no-answer', DialCallDuration: '0', CallType: 'incomplete' })
