@@ -32,6 +32,8 @@ export async function startFakeRealtime () {
     /** The greeting's audio stalls this long halfway, as a slow model's does (0: it does not). */
     stallMs: 0,
     refusal: undefined as { status: number, body: string } | undefined,
+    /** The reason given with the hand_off tool (undefined: none given). */
+    handOffReason: 'asked for a person' as string | undefined,
     /** Sends server events to every connection, as the service would (audio deltas count as audio it sent). */
     push (...events: Array<Record<string, any>>) {
       for (const client of server.clients) {
@@ -60,13 +62,14 @@ export async function startFakeRealtime () {
     server.handleUpgrade(request, socket, head, (client) => {
       const session = { url: request.url!, authorization: request.headers.authorization, events: [] as Array<Record<string, any>> }
       fake.sessions.push(session)
-      connections.set(client, converse(client, session.events, fake.errors, fake.dropAfterGreeting, fake.stallMs))
+      connections.set(client, converse(client, session.events, fake.errors, fake.dropAfterGreeting, fake.stallMs, fake.handOffReason))
     })
   })
   return fake
 }
 
-function converse (socket: WebSocket, events: Array<Record<string, any>>, errors: string[], drop: boolean, stallMs: number) {
+function converse (socket: WebSocket, events: Array<Record<string, any>>, errors: string[], drop: boolean, stallMs: number,
+  handOffReason: string | undefined) {
   let counter = 0
   const id = (kind: string) => `${kind}_${++counter}`
   const send = (event: object) => { if (socket.readyState === socket.OPEN) socket.send(JSON.stringify({ event_id: id('event'), ...event })) }
@@ -165,7 +168,7 @@ function converse (socket: WebSocket, events: Array<Record<string, any>>, errors
           if (drop) setTimeout(() => socket.close(1011, 'server error'), 30)
         } else if (turn === 'listening' && typed?.includes('pressed 0')) {
           turn = 'done'
-          respond(() => [functionCall('hand_off', { reason: 'asked for a person' })])
+          respond(() => [functionCall('hand_off', handOffReason === undefined ? {} : { reason: handOffReason })])
         } else if (turn === 'listening' && typed) {
           const result = typed.includes('pressed 2') ? 'callback' : 'confirmed'
           turn = 'answered'

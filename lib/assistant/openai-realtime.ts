@@ -265,7 +265,7 @@ class RealtimeSession implements AssistantSession {
       }
     }
     if (event.name === 'hand_off') {
-      this.#output.outcome({ result: HANDOFF_OUTCOME, detail: { reason: String(args.reason ?? '').slice(0, 500) } })
+      this.#output.outcome({ result: HANDOFF_OUTCOME, detail: { reason: String(args.reason ?? '').slice(0, 500) } }) // (none given: '')
       return this.#output.hangUp() // the flow goes on to the agents
     }
     if (event.name === 'end_call') return this.#output.hangUp()

@@ -350,39 +350,39 @@ export class MediaSession {
 
   #output (stream: Stream): AssistantOutput {
     const { playback } = stream
-    /** While a machine's beep is awaited, what the assistant says to the person it thought it had is not played. */
-    const hushed = () => stream.machine === 'waiting'
+    /** While a machine's beep is awaited, what the assistant says to the person it thought it had is dropped. */
+    const unlessHushed = <A extends unknown[]>(work: (...args: A) => void) => (...args: A) => {
+      if (stream.machine !== 'waiting') work(...args)
+    }
     return {
-      play: (audio) => { if (!hushed()) playback.play(audio) },
-      flush: () => {
-        if (hushed()) return
+      play: unlessHushed((audio: Buffer) => playback.play(audio)),
+      flush: unlessHushed(() => {
         playback.flush()
         stream.quality.utteranceEnded()
-      },
-      mark: (name) => {
-        if (hushed()) return
+      }),
+      mark: unlessHushed((name: string) => {
         playback.mark(name)
         stream.quality.utteranceEnded()
-      },
+      }),
       modelDelay: (ms) => stream.quality.modelDelay(ms),
       clear: () => {
         playback.clear()
         this.#recorder.conversation({ bargeIn: true })
       },
       get unplayedMs () { return playback.unplayedMs },
-      transcript: (speaker, text) => { if (!hushed()) this.#recorder.conversation({ line: { speaker, text } }) },
-      outcome: (outcome: Outcome) => { if (!hushed()) this.#recorder.conversation({ outcome }) },
+      transcript: unlessHushed((speaker: 'assistant' | 'caller', text: string) => this.#recorder.conversation({ line: { speaker, text } })),
+      outcome: unlessHushed((outcome: Outcome) => this.#recorder.conversation({ outcome })),
       log: (message) => this.#options.log('media stream: assistant', { callId: this.#callId, message }),
       note: (event, detail) => this.#recorder.timeline(`assistant:${stream.sid}:${event}:${++this.#notes}`, { assistant: event, ...detail }),
       problem: (problem) => {
         this.#options.log('media stream: assistant problem', { callId: this.#callId, problem })
         this.#recorder.conversation({ problem })
       },
-      hangUp: () => {
-        if (this.#ended || this.#hangUpTimer || hushed()) return
+      hangUp: unlessHushed(() => {
+        if (this.#ended || this.#hangUpTimer) return
         playback.mark(HANG_UP_MARK)
         this.#hangUpTimer = setTimeout(() => this.#closeAfterHangUp(), playback.unplayedMs + HANG_UP_GRACE_MS)
-      }
+      })
     }
   }
 

@@ -17,7 +17,7 @@ export interface SimulatedCall {
   bot: { audioBytes: number, marks: string[], clears: number, misnumbered: number }
   /** What the simulated caller did on the media stream. */
   caller: { digits: string[], spokeMs: number }
-  /** The flow's Connect applet, after a hand-off: the number it rang, and whether the agent answered (one ending in 2 does not). */
+  /** The flow's Connect applet, after a hand-off: the number it rang, and whether an agent answered. */
   agent?: { number: string, answered: boolean }
   startTime: Date
   answerTime?: Date
@@ -134,8 +134,8 @@ async function afterTheBot (call: SimulatedCall, options: LifeOptions, scheduler
   const branch = await passthru(call, options, scheduler, { 'Stream[Status]': 'completed', 'Stream[DisconnectedBy]': 'bot' })
   if (branch?.status !== 302 || !options.agentUrl) return
   const whom = await scheduler.deliver(options.agentUrl(), { method: 'GET' })
-  const number = whom?.ok ? (await whom.text()).trim() : ''
-  const answered = number !== '' && !number.endsWith('2')
+  const number = (await whom!.text()).trim() // (a failed request is reported by the scheduler)
+  const answered = !callerOf(call.from).agentAway
   call.agent = { number, answered }
   await passthru(call, options, scheduler, {
     DialCallStatus: answered ? 'completed' : 'no-answer',

@@ -7,7 +7,7 @@ import type { Scheduler } from './scheduler.js'
 /**
  * What a caller who answers does on the media stream, by the last digit of their number: press 1 once the bot's
  * first words have played (0, 7, 8, 9); talk over the bot, then press 1 (4); press 2 (5); stay silent (6). By the
- * last two digits, who answers: a person who presses 0 (50: asks for a person); a person who says "hello?" first, then presses 1 (70); a voicemail (77: its greeting,
+ * last two digits, who answers: a person who presses 0 (50: asks for a person; 59: the same, and no agent answers); a person who says "hello?" first, then presses 1 (70); a voicemail (77: its greeting,
  * then a beep, then it records); a network message (87: the network's three tones, its message, and the line drops);
  * an IVR menu (97: a menu, then it waits).
  */
@@ -20,6 +20,8 @@ export interface CallerBehaviour {
   opening?: { parts: Sound[], hangUp?: boolean }
   /** A machine answers (Exotel reports NotSure: it tells machines only where the account pays for detection). */
   machine?: true
+  /** Handed to a person, no agent answers the Connect applet's ring. */
+  agentAway?: true
 }
 
 /** A stretch of the caller's audio: a voice, a steady tone (a beep, the network's tones), or quiet. */
@@ -31,6 +33,7 @@ const CALLERS: Record<string, CallerBehaviour> = {
   5: { digit: '2' },
   6: {},
   50: { digit: '0' },
+  59: { digit: '0', agentAway: true },
   70: { digit: '1', opening: { parts: [{ quiet: 300 }, { voice: 500 }] } },
   77: { machine: true, opening: { parts: [{ quiet: 300 }, { voice: 2500 }, { quiet: 500 }, { tone: 1000, ms: 500 }] } },
   87: { machine: true, opening: { parts: [{ tone: 913.8, ms: 330 }, { tone: 1370.6, ms: 330 }, { tone: 1776.7, ms: 380 }, { voice: 3000 }, { quiet: 500 }], hangUp: true } },

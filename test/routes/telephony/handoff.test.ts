@@ -22,7 +22,7 @@ const scripted = {
   outcomes: [{ name: 'confirmed', final: true }, { name: 'handoff' }]
 }
 const TOKEN = 'a-webhook-token-for-tests'
-const CSV = 'customer_id,name,phone\nASKS,Asha Asks,9000000050\nCONFIRMS,Ravi Confirms,9000000000\n'
+const CSV = 'customer_id,name,phone\nASKS,Asha Asks,9000000050\nCONFIRMS,Ravi Confirms,9000000000\nAWAY,Amit Away,9000000059\n'
 
 const fake = await startFakeRealtime()
 t.teardown(() => fake.close())
@@ -66,11 +66,16 @@ t.test('the flow way: a customer who asks for a person is handed to the agents, 
   t.equal(confirms.conversation.outcome, 'confirmed')
   t.equal(app.telephony.simulator!.calls.get(confirms.exotel_sid)!.agent, undefined, 'no hand-off: the Passthru answered 200, on to hang up')
 
-  // An agent's leg that nobody answered, as Exotel's Passthru after the Connect applet tells it.
-  const query = new URLSearchParams({ token: TOKEN, CallSid: asks.exotel_sid, DialCallStatus: 'no-answer', DialCallDuration: '0', CallType: 'incomplete' })
-  const unanswered = await app.inject({ url: `/passthru-handler?${query.toString()}` })
-  t.same(unanswered.json(), { success: true, message: 'No agent took the call' })
-  t.match((await get(`/api/calls/${asks.id as string}`)).json().call.conversation.outcome_detail, { agent_answered: false })
+  // Handed off, and no agent answers the Connect applet's ring.
+  const away = await ended(get, (await post('/api/trigger-single-call', { customer_id: 'AWAY', assistant_id: assistantId })).json().call.id)
+  await until(async () => (await get(`/api/calls/${away.id as string}`)).json().call.conversation.outcome_detail.agent_answered === false,
+    'the unanswered agent leg recorded')
+  t.same(app.telephony.simulator!.calls.get(away.exotel_sid)!.agent, { number: '+919800000001', answered: false })
+  // As Exotel's Passthru after the Connect applet may tell it, with no duration.
+  const query = new URLSearchParams({ token: TOKEN, CallSid: away.exotel_sid, DialCallStatus: 'busy', CallType: 'incomplete' })
+  const busy = await app.inject({ url: `/passthru-handler?${query.toString()}` })
+  t.same(busy.json(), { success: true, message: 'No agent took the call' })
+  t.match((await get(`/api/calls/${away.id as string}`)).json().call.events.at(-1), { source: 'passthru', detail: { handoff: { agent_answered: false, dial_status: 'busy', seconds: null } } })
 
   // The OpenAI assistant hands off through its hand_off tool.
   const ai = await post('/api/assistants', {
@@ -83,8 +88,14 @@ t.test('the flow way: a customer who asks for a person is handed to the agents, 
   t.match(viaTool.conversation, { assistant: 'openai', outcome: 'handoff', outcome_detail: { reason: 'asked for a person' } })
   t.ok(fake.sessions.at(-1)!.events.find((event) => event.type === 'session.update')!.session.tools.some((tool: { name: string }) => tool.name === 'hand_off'))
   t.equal((await app.inject({ url: `/handoff-agent?token=${TOKEN}` })).body, '+919800000001')
+  fake.handOffReason = undefined // a model that gives no reason
+  t.teardown(() => { fake.handOffReason = 'asked for a person' })
+  const noReason = await ended(get, (await post('/api/trigger-single-call', { customer_id: 'AWAY', assistant_id: ai.json().assistant.id })).json().call.id)
+  t.match(noReason.conversation, { outcome: 'handoff', outcome_detail: { reason: '' } })
   t.match((await get('/api/notices')).json().notices.map((notice: { message: string }) => notice.message), [
+    'Amit Away was handed to a person (no reason given): open the call for who they are and what was said.',
     'Asha Asks was handed to a person (asked for a person): open the call for who they are and what was said.',
+    'Amit Away was handed to a person (pressed 0): open the call for who they are and what was said.',
     'Asha Asks was handed to a person (pressed 0): open the call for who they are and what was said.'
   ], 'the latest first, with the reason the model gave')
 })
