@@ -656,7 +656,10 @@ function eventWords (event) {
       if (detail.stream) return 'The assistant\'s part ended: Exotel\'s flow goes on'
       return 'Exotel connected the call to this server'
     case 'media-stream':
-      if (detail.answered_by) return `Answered by ${ANSWERED_BY[detail.answered_by] ?? detail.answered_by}: ${CUES[detail.cue] ?? detail.cue} (${seconds(detail.ms)} in)`
+      if (detail.answered_by) {
+        const after = detail.cue === 'exotel' ? '' : ` (told ${seconds(detail.ms)} in)`
+        return `Answered by ${ANSWERED_BY[detail.answered_by] ?? detail.answered_by}: ${CUES[detail.cue] ?? detail.cue}${after}`
+      }
       if (detail.digit) return `The customer pressed ${detail.digit}`
       if (detail.assistant) return `Assistant: ${String(detail.assistant).replaceAll('-', ' ')}`
       if (detail.reason !== undefined) return `Audio stream ended${detail.reason ? ` (${detail.reason})` : ''}`

@@ -184,7 +184,7 @@ t.test('a new operator runs a campaign through the screens, at desktop and phone
   const timeline = await page.locator('#timeline').textContent()
   t.match(timeline, /Queued to be dialled.*Dialled: Exotel accepted the call.*Exotel: the call ended \(completed\)/s)
   t.notMatch(timeline, /exotel-callback|event_type/, 'no internal words')
-  t.match(timeline, /Answered by (a person: as Exotel said|not sure: nothing was said) \(\d+\.\d s in\)/, 'who answered, in words')
+  t.match(timeline, /Answered by (a person: as Exotel said|not sure: nothing was said \(told \d+\.\d s in\))/, 'who answered, in words')
   t.match(await page.locator('#call-facts').textContent(), /Answered bya person/)
   t.match(await page.locator('#call-customer').textContent(), /amount_due1200/)
   t.match(await page.locator('#transcript').textContent(), /Assistant: Hello.*Caller: \(pressed 1\).*Assistant: Thank you/s)
