@@ -29,6 +29,8 @@ export function phrases (text: string): string[] {
 export class Speech {
   readonly #engine = new SpeechEngine()
   readonly #cache = new Map<string, Buffer>()
+  /** Phrases being made, each with whether it was asked for urgently. */
+  readonly #making = new Map<string, { audio: Promise<Buffer>, urgent: boolean }>()
   #cachedBytes = 0
 
   constructor (readonly cacheBytes = 32 * 1024 * 1024) {}
@@ -52,7 +54,10 @@ export class Speech {
     await this.#engine.warmUp()
   }
 
-  /** One phrase's audio, from the cache or made now (`urgent`: ahead of phrases that are not). */
+  /**
+   * One phrase's audio, from the cache or made now (`urgent`: ahead of phrases that are not). A phrase being made
+   * is waited for, not made again: a hundred calls that start together ask for the same menu at once.
+   */
   async phrase (phrase: string, voice: VoiceChoice, format: MediaFormat, urgent = false): Promise<Buffer> {
     const key = `${voice.language}:${voice.gender}:${voice.rate}:${format.encoding}:${format.sampleRate}:${phrase}`
     const cached = this.#cache.get(key)
@@ -61,11 +66,25 @@ export class Speech {
       this.#cache.set(key, cached)
       return cached
     }
+    const making = this.#making.get(key)
+    // One made ahead waits behind every urgent phrase: someone waiting for it now asks again, ahead.
+    if (making && (making.urgent || !urgent)) return await making.audio
+    const audio = this.#make(phrase, voice, format, urgent)
+    const entry = { audio, urgent }
+    this.#making.set(key, entry)
+    try {
+      const made = await audio
+      this.#keep(key, made)
+      return made
+    } finally {
+      if (this.#making.get(key) === entry) this.#making.delete(key)
+    }
+  }
+
+  async #make (phrase: string, voice: VoiceChoice, format: MediaFormat, urgent: boolean): Promise<Buffer> {
     const name = LANGUAGES[voice.language].voice + (voice.gender === 'female' ? '+f3' : '')
     const { pcm, sampleRate } = await this.#engine.synthesize(phrase, name, voice.rate, urgent)
-    const audio = fromPcm(Buffer.from(pcm.buffer, pcm.byteOffset, pcm.byteLength), sampleRate, format)
-    this.#keep(key, audio)
-    return audio
+    return fromPcm(Buffer.from(pcm.buffer, pcm.byteOffset, pcm.byteLength), sampleRate, format)
   }
 
   #keep (key: string, audio: Buffer) {

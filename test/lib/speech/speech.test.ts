@@ -52,6 +52,26 @@ t.test('phrases are kept, in each format, the least recently used let go past th
   t.equal(parts.length, 4, 'one piece a phrase')
 })
 
+t.test('a phrase asked for again while it is being made is made once; an urgent ask does not wait behind one made ahead', async (t) => {
+  const speech = new Speech()
+  t.teardown(() => speech.close())
+  const voice = { language: 'en', gender: 'female', rate: 150 } as const
+  await speech.warmUp()
+  const together = await Promise.all([1, 2, 3].map(() => speech.phrase('To confirm your payment,', voice, pcm8k, true)))
+  t.ok(together[1] === together[0] && together[2] === together[0], 'three calls at once: one audio, made once')
+  const later = await Promise.all([1, 2].map(() => speech.phrase('press 1.', voice, pcm8k)))
+  t.ok(later[1] === later[0], 'made ahead twice at once: once')
+
+  // Made ahead while the engine is busy, then asked for by a call: the call's ask is made ahead of the queue.
+  const busy = speech.phrase('A long phrase that keeps the engine busy for a while, said by nobody in particular', voice, pcm8k)
+  const ahead = speech.phrase('To be called back later,', voice, pcm8k)
+  const now = await speech.phrase('To be called back later,', voice, pcm8k, true)
+  const [made] = await Promise.all([ahead, busy])
+  t.not(made, now, 'made twice: the call did not wait for the one made ahead')
+  t.equal(made.length, now.length, 'the same speech')
+  t.equal(await speech.phrase('To be called back later,', voice, pcm8k), made, 'the last made is the one kept')
+})
+
 t.test('the engine: one worker, started once; a voice it lacks is an error; a closed engine refuses', async (t) => {
   const engine = new SpeechEngine()
   t.teardown(() => engine.close())
