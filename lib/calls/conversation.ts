@@ -38,33 +38,42 @@ export async function startConversation (db: Queryable, callId: string, assistan
 export const MAX_TRANSCRIPT_LINES = 1000
 export const MAX_KEYS = 200
 
+/**
+ * Writes one change, and announces it (with the call's batch) only when there was a conversation to change: one
+ * statement, which sets only what the change holds (most are one transcript line, written many times a call).
+ */
 export async function recordConversation (db: Queryable, callId: string, change: ConversationChange): Promise<void> {
-  const line = change.line ? JSON.stringify([{ ...change.line, at: new Date().toISOString() }]) : null
   const event: LiveEvent = { type: 'conversation', conversation: { call_id: callId, ...change } }
-  // One statement: the update, and its announcement (with the call's batch) only when there was one to update.
+  const params: unknown[] = [callId, EVENTS_CHANNEL, JSON.stringify(event)]
+  const param = (value: unknown) => `$${params.push(value)}`
+  const sets: string[] = []
+  if (change.line) {
+    const line = JSON.stringify([{ ...change.line, at: new Date().toISOString() }])
+    sets.push(`transcript = CASE WHEN jsonb_array_length(transcript) < ${MAX_TRANSCRIPT_LINES}
+      THEN transcript || ${param(line)}::jsonb ELSE transcript END`)
+  }
+  if (change.digit) sets.push(`dtmf = CASE WHEN length(dtmf) < ${MAX_KEYS} THEN dtmf || ${param(change.digit)} ELSE dtmf END`)
+  if (change.bargeIn) sets.push('barge_ins = barge_ins + 1')
+  if (change.outcome) {
+    sets.push(`outcome = ${param(change.outcome.result)}`, `outcome_detail = ${param(JSON.stringify(change.outcome.detail ?? {}))}::jsonb`)
+  }
+  if (change.problem) sets.push(`problem = ${param(change.problem)}`)
+  if (change.end) sets.push('ended_at = coalesce(ended_at, now())', `stop_reason = coalesce(stop_reason, ${param(change.end)})`)
+  if (change.quality) sets.push(`quality = ${param(JSON.stringify(change.quality))}::jsonb`)
+  // Who answered is kept on the call, unless Exotel said human or machine.
+  const answered = change.answeredBy
+    ? `answered AS (
+         UPDATE call SET answered_by = ${param(change.answeredBy)} WHERE id = $1
+           AND (answered_by IS NULL OR answered_by NOT IN ('human', 'machine'))
+       ), `
+    : ''
   await db.query(
-    `WITH answered AS (
-       UPDATE call SET answered_by = $12 WHERE id = $1 AND $12::text IS NOT NULL
-         AND (answered_by IS NULL OR answered_by NOT IN ('human', 'machine'))
-     ), changed AS (
-       UPDATE call_conversation SET
-         transcript = CASE WHEN jsonb_array_length(transcript) < ${MAX_TRANSCRIPT_LINES}
-           THEN transcript || coalesce($2::jsonb, '[]') ELSE transcript END,
-         dtmf = CASE WHEN length(dtmf) < ${MAX_KEYS} THEN dtmf || coalesce($3, '') ELSE dtmf END,
-         barge_ins = barge_ins + $4,
-         outcome = coalesce($5, outcome),
-         outcome_detail = CASE WHEN $5::text IS NULL THEN outcome_detail ELSE $6::jsonb END,
-         problem = coalesce($7, problem),
-         ended_at = CASE WHEN $8::text IS NULL OR ended_at IS NOT NULL THEN ended_at ELSE now() END,
-         stop_reason = coalesce(stop_reason, $8),
-         quality = coalesce($11::jsonb, quality)
-       WHERE call_id = $1 RETURNING call_id
+    `WITH ${answered}changed AS (
+       UPDATE call_conversation SET ${sets.length > 0 ? sets.join(', ') : 'call_id = call_id'} WHERE call_id = $1 RETURNING call_id
      )
-     SELECT pg_notify($9, jsonb_set($10::jsonb, '{conversation,batch_id}', coalesce(to_jsonb(call.batch_id), 'null'))::text)
+     SELECT pg_notify($2, jsonb_set($3::jsonb, '{conversation,batch_id}', coalesce(to_jsonb(call.batch_id), 'null'))::text)
      FROM changed JOIN call ON call.id = changed.call_id`,
-    [callId, line, change.digit ?? null, change.bargeIn ? 1 : 0, change.outcome?.result ?? null,
-      JSON.stringify(change.outcome?.detail ?? {}), change.problem ?? null, change.end ?? null,
-      EVENTS_CHANNEL, JSON.stringify(event), change.quality ? JSON.stringify(change.quality) : null, change.answeredBy ?? null]
+    params
   )
 }
 
