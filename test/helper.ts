@@ -29,6 +29,29 @@ export function schemaErrors (schema: object, value: unknown): string[] {
   return validate(value) ? [] : validate.errors!.map((error) => `${error.instancePath} ${error.message ?? ''}`)
 }
 
+/** An assistant's text in English, with other languages when given. */
+export const says = (en: string, more: Record<string, string> = {}) => ({ en, ...more })
+
+/**
+ * A scripted assistant's config as the tests make one: a greeting, key 1 to confirm, short texts for the rest, no
+ * retries; each test puts what it is about on top (`changes`).
+ */
+export function scriptedConfig (changes: Record<string, unknown> = {}) {
+  return {
+    language: 'en',
+    greeting: says('Hello {{ first_name }}, your payment is due. Press 1 to confirm.'),
+    choices: [{ key: '1', outcome: 'confirmed', reply: says('Thank you.') }],
+    spoke_instead: says('Please use the keypad.'),
+    invalid_key: says('That is not a choice.'),
+    no_reply: says('Are you there?'),
+    goodbye: says('Goodbye.'),
+    retries: 0,
+    reply_timeout_seconds: 2,
+    outcomes: [{ name: 'confirmed', final: true }],
+    ...changes
+  }
+}
+
 /** Tests run at any hour: batches may dial around the clock unless a test says otherwise (the default is 09:00-21:00 IST). */
 export const ANY_HOUR = { CALLING_HOURS: '00:00-24:00' }
 

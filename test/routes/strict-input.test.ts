@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto'
 import type { RouteOptions } from 'fastify'
 import t from 'tap'
-import { build, capturingLogger, FAST_CALLS, multipartFile, testUsers } from '../helper.js'
+import { build, capturingLogger, FAST_CALLS, multipartFile, says, scriptedConfig, testUsers } from '../helper.js'
 
 /**
  * Input that is not understood is refused, on every route under /api and /auth: the routes are taken from the app
@@ -13,19 +13,7 @@ const BATCH = randomUUID()
 const CALL = randomUUID()
 const ASSISTANT = randomUUID()
 const WEBHOOK = randomUUID()
-const says = (en: string) => ({ en })
-const SCRIPTED = {
-  language: 'en',
-  greeting: says('Hello {{ name }}. Press 1.'),
-  choices: [{ key: '1', outcome: 'confirmed', reply: says('Thank you.') }],
-  spoke_instead: says('Please press 1.'),
-  invalid_key: says('Please press 1.'),
-  no_reply: says('Press 1.'),
-  goodbye: says('Goodbye.'),
-  retries: 1,
-  reply_timeout_seconds: 5,
-  outcomes: [{ name: 'confirmed' }]
-}
+const SCRIPTED = scriptedConfig({ greeting: says('Hello {{ name }}. Press 1.'), outcomes: [{ name: 'confirmed' }] })
 
 interface Sample {
   url: string

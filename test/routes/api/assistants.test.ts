@@ -1,19 +1,13 @@
 import t from 'tap'
 import { createAssistant } from '../../../lib/assistant/store.js'
 import { readWav } from '../../../lib/voice/audio.js'
-import { appWithCustomers, FAST_CALLS, until } from '../../helper.js'
+import { appWithCustomers, FAST_CALLS, says, scriptedConfig, until } from '../../helper.js'
 
-const says = (en: string, more: Record<string, string> = {}) => ({ en, ...more })
-const scripted = (changes: Record<string, unknown> = {}) => ({
-  language: 'en',
+const scripted = (changes: Record<string, unknown> = {}) => scriptedConfig({
   voice: { gender: 'male', rate: 160 },
   greeting: says('Hello {{ first_name }}, you owe {{ amount_due | rupees }} by {{ due_date | date }}. Press 1 to confirm.',
     { hi: 'नमस्ते {{ first_name }}, आपके {{ amount_due | rupees }} बाकी हैं। पुष्टि के लिए 1 दबाइए।' }),
   choices: [{ key: '1', outcome: 'confirmed', reply: says('Thank you.') }, { key: '#', outcome: 'callback', reply: says('We will call later.') }],
-  spoke_instead: says('Please use the keypad.'),
-  invalid_key: says('That is not a choice.'),
-  no_reply: says('Are you there?'),
-  goodbye: says('Goodbye.'),
   retries: 1,
   reply_timeout_seconds: 0.3,
   outcomes: [{ name: 'confirmed', final: true }, { name: 'callback', follow_up: true }],

@@ -1,5 +1,5 @@
 import t from 'tap'
-import { appWithCustomers, FAST_CALLS, testClock, until } from '../../helper.js'
+import { appWithCustomers, FAST_CALLS, says, scriptedConfig, testClock, until } from '../../helper.js'
 
 // Customers by what the simulator does with their number (last digit): 9 presses 1 (confirmed), 5 presses 2
 // (callback), 6 stays silent (no-response), 1 is busy. DNC is on the do-not-call list; NOAMT has no amount.
@@ -11,12 +11,10 @@ const CSV = 'customer_id,name,phone,Amount Due\n' +
   'DNC,Do Not,9000000509,7\n' +
   'NOAMT,No Amount,9000000609,\n'
 
-const says = (en: string) => ({ en })
 const REMINDER = {
   name: 'Dues',
   kind: 'scripted',
-  config: {
-    language: 'en',
+  config: scriptedConfig({
     greeting: says('Hello {{ first_name }}, you owe {{ amount_due | rupees }}. Press 1 if paid, 2 for a call back.'),
     choices: [
       { key: '1', outcome: 'confirmed', reply: says('Thank you.') },
@@ -25,11 +23,10 @@ const REMINDER = {
     spoke_instead: says('Please press 1 or 2.'),
     invalid_key: says('Please press 1 or 2.'),
     no_reply: says('Press 1 or 2.'),
-    goodbye: says('Goodbye.'),
     retries: 1,
     reply_timeout_seconds: 0.2,
     outcomes: [{ name: 'confirmed', final: true }, { name: 'callback', follow_up: true }]
-  }
+  })
 }
 
 // The clock moves hours ahead: calls in flight must not look overdue to the sweeps.

@@ -1,32 +1,17 @@
 import t from 'tap'
-import { appWithCustomers, ANY_HOUR, FAST_CALLS, until } from '../../helper.js'
+import { appWithCustomers, ANY_HOUR, FAST_CALLS, says, scriptedConfig, until } from '../../helper.js'
 
 /**
  * Who answered, on the simulator: a voicemail (its greeting, a beep), a network message (its tones, its words, the
  * line drops), an IVR menu, and a person who says "hello?" first (numbers ending 77, 87, 97 and 70). Each assistant
  * says what to do with a machine: speak on, leave a message, or hang up.
  */
-const says = (en: string) => ({ en })
-const scripted = (changes: Record<string, unknown>) => ({
-  language: 'en',
-  greeting: says('Hello {{ first_name }}, your payment is due. Press 1 to confirm.'),
-  choices: [{ key: '1', outcome: 'confirmed', reply: says('Thank you.') }],
-  spoke_instead: says('Please use the keypad.'),
-  invalid_key: says('That is not a choice.'),
-  no_reply: says('Are you there?'),
-  goodbye: says('Goodbye.'),
-  retries: 0,
-  reply_timeout_seconds: 2,
-  outcomes: [{ name: 'confirmed', final: true }],
-  ...changes
-})
-
 const CSV = 'customer_id,name,phone\nVOICEMAIL,Vani Mail,9000000077\nNETWORK,Net Work,9000000087\nIVR,Ivy Menu,9000000097\n' +
   'PERSON,Asha Rao,9000000070\n'
 
 const { app, post, get } = await appWithCustomers(t, { ...FAST_CALLS, ...ANY_HOUR }, CSV)
 const assistant = async (onMachine: Record<string, unknown>) => {
-  const made = await post('/api/assistants', { name: `On machines: ${String(onMachine.on_machine)}`, kind: 'scripted', config: scripted(onMachine) })
+  const made = await post('/api/assistants', { name: `On machines: ${String(onMachine.on_machine)}`, kind: 'scripted', config: scriptedConfig(onMachine) })
   return made.json().assistant.id as string
 }
 const hangsUp = await assistant({ on_machine: 'hang-up' })

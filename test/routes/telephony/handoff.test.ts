@@ -1,6 +1,6 @@
 import t from 'tap'
 import { createAssistant } from '../../../lib/assistant/store.js'
-import { appWithCustomers, ANY_HOUR, FAST_CALLS, until } from '../../helper.js'
+import { appWithCustomers, ANY_HOUR, FAST_CALLS, says, scriptedConfig, until } from '../../helper.js'
 import { startFakeRealtime } from '../../fake-realtime.js'
 
 /**
@@ -8,19 +8,11 @@ import { startFakeRealtime } from '../../fake-realtime.js'
  * Voicebot applet answers 302 (on to the Connect applet, which asks /handoff-agent whom to ring) or, as always, 200
  * (on to hang up), and the Passthru after the Connect applet tells whether an agent took the call. The stream way refuses.
  */
-const says = (en: string) => ({ en })
-const scripted = {
-  language: 'en',
+const scripted = scriptedConfig({
   greeting: says('Hello {{ first_name }}. Press 1 to confirm, or 0 to talk to a person.'),
   choices: [{ key: '1', outcome: 'confirmed', reply: says('Thank you.') }, { key: '0', outcome: 'handoff', reply: says('Connecting you to a person.') }],
-  spoke_instead: says('Please use the keypad.'),
-  invalid_key: says('That is not a choice.'),
-  no_reply: says('Are you there?'),
-  goodbye: says('Goodbye.'),
-  retries: 0,
-  reply_timeout_seconds: 2,
   outcomes: [{ name: 'confirmed', final: true }, { name: 'handoff' }]
-}
+})
 const TOKEN = 'a-webhook-token-for-tests'
 const CSV = 'customer_id,name,phone\nASKS,Asha Asks,9000000050\nCONFIRMS,Ravi Confirms,9000000000\nAWAY,Amit Away,9000000059\n'
 
