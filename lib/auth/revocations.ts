@@ -70,6 +70,12 @@ async function record (db: Queryable, key: string, { notBefore, expires }: Entry
   [key, notBefore === null ? null : new Date(notBefore), new Date(expires)])
 }
 
+/** Every revocation that has not expired: what a mirror is loaded from. */
+async function unexpired (db: Queryable): Promise<Row[]> {
+  const { rows } = await db.query<Row>('SELECT jti, not_before, expires_at FROM revoked_token WHERE expires_at >= now()')
+  return rows
+}
+
 function refusalOf (token: { iat: number }, revoked: Entry | undefined, cut: Entry | undefined) {
   if (revoked) return 'revoked' as const
   // Whole seconds: a token issued in the second of the change (the refresh that follows it) is let through.
@@ -108,8 +114,7 @@ class MirroredRevocations extends Revocations {
 
   static async load (db: Queryable): Promise<MirroredRevocations> {
     const list = new MirroredRevocations(db)
-    const { rows } = await db.query<Row>('SELECT jti, not_before, expires_at FROM revoked_token WHERE expires_at >= now()')
-    for (const row of rows) list.#entries.set(row.jti, entryOf(row))
+    for (const row of await unexpired(db)) list.#entries.set(row.jti, entryOf(row))
     return list
   }
 
@@ -276,8 +281,8 @@ class ListeningRevocations extends SharedRevocations {
       this.#trustedUntil = until
       return
     }
-    this.#db.query<Row>('SELECT jti, not_before, expires_at FROM revoked_token WHERE expires_at >= now()')
-      .then(({ rows }) => {
+    unexpired(this.#db)
+      .then((rows) => {
         for (const row of rows) this.#entries.set(row.jti, later(this.#entries.get(row.jti), entryOf(row)))
         this.#trustedUntil = Math.max(this.#trustedUntil, until) // (reloads may overlap on a slow server)
       }, () => {}) // the next heartbeat tries again
