@@ -108,16 +108,17 @@ t.test('a call claimed by a run that ended is failed, never dialled again; nothi
 t.test('a call in flight past the timeout takes Exotel\'s word, else fails', async (t) => {
   const { db, exotel, simulator } = await setup(t, 2)
   await queueBatch(db, 'sub', { filter: {} }, ANYTIME)
+  // However slow the machine, nothing is overdue until the test clock passes the timeout.
   const clock = testClock()
-  const running = dispatcher(db, exotel, { callTimeoutMs: 50 }, undefined, clock)
+  const running = dispatcher(db, exotel, { callTimeoutMs: 60_000 }, undefined, clock)
   await running.tick()
-  await new Promise((resolve) => setTimeout(resolve, 400))
+  await new Promise((resolve) => setTimeout(resolve, 400)) // the rate (paced on the database's time) lets the second dial through
   await running.tick()
   t.equal(await dialled(db), 2)
   const [first] = [...simulator.calls.values()]
   first!.status = 'completed' // Exotel's record says the first ended; its callback was lost
   await db.query('UPDATE call SET updated_at = now() - interval \'1 hour\'')
-  clock.advance(1000) // the sweep runs once a second
+  clock.advance(120_000) // past the timeout (and the sweep's second)
   await running.tick()
   const { rows } = await db.query<{ exotel_sid: string, status: string, error: string | null }>(
     'SELECT exotel_sid, status, error FROM call')
