@@ -326,8 +326,9 @@ t.test('openai: a refused connection is recorded with its HTTP status and messag
   }
 })
 
+/** Waits for `check` (up to 20 s: the first speech loads the engine, slow on a loaded machine). */
 async function until (check: () => boolean) {
-  for (let i = 0; i < 400 && !check(); i++) await wait(5)
+  for (let i = 0; i < 4000 && !check(); i++) await wait(5)
   if (!check()) throw new Error('timed out')
 }
 
