@@ -4,6 +4,8 @@
 // carries at that rate, and a delay: the echo's (a frame sent -> its echo back), the scripted assistant's reply
 // (the caller's last word -> the first audio of its answer, which waits 700 ms of quiet to know they stopped).
 // The goal: calls per core with the scripted assistant at least half the echo's. BENCH_CALLS (default 100).
+// The server has loaded its speech engine (SPEECH_WARM_UP's work at start) before the calls begin; each call still
+// has its own greeting made (every caller has another name).
 import { once } from 'node:events'
 import WebSocket from 'ws'
 import { appCallers, cpuOf, percentile, startServer, stopApp } from './live-calls.js'

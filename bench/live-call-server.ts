@@ -61,5 +61,7 @@ if (mode === 'ws') {
         .then(() => send({ rung: true }), () => send({ rung: false }))
     }
   })
+  // What SPEECH_WARM_UP starts at onReady, finished before the calls: a server's one-time start, not a call's cost.
+  await server.speech.warmUp()
   send({ ready: true, url, authorization, wsUrl: `${url}/ws-url?token=${token}&sample-rate=16000`, sids: rows.map((row) => row.exotel_sid) })
 }
