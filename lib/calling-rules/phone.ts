@@ -9,7 +9,7 @@ export type PhoneResult = { phone: string } | { error: string }
  * it is read here without the library: an import of 100 000 rows spent more time parsing phones than on any
  * other step of its own.
  */
-const INDIAN_MOBILE = /^\+91([5-9]\d{9})$/
+const INDIAN_MOBILE = /^\+91([6-9]\d{9})$/
 const INDIAN_MOBILE_NATIONAL = /^(?:91|0)?([6-9]\d{9})$/
 
 /**
