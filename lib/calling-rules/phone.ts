@@ -10,7 +10,7 @@ export type PhoneResult = { phone: string } | { error: string }
  * other step of its own.
  */
 const INDIAN_MOBILE = /^\+91([6-9]\d{9})$/
-const INDIAN_MOBILE_NATIONAL = /^(?:91|0)?([6-9]\d{9})$/
+const INDIAN_MOBILE_AT_HOME = /^(?:\+?91|0)?([6-9]\d{9})$/
 
 /**
  * Phone numbers as written in customer files (spaces, dashes, brackets, a trunk 0, 00 or + before the country
@@ -19,10 +19,10 @@ const INDIAN_MOBILE_NATIONAL = /^(?:91|0)?([6-9]\d{9})$/
  */
 export function phoneNormaliser (region: string): (raw: string) => PhoneResult {
   const country = region as CountryCode
-  const plain = region === 'IN' ? INDIAN_MOBILE_NATIONAL : INDIAN_MOBILE
+  const indianMobile = region === 'IN' ? INDIAN_MOBILE_AT_HOME : INDIAN_MOBILE
   return (raw) => {
     const text = raw.trim()
-    const mobile = INDIAN_MOBILE.exec(text) ?? plain.exec(text)
+    const mobile = indianMobile.exec(text)
     if (mobile) return { phone: `+91${mobile[1]!}` }
     if (text === '') return { error: 'phone is empty' }
     if (!/^[+\d\s().\-/]+$/.test(text)) return { error: 'phone has characters a phone number does not' }
