@@ -12,7 +12,7 @@ const RAMP_MS = Number(process.env.BENCH_RAMP_MS ?? 5000)
 
 console.log(`\nlive calls: caller frame in -> echoed frame out (calls join over ${RAMP_MS} ms, then ${SECONDS} s measured of 100 ms frames at 16 kHz)`)
 console.log('calls'.padStart(6), 'server'.padEnd(8), 'p50 ms'.padStart(8), 'p99 ms'.padStart(8), 'CPU ms/s/call'.padStart(14),
-  'echoes'.padStart(9), 'p99 vs ws'.padStart(10), 'CPU vs ws'.padStart(10))
+  'echoes'.padStart(9), 'p99 vs ws'.padStart(10), 'CPU vs ws'.padStart(10), 'all echoing s'.padStart(14))
 for (const n of COUNTS) {
   const bare = await startServer(['ws'])
   const baseline = await run(n, bare, async () => Array.from({ length: n }, (_, i) => ({ url: bare.ready.media!, sid: `s${i}` })), SECONDS)
@@ -23,6 +23,7 @@ for (const n of COUNTS) {
   for (const [name, result] of [['ws', baseline], ['app', measured]] as const) {
     console.log(String(n).padStart(6), name.padEnd(8), result.p50.toFixed(1).padStart(8), result.p99.toFixed(1).padStart(8),
       result.cpuPerCall.toFixed(2).padStart(14), `${result.echoes}/${result.expected}`.padStart(9),
-      `${(result.p99 / baseline.p99).toFixed(2)}x`.padStart(10), `${(result.cpuPerCall / baseline.cpuPerCall).toFixed(2)}x`.padStart(10))
+      `${(result.p99 / baseline.p99).toFixed(2)}x`.padStart(10), `${(result.cpuPerCall / baseline.cpuPerCall).toFixed(2)}x`.padStart(10),
+      (result.setupMs / 1000).toFixed(1).padStart(14))
   }
 }

@@ -11,7 +11,7 @@ export interface Ready { wsUrl?: string, sids?: string[], media?: string, url?: 
 
 export async function startServer (args: string[]) {
   const child = fork(new URL('./live-call-server.ts', import.meta.url).pathname, args, {
-    execArgv: ['--import', 'tsx', ...(process.env.BENCH_PROFILE && args[0] === 'app' ? ['--cpu-prof', '--cpu-prof-dir=/tmp/prof'] : [])], env: { ...process.env, FASTIFY_AUTOLOAD_TYPESCRIPT: '1' }, stdio: ['ignore', 'inherit', 'inherit', 'ipc']
+    execArgv: ['--import', 'tsx', ...(process.env.BENCH_GC && args[0] === 'app' ? ['--trace-gc'] : []), ...(process.env.BENCH_PROFILE && args[0] === 'app' ? ['--cpu-prof', '--cpu-prof-dir=/tmp/prof'] : [])], env: { ...process.env, FASTIFY_AUTOLOAD_TYPESCRIPT: '1' }, stdio: ['ignore', 'inherit', 'inherit', 'ipc']
   })
   const [ready] = await once(child, 'message') as [Ready]
   return { child, ready }
@@ -42,14 +42,22 @@ export async function stopApp (child: ChildProcess) {
 /** Measuring starts once every caller is streaming; until then latencies are not counted. */
 const window = { from: Infinity, until: Infinity }
 
-/** One caller: streams frames in real time until the window ends, each carrying its number; records echo delays. */
-async function caller (url: string, sid: string, latencies: number[], opened: () => void) {
+/**
+ * One caller: streams frames in real time until the window ends, each carrying its number; records echo delays, and
+ * tells `echoing` at its first echo.
+ */
+async function caller (url: string, sid: string, latencies: number[], echoing: () => void) {
   const socket = new WebSocket(url)
   await once(socket, 'open')
   const sent = new Map<number, number>()
+  let heard = false
   socket.on('message', (data) => {
     const message = JSON.parse(String(data))
     if (message.event !== 'media') return
+    if (!heard) {
+      heard = true
+      echoing()
+    }
     const seq = Buffer.from(message.media.payload, 'base64').readUInt32LE(0)
     const at = sent.get(seq)
     if (at !== undefined && at >= window.from && at < window.until) latencies.push(performance.now() - at)
@@ -62,7 +70,6 @@ async function caller (url: string, sid: string, latencies: number[], opened: ()
     stream_sid: streamSid,
     start: { stream_sid: streamSid, call_sid: sid, custom_parameters: {}, media_format: { encoding: 'audio/x-raw', sample_rate: '16000', bit_rate: '16' } }
   }))
-  opened()
   const frame = Buffer.alloc(FRAME_BYTES)
   const started = performance.now()
   for (let seq = 0; performance.now() < window.until; seq++) {
@@ -83,8 +90,10 @@ export const percentile = (values: number[], p: number) => {
 }
 
 /**
- * N callers join over RAMP_MS, then stream together for `seconds`, while `during` (if given) runs: answers the echo
- * delays' p50 and p99, and the server's CPU per call.
+ * N callers join over RAMP_MS; once every one hears its echo (its stream has started: `setupMs` after the first
+ * joined), they stream together for `seconds`, while `during` (if given) runs. Answers the echo delays' p50 and
+ * p99 in that window, and the server's CPU per call. Call set-up (the token's claim, the call's records, the
+ * assistant's start) is not in the window: at 100 calls a second it is a burst no campaign makes.
  */
 export async function run (n: number, server: { child: ChildProcess }, urls: () => Promise<Array<{ url: string, sid: string }>>,
   seconds: number, during?: () => Promise<unknown>) {
@@ -92,14 +101,16 @@ export async function run (n: number, server: { child: ChildProcess }, urls: () 
   const latencies: number[] = []
   window.from = Infinity
   window.until = Infinity
-  let open = 0
-  let allOpen: () => void
-  const streaming = new Promise<void>((resolve) => { allOpen = resolve })
+  let echoing = 0
+  let allEchoing: () => void
+  const streaming = new Promise<void>((resolve) => { allEchoing = resolve })
+  const joined = performance.now()
   // Calls come in over RAMP_MS (a real campaign adds at most a few a second), then all stream together.
   const callers = targets.map(({ url, sid }, i) => new Promise((resolve) => setTimeout(resolve, (i * RAMP_MS) / targets.length))
-    .then(() => caller(url, sid, latencies, () => { if (++open === n) allOpen() })))
-  await streaming
-  await new Promise((resolve) => setTimeout(resolve, 1000)) // settle: every stream has started and is echoing
+    .then(() => caller(url, sid, latencies, () => { if (++echoing === n) allEchoing() })))
+  await Promise.race([streaming, new Promise((_resolve, reject) => setTimeout(() => reject(new Error(`${echoing} of ${n} callers heard an echo in 2 minutes`)), 120_000).unref())])
+  const setupMs = performance.now() - joined
+  await new Promise((resolve) => setTimeout(resolve, 1000)) // settle: the backlog of the last starts is played out
   const cpuBefore = await cpuOf(server.child)
   window.from = performance.now()
   window.until = window.from + seconds * 1000
@@ -107,5 +118,5 @@ export async function run (n: number, server: { child: ChildProcess }, urls: () 
   const cpuMs = await cpuOf(server.child) - cpuBefore
   await Promise.all(callers)
   const expected = n * seconds * 10
-  return { p50: percentile(latencies, 0.5), p99: percentile(latencies, 0.99), cpuPerCall: cpuMs / seconds / n, echoes: latencies.length, expected }
+  return { p50: percentile(latencies, 0.5), p99: percentile(latencies, 0.99), cpuPerCall: cpuMs / seconds / n, echoes: latencies.length, expected, setupMs }
 }

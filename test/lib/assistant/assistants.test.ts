@@ -146,6 +146,21 @@ t.test('echo: the caller\'s audio comes back in frames Exotel accepts', async (t
   t.same(done.lines, ['caller: (pressed 5)'])
 })
 
+t.test('echo: audio that would wait too long behind what is playing is skipped until the echo catches up', async (t) => {
+  const { done, output } = recorder()
+  const session = new EchoAssistant().start(context({ encoding: 'pcm16', sampleRate: 16000 }), output)
+  done.unplayed = 300
+  session.audio(Buffer.alloc(3200, 1))
+  t.equal(done.audio.length, 1, '300 ms behind: played')
+  done.unplayed = 301
+  session.audio(Buffer.alloc(3200, 2))
+  t.equal(done.audio.length, 1, 'further behind: skipped')
+  t.equal(done.flushes, 2, 'each frame still ends an utterance')
+  done.unplayed = 100
+  session.audio(Buffer.alloc(3200, 3))
+  t.same(done.audio.map((audio) => audio[0]), [1, 3], 'caught up: played again')
+})
+
 const openAIConfig: OpenAIConfig = {
   language: 'en',
   instructions: 'Hi {{name}}',

@@ -50,6 +50,25 @@ t.test('the assistant is placed where it starts playing, beside the customer; a 
     'the assistant from where it started playing, cut where the customer barged in')
 })
 
+t.test('audio sent further ahead than a second, and a customer frame longer than two, are placed where they play', async (t) => {
+  const dir = await tempDir(t)
+  const file = path.join(dir, 'call.wav')
+  const recording = await StereoRecording.open(writer(t), file, { encoding: 'pcm16', sampleRate: 8000 })
+  recording.caller(level(100, 250))
+  recording.assistant(level(200, 3000), 250) // plays 0.5-3.5 s: beyond the two seconds held now
+  recording.caller(level(100, 1000)) // to 1.25 s
+  recording.caller(level(100, 3750)) // one long frame, to 5.0 s
+  recording.assistant(level(400, 500), 2000) // would play 7.0-7.5 s ...
+  recording.clear() // ... and is dropped at 5.0 s, unplayed
+  recording.caller(level(100, 3000)) // to 8.0 s
+  t.same(await recording.finish(), { bytes: 44 + 8 * RATE * 4, durationMs: 8000 })
+  const wav = await readFile(file)
+  t.ok(channel(wav, 0).every((sample) => sample === 100), 'the customer throughout')
+  const right = channel(wav, 1)
+  const at = (seconds: number) => right[Math.round(seconds * RATE)]
+  t.same([at(0.49), at(0.5), at(1.9), at(2.1), at(3.49), at(3.5), at(7.2)], [0, 200, 200, 200, 200, 0, 0])
+})
+
 t.test('mu-law streams are recorded as 16-bit PCM at 8 kHz', async (t) => {
   const dir = await tempDir(t)
   const file = path.join(dir, 'call.wav')
