@@ -123,6 +123,8 @@ export function mediaChunks (audio: Buffer, format: MediaFormat, chunkMs = 200):
 export class OutgoingFrames implements FrameWriter {
   readonly #streamSid: string
   readonly #bytesPerMs: number
+  /** A media frame's text up to its sequence number. */
+  readonly #mediaHead: string
   #sequence = 0
   #chunk = 0
   #audioMs = 0
@@ -130,12 +132,17 @@ export class OutgoingFrames implements FrameWriter {
   constructor (streamSid: string, format: MediaFormat) {
     this.#streamSid = streamSid
     this.#bytesPerMs = bytesPerSecond(format) / 1000
+    this.#mediaHead = `{"event":"media","stream_sid":${JSON.stringify(streamSid)},"sequence_number":"`
   }
 
+  /**
+   * The same JSON as `#frame` would make, put together around the audio's base64 (which needs no escaping): every
+   * 100 ms of every call's audio goes out this way, and JSON.stringify would copy and scan each payload again.
+   */
   media (chunk: Buffer): string {
     const timestamp = Math.round(this.#audioMs)
     this.#audioMs += chunk.length / this.#bytesPerMs
-    return this.#frame('media', { media: { chunk: String(++this.#chunk), timestamp: String(timestamp), payload: chunk.toString('base64') } })
+    return `${this.#mediaHead}${++this.#sequence}","media":{"chunk":"${++this.#chunk}","timestamp":"${timestamp}","payload":"${chunk.toString('base64')}"}}`
   }
 
   mark (name: string): string {

@@ -14,6 +14,30 @@ const port = /** @type {import('node:worker_threads').MessagePort} */ (parentPor
 /** @type {Map<number, File>} */
 const files = new Map()
 
+/**
+ * One block of a file, interleaved and written; a failure is kept for the file's finish, and the next block goes on.
+ * @param {import('./writer.js').Block} block
+ */
+function write (block) {
+  const file = /** @type {File} */ (files.get(block.id))
+  if (file.failed) return
+  try {
+    if (file.header) writeSync(file.fd, file.header, 0, file.header.length, 0)
+    file.header = undefined
+    // The customer on the left channel, the assistant on the right.
+    const { left, right } = block
+    const out = new Int16Array(left.length * 2)
+    for (let i = 0; i < left.length; i++) {
+      out[i * 2] = /** @type {number} */ (left[i])
+      out[i * 2 + 1] = /** @type {number} */ (right[i])
+    }
+    writeSync(file.fd, out, 0, out.byteLength, block.offset)
+  } catch (error) {
+    const { message, code } = /** @type {NodeJS.ErrnoException} */ (error)
+    file.failed = { message, code }
+  }
+}
+
 /** @param {WriterRequest} request */
 function handle (request) {
   switch (request.op) {
@@ -21,21 +45,9 @@ function handle (request) {
       // The header goes with the first block: a file that fails then is told at its finish, like any other write.
       files.set(request.id, { fd: openSync(request.path, 'w', 0o600), header: request.header })
       return undefined
-    case 'block': {
-      const file = /** @type {File} */ (files.get(request.id))
-      if (file.failed) return undefined
-      if (file.header) writeSync(file.fd, file.header, 0, file.header.length, 0)
-      file.header = undefined
-      // The customer on the left channel, the assistant on the right.
-      const { left, right } = request
-      const out = new Int16Array(left.length * 2)
-      for (let i = 0; i < left.length; i++) {
-        out[i * 2] = /** @type {number} */ (left[i])
-        out[i * 2 + 1] = /** @type {number} */ (right[i])
-      }
-      writeSync(file.fd, out, 0, out.byteLength, request.offset)
+    case 'blocks':
+      for (const block of request.blocks) write(block)
       return undefined
-    }
     case 'finish': {
       const file = /** @type {File} */ (files.get(request.id))
       files.delete(request.id)
@@ -58,10 +70,8 @@ port.on('message', (/** @type {WriterRequest} */ request) => {
     failed = handle(request)
   } catch (error) {
     const { message, code } = /** @type {NodeJS.ErrnoException} */ (error)
-    failed = { message, code }
-    const file = files.get(request.id)
-    if (file) file.failed ??= failed
+    failed = { message, code } // (a file that could not be opened or closed: its blocks keep their own failures)
   }
   // Blocks are not answered: a failed write is told at the finish.
-  if (request.op !== 'block') port.postMessage({ id: request.id, failed })
+  if (request.op !== 'blocks') port.postMessage({ id: request.id, failed })
 })

@@ -1,10 +1,13 @@
 import { once } from 'node:events'
 import { Worker } from 'node:worker_threads'
 
+/** One block of a file: the customer's (left) and the assistant's (right) samples, written from byte `offset`. */
+export interface Block { id: number, offset: number, left: Int16Array<ArrayBuffer>, right: Int16Array<ArrayBuffer> }
+
 /** What the main thread asks of the recordings' thread (./writer-thread.js). */
 export type WriterRequest = { id: number } & (
   | { op: 'open', path: string, header: Uint8Array }
-  | { op: 'block', offset: number, left: Int16Array<ArrayBuffer>, right: Int16Array<ArrayBuffer> }
+  | { op: 'blocks', blocks: Block[] }
   | { op: 'finish', header: Uint8Array }
   | { op: 'close' })
 
@@ -17,6 +20,11 @@ export interface RecordingFile {
 }
 
 const THREAD = new URL('./writer-thread.js', import.meta.url)
+/**
+ * Blocks are handed over together, at most this often: one message for all the calls' seconds, not one per call
+ * (each message wakes the thread, and under load the main thread can wait on it).
+ */
+const BATCH_MS = 100
 
 /**
  * The recordings' writer: a thread of its own that interleaves each block of a call into stereo samples and writes
@@ -28,6 +36,9 @@ export class RecordingWriter {
   #nextId = 1
   #closed = false
   readonly #asked = new Set<Promise<void>>()
+  #blocks: Block[] = []
+  #transfer: ArrayBuffer[] = []
+  #batch: NodeJS.Timeout | undefined
 
   constructor () {
     this.#worker.unref()
@@ -47,7 +58,9 @@ export class RecordingWriter {
     await this.#ask({ op: 'open', id, path, header })
     return {
       block: (offset, left, right) => {
-        this.#worker.postMessage({ op: 'block', id, offset, left, right } satisfies WriterRequest, [left.buffer, right.buffer])
+        this.#blocks.push({ id, offset, left, right })
+        this.#transfer.push(left.buffer, right.buffer)
+        this.#batch ??= setTimeout(() => this.#handOver(), BATCH_MS).unref() // (a finish hands over what waits)
       },
       finish: async (header) => await this.#ask({ op: 'finish', id, header })
     }
@@ -59,13 +72,25 @@ export class RecordingWriter {
     this.#closed = true
     await Promise.allSettled(this.#asked)
     const ended = once(this.#worker, 'exit')
+    this.#handOver()
     this.#worker.ref()
     this.#worker.postMessage({ op: 'close', id: 0 } satisfies WriterRequest)
     await ended
   }
 
+  /** Hands the waiting blocks to the thread, in one message. */
+  #handOver () {
+    clearTimeout(this.#batch)
+    this.#batch = undefined
+    if (this.#blocks.length === 0) return
+    this.#worker.postMessage({ op: 'blocks', id: 0, blocks: this.#blocks } satisfies WriterRequest, this.#transfer)
+    this.#blocks = []
+    this.#transfer = []
+  }
+
   async #ask (request: WriterRequest): Promise<void> {
     if (this.#closed) throw new Error('The recordings are closed: the server is stopping')
+    this.#handOver() // a file's blocks before its finish
     if (this.#pending.size === 0) this.#worker.ref()
     const asked = new Promise<void>((resolve, reject) => {
       this.#pending.set(request.id, { resolve, reject })

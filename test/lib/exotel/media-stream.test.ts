@@ -63,4 +63,7 @@ t.test('audio goes out in chunks Exotel accepts: multiples of 320 bytes, 3 200 b
     'numbers count up per stream as strings; the timestamp is the ms of audio sent before the chunk')
   t.same(JSON.parse(frames.clear()), { event: 'clear', stream_sid: sid, sequence_number: '4' })
   t.same(JSON.parse(new OutgoingFrames('other', { encoding: 'mulaw', sampleRate: 8000 }).media(Buffer.alloc(3200))).media.chunk, '1', 'each stream counts its own')
+  const odd = new OutgoingFrames('a"b\\c', pcm8k).media(Buffer.from([1, 2, 3, 4]))
+  t.equal(odd, JSON.stringify({ event: 'media', stream_sid: 'a"b\\c', sequence_number: '1', media: { chunk: '1', timestamp: '0', payload: 'AQIDBA==' } }),
+    'the very JSON text JSON.stringify makes, a stream sid that needs escaping included')
 })

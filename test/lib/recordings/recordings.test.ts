@@ -150,9 +150,13 @@ t.test('a recording that cannot be written says so when it is finished', async (
   await t.rejects(recordings.open(path.join(dir, 'no-such-folder', 'call.wav'), stereoWavHeader(8000, 0)), { code: 'ENOENT' },
     'a file that cannot be made')
   const full = await recordings.open('/dev/full', stereoWavHeader(8000, 0)) // a disk that is full
+  const good = await recordings.open(path.join(dir, 'good.wav'), stereoWavHeader(8000, 0))
   full.block(44, new Int16Array(8), new Int16Array(8))
+  good.block(44, new Int16Array(8).fill(1), new Int16Array(8).fill(2)) // handed over with the full disk's blocks
   full.block(76, new Int16Array(8), new Int16Array(8))
   await t.rejects(full.finish(stereoWavHeader(8000, 64)), { code: 'ENOSPC' }, 'the failure is told at the finish')
+  await good.finish(stereoWavHeader(8000, 32))
+  t.same(channel(await readFile(path.join(dir, 'good.wav')), 1), Array(8).fill(2), 'another file is written all the same')
   await recordings.close()
   await recordings.close()
   await t.rejects(recordings.open(path.join(dir, 'late.wav'), stereoWavHeader(8000, 0)), /closed/, 'nothing is opened after the close')
