@@ -146,6 +146,30 @@ Promise<{ call: Call, changed: boolean } | undefined> {
   })
 }
 
+/** Statuses a call has reached once answered: an `in-progress` report to one of them only adds to its timeline. */
+const ANSWERED_OR_OVER = (Object.keys(RANK) as CallStatus[]).filter((status) => RANK[status] >= RANK['in-progress'])
+
+/**
+ * An `in-progress` report (what a live stream records: its start, keys, marks, who answered) added to the timeline
+ * of a call already answered or over, in one statement instead of applyReport's locked read and writes: it moves
+ * nothing on. Answers false, having written nothing, when the call is not answered yet (or is not there): then
+ * applyReport, which moves its status on.
+ */
+export async function addTimelineEntry (db: Queryable, callId: string, report: StatusReport & { status: 'in-progress' }): Promise<boolean> {
+  const { rows } = await db.query<{ found: boolean }>(
+    `WITH target AS (SELECT id FROM call WHERE id = $1 AND status = ANY($2::text[])),
+     added AS (
+       INSERT INTO call_event (call_id, status, source, dedupe_key, detail, created_at)
+       SELECT id, 'in-progress', $3, $4, $5, coalesce($6, now()) FROM target
+       ON CONFLICT (call_id, dedupe_key) DO NOTHING RETURNING call_id
+     ),
+     touched AS (UPDATE call SET updated_at = now() WHERE id IN (SELECT call_id FROM added))
+     SELECT EXISTS (SELECT 1 FROM target) AS found`,
+    [callId, ANSWERED_OR_OVER, report.source, report.dedupeKey, JSON.stringify(report.detail ?? {}), report.at ?? null]
+  )
+  return rows[0]!.found
+}
+
 /**
  * A campaign's call has ended, or its outcome came after it ended (`followUpOutcome`): the customer's next
  * attempt is queued as the campaign's rules say (lib/campaigns/rules.ts), unless the campaign was canceled or the

@@ -4,13 +4,13 @@ import type { Queryable } from './database.js'
 export type ExpiringIdTable = 'revoked_token' | 'media_token_use'
 
 /**
- * Records a token id until `expiresAt`, first purging ids whose tokens have expired (they are of no use any more).
+ * Records a token id until `expiresAt`, purging ids whose tokens have expired (they are of no use any more) in the same statement.
  * Answers false when the id was recorded before, by this instance or another.
  */
 export async function recordUntilExpiry (db: Queryable, table: ExpiringIdTable, jti: string, expiresAt: Date): Promise<boolean> {
-  await db.query(`DELETE FROM ${table} WHERE expires_at < now()`)
   const { rowCount } = await db.query(
-    `INSERT INTO ${table} (jti, expires_at) VALUES ($1, $2) ON CONFLICT (jti) DO NOTHING`, [jti, expiresAt]
+    `WITH purged AS (DELETE FROM ${table} WHERE expires_at < now())
+     INSERT INTO ${table} (jti, expires_at) VALUES ($1, $2) ON CONFLICT (jti) DO NOTHING`, [jti, expiresAt]
   )
   return rowCount > 0
 }

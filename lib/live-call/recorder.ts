@@ -1,4 +1,4 @@
-import { applyReport, followUpOutcome, type StatusReport } from '../calls/calls.js'
+import { addTimelineEntry, applyReport, followUpOutcome, type StatusReport } from '../calls/calls.js'
 import { conversationEnded } from '../calls/completion.js'
 import { recordConversation, startConversation, type ConversationChange } from '../calls/conversation.js'
 import type { Database } from '../db/database.js'
@@ -45,8 +45,11 @@ export class CallRecorder {
       this.#log('media stream: timeline full, further keys and marks not recorded', { callId: this.callId })
     }
     if (this.#timelineEntries > MAX_TIMELINE_ENTRIES && !dedupeKey.startsWith('stream-stop:')) return
-    const report: StatusReport = { status: 'in-progress', source: 'media-stream', dedupeKey, detail, at: new Date() }
-    this.#queue(async () => { await applyReport(this.#db, { id: this.callId! }, report) })
+    const report: StatusReport & { status: 'in-progress' } = { status: 'in-progress', source: 'media-stream', dedupeKey, detail, at: new Date() }
+    // One statement for a call already answered (nearly always); a stream that came before the answer moves it on.
+    this.#queue(async () => {
+      if (!await addTimelineEntry(this.#db, this.callId!, report)) await applyReport(this.#db, { id: this.callId! }, report)
+    })
   }
 
   /** Resolves once everything queued so far has been written (or has failed). */

@@ -1,5 +1,5 @@
 import t from 'tap'
-import { applyReport, createCall, getCall } from '../../../lib/calls/calls.js'
+import { addTimelineEntry, applyReport, createCall, getCall } from '../../../lib/calls/calls.js'
 import { dial } from '../../../lib/calls/dialler.js'
 import { ExotelClient } from '../../../lib/exotel/exotel-client.js'
 import { startExotelSimulator } from '../../../lib/exotel/simulator.js'
@@ -19,6 +19,25 @@ t.test('a status only moves forward, and each report is recorded once', async (t
   const timeline = (await getCall(db, call.id))!.events.map((event) => event.status)
   t.same(timeline, ['queued', 'in-progress', 'ringing', 'completed', 'failed'], 'every distinct report is in the timeline')
   t.equal(await applyReport(db, { id: '00000000-0000-4000-8000-000000000000' }, { status: 'failed', source: 'x', dedupeKey: 'x' }), undefined)
+})
+
+t.test('an entry on the timeline of an answered call takes one statement; a call not yet answered is left to applyReport', async (t) => {
+  const call = await createCall(db, { customerId: 'C9', customerName: null, phone: '+919000000009', triggeredBy: 'sub' })
+  const entry = (key: string, at?: Date) => addTimelineEntry(db, call.id, { status: 'in-progress', source: 'media-stream', dedupeKey: key, detail: { mark: key }, at })
+  t.equal(await entry('mark:early'), false, 'queued: not written')
+  await applyReport(db, { id: call.id }, { status: 'in-progress', source: 'test', dedupeKey: 'answered' })
+  const before = (await getCall(db, call.id))!.updated_at
+  const at = new Date(Date.now() - 5000)
+  t.equal(await entry('mark:one', at), true)
+  t.equal(await entry('mark:one'), true, 'a repeat is found, and written once')
+  const after = (await getCall(db, call.id))!
+  t.same(after.events.filter((event) => event.source === 'media-stream').map((event) => [event.status, event.detail, new Date(event.created_at).getTime()]),
+    [['in-progress', { mark: 'mark:one' }, at.getTime()]], 'written once, when it happened')
+  t.equal(after.status, 'in-progress')
+  t.ok(new Date(after.updated_at) >= new Date(before), 'the call is touched')
+  await applyReport(db, { id: call.id }, { status: 'completed', source: 'test', dedupeKey: 'done' })
+  t.equal(await entry('stream-stop:s'), true, 'a call that is over takes its stream\'s last entries')
+  t.equal(await addTimelineEntry(db, '00000000-0000-4000-8000-000000000000', { status: 'in-progress', source: 'x', dedupeKey: 'x' }), false, 'no such call')
 })
 
 t.test('other database failures are not taken for a call in progress', async (t) => {
