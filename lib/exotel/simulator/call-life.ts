@@ -133,8 +133,12 @@ async function statusCallback (call: SimulatedCall, eventType: 'answered' | 'ter
 async function afterTheBot (call: SimulatedCall, options: LifeOptions, scheduler: Scheduler) {
   const branch = await passthru(call, options, scheduler, { 'Stream[Status]': 'completed', 'Stream[DisconnectedBy]': 'bot' })
   if (branch?.status !== 302 || !options.agentUrl) return
-  const whom = await scheduler.deliver(options.agentUrl(), { method: 'GET' })
-  const number = (await whom!.text()).trim() // (a failed request is reported by the scheduler)
+  const url = options.agentUrl()
+  const whom = await scheduler.deliver(url, { method: 'GET' })
+  if (!whom) return // (a request that failed is reported by the scheduler)
+  const number = (await whom.text()).trim()
+  // No number to ring: the Connect applet cannot dial, and the flow ends the call.
+  if (!whom.ok || number === '') return scheduler.reportError(url, new Error(`Dial whom answered ${whom.status} ${JSON.stringify(number.slice(0, 80))}`))
   const answered = !callerOf(call.from).agentAway
   call.agent = { number, answered }
   await passthru(call, options, scheduler, {

@@ -181,6 +181,38 @@ t.test('an answered call streams through the Voicebot applet: start, audio, mark
   t.same(simulator.calls.get(sid)!.caller, { digits: ['2'], spokeMs: 0 })
 })
 
+t.test('a hand-off whose "Dial whom" URL gives no number rings nobody, and says why', async (t) => {
+  const us = await bot(t, (socket, message) => { if (message.event === 'start') socket.close() }) // the bot's part ends at once
+  const flow = createServer((request, response) => {
+    const path = new URL(request.url!, 'http://x').pathname
+    if (path === '/passthru') { // after the bot: on to the Connect applet
+      response.writeHead(new URL(request.url!, 'http://x').searchParams.has('Stream[Status]') ? 302 : 200, { location: '/next' })
+      return response.end()
+    }
+    response.writeHead(path === '/agent-broken' ? 500 : 200).end(path === '/agent-broken' ? 'oops' : '')
+  }).listen(0, '127.0.0.1')
+  await once(flow, 'listening')
+  t.teardown(() => { flow.closeAllConnections(); flow.close() })
+  const base = `http://127.0.0.1:${(flow.address() as { port: number }).port}`
+  for (const agent of ['/agent-broken', '/agent-empty']) {
+    const errors: string[] = []
+    const simulator = await startExotelSimulator({
+      ...credentials,
+      passthruUrl: () => `${base}/passthru`,
+      voicebotUrl: () => us.url,
+      agentUrl: () => `${base}${agent}`,
+      ringMs: 0,
+      talkMs: 10_000,
+      onDeliveryError: (url, error) => errors.push(`${new URL(url).pathname}: ${error.message}`)
+    })
+    const sid = await connect(simulator.baseUrl, { From: '09000000005' })
+    await until(() => simulator.calls.get(sid)!.status === 'completed')
+    await simulator.stop()
+    t.equal(simulator.calls.get(sid)!.agent, undefined, `${agent}: no agent rung`)
+    t.same(errors, [agent === '/agent-broken' ? '/agent-broken: Dial whom answered 500 "oops"' : '/agent-empty: Dial whom answered 200 ""'], 'told once')
+  }
+})
+
 t.test('the stream way: an answered call goes straight to the StreamUrl it was placed with, no Passthru, no /ws-url', async (t) => {
   const us = await bot(t, () => {})
   const passthru = await receiver(t)
