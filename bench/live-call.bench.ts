@@ -1,5 +1,5 @@
 // Live calls through the media WebSocket: N callers (as Exotel: connected, start, then 100 ms frames of 16 kHz
-// audio in real time) join over BENCH_RAMP_MS (default 5 s) and talk to the app's echo assistant; once all are
+// audio in real time) join, 100 a second (or over BENCH_RAMP_MS), and talk to the app's echo assistant; once all are
 // streaming, the time from each caller frame sent to its echo received is measured; the same callers then talk to a bare `ws` echo server (JSON in, JSON out, nothing else),
 // measured in the same run as the baseline. Each server runs in its own process, whose CPU time is reported per
 // call. BENCH_CALLS lists the N to try (default 50,200,500); BENCH_SECONDS how long each runs (default 10);
@@ -8,9 +8,8 @@ import { appCallers, run, startServer, stopApp } from './live-calls.js'
 
 const COUNTS = (process.env.BENCH_CALLS ?? '50,200,500').split(',').map(Number)
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10)
-const RAMP_MS = Number(process.env.BENCH_RAMP_MS ?? 5000)
 
-console.log(`\nlive calls: caller frame in -> echoed frame out (calls join over ${RAMP_MS} ms, then ${SECONDS} s measured of 100 ms frames at 16 kHz)`)
+console.log(`\nlive calls: caller frame in -> echoed frame out (calls join ${process.env.BENCH_RAMP_MS ? `over ${process.env.BENCH_RAMP_MS} ms` : '100 a second'}, then ${SECONDS} s measured of 100 ms frames at 16 kHz)`)
 console.log('calls'.padStart(6), 'server'.padEnd(8), 'p50 ms'.padStart(8), 'p99 ms'.padStart(8), 'CPU ms/s/call'.padStart(14),
   'echoes'.padStart(9), 'p99 vs ws'.padStart(10), 'CPU vs ws'.padStart(10), 'all echoing s'.padStart(14))
 for (const n of COUNTS) {

@@ -5,7 +5,8 @@ import { once } from 'node:events'
 import WebSocket from 'ws'
 
 const FRAME_BYTES = 3200 // 100 ms at 16 kHz, 16-bit: one frame in, one frame out
-const RAMP_MS = Number(process.env.BENCH_RAMP_MS ?? 5000)
+/** Calls join 100 a second (BENCH_RAMP_MS: over that many ms in all instead), whatever their number. */
+const rampMs = (n: number) => Number(process.env.BENCH_RAMP_MS ?? n * 10)
 
 export interface Ready { wsUrl?: string, sids?: string[], media?: string, url?: string, authorization?: string, pid?: number }
 
@@ -90,7 +91,7 @@ export const percentile = (values: number[], p: number) => {
 }
 
 /**
- * N callers join over RAMP_MS; once every one hears its echo (its stream has started: `setupMs` after the first
+ * N callers join (100 a second, or over BENCH_RAMP_MS); once every one hears its echo (its stream has started: `setupMs` after the first
  * joined), they stream together for `seconds`, while `during` (if given) runs. Answers the echo delays' p50 and
  * p99 in that window, and the server's CPU per call. Call set-up (the token's claim, the call's records, the
  * assistant's start) is not in the window: at 100 calls a second it is a burst no campaign makes.
@@ -105,8 +106,8 @@ export async function run (n: number, server: { child: ChildProcess }, urls: () 
   let allEchoing: () => void
   const streaming = new Promise<void>((resolve) => { allEchoing = resolve })
   const joined = performance.now()
-  // Calls come in over RAMP_MS (a real campaign adds at most a few a second), then all stream together.
-  const callers = targets.map(({ url, sid }, i) => new Promise((resolve) => setTimeout(resolve, (i * RAMP_MS) / targets.length))
+  // Calls come in over the ramp (a real campaign adds at most a few a second), then all stream together.
+  const callers = targets.map(({ url, sid }, i) => new Promise((resolve) => setTimeout(resolve, (i * rampMs(targets.length)) / targets.length))
     .then(() => caller(url, sid, latencies, () => { if (++echoing === n) allEchoing() })))
   await Promise.race([streaming, new Promise((_resolve, reject) => setTimeout(() => reject(new Error(`${echoing} of ${n} callers heard an echo in 2 minutes`)), 120_000).unref())])
   const setupMs = performance.now() - joined

@@ -194,13 +194,18 @@ t.test('a hand-off whose "Dial whom" URL gives no number rings nobody, and says 
   await once(flow, 'listening')
   t.teardown(() => { flow.closeAllConnections(); flow.close() })
   const base = `http://127.0.0.1:${(flow.address() as { port: number }).port}`
-  for (const agent of ['/agent-broken', '/agent-empty']) {
+  const said = {
+    '/agent-broken': '/agent-broken: Dial whom answered 500 "oops"',
+    '/agent-empty': '/agent-empty: Dial whom answered 200 ""',
+    '/agent-away': '/agent-away: fetch failed' // (nothing listens)
+  }
+  for (const [agent, told] of Object.entries(said)) {
     const errors: string[] = []
     const simulator = await startExotelSimulator({
       ...credentials,
       passthruUrl: () => `${base}/passthru`,
       voicebotUrl: () => us.url,
-      agentUrl: () => `${base}${agent}`,
+      agentUrl: () => agent === '/agent-away' ? 'http://127.0.0.1:9/agent-away' : `${base}${agent}`,
       ringMs: 0,
       talkMs: 10_000,
       onDeliveryError: (url, error) => errors.push(`${new URL(url).pathname}: ${error.message}`)
@@ -209,7 +214,7 @@ t.test('a hand-off whose "Dial whom" URL gives no number rings nobody, and says 
     await until(() => simulator.calls.get(sid)!.status === 'completed')
     await simulator.stop()
     t.equal(simulator.calls.get(sid)!.agent, undefined, `${agent}: no agent rung`)
-    t.same(errors, [agent === '/agent-broken' ? '/agent-broken: Dial whom answered 500 "oops"' : '/agent-empty: Dial whom answered 200 ""'], 'told once')
+    t.same(errors, [told], 'told once')
   }
 })
 
