@@ -8,11 +8,14 @@ const FRAME_BYTES = 3200 // 100 ms at 16 kHz, 16-bit: one frame in, one frame ou
 /** Calls join 100 a second (BENCH_RAMP_MS: over that many ms in all instead), whatever their number. */
 const rampMs = (n: number) => Number(process.env.BENCH_RAMP_MS ?? n * 10)
 
+/** The node flags `npm start` gives the server (package.json), which the app's process is started with here too. */
+const APP_FLAGS = ['--max-semi-space-size=64']
+
 export interface Ready { wsUrl?: string, sids?: string[], media?: string, url?: string, authorization?: string, pid?: number }
 
 export async function startServer (args: string[]) {
   const child = fork(new URL('./live-call-server.ts', import.meta.url).pathname, args, {
-    execArgv: ['--import', 'tsx', ...(process.env.BENCH_GC && args[0] === 'app' ? ['--trace-gc'] : []), ...(process.env.BENCH_PROFILE && args[0] === 'app' ? ['--cpu-prof', '--cpu-prof-dir=/tmp/prof'] : [])], env: { ...process.env, FASTIFY_AUTOLOAD_TYPESCRIPT: '1' }, stdio: ['ignore', 'inherit', 'inherit', 'ipc']
+    execArgv: ['--import', 'tsx', ...(args[0] === 'app' ? APP_FLAGS : []), ...(process.env.BENCH_GC && args[0] === 'app' ? ['--trace-gc'] : []), ...(process.env.BENCH_PROFILE && args[0] === 'app' ? ['--cpu-prof', '--cpu-prof-dir=/tmp/prof'] : [])], env: { ...process.env, FASTIFY_AUTOLOAD_TYPESCRIPT: '1' }, stdio: ['ignore', 'inherit', 'inherit', 'ipc']
   })
   const [ready] = await once(child, 'message') as [Ready]
   return { child, ready }
