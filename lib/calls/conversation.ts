@@ -38,22 +38,33 @@ export async function startConversation (db: Queryable, callId: string, assistan
 export const MAX_TRANSCRIPT_LINES = 1000
 export const MAX_KEYS = 200
 
+/** Changes that may be written together (the many small ones of a live call): transcript lines, keys, barge-ins. */
+export const combinable = (change: ConversationChange): boolean =>
+  Object.keys(change).every((key) => key === 'line' || key === 'digit' || key === 'bargeIn')
+
 /**
- * Writes one change, and announces it (with the call's batch) only when there was a conversation to change: one
- * statement, which sets only what the change holds (most are one transcript line, written many times a call).
+ * Writes changes, as if one after the other, in one statement that sets only what they hold (most are a transcript
+ * line, written many times a call), and announces each (with the call's batch) only when there was a conversation
+ * to change. Several changes are given together only when `combinable` (the live stream's recorder gathers them).
  */
-export async function recordConversation (db: Queryable, callId: string, change: ConversationChange): Promise<void> {
-  const event: LiveEvent = { type: 'conversation', conversation: { call_id: callId, ...change } }
-  const params: unknown[] = [callId, EVENTS_CHANNEL, JSON.stringify(event)]
+export async function recordConversation (db: Queryable, callId: string, ...changes: [ConversationChange, ...ConversationChange[]]): Promise<void> {
+  const events = changes.map((change) => JSON.stringify({ type: 'conversation', conversation: { call_id: callId, ...change } } satisfies LiveEvent))
+  const params: unknown[] = [callId, EVENTS_CHANNEL, events]
   const param = (value: unknown) => `$${params.push(value)}`
   const sets: string[] = []
-  if (change.line) {
-    const line = JSON.stringify([{ ...change.line, at: new Date().toISOString() }])
-    sets.push(`transcript = CASE WHEN jsonb_array_length(transcript) < ${MAX_TRANSCRIPT_LINES}
-      THEN transcript || ${param(line)}::jsonb ELSE transcript END`)
+  const at = new Date().toISOString()
+  const lines = changes.flatMap((change) => change.line ? [{ ...change.line, at }] : [])
+  if (lines.length > 0) {
+    sets.push(`transcript = transcript || (
+      SELECT coalesce(jsonb_agg(line ORDER BY n), '[]'::jsonb)
+      FROM jsonb_array_elements(${param(JSON.stringify(lines))}::jsonb) WITH ORDINALITY AS added(line, n)
+      WHERE n <= ${MAX_TRANSCRIPT_LINES} - jsonb_array_length(transcript))`)
   }
-  if (change.digit) sets.push(`dtmf = CASE WHEN length(dtmf) < ${MAX_KEYS} THEN dtmf || ${param(change.digit)} ELSE dtmf END`)
-  if (change.bargeIn) sets.push('barge_ins = barge_ins + 1')
+  const digits = changes.map((change) => change.digit ?? '').join('')
+  if (digits) sets.push(`dtmf = dtmf || left(${param(digits)}, greatest(0, ${MAX_KEYS} - length(dtmf)))`)
+  const bargeIns = changes.filter((change) => change.bargeIn).length
+  if (bargeIns > 0) sets.push(`barge_ins = barge_ins + ${bargeIns}`)
+  const change = changes.length === 1 ? changes[0] : {} // (the rest are never combined)
   if (change.outcome) {
     sets.push(`outcome = ${param(change.outcome.result)}`, `outcome_detail = ${param(JSON.stringify(change.outcome.detail ?? {}))}::jsonb`)
   }
@@ -71,8 +82,9 @@ export async function recordConversation (db: Queryable, callId: string, change:
     `WITH ${answered}changed AS (
        UPDATE call_conversation SET ${sets.length > 0 ? sets.join(', ') : 'call_id = call_id'} WHERE call_id = $1 RETURNING call_id
      )
-     SELECT pg_notify($2, jsonb_set($3::jsonb, '{conversation,batch_id}', coalesce(to_jsonb(call.batch_id), 'null'))::text)
-     FROM changed JOIN call ON call.id = changed.call_id`,
+     SELECT pg_notify($2, jsonb_set(event::jsonb, '{conversation,batch_id}', coalesce(to_jsonb(call.batch_id), 'null'))::text)
+     FROM changed JOIN call ON call.id = changed.call_id, unnest($3::text[]) WITH ORDINALITY AS announced(event, n)
+     ORDER BY n`,
     params
   )
 }

@@ -1,6 +1,6 @@
 import { addTimelineEntry, applyReport, followUpOutcome, type StatusReport } from '../calls/calls.js'
 import { conversationEnded } from '../calls/completion.js'
-import { recordConversation, startConversation, type ConversationChange } from '../calls/conversation.js'
+import { combinable, recordConversation, startConversation, type ConversationChange } from '../calls/conversation.js'
 import type { Database } from '../db/database.js'
 
 /** Most entries one stream adds to its call's timeline (keys, marks): past it they are counted, not written. */
@@ -15,6 +15,12 @@ export class CallRecorder {
   readonly #log: (message: string, detail: Record<string, unknown>) => void
   #writes = Promise.resolve()
   #timelineEntries = 0
+  /**
+   * Lines, keys and barge-ins queued after the last write that is not one of them: written together when their turn
+   * comes (a turn's caller and assistant lines are one statement, not two). Anything else queued ends the gathering,
+   * so that every write keeps its place in the order.
+   */
+  #gathering: ConversationChange[] | undefined
   /** The call written to; set once the stream's call is known, before anything is written. */
   callId: string | undefined
 
@@ -26,10 +32,27 @@ export class CallRecorder {
   /** The conversation begins: queued first, so that whatever happens next is recorded after it. */
   start (assistant: string, streamSid: string): void {
     const callId = this.callId!
+    this.#gathering = undefined
     this.#queue(() => startConversation(this.#db, callId, assistant, streamSid))
   }
 
   conversation (change: ConversationChange): void {
+    if (combinable(change)) {
+      // (PostgreSQL delivers one notification of a transaction's identical ones: a repeat waits for the next statement.)
+      const said = JSON.stringify(change)
+      if (this.#gathering && !this.#gathering.some((gathered) => JSON.stringify(gathered) === said)) {
+        this.#gathering.push(change)
+        return
+      }
+      const gathered: [ConversationChange, ...ConversationChange[]] = [change]
+      this.#gathering = gathered
+      this.#queue(async () => {
+        if (this.#gathering === gathered) this.#gathering = undefined // (what comes now is written after this)
+        await recordConversation(this.#db, this.callId!, ...gathered)
+      })
+      return
+    }
+    this.#gathering = undefined
     this.#queue(async () => {
       await recordConversation(this.#db, this.callId!, change)
       // A campaign's next attempt may hang on the outcome, if the call's end was reported before it.
@@ -45,6 +68,7 @@ export class CallRecorder {
       this.#log('media stream: timeline full, further keys and marks not recorded', { callId: this.callId })
     }
     if (this.#timelineEntries > MAX_TIMELINE_ENTRIES && !dedupeKey.startsWith('stream-stop:')) return
+    this.#gathering = undefined
     const report: StatusReport & { status: 'in-progress' } = { status: 'in-progress', source: 'media-stream', dedupeKey, detail, at: new Date() }
     // One statement for a call already answered (nearly always); a stream that came before the answer moves it on.
     this.#queue(async () => {
