@@ -1,4 +1,4 @@
-import { mkdtemp, open, readFile, rm, writeFile } from 'node:fs/promises'
+import { mkdtemp, open, readFile, rm, stat, writeFile } from 'node:fs/promises'
 import { existsSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
@@ -89,7 +89,9 @@ t.test('a recording a crash left unfinished is made playable at start; retention
   const call = await createCall(db, { customerId: 'C1', customerName: null, phone: '+919000000100', triggeredBy: 'sub' })
   const live = await recordings.begin(call.id, { encoding: 'pcm16', sampleRate: 8000 })
   for (let frame = 0; frame < 25; frame++) live.caller(level(500, 100)) // 2.5 s, of which a second at a time reaches the disk
-  await new Promise((resolve) => setTimeout(resolve, 100))
+  // The two whole seconds reach the disk (handed to the writer's thread within a tenth of a second), the half does not.
+  const part = path.join(dir, `${call.id}.wav.part`)
+  for (let i = 0; i < 250 && (await stat(part)).size < 44 + 2 * RATE * 4; i++) await new Promise((resolve) => setTimeout(resolve, 20))
   t.equal(await recordings.find(db, call.id), undefined, 'not playable while it goes on')
   // As a crash leaves it: the header says nothing was recorded, and half a sample pair trails.
   await writeFile(path.join(dir, `${call.id}.wav.part`), Buffer.concat([await readFile(path.join(dir, `${call.id}.wav.part`)), Buffer.from([1, 2])]))
