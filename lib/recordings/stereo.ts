@@ -116,18 +116,25 @@ export class StereoRecording {
     }
   }
 
-  /** Writes samples into a ring at an absolute sample position (wrapping round). */
-  #put (ring: Int16Array, at: number, samples: Int16Array) {
+  /**
+   * `count` samples from absolute position `at`, as the ring lays them out: where they start in it, and how many fit
+   * before it wraps round (the rest are at its start).
+   */
+  #span (at: number, count: number) {
     const offset = at % this.#capacity
-    const first = Math.min(samples.length, this.#capacity - offset)
+    return { offset, first: Math.min(count, this.#capacity - offset) }
+  }
+
+  /** Writes samples into a ring at an absolute sample position. */
+  #put (ring: Int16Array, at: number, samples: Int16Array) {
+    const { offset, first } = this.#span(at, samples.length)
     ring.set(samples.subarray(0, first), offset)
     if (first < samples.length) ring.set(samples.subarray(first), 0)
   }
 
   /** Silences the assistant's ring for `count` samples from absolute position `at`. */
   #silence (at: number, count: number) {
-    const offset = at % this.#capacity
-    const first = Math.min(count, this.#capacity - offset)
+    const { offset, first } = this.#span(at, count)
     this.#right.fill(0, offset, offset + first)
     if (first < count) this.#right.fill(0, 0, count - first)
   }
@@ -135,8 +142,7 @@ export class StereoRecording {
   /** A ring's samples from absolute position `at`, `count` of them, copied out. */
   #take (ring: Int16Array, at: number, count: number): Int16Array<ArrayBuffer> {
     const out = new Int16Array(count)
-    const offset = at % this.#capacity
-    const first = Math.min(count, this.#capacity - offset)
+    const { offset, first } = this.#span(at, count)
     out.set(ring.subarray(offset, offset + first))
     if (first < count) out.set(ring.subarray(0, count - first), first)
     return out

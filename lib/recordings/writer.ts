@@ -37,7 +37,6 @@ export class RecordingWriter {
   #closed = false
   readonly #asked = new Set<Promise<void>>()
   #blocks: Block[] = []
-  #transfer: ArrayBuffer[] = []
   #batch: NodeJS.Timeout | undefined
 
   constructor () {
@@ -59,7 +58,6 @@ export class RecordingWriter {
     return {
       block: (offset, left, right) => {
         this.#blocks.push({ id, offset, left, right })
-        this.#transfer.push(left.buffer, right.buffer)
         this.#batch ??= setTimeout(() => this.#handOver(), BATCH_MS).unref() // (a finish hands over what waits)
       },
       finish: async (header) => await this.#ask({ op: 'finish', id, header })
@@ -83,9 +81,9 @@ export class RecordingWriter {
     clearTimeout(this.#batch)
     this.#batch = undefined
     if (this.#blocks.length === 0) return
-    this.#worker.postMessage({ op: 'blocks', id: 0, blocks: this.#blocks } satisfies WriterRequest, this.#transfer)
+    const blocks = this.#blocks
     this.#blocks = []
-    this.#transfer = []
+    this.#worker.postMessage({ op: 'blocks', id: 0, blocks } satisfies WriterRequest, blocks.flatMap((block) => [block.left.buffer, block.right.buffer]))
   }
 
   async #ask (request: WriterRequest): Promise<void> {
