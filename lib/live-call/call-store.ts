@@ -12,7 +12,8 @@ export interface StreamRecorder {
   callId: string | undefined
   start (assistant: string, streamSid: string): void
   conversation (change: ConversationChange): void
-  timeline (dedupeKey: string, detail: Record<string, unknown>): void
+  /** `at`: when it happened (ms since the epoch), if not now. */
+  timeline (dedupeKey: string, detail: Record<string, unknown>, at?: number): void
   settled (): Promise<void>
 }
 

@@ -62,14 +62,17 @@ export class CallRecorder {
     })
   }
 
-  /** An entry on the call's timeline; past MAX_TIMELINE_ENTRIES for this stream, only its end is. */
-  timeline (dedupeKey: string, detail: Record<string, unknown>): void {
+  /**
+   * An entry on the call's timeline, dated `at` (ms since the epoch: when what it records happened, which may be
+   * before it is written); past MAX_TIMELINE_ENTRIES for this stream, only its end is.
+   */
+  timeline (dedupeKey: string, detail: Record<string, unknown>, at = Date.now()): void {
     if (++this.#timelineEntries === MAX_TIMELINE_ENTRIES + 1) {
       this.#log('media stream: timeline full, further keys and marks not recorded', { callId: this.callId })
     }
     if (this.#timelineEntries > MAX_TIMELINE_ENTRIES && !dedupeKey.startsWith('stream-stop:')) return
     this.#gathering = undefined
-    const report: StatusReport & { status: 'in-progress' } = { status: 'in-progress', source: 'media-stream', dedupeKey, detail, at: new Date() }
+    const report: StatusReport & { status: 'in-progress' } = { status: 'in-progress', source: 'media-stream', dedupeKey, detail, at: new Date(at) }
     // One statement for a call already answered (nearly always); a stream that came before the answer moves it on.
     this.#queue(async () => {
       if (!await addTimelineEntry(this.#db, this.callId!, report)) await applyReport(this.#db, { id: this.callId! }, report)

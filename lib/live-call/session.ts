@@ -87,7 +87,7 @@ export class MediaSession {
    * and an end in `#endAfterStart`.
    */
   #starting: Promise<void> | undefined
-  #held: string[] = []
+  #held: Array<[frame: string, arrivedAt: number]> = []
   #endAfterStart: string | undefined
   #idle: NodeJS.Timeout | undefined
   #idleReason: string | undefined
@@ -110,11 +110,12 @@ export class MediaSession {
   /**
    * Handles one frame from the provider. Audio never waits for the database: what is recorded is queued and
    * written in order behind it. Only the token's claim and a `start` wait; frames arriving meanwhile are held.
+   * What the timeline records is dated when its frame arrived (`arrivedAt`), however long it was held.
    */
-  handle (frame: string): void {
+  handle (frame: string, arrivedAt = Date.now()): void {
     this.#idle?.refresh()
     if (this.#starting) {
-      this.#held.push(frame)
+      this.#held.push([frame, arrivedAt])
       return
     }
     if (this.#refused) return
@@ -125,7 +126,7 @@ export class MediaSession {
     }
     if (message.event === 'connected') return
     if (message.event === 'start') {
-      this.#wait(this.#start(message).catch((error: Error) => {
+      this.#wait(this.#start(message, arrivedAt).catch((error: Error) => {
         this.#options.log('media stream: the stream could not start', { callId: this.#callId, err: error })
       }))
       return
@@ -140,21 +141,21 @@ export class MediaSession {
         this.#audioBytes += message.audio.length
         stream.recording?.caller(message.audio)
         stream.quality.callerAudio(message.audio, message.timestamp)
-        if (stream.answer) this.#listen(stream, stream.answer, message.audio)
+        if (stream.answer) this.#listen(stream, stream.answer, message.audio, arrivedAt)
         if (stream.machine) return
         return stream.assistant?.audio(message.audio)
       case 'dtmf':
-        this.#recorder.timeline(`dtmf:${stream.sid}:${++this.#digits}`, { digit: message.digit })
+        this.#recorder.timeline(`dtmf:${stream.sid}:${++this.#digits}`, { digit: message.digit }, arrivedAt)
         this.#recorder.conversation({ digit: message.digit })
         stream.quality.callerKey()
         return stream.assistant?.dtmf(message.digit)
       case 'mark':
-        this.#recorder.timeline(`mark:${stream.sid}:${message.name}`, { mark: message.name })
+        this.#recorder.timeline(`mark:${stream.sid}:${message.name}`, { mark: message.name }, arrivedAt)
         stream.playback.played(message.name)
         if (message.name === HANG_UP_MARK) return this.#closeAfterHangUp()
         return stream.assistant?.marked(message.name)
       case 'stop':
-        this.#recorder.timeline(`stream-stop:${stream.sid}`, { stream_sid: stream.sid, reason: message.reason, audio_bytes: this.#audioBytes })
+        this.#recorder.timeline(`stream-stop:${stream.sid}`, { stream_sid: stream.sid, reason: message.reason, audio_bytes: this.#audioBytes }, arrivedAt)
         return this.end(message.reason)
     }
   }
@@ -204,7 +205,7 @@ export class MediaSession {
   #wait (work: Promise<void>) {
     this.#starting = work.finally(() => {
       this.#starting = undefined
-      for (const held of this.#held.splice(0)) this.handle(held)
+      for (const [frame, arrivedAt] of this.#held.splice(0)) this.handle(frame, arrivedAt)
       if (this.#endAfterStart) this.end(this.#endAfterStart)
     })
   }
@@ -235,7 +236,7 @@ export class MediaSession {
     this.#options.close(1000, 'no media')
   }
 
-  async #start (message: Extract<StreamEvent, { event: 'start' }>) {
+  async #start (message: Extract<StreamEvent, { event: 'start' }>, arrivedAt: number) {
     const { grant, store } = this.#options
     // A token that names the Sid takes only that call's start; one that does not is bound by the start's Sid.
     const call = grant.callSid === undefined
@@ -302,7 +303,7 @@ export class MediaSession {
         encoding: message.format.encoding,
         sample_rate: message.format.sampleRate,
         custom_parameters: customParameters
-      })
+      }, arrivedAt)
     }
     stream.assistant = assistant!.start({
       callId,
@@ -316,14 +317,14 @@ export class MediaSession {
     stream.onMachine = assistant!.onMachine ?? 'speak-on'
     stream.answer = new AnswerDetector(message.format)
     // Exotel's word, when its callback came before the stream: a machine's is acted on at once.
-    if (exotelSays === 'human' || exotelSays === 'machine') this.#answered(stream, stream.answer.told(exotelSays))
+    if (exotelSays === 'human' || exotelSays === 'machine') this.#answered(stream, stream.answer.told(exotelSays), arrivedAt)
   }
 
   /** The callee's audio, while who answered is not yet told, or while a machine's beep is awaited. */
-  #listen (stream: Stream, detector: AnswerDetector, audio: Buffer) {
+  #listen (stream: Stream, detector: AnswerDetector, audio: Buffer, arrivedAt: number) {
     const told = detector.answer
     const ready = detector.push(audio)
-    if (!told && detector.answer) this.#answered(stream, detector.answer)
+    if (!told && detector.answer) this.#answered(stream, detector.answer, arrivedAt)
     if (ready && stream.machine === 'waiting') {
       stream.answer = undefined
       stream.machine = 'message'
@@ -331,9 +332,9 @@ export class MediaSession {
     }
   }
 
-  /** Who answered is told: recorded, and for a machine the assistant's choice is acted on. */
-  #answered (stream: Stream, answer: Answer) {
-    this.#recorder.timeline(`answered-by:${stream.sid}`, { answered_by: answer.answeredBy, cue: answer.cue, ms: answer.ms })
+  /** Who answered is told (by audio or a start that arrived `at`): recorded, and for a machine the assistant's choice is acted on. */
+  #answered (stream: Stream, answer: Answer, at: number) {
+    this.#recorder.timeline(`answered-by:${stream.sid}`, { answered_by: answer.answeredBy, cue: answer.cue, ms: answer.ms }, at)
     this.#recorder.conversation({ answeredBy: answer.answeredBy })
     if (answer.answeredBy !== 'machine' || stream.onMachine === 'speak-on') {
       stream.answer = undefined // nothing more to listen for

@@ -10,7 +10,7 @@ const app = await build(t)
 let calls = 0
 
 /** A media session on a dialled call, with an assistant that hands its output to the test. */
-async function session (jti?: string, recordAudio?: CallStore['recordAudio']) {
+async function session (jti?: string, recordAudio?: CallStore['recordAudio'], store: Partial<CallStore> = {}) {
   const customerId = `SESSION${++calls}`
   await app.db.query("INSERT INTO customer (id, name, phone, attributes) VALUES ($1, 'Sam', '+919000000000', '{\"due\": 5}')", [customerId])
   const call = await createCall(app.db, { customerId, customerName: 'Sam', phone: '+919000000000', triggeredBy: 's', claimed: true })
@@ -30,7 +30,7 @@ async function session (jti?: string, recordAudio?: CallStore['recordAudio']) {
   const logs: string[] = []
   let closed = 0
   const media = new MediaSession({
-    store: { ...databaseCallStore(app.db), ...recordAudio ? { recordAudio } : {} },
+    store: { ...databaseCallStore(app.db), ...recordAudio ? { recordAudio } : {}, ...store },
     grant: { callId: call.id, callSid, jti: jti ?? `j${calls}`, expiresAt: Date.now() + 60_000 },
     protocol: exotelMediaStream,
     assistantFor: async () => assistant,
@@ -57,6 +57,28 @@ t.test('frames and an end that arrive while the stream starts wait for it, in or
   t.same(seen.digits, ['4'])
   t.same(seen.ended, ['callended'])
   t.match((await getCall(app.db, callId))!.conversation, { assistant: 'fake', dtmf: '4', stop_reason: 'callended', ended_at: Date })
+})
+
+t.test('what arrives while the stream starts is dated on the timeline when it arrived, not when it is written', async (t) => {
+  // The token's claim is slow (a loaded database): Exotel's next callbacks may be recorded before the stream's.
+  let claim!: () => void
+  const slow = new Promise<void>((resolve) => { claim = resolve })
+  const { media, start, message, callId } = await session(undefined, undefined, {
+    claimToken: async (grant) => { await slow; return await databaseCallStore(app.db).claimToken(grant) }
+  })
+  const before = Date.now()
+  media.handle(start)
+  media.handle(message('dtmf', { dtmf: { digit: '4' } }))
+  media.handle(message('stop', { stop: { reason: 'callended' } }))
+  const after = Date.now()
+  await new Promise((resolve) => setTimeout(resolve, 500))
+  claim()
+  await media.settled()
+  const entries = (await getCall(app.db, callId))!.events.filter((event) => event.source === 'media-stream')
+  t.equal(entries.length, 3)
+  t.match(entries, [{ detail: { encoding: 'pcm16' } }, { detail: { digit: '4' } }, { detail: { reason: 'callended' } }], 'the start, the key, the stop')
+  t.same(entries.filter((event) => new Date(event.created_at).getTime() < before || new Date(event.created_at).getTime() > after), [],
+    'each dated when its frame arrived, though written half a second later')
 })
 
 t.test('a start that fails is logged; the stream goes on without an assistant', async (t) => {

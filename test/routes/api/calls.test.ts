@@ -18,11 +18,17 @@ async function callingApp (t: Parameters<typeof build>[0], env: Record<string, s
   return { app, call, get, lines, sub: (await get('/auth/me')).json().user.sub as string }
 }
 
-/** Polls a call until its status is terminal. */
-async function finished (get: (url: string) => Promise<{ json (): any }>, id: string) {
+/**
+ * Polls a call until its status is terminal, then waits until its media stream (if it had one) has written all it
+ * recorded: Exotel's final status may come in before the stream's last timeline entry is written.
+ */
+async function finished (get: (url: string) => Promise<{ json (): any }>, id: string, liveCalls: { none (): Promise<void> }) {
   for (let i = 0; i < 200; i++) {
     const call = (await get(`/api/calls/${id}`)).json().call
-    if (['completed', 'busy', 'no-answer', 'failed', 'canceled'].includes(call.status)) return call
+    if (['completed', 'busy', 'no-answer', 'failed', 'canceled'].includes(call.status)) {
+      await liveCalls.none()
+      return (await get(`/api/calls/${id}`)).json().call
+    }
     await new Promise((resolve) => setTimeout(resolve, 25))
   }
   throw new Error(`call ${id} did not finish`)
@@ -53,7 +59,7 @@ t.test('single calls on the simulator reach their outcome, with a timeline', asy
   t.equal(again.statusCode, 409, 'one live call per customer')
   t.same(again.json(), { success: false, message: 'This customer already has a call queued or in progress' })
 
-  const answered = await finished(get, started.json().call.id)
+  const answered = await finished(get, started.json().call.id, app.liveCalls)
   t.match(answered, { status: 'completed', answered_by: 'human', answered_at: String, ended_at: String, duration_seconds: Number })
   t.same(answered.events.map((e: { status: string, source: string }) => `${e.source}:${e.status}`), [
     'api:queued', 'api:initiated', 'exotel-callback:in-progress',
@@ -64,7 +70,7 @@ t.test('single calls on the simulator reach their outcome, with a timeline', asy
 
   for (const [customer, outcome] of [['BUSY', 'busy'], ['NOANSWER', 'no-answer'], ['FAILS', 'failed']] as const) {
     const id = (await call(customer)).json().call.id
-    const ended = await finished(get, id)
+    const ended = await finished(get, id, app.liveCalls)
     t.match(ended, { status: outcome, answered_at: null, ended_at: String }, customer)
   }
   t.equal((await get('/api/customers/BUSY')).json().customer.last_call_status, 'busy', 'the customer shows the outcome')
@@ -86,7 +92,7 @@ t.test('single calls on the simulator reach their outcome, with a timeline', asy
 
 t.test('the flow way (EXOTEL_CALL_MODE=flow): the answered call runs our flow, Passthru then /ws-url', async (t) => {
   const { app, call, get, lines } = await callingApp(t, { EXOTEL_CALL_MODE: 'flow' })
-  const answered = await finished(get, (await call('ANSWERS')).json().call.id)
+  const answered = await finished(get, (await call('ANSWERS')).json().call.id, app.liveCalls)
   t.same(answered.events.map((e: { status: string, source: string }) => `${e.source}:${e.status}`), [
     'api:queued', 'api:initiated', 'exotel-callback:in-progress', 'passthru:in-progress',
     'media-stream:in-progress', 'media-stream:in-progress', 'media-stream:in-progress', 'passthru:in-progress', 'exotel-callback:completed'
