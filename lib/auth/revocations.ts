@@ -221,6 +221,8 @@ class ListeningRevocations extends SharedRevocations {
   #lastHeard = 0
   #seq = 0
   #beating: NodeJS.Timeout | undefined
+  /** Closed: never trusted again, whatever heartbeat or reload comes back after. */
+  #closed = false
   #unlisten: (() => Promise<void>) | undefined
 
   private constructor (db: Database, leaseMs: number) {
@@ -238,7 +240,7 @@ class ListeningRevocations extends SharedRevocations {
   }
 
   #trusted (): boolean {
-    return Date.now() < this.#trustedUntil
+    return !this.#closed && Date.now() < this.#trustedUntil
   }
 
   /** A heartbeat renews the lease only when the one before it came back: a deaf instance must not hold one. */
@@ -326,7 +328,7 @@ class ListeningRevocations extends SharedRevocations {
 
   override async close (): Promise<void> {
     clearInterval(this.#beating)
-    this.#trustedUntil = 0
+    this.#closed = true
     const unlisten = this.#unlisten
     this.#unlisten = undefined
     await unlisten?.()

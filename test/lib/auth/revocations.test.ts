@@ -114,7 +114,7 @@ t.test('what a token says of itself is read unchecked, and nobody is read from w
  * queries are counted, its LISTEN session can be made deaf, and queries matching `failing` fail.
  */
 async function instance (db: Database, leaseMs: number) {
-  const state = { queries: 0, failed: 0, deaf: false, failing: undefined as RegExp | undefined }
+  const state = { queries: 0, failed: 0, deaf: false, failing: undefined as RegExp | undefined, stalling: undefined as RegExp | undefined }
   const server: Database = {
     ...db,
     engine: 'postgres',
@@ -124,6 +124,7 @@ async function instance (db: Database, leaseMs: number) {
         state.failed++
         throw new Error('connection lost')
       }
+      if (state.stalling?.test(sql)) await new Promise((resolve) => setTimeout(resolve, 300)) // a slow server
       return await db.query(sql, params)
     },
     listen: async (channel, onMessage) => await db.listen(channel, (payload) => { if (!state.deaf) onMessage(payload) })
@@ -221,5 +222,15 @@ for (const engine of engines) {
     await deaf.list.close()
     t.pass('a close that cannot give up its lease (the database gone) leaves it to run out')
     deaf.state.failing = undefined
+  })
+  t.test(`${engine.name}: a closed instance never trusts its copy again, though a reload finishes after the close`, async (t) => {
+    const db = await migratedDatabase(t, engine)
+    const closing = await instance(db, 2000)
+    closing.state.stalling = /revoked_token WHERE expires_at/
+    // Its first heartbeat comes back and starts a reload of the table, slowed down; it closes meanwhile.
+    while (closing.state.queries < 2) await new Promise((resolve) => setTimeout(resolve, 5))
+    await closing.list.close()
+    await new Promise((resolve) => setTimeout(resolve, 500)) // the reload has finished
+    t.same(await closing.check('nobody'), { fromMemory: false, answer: false }, 'it reads the table')
   })
 }
