@@ -11,8 +11,9 @@ import { PGlite } from '@electric-sql/pglite'
 /** @typedef {import('@electric-sql/pglite').Transaction} Transaction */
 
 const port = /** @type {import('node:worker_threads').MessagePort} */ (parentPort)
-const { dataDir, startFrom } = /** @type {{ dataDir: string, startFrom?: Blob }} */ (workerData)
-const pglite = await PGlite.create(dataDir, { loadDataDir: startFrom })
+const { dataDir, startFrom, pgliteWasmModule, fsBundle } =
+  /** @type {{ dataDir: string, startFrom?: Blob, pgliteWasmModule: any, fsBundle: Blob }} */ (workerData)
+const pglite = await PGlite.create(dataDir, { loadDataDir: startFrom, pgliteWasmModule, fsBundle })
 
 class RolledBack extends Error {}
 /** @type {Map<number, { tx: Transaction, end: (commit: boolean) => void, ended: Promise<unknown> }>} */

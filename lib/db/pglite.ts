@@ -1,4 +1,7 @@
 import { once } from 'node:events'
+import { readFile } from 'node:fs/promises'
+import { createRequire } from 'node:module'
+import { dirname, join } from 'node:path'
 import { Worker } from 'node:worker_threads'
 import { privateDir } from '../server/private-dir.js'
 import type { Database, QueryResult, Queryable } from './database.js'
@@ -24,6 +27,26 @@ type Ask = <T>(request: Request extends infer R ? R extends unknown ? Omit<R, 'i
 // The thread's module, beside this one: JavaScript, which a worker runs from the sources as from the build.
 const THREAD = new URL('./pglite-thread.js', import.meta.url)
 
+/** The engine's files: its WebAssembly and the file system it starts with (share/, lib/). */
+const ENGINE = dirname(createRequire(import.meta.url).resolve('@electric-sql/pglite'))
+
+/** Node's WebAssembly (TypeScript's ES library leaves it out): what compiling the engine needs. */
+declare const WebAssembly: { compile (bytes: Uint8Array): Promise<object> }
+
+let engine: Promise<{ pgliteWasmModule: object, fsBundle: Blob }> | undefined
+
+/**
+ * The engine's WebAssembly compiled, and its file system read, once a process: each database opened after the first
+ * (a test's app, a restart) starts from them rather than compiling and reading them again on its thread.
+ */
+async function engineFiles () {
+  engine ??= (async () => ({
+    pgliteWasmModule: await WebAssembly.compile(await readFile(join(ENGINE, 'pglite.wasm'))),
+    fsBundle: new Blob([await readFile(join(ENGINE, 'pglite.data'))])
+  }))()
+  return await engine
+}
+
 /** An error from the engine's thread, with PostgreSQL's fields (code, detail, constraint…) as PGlite gave them. */
 function rebuild (described: Record<string, unknown>): Error {
   return Object.assign(new Error(String(described.message)), described)
@@ -39,7 +62,8 @@ function rebuild (described: Record<string, unknown>): Error {
  */
 export async function openPglite (dataDir: string, startFrom?: Blob): Promise<Database> {
   if (!dataDir.startsWith('memory://')) await privateDir(dataDir)
-  const worker = new Worker(THREAD, { workerData: { dataDir, startFrom } })
+  // Plain JavaScript: it starts without the loaders the server may run under (a test runner's take a second a thread).
+  const worker = new Worker(THREAD, { workerData: { dataDir, startFrom, ...await engineFiles() }, execArgv: [] })
   const pending = new Map<number, { resolve: (value: unknown) => void, reject: (error: Error) => void }>()
   const listeners = new Map<number, (payload: string) => void>()
   let nextId = 1

@@ -31,7 +31,7 @@ const BATCH_MS = 100
  * it, so that the main thread, where the live calls' audio is handled, only copies samples and hands them over.
  */
 export class RecordingWriter {
-  readonly #worker = new Worker(THREAD)
+  readonly #worker = new Worker(THREAD, { execArgv: [] }) // plain JavaScript: none of the loaders the server may run under
   readonly #pending = new Map<number, { resolve: () => void, reject: (error: Error) => void }>()
   #nextId = 1
   #closed = false

@@ -96,7 +96,7 @@ export class SpeechEngine {
   async #started (): Promise<number> {
     if (this.#closed) throw new SpeechError('the speech engine is closed')
     this.#ready ??= (async () => {
-      const worker = new Worker(WORKER_SOURCE, { eval: true, workerData: { folder: this.folder } })
+      const worker = new Worker(WORKER_SOURCE, { eval: true, workerData: { folder: this.folder }, execArgv: [] })
       worker.unref() // an idle engine never keeps the process alive
       this.#worker = worker // a close while it loads ends it
       worker.on('error', (error) => this.#failAll(error))
