@@ -15,18 +15,17 @@ interface ValidationError { keyword: string, instancePath: string, message?: str
 const externals = Object.fromEntries(sharedSchemas.map((schema) => [schema.$id, schema]))
 
 /**
- * One Ajv a process, built at the first app: Ajv keeps what it compiled by schema, so a process that builds the
- * app again (the tests build hundreds) compiles each route's schemas once rather than once an app.
+ * One Ajv a process: Ajv keeps what it compiled by schema, so a process that builds the app again (the tests build
+ * hundreds) compiles each route's schemas once rather than once an app.
  */
-let compiler: FastifySchemaCompiler<unknown> | undefined
-const validatorCompiler = () => (compiler ??= AjvCompiler()(externals, {
+const compile = AjvCompiler()(externals, {
   // strictNumbers off: with it (Ajv's default), "Infinity" in a query string is coerced to Infinity and then
   // skips maximum (Ajv 8 checks bounds only of finite numbers). Every number we take has a maximum instead
   // (test/app/hostile-input.test.ts checks), which Infinity fails.
   customOptions: { removeAdditional: false, strictNumbers: false, discriminator: true },
   onCreate: (ajv: { addFormat (name: string, format: { type: 'string', validate: (value: string) => boolean }): void }) =>
     ajv.addFormat('date-time', { type: 'string', validate: isDateTime })
-}) as FastifySchemaCompiler<unknown>)
+}) as FastifySchemaCompiler<unknown>
 
 /**
  * Input that is not understood is refused, never dropped. Fastify's Ajv removes properties a schema does not know
@@ -35,7 +34,6 @@ const validatorCompiler = () => (compiler ??= AjvCompiler()(externals, {
  * accept none, and those that declare no body refuse one. Errors read `body.filter has no property 'serch'`.
  */
 export default fp(async function validation (fastify) {
-  const compile = validatorCompiler()
   fastify.setValidatorCompiler(compile)
   fastify.setSchemaErrorFormatter((errors, part) => new Error(oneOfValues(errors as ValidationError[]).map((error) => describe(error, part)).join(', ')))
 
