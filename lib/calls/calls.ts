@@ -97,7 +97,23 @@ export interface StatusReport {
   skipReason?: SkipReason
 }
 
-export type Locator = { id: string } | { exotelSid: string }
+/**
+ * A call by our id, or by Exotel's Sid. Exotel may report a call before its dial's answer is recorded (a busy
+ * number's callback can beat it): then `customField` (our id, which we gave Exotel as CustomField) finds the call,
+ * provided it has no Sid yet, and the report records the Sid.
+ */
+export type Locator = { id: string } | { exotelSid: string, customField?: string }
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
+
+async function lockCall (tx: Queryable, where: Locator): Promise<Call | undefined> {
+  if ('id' in where) return (await tx.query<Call>(`SELECT ${COLUMNS} FROM call WHERE id = $1 FOR UPDATE`, [where.id])).rows[0]
+  const { rows } = await tx.query<Call>(`SELECT ${COLUMNS} FROM call WHERE exotel_sid = $1 FOR UPDATE`, [where.exotelSid])
+  if (rows[0] || !where.customField || !UUID.test(where.customField)) return rows[0]
+  // Or the Sid is being recorded as we look: the lock waits for it, and then the call has this Sid.
+  return (await tx.query<Call>(`SELECT ${COLUMNS} FROM call WHERE id = $1 AND (exotel_sid IS NULL OR exotel_sid = $2) FOR UPDATE`,
+    [where.customField, where.exotelSid])).rows[0]
+}
 
 /**
  * Applies a report to a call: recorded in its timeline once, and moving its status only forward. Answers the
@@ -106,9 +122,7 @@ export type Locator = { id: string } | { exotelSid: string }
 export async function applyReport (db: Database, where: Locator, report: StatusReport):
 Promise<{ call: Call, changed: boolean } | undefined> {
   return await db.transaction(async (tx) => {
-    const [column, value] = 'id' in where ? ['id', where.id] : ['exotel_sid', where.exotelSid]
-    const { rows } = await tx.query<Call>(`SELECT ${COLUMNS} FROM call WHERE ${column} = $1 FOR UPDATE`, [value])
-    const call = rows[0]
+    const call = await lockCall(tx, where)
     if (!call) return undefined
     if (!await addEvent(tx, call.id, report.status, report.source, report.dedupeKey, report.detail ?? {}, report.at)) {
       return { call, changed: false }
@@ -126,12 +140,13 @@ Promise<{ call: Call, changed: boolean } | undefined> {
          skip_reason = CASE WHEN $2 THEN COALESCE($10, skip_reason) ELSE skip_reason END,
          -- A call skipped at its dial gives back its claim, which would count against the rate.
          claimed_at = CASE WHEN $2 AND $10 IS NOT NULL THEN NULL ELSE claimed_at END,
-         dialled_at = CASE WHEN $2 AND $3 = 'initiated' THEN now() ELSE dialled_at END,
+         -- Even when the call's end came first (Exotel's callback before the dial's answer was recorded).
+         dialled_at = CASE WHEN $3 = 'initiated' THEN COALESCE(dialled_at, now()) ELSE dialled_at END,
          answered_at = CASE WHEN $2 AND $3 = 'in-progress' THEN now() ELSE answered_at END,
          ended_at = CASE WHEN $2 AND $9 THEN now() ELSE ended_at END,
          updated_at = now()
        WHERE id = $1 RETURNING ${COLUMNS}`,
-      [call.id, forward, report.status, report.exotelSid ?? null, report.error ?? null, report.answeredBy ?? null,
+      [call.id, forward, report.status, report.exotelSid ?? ('exotelSid' in where ? where.exotelSid : null), report.error ?? null, report.answeredBy ?? null,
         report.durationSeconds ?? null, report.recordingUrl ?? null, isTerminal(report.status), report.skipReason ?? null]
     )
     if (forward) {

@@ -27,7 +27,8 @@ const exotel: FastifyPluginAsyncTypebox = async (fastify) => {
       operationId: 'receiveStatusCallback',
       summary: "Exotel's StatusCallback: a call was answered or ended",
       description: 'Multipart form data (Exotel\'s default), urlencoded or JSON; form arrays flattened as ' +
-        '`Legs[0][Status]`. Repeated and late callbacks never move a call back.',
+        '`Legs[0][Status]`. Repeated and late callbacks never move a call back. Found by `CallSid`; one that beats ' +
+        'our record of the dial\'s Sid is found by `CustomField` (our call id).',
       security: exotelToken,
       consumes: ['multipart/form-data', 'application/x-www-form-urlencoded', 'application/json'],
       body: StatusCallbackBody,
@@ -41,7 +42,7 @@ const exotel: FastifyPluginAsyncTypebox = async (fastify) => {
     }
     const callback = readStatusCallback(fields as Fields)
     if ('error' in callback) throw fastify.httpErrors.badRequest(callback.error)
-    const result = await applyReport(fastify.db, { exotelSid: callback.sid }, {
+    const result = await applyReport(fastify.db, { exotelSid: callback.sid, customField: callback.customField }, {
       status: callback.status,
       source: 'exotel-callback',
       dedupeKey: `callback:${callback.eventType}`,
@@ -76,7 +77,7 @@ const exotel: FastifyPluginAsyncTypebox = async (fastify) => {
     if ('error' in passthru) throw fastify.httpErrors.badRequest(passthru.error)
     const agent = passthru.dial && { agent_answered: passthru.dial.status === 'completed', dial_status: passthru.dial.status, seconds: passthru.dial.seconds ?? null }
     const detail = agent ? { handoff: agent } : { digits: passthru.digits ?? null, stream: passthru.stream ?? null }
-    const result = await applyReport(fastify.db, { exotelSid: passthru.sid }, {
+    const result = await applyReport(fastify.db, { exotelSid: passthru.sid, customField: passthru.customField }, {
       status: passthru.status ?? 'in-progress',
       source: 'passthru',
       dedupeKey: `passthru:${JSON.stringify(detail)}`,

@@ -3,7 +3,7 @@ import { addTimelineEntry, applyReport, createCall, getCall } from '../../../lib
 import { dial } from '../../../lib/calls/dialler.js'
 import { ExotelClient } from '../../../lib/exotel/exotel-client.js'
 import { startExotelSimulator } from '../../../lib/exotel/simulator.js'
-import { migratedDatabase } from '../../helper.js'
+import { engines, migratedDatabase } from '../../helper.js'
 
 const db = await migratedDatabase(t)
 
@@ -64,3 +64,26 @@ t.test("Exotel's refusal is kept on the failed call, with Exotel's status", asyn
   t.match(failed, { status: 'failed', error: /^Exotel refused our API credentials/ })
   t.same(failed!.events.at(-1)!.detail, { exotel_status: 401, outcome_unknown: false })
 })
+
+for (const engine of engines) {
+  t.test(`${engine.name}: a callback that comes while the dial's Sid is being written waits for it, and finds the call`, async (t) => {
+    const db = await migratedDatabase(t, engine)
+    const call = await createCall(db, { customerId: 'C7', customerName: null, phone: '+919000000001', triggeredBy: 'sub' })
+    const sid = 'd'.repeat(32)
+    let commit!: () => void
+    const committed = new Promise<void>((resolve) => { commit = resolve })
+    let updated!: () => void
+    const written = new Promise<void>((resolve) => { updated = resolve })
+    const dialling = db.transaction(async (tx) => {
+      await tx.query('UPDATE call SET exotel_sid = $2 WHERE id = $1', [call.id, sid])
+      updated()
+      await committed // not until the callback is under way
+    })
+    if (engine.name === 'postgres') await written // (PGlite runs one transaction at a time: the callback waits its turn)
+    const callback = applyReport(db, { exotelSid: sid, customField: call.id }, { status: 'busy', source: 'exotel-callback', dedupeKey: 'callback:terminal' })
+    await new Promise((resolve) => setTimeout(resolve, 100))
+    commit()
+    await dialling
+    t.match(await callback, { changed: true, call: { status: 'busy', exotel_sid: sid } })
+  })
+}

@@ -126,6 +126,33 @@ t.test('the token is required on both URLs, and bad input is a 400, never a 500'
   t.same(unknown.json(), { success: true, message: 'Unknown call; ignored' })
 })
 
+t.test("a callback that beats the dial's answer finds its call by CustomField, and records the Sid", async (t) => {
+  // Being dialled: Exotel has placed the call, and we have not yet recorded the Sid it answered.
+  const customerId = `WEBHOOK${++customers}`
+  await app.db.query("INSERT INTO customer (id, name, phone) VALUES ($1, 'Test', '+919000000001')", [customerId])
+  const call = await createCall(app.db, { customerId, customerName: 'Test', phone: '+919000000001', triggeredBy: 'sub' })
+  const sid = 'b'.repeat(32)
+  const busy = await postMultipart({ CallSid: sid, CustomField: call.id, EventType: 'terminal', Status: 'busy' })
+  t.same(busy.json(), { success: true, message: 'Call busy' })
+  const row = async () => (await app.db.query('SELECT status, exotel_sid, dialled_at, ended_at FROM call WHERE id = $1', [call.id])).rows[0]!
+  t.match(await row(), { status: 'busy', exotel_sid: sid, dialled_at: null })
+
+  // The dial's answer, recorded after: on the timeline, and the status stays where the callback left it.
+  const dialled = await applyReport(app.db, { id: call.id }, { status: 'initiated', source: 'api', dedupeKey: 'dialled', exotelSid: sid })
+  t.match(dialled, { changed: false, call: { status: 'busy', exotel_sid: sid } })
+  t.ok((await row()).dialled_at instanceof Date, 'when it was dialled is still kept')
+  const again = await postMultipart({ CallSid: sid, CustomField: call.id, EventType: 'terminal', Status: 'busy' })
+  t.same(again.json(), { success: true, message: 'Already recorded' }, 'found by its Sid from then on')
+
+  // A CustomField never takes over a call Exotel gave another Sid, nor names anything but one of our ids.
+  const other = await dialledCall()
+  for (const customField of [other.id, 'not-an-id', '']) {
+    const stray = await postMultipart({ CallSid: 'c'.repeat(32), CustomField: customField, EventType: 'terminal', Status: 'completed' })
+    t.same(stray.json(), { success: true, message: 'Unknown call; ignored' }, `CustomField ${JSON.stringify(customField)}`)
+  }
+  t.match(await callOf(other.id), { status: 'initiated' })
+})
+
 t.test('Passthru records the flow reaching us: answered, with digits and stream details', async (t) => {
   const { id, sid } = await dialledCall()
   const query = new URLSearchParams({
