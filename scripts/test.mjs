@@ -3,7 +3,7 @@
 // CI), the tests use it as well as PGlite. With no server, they run on PGlite alone and say so; coverage is
 // then not enforced, since the PostgreSQL adapter cannot be exercised.
 import { spawnSync } from 'node:child_process'
-import { rmSync } from 'node:fs'
+import { readFileSync, rmSync } from 'node:fs'
 import { connect } from 'node:net'
 
 const DEFAULT_URL = 'postgres://postgres@127.0.0.1:5432/postgres'
@@ -29,5 +29,10 @@ if (process.env.TEST_DATABASE_URL) {
   console.log('# database engines: PGlite only (no PostgreSQL at 127.0.0.1:5432); coverage not enforced')
   args.unshift('--allow-incomplete-coverage')
 }
+// tap builds its test class from the plugins package.json names, and a fresh install holds its default build, with
+// the TypeScript plugin (ts-node) this project turns off for swc (test/loader.mjs). tap rebuilds it only after one
+// run with the old build, whose ts-node would load beside swc: so it is built first.
+const built = readFileSync('node_modules/@tapjs/test/test-built/dist/esm/index.js', 'utf8')
+if (/export const signature = `[^`]*@tapjs\/typescript/.test(built)) spawnSync('tap', ['build'], { stdio: 'inherit' })
 const result = spawnSync('tap', args, { stdio: 'inherit', shell: false, env: process.env })
 process.exit(result.status ?? 1)
