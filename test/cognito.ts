@@ -4,16 +4,16 @@ import { tmpdir } from 'node:os'
 import path from 'node:path'
 import t from 'tap'
 import { startLocalCognito } from '../lib/auth/cognito-local.js'
-import type { CognitoPluginOptions } from '../plugins/app/cognito.js'
+import type { SharedEmulator } from '../plugins/app/cognito.js'
 
-let shared: Promise<NonNullable<CognitoPluginOptions['sharedEmulator']>> | undefined
+let shared: Promise<SharedEmulator> | undefined
 
 /**
  * One cognito-local emulator for every app a test process builds with DATA_DIR memory:// (starting one costs half
  * a second an app). Each app hears the codes sent while it runs, as it hears its own emulator's; users differ by
  * email. It stops when the test file ends.
  */
-export async function sharedEmulator (): Promise<NonNullable<CognitoPluginOptions['sharedEmulator']>> {
+export async function sharedEmulator (): Promise<SharedEmulator> {
   shared ??= (async () => {
     const dir = await mkdtemp(path.join(tmpdir(), 'vcm-cognito-shared-'))
     const listeners = new Set<(email: string, code: string, kind: 'code' | 'temporary-password') => void>()

@@ -74,11 +74,13 @@ export async function build (t: Test, options: BuildOptions = {}): Promise<Fasti
   // A new in-memory database with the app's own migrations starts from the run's migrated copy.
   const embedded = !fullEnv.DATABASE_URL && !appOptions.migrationsDir
   const inMemory = fullEnv.DATA_DIR === 'memory://'
-  const startFrom = embedded && inMemory ? await pgliteTemplate() : undefined
-  // Local Cognito, in memory: the process's one emulator rather than one an app.
+  // Local Cognito, in memory: the process's one emulator rather than one an app. The first starts while the
+  // database opens: the app waits for it after its migrations.
   const sharedEmulator = inMemory && !fullEnv.COGNITO_USER_POOL_ID && fullEnv.NODE_ENV !== 'production'
-    ? await sharedEmulatorOf()
+    ? sharedEmulatorOf()
     : undefined
+  sharedEmulator?.catch(() => {}) // an app that fails before it waits for it leaves the failure to the next that does
+  const startFrom = embedded && inMemory ? await pgliteTemplate() : undefined
   server.register(fp(app), { ...appOptions, startFrom, sharedEmulator, env: fullEnv })
   t.teardown(() => server.close())
   await server.ready()

@@ -31,10 +31,13 @@ function notConfigured<T> (operations: string[]): T {
 export interface CognitoPluginOptions {
   /**
    * In local mode with DATA_DIR memory://, an emulator already running to use instead of starting one: the tests
-   * share one per process. `onCode` subscribes to the codes it sends, and answers how to unsubscribe.
+   * share one per process, which may still be starting (while the database opens). `onCode` subscribes to the
+   * codes it sends, and answers how to unsubscribe.
    */
-  sharedEmulator?: LocalCognito & { onCode (listener: LocalCognitoOptions['onCode']): () => void }
+  sharedEmulator?: SharedEmulator | Promise<SharedEmulator>
 }
+
+export type SharedEmulator = LocalCognito & { onCode (listener: LocalCognitoOptions['onCode']): () => void }
 
 /**
  * Cognito in one of three modes: the user pool named by COGNITO_USER_POOL_ID (real Cognito, or the
@@ -78,8 +81,9 @@ export default fp<CognitoPluginOptions>(async function cognito (fastify, opts) {
   let local: LocalCognito
   let release: () => Promise<void>
   if (inMemory && opts.sharedEmulator) {
-    local = opts.sharedEmulator
-    const unsubscribe = opts.sharedEmulator.onCode(logCode)
+    const shared = await opts.sharedEmulator
+    local = shared
+    const unsubscribe = shared.onCode(logCode)
     release = async () => unsubscribe()
   } else {
     const dir = inMemory ? await mkdtemp(path.join(tmpdir(), 'vcm-cognito-')) : path.join(config.DATA_DIR, 'cognito')
