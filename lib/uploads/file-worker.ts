@@ -1,7 +1,8 @@
 // The file reader's process: parses uploaded files (`parseRows`) away from the server's thread, which carries live
-// calls' audio, and hands their records back in batches, a few batches ahead of what the server has taken.
+// calls' audio, and hands their records back in batches, one batch ahead of what the server has taken.
 import { parseRows, type FileFormat, type FileRow, type ReadLimits } from './spreadsheet.js'
 import { UploadError } from './upload-error.js'
+import { Mailbox } from './mailbox.js'
 
 export type ToWorker =
   | { type: 'read', id: number, path: string, format: FileFormat, limits: ReadLimits }
@@ -12,37 +13,21 @@ export type FromWorker =
   | { id: number, done: true }
   | { id: number, error: { statusCode?: number, message: string } }
 
-/** Records a batch holds: enough to cross processes rarely, few enough to keep both processes busy. */
+/** Records a batch holds: enough to cross threads rarely, few enough to keep both threads busy. */
 const BATCH = 500
-/**
- * Batches the reader may have sent that the server has not yet taken: enough that neither waits on the other's
- * turn (with one, each batch cost a round trip), few enough that memory stays flat whatever the file's size.
- */
-export const AHEAD = 4
 
-/** Each job's state: how many more batches it may send, and whether the server stopped it. */
-interface Job { credits: number, cancelled: boolean, wake: () => void }
-const jobs = new Map<number, Job>()
+/** Each job's instructions from the main thread, one a batch: read on (true), or stop (false). */
+const jobs = new Map<number, Mailbox<boolean>>()
 
 // When the server lets go (or dies), the channel closes and this process ends once idle.
 process.on('message', (message: ToWorker) => {
-  if (message.type === 'read') return read(message) // never rejects: its errors are sent back
-  const job = jobs.get(message.id)
-  if (!job) return // the read has ended: the server took its last batch
-  if (message.type === 'more') job.credits++
-  else job.cancelled = true
-  job.wake()
+  if (message.type === 'read') read(message) // never rejects: its errors are sent back
+  else jobs.get(message.id)?.push(message.type === 'more')
 })
 
-/** Waits until the job may send another batch; answers false once the server has stopped it. */
-async function mayGoOn (job: Job): Promise<boolean> {
-  while (!job.cancelled && job.credits === 0) await new Promise<void>((resolve) => { job.wake = resolve })
-  return !job.cancelled
-}
-
 async function read ({ id, path, format, limits }: Extract<ToWorker, { type: 'read' }>) {
-  const job: Job = { credits: AHEAD, cancelled: false, wake: () => {} }
-  jobs.set(id, job)
+  const instructions = new Mailbox<boolean>()
+  jobs.set(id, instructions)
   const send = (message: FromWorker) => process.send!(message)
   try {
     let rows: FileRow[] = []
@@ -51,8 +36,7 @@ async function read ({ id, path, format, limits }: Extract<ToWorker, { type: 're
       if (rows.length < BATCH) continue
       send({ id, rows })
       rows = []
-      job.credits--
-      if (!await mayGoOn(job)) return
+      if (!await instructions.next()) return
     }
     if (rows.length > 0) send({ id, rows })
     send({ id, done: true })
