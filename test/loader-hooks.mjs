@@ -12,7 +12,7 @@ import { transform } from '@swc/core'
 const OPTIONS = {
   swcrc: false,
   configFile: false,
-  sourceMaps: true,
+  sourceMaps: 'inline',
   jsc: {
     parser: { syntax: 'typescript' },
     target: 'es2023',
@@ -36,7 +36,6 @@ export async function resolve (specifier, context, nextResolve) {
 export async function load (url, context, nextLoad) {
   if (!url.endsWith('.ts') || !ours(url)) return await nextLoad(url, context)
   const filename = fileURLToPath(url)
-  const { code, map } = await transform(await readFile(filename, 'utf8'), { ...OPTIONS, filename })
-  const inline = `//# sourceMappingURL=data:application/json;charset=utf-8;base64,${Buffer.from(map).toString('base64')}`
-  return { format: 'module', source: `${code}\n${inline}`, shortCircuit: true }
+  const { code } = await transform(await readFile(filename, 'utf8'), { ...OPTIONS, filename })
+  return { format: 'module', source: code, shortCircuit: true }
 }
