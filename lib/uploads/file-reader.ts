@@ -62,7 +62,9 @@ export class FileReader {
     const id = ++this.#lastId
     const inbox = new Mailbox<FromWorker>()
     this.#inboxes.set(id, inbox)
-    const send = (message: ToWorker) => child.send(message)
+    // A message to a reader that is gone (closed, or dead) is dropped, not an 'error' event that would end the server:
+    // its end comes to the inbox from 'exit'.
+    const send = (message: ToWorker) => child.send(message, () => {})
     let finished = false
     try {
       send({ type: 'read', id, path, format, limits: this.limits })
@@ -83,7 +85,7 @@ export class FileReader {
       }
     } finally {
       this.#inboxes.delete(id)
-      if (!finished && this.#child === child) send({ type: 'cancel', id })
+      if (!finished) send({ type: 'cancel', id })
     }
   }
 
