@@ -31,16 +31,27 @@ const BATCH_MS = 100
  * it, so that the main thread, where the live calls' audio is handled, only copies samples and hands them over.
  */
 export class RecordingWriter {
-  readonly #worker = new Worker(THREAD, { execArgv: [] }) // plain JavaScript: none of the loaders the server may run under
+  readonly #worker: Worker
   readonly #pending = new Map<number, { resolve: () => void, reject: (error: Error) => void }>()
   #nextId = 1
   #closed = false
+  /** Why the thread stopped, when it stopped of itself: every recording fails from then on, and the calls go on. */
+  #stopped: Error | undefined
   readonly #asked = new Set<Promise<void>>()
   #blocks: Block[] = []
   #batch: NodeJS.Timeout | undefined
 
-  constructor () {
+  /** `thread`: the thread's module (tests give one that fails). */
+  constructor (thread: URL = THREAD) {
+    this.#worker = new Worker(thread, { execArgv: [] }) // plain JavaScript: none of the loaders the server may run under
     this.#worker.unref()
+    // A thread that fails (out of memory, say) would otherwise end the server with it, through an 'error' event no
+    // one hears; and the recordings it was opening or finishing would wait for ever.
+    this.#worker.on('error', (error) => {
+      this.#stopped = new Error(`The recordings' writer stopped: ${error.message}`)
+      for (const { reject } of this.#pending.values()) reject(this.#stopped)
+      this.#pending.clear()
+    })
     this.#worker.on('message', ({ id, failed }: { id: number, failed?: { message: string, code?: string } }) => {
       const waiting = this.#pending.get(id)!
       this.#pending.delete(id)
@@ -69,6 +80,7 @@ export class RecordingWriter {
     if (this.#closed) return
     this.#closed = true
     await Promise.allSettled(this.#asked)
+    if (this.#stopped) return
     const ended = once(this.#worker, 'exit')
     this.#handOver()
     this.#worker.ref()
@@ -88,6 +100,7 @@ export class RecordingWriter {
 
   async #ask (request: WriterRequest): Promise<void> {
     if (this.#closed) throw new Error('The recordings are closed: the server is stopping')
+    if (this.#stopped) throw this.#stopped
     this.#handOver() // a file's blocks before its finish
     if (this.#pending.size === 0) this.#worker.ref()
     const asked = new Promise<void>((resolve, reject) => {

@@ -163,3 +163,16 @@ t.test('a recording that cannot be written says so when it is finished', async (
   await recordings.close()
   await t.rejects(recordings.open(path.join(dir, 'late.wav'), stereoWavHeader(8000, 0)), /closed/, 'nothing is opened after the close')
 })
+
+t.test("a writer's thread that fails fails its recordings, not the server, and the next ones at once", async (t) => {
+  const dir = await tempDir(t)
+  // A thread that fails at its first request, as one that ran out of memory would.
+  const failing = new RecordingWriter(new URL(`data:text/javascript,${encodeURIComponent(
+    "import { parentPort } from 'node:worker_threads'; parentPort.on('message', () => { throw new Error('out of room') })")}`))
+  t.teardown(() => failing.close())
+  await t.rejects(failing.open(path.join(dir, 'a.wav'), stereoWavHeader(8000, 0)), { message: "The recordings' writer stopped: out of room" })
+  await t.rejects(failing.open(path.join(dir, 'b.wav'), stereoWavHeader(8000, 0)), { message: "The recordings' writer stopped: out of room" },
+    'the next, at once')
+  await failing.close() // nothing to wait for
+  t.notOk(existsSync(path.join(dir, 'a.wav')))
+})
