@@ -13,7 +13,7 @@ export type FromWorker =
   | { id: number, done: true }
   | { id: number, error: { statusCode?: number, message: string } }
 
-/** Records a batch holds: enough to cross threads rarely, few enough to keep both threads busy. */
+/** Records a batch holds: enough to cross processes rarely, few enough to keep both processes busy. */
 const BATCH = 500
 
 /** Each job's instructions from the main thread, one a batch: read on (true), or stop (false). */
