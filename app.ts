@@ -5,12 +5,13 @@ import autoload from '@fastify/autoload'
 import { SerializerSelector } from '@fastify/fast-json-stringify-compiler'
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest, FastifyServerOptions } from 'fastify'
 import { redactPhones } from './lib/server/log-options.js'
+import type { AssistantsPluginOptions } from './plugins/app/assistants.js'
 import type { CognitoPluginOptions } from './plugins/app/cognito.js'
 import type { DbPluginOptions } from './plugins/app/db.js'
 import type { DispatcherPluginOptions } from './plugins/app/dispatcher.js'
 import type { EnvPluginOptions } from './plugins/external/env.js'
 
-export type AppOptions = EnvPluginOptions & DbPluginOptions & DispatcherPluginOptions & CognitoPluginOptions
+export type AppOptions = EnvPluginOptions & DbPluginOptions & DispatcherPluginOptions & CognitoPluginOptions & AssistantsPluginOptions
 
 /** Node's refusals of a request it could not read, by their code; any other is a 400. */
 const CLIENT_ERRORS: Record<string, [number, string]> = {

@@ -9,7 +9,9 @@ import { Ajv } from 'ajv'
 import addFormats from 'ajv-formats'
 import Fastify, { type FastifyInstance, type FastifyServerOptions, type RouteOptions } from 'fastify'
 import fp from 'fastify-plugin'
+import t from 'tap'
 import app, { options as serverOptions, type AppOptions } from '../app.js'
+import { SpeechEngine } from '../lib/speech/engine.js'
 import { logOptions } from '../lib/server/log-options.js'
 import { projectRoot } from '../lib/server/project-root.js'
 import { sharedEmulator as sharedEmulatorOf } from './cognito.js'
@@ -62,6 +64,20 @@ export interface BuildOptions extends Omit<AppOptions, 'env'> {
   onRoute?: (route: RouteOptions) => void
 }
 
+let speechEngine: SpeechEngine | undefined
+
+/**
+ * One speech engine for every app a test process builds: each engine is a thread that loads eSpeak and has V8
+ * optimise it again (about half a second of CPU). It stops when the process's tests end.
+ */
+function sharedSpeechEngine (): SpeechEngine {
+  if (!speechEngine) {
+    const engine = speechEngine = new SpeechEngine()
+    t.teardown(() => engine.close())
+  }
+  return speechEngine
+}
+
 /** Builds the app without listening, on in-memory PGlite unless told otherwise; closed when the test ends. */
 export async function build (t: Test, options: BuildOptions = {}): Promise<FastifyInstance> {
   const { logger = false, env, onRoute, ...appOptions } = options
@@ -81,7 +97,7 @@ export async function build (t: Test, options: BuildOptions = {}): Promise<Fasti
     : undefined
   sharedEmulator?.catch(() => {}) // an app that fails before it waits for it leaves the failure to the next that does
   const startFrom = embedded && inMemory ? await pgliteTemplate() : undefined
-  server.register(fp(app), { ...appOptions, startFrom, sharedEmulator, env: fullEnv })
+  server.register(fp(app), { speechEngine: sharedSpeechEngine(), ...appOptions, startFrom, sharedEmulator, env: fullEnv })
   t.teardown(() => server.close())
   await server.ready()
   return server

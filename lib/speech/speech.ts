@@ -1,6 +1,6 @@
 import type { MediaFormat } from '../voice/format.js'
 import { fromPcm } from '../voice/audio.js'
-import { SpeechEngine } from './engine.js'
+import { SpeechEngine, SpeechError } from './engine.js'
 import { LANGUAGES, type Language } from './languages.js'
 
 export interface VoiceChoice {
@@ -27,13 +27,23 @@ export function phrases (text: string): string[] {
  * goodbye, most of a greeting) is made once.
  */
 export class Speech {
-  readonly #engine = new SpeechEngine()
+  readonly #engine: SpeechEngine
+  /** The engine is this Speech's own, closed with it; one given is its giver's. */
+  readonly #ownEngine: boolean
+  #closed = false
   readonly #cache = new Map<string, Buffer>()
   /** Phrases being made, each with whether it was asked for urgently. */
   readonly #making = new Map<string, { audio: Promise<Buffer>, urgent: boolean }>()
   #cachedBytes = 0
 
-  constructor (readonly cacheBytes = 32 * 1024 * 1024) {}
+  /**
+   * `engine`: one to share (the tests' apps in one process share one, as a server's only app has its own); closed by
+   * whoever made it, not by this Speech.
+   */
+  constructor (readonly cacheBytes = 32 * 1024 * 1024, engine?: SpeechEngine) {
+    this.#engine = engine ?? new SpeechEngine()
+    this.#ownEngine = !engine
+  }
 
   /** The audio of each phrase of `text`, in order, in `format`; the first is urgent: someone waits for it. */
   async * say (text: string, voice: VoiceChoice, format: MediaFormat): AsyncIterable<Buffer> {
@@ -82,6 +92,7 @@ export class Speech {
   }
 
   async #make (phrase: string, voice: VoiceChoice, format: MediaFormat, urgent: boolean): Promise<Buffer> {
+    if (this.#closed) throw new SpeechError('the speech engine is closed')
     const name = LANGUAGES[voice.language].voice + (voice.gender === 'female' ? '+f3' : '')
     const { pcm, sampleRate } = await this.#engine.synthesize(phrase, name, voice.rate, urgent)
     return fromPcm(Buffer.from(pcm.buffer, pcm.byteOffset, pcm.byteLength), sampleRate, format)
@@ -99,6 +110,7 @@ export class Speech {
   }
 
   async close () {
-    await this.#engine.close()
+    this.#closed = true
+    if (this.#ownEngine) await this.#engine.close()
   }
 }

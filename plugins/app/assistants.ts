@@ -2,6 +2,7 @@ import fp from 'fastify-plugin'
 import { EchoAssistant } from '../../lib/assistant/echo.js'
 import { ensureFirstAssistant } from '../../lib/assistant/first-assistant.js'
 import { AssistantRegistry } from '../../lib/assistant/registry.js'
+import type { SpeechEngine } from '../../lib/speech/engine.js'
 import { Speech } from '../../lib/speech/speech.js'
 
 declare module 'fastify' {
@@ -13,15 +14,23 @@ declare module 'fastify' {
   }
 }
 
+export interface AssistantsPluginOptions {
+  /**
+   * A speech engine (its thread) to use instead of one of the app's own: the tests' apps in one process share one,
+   * which loads once. The app does not close it.
+   */
+  speechEngine?: SpeechEngine
+}
+
 /**
  * Assistants are data (/api/assistants). On a new deployment the first one, the default, is made from what the
  * environment variables chose before: ASSISTANT (auto: OpenAI with OPENAI_API_KEY, else scripted),
  * ASSISTANT_PROMPT, OPENAI_VOICE, OPENAI_REALTIME_MODEL, ASSISTANT_REPLY_TIMEOUT_MS. ASSISTANT=echo puts the echo
  * on every call instead (line tests, benchmarks).
  */
-export default fp(async function assistants (fastify) {
+export default fp(async function assistants (fastify, opts: AssistantsPluginOptions) {
   const config = fastify.config
-  const speech = new Speech(config.SPEECH_CACHE_MB * 1024 * 1024)
+  const speech = new Speech(config.SPEECH_CACHE_MB * 1024 * 1024, opts.speechEngine)
   fastify.decorate('speech', speech)
   fastify.addHook('onClose', async () => { await speech.close() })
   if (config.SPEECH_WARM_UP) {

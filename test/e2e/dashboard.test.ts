@@ -203,7 +203,9 @@ t.test('a new operator runs a campaign through the screens, at desktop and phone
 
   // A customer: edited, and one deleted after a confirmation.
   await page.locator('#call-customer').getByRole('link', { name: 'Asha Rao' }).click()
-  await page.getByRole('heading', { name: 'Asha Rao' }).waitFor()
+  // Exact: the call's heading ("Call to Asha Rao") is still there until the customer's page has loaded, and a name
+  // typed before then would be overwritten by the loaded one.
+  await page.getByRole('heading', { name: 'Asha Rao', exact: true }).waitFor()
   await page.locator('#customer-edit').getByLabel('Name').fill('Asha R. Rao')
   await page.locator('#customer-edit').getByRole('button', { name: 'Save' }).click()
   await page.getByText('Saved: later uploads leave these fields as you set them').waitFor()
