@@ -3,8 +3,9 @@
 // own, and a process that builds the app pays about 6 s of CPU before its first test (loading the modules,
 // compiling the database engine's WebAssembly, starting the Cognito emulator, V8 optimising the same code again)
 // and about 1 s for each app after. So tap runs the entry files in test/groups/, one a group, and each runs its
-// group's files one after another in its process (runGroup).
-import { existsSync, readdirSync } from 'node:fs'
+// group's files one after another in its process (runGroup). An entry file is named NN-group: tap starts them in
+// name order, and the longest go first, so that no long group is left to run alone at the end.
+import { readdirSync } from 'node:fs'
 import path from 'node:path'
 import { pathToFileURL } from 'node:url'
 import t from 'tap'
@@ -57,15 +58,17 @@ export function groupOf (file: string): string {
 }
 
 /**
- * Runs the files of the group named like the calling entry file (test/groups/NAME.ts), one after another: each is
+ * Runs the files of the group named like the calling entry file (test/groups/NN-NAME.ts), one after another: each is
  * imported once the tests of the one before have finished, so that no file's set-up runs beside another's tests.
  * A file's tests are the process's own (tap's root test): its top-level teardowns run at the process's end.
  */
 export function runGroup (entry: string): void {
-  const name = path.basename(new URL(entry).pathname, '.ts')
-  const missing = [...Object.keys(GROUPS), 'rest'].filter((group) => !existsSync(path.join(TEST_DIR, 'groups', `${group}.ts`)))
+  const named = (file: string) => path.basename(file, '.ts').replace(/^\d+-/, '')
+  const name = named(new URL(entry).pathname)
+  const entries = readdirSync(path.join(TEST_DIR, 'groups')).map(named)
+  const missing = [...Object.keys(GROUPS), 'rest'].filter((group) => !entries.includes(group))
   t.same(missing, [], 'every group has its entry file in test/groups/ (a group without one never runs)')
-  t.ok(name === 'rest' || name in GROUPS, `test/groups/${name}.ts is a group of test/groups.ts`)
+  t.ok(name === 'rest' || name in GROUPS, `test/groups/${path.basename(new URL(entry).pathname)} is a group of test/groups.ts`)
   const files = testFiles().filter((file) => groupOf(file) === name)
   const next = (i: number) => {
     const file = files[i]
