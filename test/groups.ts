@@ -7,7 +7,7 @@
 // name order, and the longest go first, so that no long group is left to run alone at the end.
 import { readdirSync } from 'node:fs'
 import path from 'node:path'
-import { pathToFileURL } from 'node:url'
+import { fileURLToPath, pathToFileURL } from 'node:url'
 import t from 'tap'
 
 const TEST_DIR = import.meta.dirname
@@ -16,9 +16,9 @@ const TEST_DIR = import.meta.dirname
  * The groups, by the start of their files' paths under test/: a file belongs to the group with the longest start
  * that its path begins with, and to `rest` when none does (so that a new file always runs). Files that mostly
  * wait on processes of their own (real servers, crashes, the file reader) stay alone: beside another group they
- * overlap with its work. A group runs in a minute or less alone.
+ * overlap with its work.
  */
-export const GROUPS: Record<string, string[]> = {
+const GROUPS: Record<string, string[]> = {
   'lib-a': ['lib/assistant/', 'lib/auth/', 'lib/calling-rules/', 'lib/calls/', 'lib/campaigns/', 'lib/db/'],
   'lib-b': ['lib/'],
   'api-a': ['routes/api/a', 'routes/api/b', 'routes/api/caller-ids'],
@@ -39,7 +39,7 @@ export const GROUPS: Record<string, string[]> = {
 }
 
 /** Every test file under test/ (paths relative to it, with `/`), sorted. */
-export function testFiles (): string[] {
+function testFiles (): string[] {
   return (readdirSync(TEST_DIR, { recursive: true }) as string[])
     .map((file) => file.split(path.sep).join('/'))
     .filter((file) => file.endsWith('.test.ts'))
@@ -47,7 +47,7 @@ export function testFiles (): string[] {
 }
 
 /** The group a test file belongs to. */
-export function groupOf (file: string): string {
+function groupOf (file: string): string {
   let best = { name: 'rest', length: 0 }
   for (const [name, starts] of Object.entries(GROUPS)) {
     for (const start of starts) {
@@ -64,11 +64,12 @@ export function groupOf (file: string): string {
  */
 export function runGroup (entry: string): void {
   const named = (file: string) => path.basename(file, '.ts').replace(/^\d+-/, '')
-  const name = named(new URL(entry).pathname)
+  const entryFile = path.basename(fileURLToPath(entry))
+  const name = named(entryFile)
   const entries = readdirSync(path.join(TEST_DIR, 'groups')).map(named)
   const missing = [...Object.keys(GROUPS), 'rest'].filter((group) => !entries.includes(group))
   t.same(missing, [], 'every group has its entry file in test/groups/ (a group without one never runs)')
-  t.ok(name === 'rest' || name in GROUPS, `test/groups/${path.basename(new URL(entry).pathname)} is a group of test/groups.ts`)
+  t.ok(name === 'rest' || name in GROUPS, `test/groups/${entryFile} is a group of test/groups.ts`)
   const files = testFiles().filter((file) => groupOf(file) === name)
   const next = (i: number) => {
     const file = files[i]

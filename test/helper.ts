@@ -9,7 +9,7 @@ import { Ajv } from 'ajv'
 import addFormats from 'ajv-formats'
 import Fastify, { type FastifyInstance, type FastifyServerOptions, type RouteOptions } from 'fastify'
 import fp from 'fastify-plugin'
-import t from 'tap'
+import tap from 'tap'
 import app, { options as serverOptions, type AppOptions } from '../app.js'
 import { SpeechEngine } from '../lib/speech/engine.js'
 import { logOptions } from '../lib/server/log-options.js'
@@ -68,12 +68,13 @@ let speechEngine: SpeechEngine | undefined
 
 /**
  * One speech engine for every app a test process builds: each engine is a thread that loads eSpeak and has V8
- * optimise it again (about half a second of CPU). It stops when the process's tests end.
+ * optimise it again (a quarter of the CPU of a group of route tests). It stops when the process's tests end (the
+ * root test's teardown, as the shared Cognito emulator's in ./cognito.ts).
  */
 function sharedSpeechEngine (): SpeechEngine {
   if (!speechEngine) {
     const engine = speechEngine = new SpeechEngine()
-    t.teardown(() => engine.close())
+    tap.teardown(() => engine.close())
   }
   return speechEngine
 }
