@@ -55,7 +55,7 @@ t.test('a call that names no assistant gets the default, pinned on it when its s
 t.test('the speech engine starts with the server, in the background (SPEECH_WARM_UP)', async (t) => {
   const { lines, logger } = capturingLogger()
   const app = await build(t, { logger, env: { SPEECH_WARM_UP: 'true' } })
-  for (let i = 0; i < 200 && !lines.some((line) => line.includes('speech engine ready')); i++) await new Promise((resolve) => setTimeout(resolve, 25))
+  for (let i = 0; i < 400 && !lines.some((line) => line.includes('speech engine ready')); i++) await new Promise((resolve) => setTimeout(resolve, 25))
   t.match(JSON.parse(lines.find((line) => line.includes('speech engine ready'))!), { ms: Number })
   await app.close()
 })
