@@ -267,6 +267,8 @@ export async function startServerProcess (env: Record<string, string>) {
       // the two maps merge into false gaps, while the in-process tests already cover these files.
       _TAPJS_PROCESSINFO_COVERAGE_: '0',
       DATA_DIR: path.join(cwd, 'data'),
+      // No test of a server process waits for its speech engine: its warm-up (1.4 s of CPU) would be spent for nothing.
+      SPEECH_WARM_UP: 'false',
       ...ANY_HOUR,
       ...env
     },
