@@ -91,8 +91,9 @@ export class SpeechEngine {
   /**
    * Starts the engine now (it loads in a few hundred milliseconds), so that the first call does not wait for it, and
    * has it speak a few sentences, so that V8 has optimised eSpeak's code before the first calls rather than while
-   * they wait (`bench/assistant.bench.ts`: the first hundred greetings, made at once, cost about 21-27 ms of CPU each
-   * with one word spoken at start, 12-15 ms with these; warm, 7-8 ms).
+   * they wait. Measured with a hundred greetings made at once just after: about 45 ms of CPU each in English (35
+   * with these sentences, 19-20 warm), 21-27 ms in Hindi (12-15 with these, 7-8 warm); `bench/assistant.bench.ts`'s
+   * scripted calls per core went from 0.40-0.51x the echo's to 0.54-0.59x.
    */
   async warmUp (): Promise<void> {
     for (const [text, voice] of WARM_UP) await this.synthesize(text, voice, 175)

@@ -3,7 +3,7 @@ import { ensureFirstAssistant } from '../../lib/assistant/first-assistant.js'
 import { NoAssistantError } from '../../lib/assistant/registry.js'
 import { archiveAssistant, getAssistant } from '../../lib/assistant/store.js'
 import { applyReport, createCall } from '../../lib/calls/calls.js'
-import { build, capturingLogger } from '../helper.js'
+import { build, capturingLogger, until } from '../helper.js'
 
 t.test('the first assistant, the default, is of the kind ASSISTANT picked: auto takes OpenAI only with a key', async (t) => {
   const cases: Array<[Record<string, string>, string]> = [
@@ -55,7 +55,7 @@ t.test('a call that names no assistant gets the default, pinned on it when its s
 t.test('the speech engine starts with the server, in the background (SPEECH_WARM_UP)', async (t) => {
   const { lines, logger } = capturingLogger()
   const app = await build(t, { logger, env: { SPEECH_WARM_UP: 'true' } })
-  for (let i = 0; i < 400 && !lines.some((line) => line.includes('speech engine ready')); i++) await new Promise((resolve) => setTimeout(resolve, 25))
+  await until(async () => lines.some((line) => line.includes('speech engine ready')), 'the speech engine to be ready')
   t.match(JSON.parse(lines.find((line) => line.includes('speech engine ready'))!), { ms: Number })
   await app.close()
 })
