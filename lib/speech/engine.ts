@@ -93,10 +93,16 @@ export class SpeechEngine {
    * has it speak a few sentences, so that V8 has optimised eSpeak's code before the first calls rather than while
    * they wait. Measured with a hundred greetings made at once just after: about 45 ms of CPU each in English (35
    * with these sentences, 19-20 warm), 21-27 ms in Hindi (12-15 with these, 7-8 warm); `bench/assistant.bench.ts`'s
-   * scripted calls per core went from 0.40-0.51x the echo's to 0.54-0.59x.
+   * scripted calls per core went from 0.40-0.51x the echo's to 0.54-0.59x. False: closed before it was done.
    */
-  async warmUp (): Promise<void> {
-    for (const [text, voice] of WARM_UP) await this.synthesize(text, voice, 175)
+  async warmUp (): Promise<boolean> {
+    try {
+      for (const [text, voice] of WARM_UP) await this.synthesize(text, voice, 175)
+      return true
+    } catch (error) {
+      if (!this.#closed) throw error
+      return false // a close (a server stopping) ends a warm-up: no failure of the engine
+    }
   }
 
   #next () {
@@ -113,9 +119,17 @@ export class SpeechEngine {
       const worker = new Worker(WORKER_SOURCE, { eval: true, workerData: { folder: this.folder }, execArgv: [] })
       worker.unref() // an idle engine never keeps the process alive
       this.#worker = worker // a close while it loads ends it
-      worker.on('error', (error) => this.#failAll(error))
-      worker.on('exit', () => this.#failAll(new SpeechError('the speech engine stopped')))
-      const [first] = await once(worker, 'message') as [FirstMessage]
+      // Until the engine has loaded, its end (a close, a crash) fails the start: `once` alone would wait for ever.
+      const stopped = new Promise<never>((resolve, reject) => {
+        worker.on('error', (error) => { this.#failAll(error); reject(error) })
+        worker.on('exit', () => {
+          const error = new SpeechError('the speech engine stopped')
+          this.#failAll(error)
+          reject(error)
+        })
+      })
+      stopped.catch(() => {}) // once loaded, an end is each waiting request's rejection, not this promise's
+      const [first] = await Promise.race([once(worker, 'message') as Promise<[FirstMessage]>, stopped])
       if ('failed' in first) throw new SpeechError(`the speech engine did not start: ${first.failed}`)
       // After the first message, every one answers the request in flight.
       worker.on('message', (message: { pcm: Int16Array } | { error: string }) => {

@@ -59,9 +59,9 @@ export class Speech {
     for (const phrase of phrases(text)) await this.phrase(phrase, voice, format)
   }
 
-  /** Starts the engine ahead of the first call. */
-  async warmUp (): Promise<void> {
-    await this.#engine.warmUp()
+  /** Starts the engine ahead of the first call; false if it was closed before it was done. */
+  async warmUp (): Promise<boolean> {
+    return await this.#engine.warmUp()
   }
 
   /**

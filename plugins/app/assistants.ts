@@ -39,7 +39,7 @@ export default fp(async function assistants (fastify, opts: AssistantsPluginOpti
     fastify.addHook('onReady', async () => {
       const started = performance.now()
       speech.warmUp().then(
-        () => fastify.log.info({ ms: Math.round(performance.now() - started) }, 'speech engine ready'),
+        (done) => { if (done) fastify.log.info({ ms: Math.round(performance.now() - started) }, 'speech engine ready') },
         /* c8 ignore next: the engine is installed with the server; it fails to load only from a broken install */
         (error: Error) => fastify.log.error({ err: error }, 'speech engine did not start'))
     })

@@ -86,7 +86,28 @@ t.test('the engine: one worker, started once; a voice it lacks is an error; a cl
   await engine.close()
   const missing = new SpeechEngine('/nonexistent/espeak')
   await t.rejects(missing.synthesize('Hello', 'en', 175), { message: /^the speech engine did not start: / })
+  await t.rejects(missing.warmUp(), { message: /^the speech engine did not start: / }, 'a warm-up of a broken engine fails')
   await missing.close()
+})
+
+t.test('a close while the engine loads refuses what waits for it, and ends its warm-up quietly', async (t) => {
+  const engine = new SpeechEngine()
+  const waiting = engine.synthesize('Hello', 'en', 175)
+  const warmUp = engine.warmUp()
+  await new Promise((resolve) => setImmediate(resolve)) // the worker has started, eSpeak is not loaded yet
+  await engine.close()
+  await t.rejects(waiting, new SpeechError('the speech engine stopped'), 'refused, not left waiting for ever')
+  t.equal(await warmUp, false, 'a warm-up cut short by a close is no failure: it says it was not done')
+  t.equal(await engine.warmUp(), false, 'nor is one asked for after it')
+})
+
+t.test('a close while the engine warms up, once loaded, ends the warm-up quietly', async (t) => {
+  const engine = new SpeechEngine()
+  const warmUp = engine.warmUp()
+  // Urgent, so ahead of the warm-up's sentences after the first: when it is said, three are still to come.
+  await engine.synthesize('Hello', 'en', 175, true)
+  await engine.close()
+  t.equal(await warmUp, false)
 })
 
 t.test('texts are cut into phrases at full stops, question and exclamation marks, the danda, the Urdu full stop, commas, semicolons and colons', async (t) => {
