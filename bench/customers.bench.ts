@@ -1,7 +1,7 @@
 // Importing a customer CSV through POST /api/upload-customers (HTTP, multipart, streamed to disk, parsed, phones
 // normalised, upserted in one transaction) against parsing the same file with fast-csv alone, in the same run,
-// at 10 000 and 100 000 rows. Peak RSS is sampled during each import. PGlite; with BENCH_DATABASE_URL, also a new database
-// on that PostgreSQL server.
+// at 10 000 and 100 000 rows, each twice: the first import after the server starts, then another. Peak RSS is
+// sampled during each import. PGlite; with BENCH_DATABASE_URL, also a new database on that PostgreSQL server.
 import { createReadStream, openAsBlob } from 'node:fs'
 import { mkdtemp, rm, stat, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
