@@ -119,15 +119,11 @@ export class SpeechEngine {
       const worker = new Worker(WORKER_SOURCE, { eval: true, workerData: { folder: this.folder }, execArgv: [] })
       worker.unref() // an idle engine never keeps the process alive
       this.#worker = worker // a close while it loads ends it
-      // Until the engine has loaded, its end (a close, a crash) fails the start: `once` alone would wait for ever.
-      const stopped = new Promise<never>((resolve, reject) => {
-        worker.on('error', (error) => { this.#failAll(error); reject(error) })
-        worker.on('exit', () => {
-          const error = new SpeechError('the speech engine stopped')
-          this.#failAll(error)
-          reject(error)
-        })
-      })
+      worker.on('error', (error) => this.#failAll(error))
+      worker.on('exit', () => this.#failAll(new SpeechError('the speech engine stopped')))
+      // Until the engine has loaded, its end (a close, a crash) fails the start: the first message alone would be
+      // waited for for ever.
+      const stopped = once(worker, 'exit').then(() => { throw new SpeechError('the speech engine stopped') })
       stopped.catch(() => {}) // once loaded, an end is each waiting request's rejection, not this promise's
       const [first] = await Promise.race([once(worker, 'message') as Promise<[FirstMessage]>, stopped])
       if ('failed' in first) throw new SpeechError(`the speech engine did not start: ${first.failed}`)
