@@ -2,7 +2,7 @@ import { once } from 'node:events'
 import { readFile } from 'node:fs/promises'
 import { createRequire } from 'node:module'
 import { dirname, join } from 'node:path'
-import { Worker } from 'node:worker_threads'
+import { plainThread } from '../server/plain-thread.js'
 import { privateDir } from '../server/private-dir.js'
 import type { Database, QueryResult, Queryable } from './database.js'
 
@@ -62,8 +62,9 @@ function rebuild (described: Record<string, unknown>): Error {
  */
 export async function openPglite (dataDir: string, startFrom?: Blob): Promise<Database> {
   if (!dataDir.startsWith('memory://')) await privateDir(dataDir)
-  // Plain JavaScript: it starts without the loaders the server may run under (a test runner's take a second a thread).
-  const worker = new Worker(THREAD, { workerData: { dataDir, startFrom, ...await engineFiles() }, execArgv: [] })
+  // Plain JavaScript: it starts without the loaders and preloads the server may run under (a test runner's take a
+  // tenth of a second of CPU a thread).
+  const worker = plainThread(THREAD, { workerData: { dataDir, startFrom, ...await engineFiles() } })
   const pending = new Map<number, { resolve: (value: unknown) => void, reject: (error: Error) => void }>()
   const listeners = new Map<number, (payload: string) => void>()
   let nextId = 1

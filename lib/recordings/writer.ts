@@ -1,5 +1,6 @@
 import { once } from 'node:events'
-import { Worker } from 'node:worker_threads'
+import type { Worker } from 'node:worker_threads'
+import { plainThread } from '../server/plain-thread.js'
 
 /** One block of a file: the customer's (left) and the assistant's (right) samples, written from byte `offset`. */
 export interface Block { id: number, offset: number, left: Int16Array<ArrayBuffer>, right: Int16Array<ArrayBuffer> }
@@ -43,7 +44,7 @@ export class RecordingWriter {
 
   /** `thread`: the thread's module (tests give one that fails). */
   constructor (thread: URL = THREAD) {
-    this.#worker = new Worker(thread, { execArgv: [] }) // plain JavaScript: none of the loaders the server may run under
+    this.#worker = plainThread(thread)
     this.#worker.unref()
     // A thread that fails (out of memory, say) would otherwise end the server with it, through an 'error' event no
     // one hears; and the recordings it was opening or finishing would wait for ever.
