@@ -2,8 +2,13 @@
 // normalised, upserted in one transaction) against parsing the same file with fast-csv alone, in the same run,
 // at 10 000 and 100 000 rows, each twice: the first import after the server starts, then another. Peak RSS is
 // sampled during each import. PGlite; with BENCH_DATABASE_URL, also a new database on that PostgreSQL server.
+// Each engine's server runs in a process of its own, started with the flags `npm start` gives it, as it is deployed
+// (in one process, the second engine's imports ran beside what the first left: its heap, its thread's memory); the
+// files are written, and flushed to disk, before any server starts, so that no import shares the disk with them.
+import { fork } from 'node:child_process'
 import { createReadStream, openAsBlob } from 'node:fs'
-import { mkdtemp, rm, stat, writeFile } from 'node:fs/promises'
+import { mkdtemp, open, rm, stat } from 'node:fs/promises'
+import { once } from 'node:events'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { finished } from 'node:stream/promises'
@@ -12,6 +17,9 @@ import { startBenchApp } from './bench-app.js'
 import { freshDatabase } from './fresh-database.js'
 
 const SIZES = (process.env.BENCH_ROWS ?? '10000,100000').split(',').map(Number)
+const RUNS = ['first', 'again'] as const
+/** The node flags `npm start` gives the server (package.json). */
+const APP_FLAGS = ['--max-semi-space-size=64']
 
 function customerCsv (rows: number, prefix: string): string {
   const lines = ['customer_id,name,phone,email,language,amount_due,due_date,city']
@@ -21,6 +29,8 @@ function customerCsv (rows: number, prefix: string): string {
   }
   return lines.join('\n') + '\n'
 }
+
+const fileOf = (dir: string, engine: string, rows: number, run: string) => path.join(dir, `${engine}-${rows}-${run}.csv`)
 
 async function bareParse (file: string): Promise<number> {
   let rows = 0
@@ -41,21 +51,17 @@ async function measured<T> (work: () => Promise<T>) {
   return { result, ms, beforeMb: before / 1024 / 1024, peakMb: Math.max(peak, process.memoryUsage.rss()) / 1024 / 1024 }
 }
 
-const dir = await mkdtemp(path.join(tmpdir(), 'vcm-bench-'))
-// PGlite on disk, as `npm start` runs it: in memory, the stored rows themselves would swell the RSS.
-const engines: Array<[string, Record<string, string>]> = [['PGlite', { DATA_DIR: path.join(dir, 'pglite') }]]
-const database = process.env.BENCH_DATABASE_URL ? await freshDatabase(process.env.BENCH_DATABASE_URL) : undefined
-if (database) engines.push(['PostgreSQL', { DATABASE_URL: database.url }])
-const table: string[] = []
-try {
-  for (const [engine, env] of engines) {
-    const { server, url, authorization } = await startBenchApp({
-      UPLOAD_MAX_BYTES: String(1 << 30), UPLOAD_MAX_ROWS: '10000000', ...env
-    })
-    try {
-      for (const [rows, run] of SIZES.flatMap((rows) => [[rows, 'first'], [rows, 'again']] as const)) {
-        const file = path.join(dir, `customers-${rows}-${run}.csv`)
-        await writeFile(file, customerCsv(rows, `${engine}-${rows}-${run}-`))
+/** One engine's process: its server, and each file parsed alone and then imported; answers the table's lines. */
+async function measureEngine (engine: string, dir: string): Promise<string[]> {
+  const database = engine === 'PostgreSQL' ? await freshDatabase(process.env.BENCH_DATABASE_URL!) : undefined
+  // PGlite on disk, as `npm start` runs it: in memory, the stored rows themselves would swell the RSS.
+  const env: Record<string, string> = database ? { DATABASE_URL: database.url } : { DATA_DIR: path.join(dir, 'pglite') }
+  const { server, url, authorization } = await startBenchApp({ UPLOAD_MAX_BYTES: String(1 << 30), UPLOAD_MAX_ROWS: '10000000', ...env })
+  const lines: string[] = []
+  try {
+    for (const rows of SIZES) {
+      for (const run of RUNS) {
+        const file = fileOf(dir, engine, rows, run)
         const megabytes = (await stat(file)).size / 1024 / 1024
         const parsed = await measured(() => bareParse(file))
         const imported = await measured(async () => {
@@ -67,7 +73,7 @@ try {
           return report
         })
         const rate = (ms: number) => Math.round(rows / (ms / 1000)).toLocaleString('en')
-        table.push([
+        lines.push([
           `${engine}, ${rows.toLocaleString('en')} rows (${megabytes.toFixed(1)} MB), ${run}`.padEnd(44),
           `${rate(parsed.ms)}`.padStart(12),
           `${rate(imported.ms)}`.padStart(12),
@@ -75,15 +81,48 @@ try {
           `${imported.beforeMb.toFixed(0)} -> ${imported.peakMb.toFixed(0)}`.padStart(14)
         ].join(' '))
       }
-    } finally {
-      await server.close()
     }
+  } finally {
+    await server.close()
+    await database?.drop()
   }
-} finally {
-  await rm(dir, { recursive: true, force: true })
-  await database?.drop()
+  return lines
 }
-console.log('\nCustomer import over HTTP vs fast-csv parsing the same file (rows/s), same process')
-console.log(['case'.padEnd(44), 'parse r/s'.padStart(12), 'import r/s'.padStart(12), 'ratio'.padStart(8),
-  'RSS MB -> peak'.padStart(14)].join(' '))
-for (const line of table) console.log(line)
+
+if (process.env.BENCH_ENGINE) {
+  process.send!(await measureEngine(process.env.BENCH_ENGINE, process.env.BENCH_DIR!))
+} else {
+  const dir = await mkdtemp(path.join(tmpdir(), 'vcm-bench-'))
+  const engines = ['PGlite', ...(process.env.BENCH_DATABASE_URL ? ['PostgreSQL'] : [])]
+  const table: string[] = []
+  try {
+    for (const engine of engines) {
+      for (const rows of SIZES) {
+        for (const run of RUNS) {
+          const file = await open(fileOf(dir, engine, rows, run), 'w')
+          await file.writeFile(customerCsv(rows, `${engine}-${rows}-${run}-`))
+          await file.sync()
+          await file.close()
+        }
+      }
+    }
+    for (const engine of engines) {
+      const child = fork(import.meta.filename, [], {
+        execArgv: ['--import', 'tsx', ...APP_FLAGS],
+        env: { ...process.env, BENCH_ENGINE: engine, BENCH_DIR: dir, FASTIFY_AUTOLOAD_TYPESCRIPT: '1' },
+        stdio: ['ignore', 'ignore', 'inherit', 'ipc']
+      })
+      let lines: string[] | undefined
+      child.on('message', (message: string[]) => { lines = message })
+      const [code] = await once(child, 'exit') as [number]
+      if (code !== 0 || !lines) throw new Error(`the ${engine} bench exited with ${code}`)
+      table.push(...lines)
+    }
+  } finally {
+    await rm(dir, { recursive: true, force: true })
+  }
+  console.log('\nCustomer import over HTTP vs fast-csv parsing the same file (rows/s), same process')
+  console.log(['case'.padEnd(44), 'parse r/s'.padStart(12), 'import r/s'.padStart(12), 'ratio'.padStart(8),
+    'RSS MB -> peak'.padStart(14)].join(' '))
+  for (const line of table) console.log(line)
+}
