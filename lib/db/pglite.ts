@@ -62,8 +62,8 @@ function rebuild (described: Record<string, unknown>): Error {
  */
 export async function openPglite (dataDir: string, startFrom?: Blob): Promise<Database> {
   if (!dataDir.startsWith('memory://')) await privateDir(dataDir)
-  // Plain JavaScript: it starts without the loaders and preloads the server may run under (a test runner's take a
-  // tenth of a second of CPU a thread).
+  // Plain JavaScript: it starts without the loaders and preloads the server may run under (a test runner's cost
+  // about 0.3 s of CPU a thread).
   const worker = plainThread(THREAD, { workerData: { dataDir, startFrom, ...await engineFiles() } })
   const pending = new Map<number, { resolve: (value: unknown) => void, reject: (error: Error) => void }>()
   const listeners = new Map<number, (payload: string) => void>()
