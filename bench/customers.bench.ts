@@ -13,13 +13,12 @@ import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { finished } from 'node:stream/promises'
 import { parse } from 'fast-csv'
+import { APP_FLAGS } from './app-flags.js'
 import { startBenchApp } from './bench-app.js'
 import { freshDatabase } from './fresh-database.js'
 
 const SIZES = (process.env.BENCH_ROWS ?? '10000,100000').split(',').map(Number)
 const RUNS = ['first', 'again'] as const
-/** The node flags `npm start` gives the server (package.json). */
-const APP_FLAGS = ['--max-semi-space-size=64']
 
 function customerCsv (rows: number, prefix: string): string {
   const lines = ['customer_id,name,phone,email,language,amount_due,due_date,city']

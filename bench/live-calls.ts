@@ -3,16 +3,13 @@
 import { fork, type ChildProcess } from 'node:child_process'
 import { once } from 'node:events'
 import WebSocket from 'ws'
+import { APP_FLAGS } from './app-flags.js'
 
 const FRAME_BYTES = 3200 // 100 ms at 16 kHz, 16-bit: one frame in, one frame out
 const SILENCE_TAIL = Buffer.alloc(FRAME_BYTES - 6).toString('base64')
-const MEDIA_EVENT = Buffer.from('"event":"media"')
 const PAYLOAD = Buffer.from('"payload":"')
 /** Calls join 100 a second (BENCH_RAMP_MS: over that many ms in all instead), whatever their number. */
 const rampMs = (n: number) => Number(process.env.BENCH_RAMP_MS ?? n * 10)
-
-/** The node flags `npm start` gives the server (package.json), which the app's process is started with here too. */
-const APP_FLAGS = ['--max-semi-space-size=64']
 
 export interface Ready { wsUrl?: string, sids?: string[], media?: string, url?: string, authorization?: string, pid?: number }
 
@@ -63,8 +60,9 @@ async function caller (url: string, sid: string, latencies: number[], echoing: (
   socket.on('message', (data: Buffer) => {
     // Only the frame's number is read (the first 4 bytes of its payload: 8 characters of base64), not the whole
     // message: the callers share the machine's two cores with the server they measure.
-    if (!data.includes(MEDIA_EVENT)) return
-    const payload = data.indexOf(PAYLOAD) + PAYLOAD.length
+    const key = data.indexOf(PAYLOAD) // only media frames carry one (not marks, not clears)
+    if (key === -1) return
+    const payload = key + PAYLOAD.length
     if (!heard) {
       heard = true
       echoing()
